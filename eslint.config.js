@@ -1,0 +1,52 @@
+// Lint for every project. The module-boundary rule holds the architecture's arrows:
+// domain code depends on nothing but util, and only apps wire infrastructure in.
+const nx = require('@nx/eslint-plugin');
+
+const frameworkBans = ['@nestjs/*', 'typeorm', 'kafkajs', 'viem', 'pg', 'ponder'];
+
+module.exports = [
+  ...nx.configs['flat/base'],
+  ...nx.configs['flat/typescript'],
+  {
+    ignores: [
+      '**/node_modules',
+      '**/dist',
+      '.data',
+      '.nx',
+      'contracts/out',
+      'contracts/cache',
+      'contracts/lib',
+      'apps/indexer/.ponder',
+      'apps/indexer/generated',
+    ],
+  },
+  {
+    files: ['**/*.ts'],
+    rules: {
+      'no-console': 'error',
+      '@nx/enforce-module-boundaries': [
+        'error',
+        {
+          enforceBuildableLibDependency: false,
+          allow: [],
+          banTransitiveDependencies: false,
+          depConstraints: [
+            { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:application', 'type:domain', 'type:projection', 'type:messages', 'type:infra', 'type:util'] },
+            { sourceTag: 'type:application', onlyDependOnLibsWithTags: ['type:domain', 'type:messages', 'type:util'] },
+            { sourceTag: 'type:projection', onlyDependOnLibsWithTags: ['type:domain', 'type:messages', 'type:util'] },
+            { sourceTag: 'type:infra', onlyDependOnLibsWithTags: ['type:infra', 'type:messages', 'type:util'] },
+            { sourceTag: 'type:messages', onlyDependOnLibsWithTags: ['type:util'] },
+            { sourceTag: 'type:domain', onlyDependOnLibsWithTags: ['type:domain', 'type:util'], bannedExternalImports: frameworkBans },
+            { sourceTag: 'type:util', onlyDependOnLibsWithTags: ['type:util'], bannedExternalImports: frameworkBans },
+            { sourceTag: 'type:testing', onlyDependOnLibsWithTags: ['type:infra', 'type:messages', 'type:domain', 'type:util'] },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // CLI entry points and tests may print.
+    files: ['**/*.spec.ts', '**/scripts/**/*.ts', 'contracts/script/**/*.ts', 'infra/**/*.ts', 'bench/**/*.ts'],
+    rules: { 'no-console': 'off' },
+  },
+];

@@ -1,0 +1,2 @@
+export { readDeployments, deploymentsSchema, DeploymentsError, type Deployments } from './deployments';
+export { rpcHealthCheck } from './health';

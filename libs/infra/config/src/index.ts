@@ -1,0 +1,1 @@
+export { ConfigError, loadConfig, env } from './config';

@@ -1,0 +1,1 @@
+export { kafkaHealthCheck } from './health';

@@ -1,0 +1,60 @@
+// Boots a NestJS service on Fastify the same way in every app: typed config first (a bad
+// variable ends the process with exit code 78 and a message naming it), pino logs,
+// request metrics, and a graceful shutdown on SIGTERM/SIGINT that closes every client.
+import 'reflect-metadata';
+import type { DynamicModule, INestApplication } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { ConfigError } from '@atelier/config';
+import { createLogger, createMetrics, instrumentFastify, PinoNestLogger, type AppMetrics, type Logger } from '@atelier/observability';
+
+/** EX_CONFIG from sysexits.h: the supervisor should not restart into the same mistake. */
+export const EXIT_CONFIG = 78;
+
+export interface HttpAppContext<C> {
+  readonly config: C;
+  readonly logger: Logger;
+  readonly metrics: AppMetrics;
+}
+
+export interface HttpAppSpec<C extends { HOST: string; LOG_LEVEL: string }> {
+  readonly name: string;
+  readonly loadConfig: () => C;
+  readonly port: (config: C) => number;
+  readonly module: (ctx: HttpAppContext<C>) => DynamicModule | Promise<DynamicModule>;
+}
+
+export async function runHttpApp<C extends { HOST: string; LOG_LEVEL: string }>(
+  spec: HttpAppSpec<C>,
+): Promise<INestApplication> {
+  let config: C;
+  try {
+    config = spec.loadConfig();
+  } catch (e) {
+    if (e instanceof ConfigError) {
+      process.stderr.write(`${e.message}\n`);
+      process.exit(EXIT_CONFIG);
+    }
+    throw e;
+  }
+  const logger = createLogger(spec.name, config.LOG_LEVEL);
+  const metrics = createMetrics(spec.name);
+  try {
+    const app = await NestFactory.create<NestFastifyApplication>(
+      await spec.module({ config, logger, metrics }),
+      new FastifyAdapter({ logger: false }),
+      { logger: new PinoNestLogger(logger.child({ component: 'nest' })), abortOnError: false },
+    );
+    app.enableShutdownHooks(['SIGTERM', 'SIGINT']);
+    instrumentFastify(app.getHttpAdapter().getInstance(), metrics);
+    const port = spec.port(config);
+    await app.listen(port, config.HOST);
+    logger.info({ url: `http://${config.HOST}:${port}` }, `${spec.name} listening`);
+    return app;
+  } catch (e) {
+    // A missing deployments file or a taken port: say what and stop, no half-started app.
+    logger.fatal({ err: e }, `${spec.name} failed to start: ${(e as Error).message}`);
+    logger.flush();
+    process.exit(1);
+  }
+}
