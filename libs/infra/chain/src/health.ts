@@ -1,6 +1,6 @@
 // RPC readiness: the node answers, is on the chain we were configured for, and has a head.
 import { createPublicClient, http, type PublicClient } from 'viem';
-import type { DependencyCheck } from '@atelier/observability';
+import type { DependencyCheck } from '@atelier/health';
 
 export function rpcHealthCheck(rpcUrl: string, expectedChainId: number): DependencyCheck {
   const client: PublicClient = createPublicClient({

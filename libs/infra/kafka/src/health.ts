@@ -2,7 +2,7 @@
 // Ephemeral on purpose: a cached connection can report healthy from stale metadata
 // after the broker went away, and can stay broken after it came back.
 import { Kafka, logLevel } from 'kafkajs';
-import type { DependencyCheck } from '@atelier/observability';
+import type { DependencyCheck } from '@atelier/health';
 
 export function kafkaHealthCheck(brokers: readonly string[], clientId = 'atelier-health'): DependencyCheck {
   return {

@@ -16,7 +16,7 @@ import {
   TerminusModule,
   type HealthIndicatorResult,
 } from '@nestjs/terminus';
-import type { DependencyCheck } from './dependency-check';
+import type { DependencyCheck } from '@atelier/health';
 import type { AppMetrics } from './metrics';
 
 export const DEPENDENCY_CHECKS = Symbol('DEPENDENCY_CHECKS');

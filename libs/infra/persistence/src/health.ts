@@ -1,6 +1,6 @@
 // PostgreSQL readiness: the pool answers a trivial query within the probe's time.
 import type { Pool } from 'pg';
-import { abortable, type DependencyCheck } from '@atelier/observability';
+import { abortable, type DependencyCheck } from '@atelier/health';
 
 export function postgresHealthCheck(pool: Pool, name = 'postgres'): DependencyCheck {
   return {
