@@ -7,6 +7,8 @@ const roots = ['<rootDir>/apps', '<rootDir>/libs', '<rootDir>/infra', '<rootDir>
 const ignore = ['/node_modules/', '/dist/', '/.data/', '/.ponder/'];
 
 module.exports = {
+  // Int specs wait on real brokers and chains; a per-test cap still catches a hang.
+  testTimeout: 120_000,
   projects: [
     { ...preset, displayName: 'unit', roots, testMatch: ['**/*.unit.spec.ts'], testPathIgnorePatterns: ignore },
     { ...preset, displayName: 'int', roots, testMatch: ['**/*.int.spec.ts'], testPathIgnorePatterns: ignore, globalSetup: '<rootDir>/libs/testing/src/global-setup.ts', slowTestThreshold: 30 },

@@ -4,7 +4,12 @@
 # "already running", "stale pid" and "port taken by someone else" are reported the same way.
 
 ATELIER_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
-ATELIER_DATA="${ATELIER_DATA:-$ATELIER_ROOT/.data}"
+# ATELIER_STACK=test selects the isolated test stack (see infra/bin/env.sh) and its own data.
+if [ "${ATELIER_STACK:-dev}" = test ]; then
+  ATELIER_DATA="${ATELIER_DATA:-$ATELIER_ROOT/.data/test}"
+else
+  ATELIER_DATA="${ATELIER_DATA:-$ATELIER_ROOT/.data}"
+fi
 ATELIER_CACHE="${ATELIER_CACHE:-$HOME/.cache/atelier}"
 export ATELIER_ROOT ATELIER_DATA ATELIER_CACHE
 

@@ -1,1 +1,2 @@
-export {};
+export { stack, stackEnv, repoRoot, type StackEnv } from './stack';
+export { waitFor, getJson } from './wait';

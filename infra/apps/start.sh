@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# Starts one Atelier app (gateway | settlement | indexer) in the background, its own
+# process group, logs under .data/logs, and waits until /health/ready answers 200.
+# Idempotent like the other parts: a running app is found, a stale pid reported and cleaned.
+set -euo pipefail
+# shellcheck source=../lib/common.sh
+source "$(dirname "$0")/../lib/common.sh"
+# shellcheck source=../bin/env.sh
+source "$ATELIER_ROOT/infra/bin/env.sh"
+app="${1:?usage: start.sh gateway|settlement|indexer}"
+ATELIER_COMPONENT="$app"
+use_project_node
+
+case "$app" in
+  gateway) port=$GATEWAY_PORT; cmd=(node -r @swc-node/register apps/gateway/src/main.ts) ;;
+  settlement) port=$SETTLEMENT_PORT; cmd=(node -r @swc-node/register apps/settlement/src/main.ts) ;;
+  indexer)
+    port=$INDEXER_PORT
+    # Ponder runs in its own folder; its schema name is fixed per stack so a restart resumes.
+    cmd=(bash -c "cd apps/indexer && exec ponder start --config ponder.config.ts --port $INDEXER_PORT --hostname 127.0.0.1 --schema ${INDEXER_SCHEMA:-chain} --log-format json")
+    ;;
+  *) die "unknown app '$app' (gateway | settlement | indexer)" ;;
+esac
+
+pidfile="$ATELIER_DATA/apps/$app.pid"
+logfile="$ATELIER_DATA/logs/$app.log"
+mkdir -p "$(dirname "$pidfile")" "$(dirname "$logfile")"
+
+if pid_alive "$pidfile"; then
+  log "already running (pid $(cat "$pidfile")) at http://127.0.0.1:$port"
+  exit 0
+fi
+if [ -f "$pidfile" ]; then
+  log "stale pid file (pid $(cat "$pidfile") is gone), removed"
+  rm -f "$pidfile"
+fi
+if port_open 127.0.0.1 "$port"; then
+  owner="$(port_owner "$port")"
+  die "port $port is taken by another process${owner:+ (pid $owner)}; stop it or set ${app^^}_PORT"
+fi
+
+cd "$ATELIER_ROOT"
+HOST=127.0.0.1 nohup setsid "${cmd[@]}" >>"$logfile" 2>&1 </dev/null &
+echo $! >"$pidfile"
+log "starting (pid $!), log $logfile"
+
+timeout="${APP_START_TIMEOUT:-90}"
+for ((i = 0; i < timeout * 4; i++)); do
+  if ! pid_alive "$pidfile"; then
+    tail -n 30 "$logfile" >&2 || true
+    rm -f "$pidfile"
+    die "exited during start-up (log above)"
+  fi
+  if [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/health/ready" || true)" = 200 ]; then
+    log "ready at http://127.0.0.1:$port (health: /health/ready, metrics: /metrics)"
+    exit 0
+  fi
+  sleep 0.25
+done
+curl -s "http://127.0.0.1:$port/health/ready" >&2 || true
+die "not ready after ${timeout}s (log: $logfile)"

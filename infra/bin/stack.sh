@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# Starts, stops or reports the parts of the local stack, in dependency order:
+#   postgres kafka anvil contracts indexer gateway settlement
+# usage: stack.sh start|stop|status [part ...]   (no part = all of them) | stack.sh env
+set -euo pipefail
+# shellcheck source=../lib/common.sh
+source "$(dirname "$0")/../lib/common.sh"
+# shellcheck source=env.sh
+source "$ATELIER_ROOT/infra/bin/env.sh"
+ATELIER_COMPONENT=stack
+action="${1:?usage: stack.sh start|stop|status [part ...]}"
+shift
+all=(postgres kafka anvil contracts indexer gateway settlement)
+parts=("$@")
+[ ${#parts[@]} -gt 0 ] || parts=("${all[@]}")
+cd "$ATELIER_ROOT"
+
+kafka() { # our broker scripts read KAFKA_BROKERS as "use an outside cluster"
+  if [ "$ATELIER_KAFKA_EXTERNAL" = 1 ]; then
+    log "kafka: using the external cluster at $KAFKA_BROKERS"
+  else
+    env -u KAFKA_BROKERS bash infra/kafka/"$1".sh
+  fi
+}
+
+start_part() {
+  case "$1" in
+    postgres) tsx infra/postgres/ensure.ts >/dev/null ;;
+    kafka) kafka start ;;
+    anvil) bash infra/anvil/start.sh ;;
+    contracts) bash infra/contracts/deploy.sh ;;
+    indexer | gateway | settlement) bash infra/apps/start.sh "$1" ;;
+    *) die "unknown part '$1' (${all[*]})" ;;
+  esac
+}
+
+stop_part() {
+  case "$1" in
+    postgres | contracts) ;; # the server is the machine's; deployments live on the chain
+    kafka) kafka stop ;;
+    anvil) bash infra/anvil/stop.sh ;;
+    indexer | gateway | settlement) bash infra/apps/stop.sh "$1" ;;
+    *) die "unknown part '$1' (${all[*]})" ;;
+  esac
+}
+
+use_project_node
+case "$action" in
+  start) for p in "${parts[@]}"; do start_part "$p"; done ;;
+  stop) for ((i = ${#parts[@]} - 1; i >= 0; i--)); do stop_part "${parts[$i]}"; done ;;
+  status)
+    for p in "${parts[@]}"; do
+      case "$p" in
+        postgres) tsx infra/postgres/ensure.ts >/dev/null 2>&1 && echo "postgres    reachable  $GATEWAY_DATABASE_URL (and _indexer, _settlement)" || echo "postgres    UNREACHABLE" ;;
+        kafka) [ "$ATELIER_KAFKA_EXTERNAL" = 1 ] && echo "kafka       external   $KAFKA_BROKERS" || kafka status || true ;;
+        anvil) bash infra/anvil/status.sh || true ;;
+        contracts) [ -f "$ATELIER_DEPLOYMENTS" ] && echo "contracts   deployed   $ATELIER_DEPLOYMENTS" || echo "contracts   not deployed" ;;
+        *) bash infra/apps/status.sh "$p" ;;
+      esac
+    done
+    ;;
+  env) # the stack's variables as KEY=value lines, for tests and tools
+    for v in ATELIER_DATA KAFKA_BROKERS ATELIER_KAFKA_EXTERNAL RPC_URL CHAIN_ID ATELIER_DEPLOYMENTS \
+      GATEWAY_PORT SETTLEMENT_PORT INDEXER_PORT GATEWAY_DATABASE_URL INDEXER_DATABASE_URL \
+      SETTLEMENT_DATABASE_URL KAFKA_PORT ANVIL_PORT; do printf '%s=%s\n' "$v" "${!v}"; done
+    ;;
+  *) die "unknown action '$action' (start | stop | status | env)" ;;
+esac

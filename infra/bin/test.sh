@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# `npm test`: the whole suite on its own isolated stack (ATELIER_STACK=test: other ports,
+# .data/test, atelier_test* databases), so it never disturbs a stack from `npm run up`.
+# Order: forge (contracts), jest unit, jest int (real Kafka/PostgreSQL/anvil, in band),
+# jest e2e (whole scripts). Ends with one line "N passed, N failed" summed over all.
+set -uo pipefail
+# shellcheck source=../lib/common.sh
+source "$(dirname "$0")/../lib/common.sh"
+ATELIER_COMPONENT=test
+bash "$ATELIER_ROOT/infra/bin/ensure-deps.sh" || exit 1
+use_project_node
+export ATELIER_STACK=test
+# shellcheck source=env.sh
+source "$ATELIER_ROOT/infra/bin/env.sh"
+cd "$ATELIER_ROOT"
+results="$ATELIER_DATA/test-results"
+rm -rf "$results" && mkdir -p "$results"
+passed=0 failed=0 status=0
+started=$SECONDS
+
+count_jest() { # adds a jest --json report's counts; a missing report is a failed stage
+  local file="$1" stage="$2" p f
+  if [ -s "$file" ]; then
+    p=$(node -e 'const r=require(process.argv[1]);process.stdout.write(String(r.numPassedTests))' "$file")
+    f=$(node -e 'const r=require(process.argv[1]);process.stdout.write(String(r.numFailedTests+r.numRuntimeErrorTestSuites))' "$file")
+  else
+    p=0 f=1
+    log "$stage produced no report"
+  fi
+  passed=$((passed + p)) failed=$((failed + f))
+  log "$stage: $p passed, $f failed"
+}
+
+log "starting the test stack (postgres, kafka, anvil, contracts)"
+if ! bash infra/bin/stack.sh start postgres kafka anvil contracts; then
+  log "the test stack did not start"
+  echo "0 passed, 1 failed"
+  exit 1
+fi
+
+log "forge test"
+forge_out="$results/forge.txt"
+bash infra/contracts/test.sh 2>&1 | tee "$forge_out"
+forge_status=${PIPESTATUS[0]}
+fp=$(grep -oE '[0-9]+ tests passed' "$forge_out" | tail -n1 | grep -oE '^[0-9]+' || echo 0)
+ff=$(grep -oE '[0-9]+ failed' "$forge_out" | tail -n1 | grep -oE '^[0-9]+' || echo 0)
+[ "$forge_status" -ne 0 ] && [ "$ff" -eq 0 ] && ff=1
+passed=$((passed + fp)) failed=$((failed + ff))
+log "forge: $fp passed, $ff failed"
+
+log "ABI modules match the forge build"
+if tsx libs/contracts/abi/scripts/generate.ts --check; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
+
+for tier in unit int e2e; do
+  log "jest $tier"
+  extra=()
+  [ "$tier" = unit ] || extra=(--runInBand)
+  jest --selectProjects "$tier" --ci --passWithNoTests "${extra[@]}" \
+    --json --outputFile="$results/jest-$tier.json" || status=1
+  count_jest "$results/jest-$tier.json" "jest $tier"
+done
+
+[ "${ATELIER_KEEP_STACK:-0}" = 1 ] || bash infra/bin/stack.sh stop >/dev/null 2>&1 || true
+log "done in $((SECONDS - started))s"
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ] && [ "$status" -eq 0 ]

@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# `npm run up`: from a fresh clone to a running local Atelier. Installs what is missing,
+# starts PostgreSQL databases, Kafka, anvil, deploys the contracts, starts the indexer,
+# gateway and settlement apps, waits until each is healthy and prints where they are.
+set -euo pipefail
+# shellcheck source=../lib/common.sh
+source "$(dirname "$0")/../lib/common.sh"
+ATELIER_COMPONENT=up
+started=$SECONDS
+bash "$ATELIER_ROOT/infra/bin/ensure-deps.sh"
+# shellcheck source=env.sh
+source "$ATELIER_ROOT/infra/bin/env.sh"
+bash "$ATELIER_ROOT/infra/bin/stack.sh" start
+cat <<INFO
+
+Atelier is up ($((SECONDS - started))s).
+  gateway     http://127.0.0.1:$GATEWAY_PORT      (GET /health, /metrics, /v1/deployments)
+  indexer     http://127.0.0.1:$INDEXER_PORT     (GET /health/ready, /graphql, /status, /metrics)
+  settlement  http://127.0.0.1:$SETTLEMENT_PORT      (GET /health, /metrics)
+  chain       $RPC_URL (anvil, chain $CHAIN_ID; deployments in $ATELIER_DEPLOYMENTS)
+  kafka       $KAFKA_BROKERS
+  postgres    $GATEWAY_DATABASE_URL (+ _indexer, _settlement)
+  logs        $ATELIER_DATA/logs/
+Stop everything with: npm run down    Show what runs: npm run status
+INFO

@@ -1,0 +1,76 @@
+// The README's stack commands, end to end on the isolated test stack: `npm run up` brings
+// everything up and is safe to repeat, `npm run status` reports it, and `npm run down`
+// leaves no process of ours behind.
+import { spawnSync } from 'node:child_process';
+import { readdirSync, readFileSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { repoRoot, stackEnv } from '@atelier/testing';
+
+const env = stackEnv();
+const npm = (script: string) => {
+  const started = Date.now();
+  const run = spawnSync('npm', ['run', '--silent', script], {
+    cwd: repoRoot,
+    env: { ...process.env, ATELIER_STACK: 'test' },
+    encoding: 'utf8',
+    timeout: 600_000,
+  });
+  return { status: run.status, output: `${run.stdout}${run.stderr}`, seconds: (Date.now() - started) / 1000 };
+};
+
+/** pids named by every pid file the stack keeps under its data dir */
+const pidFiles = (dir: string): string[] =>
+  existsSync(dir)
+    ? readdirSync(dir, { recursive: true, withFileTypes: true })
+        .filter((e) => e.isFile() && e.name.endsWith('.pid'))
+        .map((e) => join(e.parentPath, e.name))
+    : [];
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+const portOpen = async (port: string) => {
+  try {
+    await fetch(`http://127.0.0.1:${port}/`, { signal: AbortSignal.timeout(1000) });
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+describe('npm run up / status / down', () => {
+  const pidsSeen = new Set<number>();
+
+  it('up starts everything healthy, twice in a row', () => {
+    for (const attempt of [1, 2]) {
+      const up = npm('up');
+      if (up.status !== 0) throw new Error(`npm run up #${attempt} failed:\n${up.output}`);
+      expect(up.output).toContain('Atelier is up');
+      if (attempt === 2) expect(up.output).toMatch(/already running/);
+      for (const file of pidFiles(env.ATELIER_DATA)) pidsSeen.add(Number(readFileSync(file, 'utf8').trim()));
+    }
+    expect(pidsSeen.size).toBeGreaterThanOrEqual(5); // kafka, anvil, indexer, gateway, settlement
+  }, 900_000);
+
+  it('status reports every app ready', () => {
+    const status = npm('status');
+    expect(status.status).toBe(0);
+    for (const app of ['gateway', 'settlement', 'indexer']) expect(status.output).toMatch(new RegExp(`${app}\\s+running.*ready`));
+  }, 120_000);
+
+  it('down leaves no process and no listening port behind', async () => {
+    const down = npm('down');
+    expect(down.status).toBe(0);
+    expect(pidFiles(env.ATELIER_DATA)).toEqual([]);
+    for (const pid of pidsSeen) expect({ pid, alive: alive(pid) }).toEqual({ pid, alive: false });
+    for (const port of [env.GATEWAY_PORT, env.SETTLEMENT_PORT, env.INDEXER_PORT, env['ANVIL_PORT']!, env['KAFKA_PORT']!]) {
+      expect({ port, open: await portOpen(port) }).toEqual({ port, open: false });
+    }
+    const ours = spawnSync('pgrep', ['-af', env.ATELIER_DATA], { encoding: 'utf8' }).stdout.trim();
+    expect(ours).toBe('');
+  }, 180_000);
+});
