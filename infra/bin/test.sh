@@ -4,12 +4,12 @@
 # Order: forge (contracts), jest unit, jest int (real Kafka/PostgreSQL/anvil, in band),
 # jest e2e (whole scripts). Ends with one line "N passed, N failed" summed over all.
 set -uo pipefail
+export ATELIER_STACK=test # before common.sh, which picks the data folder from it
 # shellcheck source=../lib/common.sh
 source "$(dirname "$0")/../lib/common.sh"
 ATELIER_COMPONENT=test
 bash "$ATELIER_ROOT/infra/bin/ensure-deps.sh" || exit 1
 use_project_node
-export ATELIER_STACK=test
 # shellcheck source=env.sh
 source "$ATELIER_ROOT/infra/bin/env.sh"
 cd "$ATELIER_ROOT"
