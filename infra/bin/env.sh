@@ -1,14 +1,21 @@
 #!/usr/bin/env bash
 # The stack's addresses in one place: every port, URL and path the scripts, apps and tests
 # use is derived here from a few overridable variables. Sourced after infra/lib/common.sh.
-# Tests set ATELIER_STACK=test to get a second, isolated stack (other ports, data dir, DBs)
-# so `npm test` never touches a stack started by `npm run up`.
+# Tests set ATELIER_STACK=test and benchmarks ATELIER_STACK=bench to get isolated stacks (other
+# ports, data dir, DBs), so neither touches a stack started by `npm run up`, nor each other.
 
-if [ "${ATELIER_STACK:-dev}" = test ]; then
-  : "${KAFKA_PORT:=29092}" "${KAFKA_CONTROLLER_PORT:=29093}" "${ANVIL_PORT:=28545}"
-  : "${GATEWAY_PORT:=3300}" "${SETTLEMENT_PORT:=3400}" "${INDEXER_PORT:=42169}"
-  : "${ATELIER_DB_PREFIX:=atelier_test}"
-fi
+case "${ATELIER_STACK:-dev}" in
+  test)
+    : "${KAFKA_PORT:=29092}" "${KAFKA_CONTROLLER_PORT:=29093}" "${ANVIL_PORT:=28545}"
+    : "${GATEWAY_PORT:=3300}" "${SETTLEMENT_PORT:=3400}" "${INDEXER_PORT:=42169}"
+    : "${ATELIER_DB_PREFIX:=atelier_test}"
+    ;;
+  bench)
+    : "${KAFKA_PORT:=39092}" "${KAFKA_CONTROLLER_PORT:=39093}" "${ANVIL_PORT:=38545}"
+    : "${GATEWAY_PORT:=3500}" "${SETTLEMENT_PORT:=3600}" "${INDEXER_PORT:=42269}"
+    : "${ATELIER_DB_PREFIX:=atelier_bench}"
+    ;;
+esac
 : "${KAFKA_PORT:=19092}" "${KAFKA_CONTROLLER_PORT:=19093}" "${ANVIL_PORT:=18545}"
 : "${GATEWAY_PORT:=3000}" "${SETTLEMENT_PORT:=3100}" "${INDEXER_PORT:=42069}"
 : "${ATELIER_DB_PREFIX:=atelier}" "${CHAIN_ID:=31337}"

@@ -4,12 +4,13 @@
 # "already running", "stale pid" and "port taken by someone else" are reported the same way.
 
 ATELIER_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
-# ATELIER_STACK=test selects the isolated test stack (see infra/bin/env.sh) and its own data.
-if [ "${ATELIER_STACK:-dev}" = test ]; then
-  ATELIER_DATA="${ATELIER_DATA:-$ATELIER_ROOT/.data/test}"
-else
-  ATELIER_DATA="${ATELIER_DATA:-$ATELIER_ROOT/.data}"
-fi
+# ATELIER_STACK (dev | test | bench) selects one of the isolated stacks (see infra/bin/env.sh);
+# each keeps its data apart: .data for dev, .data/<stack> for the others.
+case "${ATELIER_STACK:-dev}" in
+  dev) ATELIER_DATA="${ATELIER_DATA:-$ATELIER_ROOT/.data}" ;;
+  test | bench) ATELIER_DATA="${ATELIER_DATA:-$ATELIER_ROOT/.data/$ATELIER_STACK}" ;;
+  *) printf 'ATELIER_STACK must be dev, test or bench, not %s\n' "$ATELIER_STACK" >&2; exit 2 ;;
+esac
 ATELIER_CACHE="${ATELIER_CACHE:-$HOME/.cache/atelier}"
 export ATELIER_ROOT ATELIER_DATA ATELIER_CACHE
 

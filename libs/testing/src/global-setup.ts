@@ -4,5 +4,5 @@ import { stack, stackEnv } from './stack';
 
 export default async function globalSetup(): Promise<void> {
   stack('start', 'postgres', 'kafka', 'anvil', 'contracts');
-  Object.assign(process.env, stackEnv(), { ATELIER_STACK: 'test' });
+  Object.assign(process.env, stackEnv(), { ATELIER_STACK: process.env['ATELIER_STACK'] ?? 'test' });
 }

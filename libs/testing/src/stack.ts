@@ -7,7 +7,8 @@ import { resolve } from 'node:path';
 export const repoRoot = resolve(__dirname, '../../..');
 
 const stackScript = resolve(repoRoot, 'infra/bin/stack.sh');
-const testEnv = () => ({ ...process.env, ATELIER_STACK: 'test' });
+/** The test stack unless the caller chose another (benchmarks run on ATELIER_STACK=bench). */
+const testEnv = () => ({ ...process.env, ATELIER_STACK: process.env['ATELIER_STACK'] ?? 'test' });
 
 export interface StackEnv {
   readonly ATELIER_DATA: string;
