@@ -1,6 +1,7 @@
 // What every benchmark shares: the bench stack's addresses, timing, percentiles, a printed
 // table with ratios against the baseline measured in the same run, and the results file.
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
 import { join, resolve } from 'node:path';
 import { stackEnv, type StackEnv } from '@atelier/testing';
 
@@ -52,7 +53,7 @@ export function report(name: string, rows: readonly BenchRow[], context: Record<
   const file = join(dir, `${name}.json`);
   writeFileSync(
     file,
-    JSON.stringify({ bench: name, measuredAt: new Date().toISOString(), machine: { cpus: require('node:os').cpus().length, node: process.version }, context, figures, rows: withRatio }, null, 2) + '\n',
+    JSON.stringify({ bench: name, measuredAt: new Date().toISOString(), machine: { cpus: cpus().length, node: process.version }, context, figures, rows: withRatio }, null, 2) + '\n',
   );
   console.log(`wrote ${file}`);
 }
