@@ -16,8 +16,14 @@ case "$app" in
   settlement) port=$SETTLEMENT_PORT; cmd=(node -r @swc-node/register apps/settlement/src/main.ts) ;;
   indexer)
     port=$INDEXER_PORT
-    # Ponder runs in its own folder; its schema name is fixed per stack so a restart resumes.
-    cmd=(bash -c "cd apps/indexer && exec ponder start --config ponder.config.ts --port $INDEXER_PORT --hostname 127.0.0.1 --schema ${INDEXER_SCHEMA:-chain} --log-format json")
+    # Ponder refuses a schema written by another build, and a restarted anvil is a new chain:
+    # the schema is named after the deployment and the indexer's code, so the same build
+    # resumes after a crash while a new chain or new code indexes into a fresh schema.
+    # Readers use the stable views schema "chain"; inactive old schemas are pruned first.
+    build_hash="$(cat "$ATELIER_DEPLOYMENTS" apps/indexer/ponder.config.ts apps/indexer/ponder.schema.ts \
+      $(find apps/indexer/src libs/contracts/abi/src -name '*.ts' | sort) 2>/dev/null | sha256sum | cut -c1-12)"
+    schema="${INDEXER_SCHEMA:-chain_$build_hash}"
+    cmd=(bash -c "cd apps/indexer && ponder db prune --config ponder.config.ts >/dev/null 2>&1; exec ponder start --config ponder.config.ts --port $INDEXER_PORT --hostname 127.0.0.1 --schema $schema --views-schema ${INDEXER_VIEWS_SCHEMA:-chain} --log-format json")
     ;;
   *) die "unknown app '$app' (gateway | settlement | indexer)" ;;
 esac
