@@ -4,6 +4,26 @@ const nx = require('@nx/eslint-plugin');
 
 const frameworkBans = ['@nestjs/*', 'typeorm', 'kafkajs', 'viem', 'pg', 'ponder'];
 
+/** The architecture's arrows; specs may also use the shared test fixtures. */
+const depConstraints = (specs) => {
+  const t = specs ? ['type:testing'] : [];
+  return [
+    { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:application', 'type:domain', 'type:projection', 'type:messages', 'type:infra', 'type:util', ...t] },
+    { sourceTag: 'type:application', onlyDependOnLibsWithTags: ['type:domain', 'type:messages', 'type:util', ...t] },
+    { sourceTag: 'type:projection', onlyDependOnLibsWithTags: ['type:domain', 'type:messages', 'type:util', ...t] },
+    { sourceTag: 'type:infra', onlyDependOnLibsWithTags: ['type:infra', 'type:messages', 'type:util', ...t] },
+    { sourceTag: 'type:messages', onlyDependOnLibsWithTags: ['type:util', ...t] },
+    { sourceTag: 'type:domain', onlyDependOnLibsWithTags: ['type:domain', 'type:util', ...t], bannedExternalImports: frameworkBans },
+    { sourceTag: 'type:util', onlyDependOnLibsWithTags: ['type:util', ...t], bannedExternalImports: specs ? [] : frameworkBans },
+    { sourceTag: 'type:testing', onlyDependOnLibsWithTags: ['type:infra', 'type:messages', 'type:domain', 'type:util', 'type:testing'] },
+  ];
+};
+
+const boundaries = (specs) => [
+  'error',
+  { enforceBuildableLibDependency: false, allow: [], banTransitiveDependencies: false, depConstraints: depConstraints(specs) },
+];
+
 module.exports = [
   ...nx.configs['flat/base'],
   ...nx.configs['flat/typescript'],
@@ -24,25 +44,12 @@ module.exports = [
     files: ['**/*.ts'],
     rules: {
       'no-console': 'error',
-      '@nx/enforce-module-boundaries': [
-        'error',
-        {
-          enforceBuildableLibDependency: false,
-          allow: [],
-          banTransitiveDependencies: false,
-          depConstraints: [
-            { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:application', 'type:domain', 'type:projection', 'type:messages', 'type:infra', 'type:util'] },
-            { sourceTag: 'type:application', onlyDependOnLibsWithTags: ['type:domain', 'type:messages', 'type:util'] },
-            { sourceTag: 'type:projection', onlyDependOnLibsWithTags: ['type:domain', 'type:messages', 'type:util'] },
-            { sourceTag: 'type:infra', onlyDependOnLibsWithTags: ['type:infra', 'type:messages', 'type:util'] },
-            { sourceTag: 'type:messages', onlyDependOnLibsWithTags: ['type:util'] },
-            { sourceTag: 'type:domain', onlyDependOnLibsWithTags: ['type:domain', 'type:util'], bannedExternalImports: frameworkBans },
-            { sourceTag: 'type:util', onlyDependOnLibsWithTags: ['type:util'], bannedExternalImports: frameworkBans },
-            { sourceTag: 'type:testing', onlyDependOnLibsWithTags: ['type:infra', 'type:messages', 'type:domain', 'type:util'] },
-          ],
-        },
-      ],
+      '@nx/enforce-module-boundaries': boundaries(false),
     },
+  },
+  {
+    files: ['**/*.spec.ts'],
+    rules: { '@nx/enforce-module-boundaries': boundaries(true) },
   },
   {
     // CLI entry points and tests may print.

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # `npm test`: the whole suite on its own isolated stack (ATELIER_STACK=test: other ports,
 # .data/test, atelier_test* databases), so it never disturbs a stack from `npm run up`.
-# Order: forge (contracts), jest unit, jest int (real Kafka/PostgreSQL/anvil, in band),
-# jest e2e (whole scripts). Ends with one line "N passed, N failed" summed over all.
+# Order: forge (contracts), static checks (ABI freshness, typecheck, lint), jest unit,
+# jest int (real Kafka/PostgreSQL/anvil, in band), jest e2e (whole scripts). Ends with one line "N passed, N failed" summed over all.
 set -uo pipefail
 export ATELIER_STACK=test # before common.sh, which picks the data folder from it
 # shellcheck source=../lib/common.sh
@@ -48,8 +48,18 @@ ff=$(grep -oE '[0-9]+ failed' "$forge_out" | tail -n1 | grep -oE '^[0-9]+' || ec
 passed=$((passed + fp)) failed=$((failed + ff))
 log "forge: $fp passed, $ff failed"
 
-log "ABI modules match the forge build"
-if tsx libs/contracts/abi/scripts/generate.ts --check; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
+# Static checks, one counted result each: a red one fails the run like a failed test.
+check() {
+  local name="$1"
+  shift
+  log "$name"
+  if "$@"; then passed=$((passed + 1)); else failed=$((failed + 1)) && log "$name FAILED"; fi
+}
+check "ABI modules match the forge build" tsx libs/contracts/abi/scripts/generate.ts --check
+check "typecheck (every Nx project)" nx run-many -t typecheck --parallel=2 --output-style=static
+check "typecheck (infra, bench, contracts scripts)" \
+  bash -c 'tsc -p infra/tsconfig.json --noEmit && tsc -p bench/tsconfig.json --noEmit && tsc -p contracts/tsconfig.json --noEmit'
+check "lint (eslint with module boundaries)" bash -c 'nx show projects >/dev/null && eslint --max-warnings=-1 .'
 
 for tier in unit int e2e; do
   log "jest $tier"

@@ -5,7 +5,7 @@ import pino, { type Logger } from 'pino';
 
 export type { Logger } from 'pino';
 
-export function createLogger(app: string, level: string = 'info'): Logger {
+export function createLogger(app: string, level = 'info'): Logger {
   return pino({ name: app, level, base: { app, pid: process.pid } });
 }
 
