@@ -8,20 +8,62 @@ const frameworkBans = ['@nestjs/*', 'typeorm', 'kafkajs', 'viem', 'pg', 'ponder'
 const depConstraints = (specs) => {
   const t = specs ? ['type:testing'] : [];
   return [
-    { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:application', 'type:domain', 'type:projection', 'type:messages', 'type:infra', 'type:util', ...t] },
-    { sourceTag: 'type:application', onlyDependOnLibsWithTags: ['type:domain', 'type:messages', 'type:util', ...t] },
-    { sourceTag: 'type:projection', onlyDependOnLibsWithTags: ['type:domain', 'type:messages', 'type:util', ...t] },
-    { sourceTag: 'type:infra', onlyDependOnLibsWithTags: ['type:infra', 'type:messages', 'type:util', ...t] },
+    {
+      sourceTag: 'type:app',
+      onlyDependOnLibsWithTags: [
+        'type:application',
+        'type:domain',
+        'type:projection',
+        'type:messages',
+        'type:infra',
+        'type:util',
+        ...t,
+      ],
+    },
+    {
+      sourceTag: 'type:application',
+      onlyDependOnLibsWithTags: ['type:domain', 'type:messages', 'type:util', ...t],
+    },
+    {
+      sourceTag: 'type:projection',
+      onlyDependOnLibsWithTags: ['type:domain', 'type:messages', 'type:util', ...t],
+    },
+    {
+      sourceTag: 'type:infra',
+      onlyDependOnLibsWithTags: ['type:infra', 'type:messages', 'type:util', ...t],
+    },
     { sourceTag: 'type:messages', onlyDependOnLibsWithTags: ['type:util', ...t] },
-    { sourceTag: 'type:domain', onlyDependOnLibsWithTags: ['type:domain', 'type:util', ...t], bannedExternalImports: frameworkBans },
-    { sourceTag: 'type:util', onlyDependOnLibsWithTags: ['type:util', ...t], bannedExternalImports: specs ? [] : frameworkBans },
-    { sourceTag: 'type:testing', onlyDependOnLibsWithTags: ['type:infra', 'type:messages', 'type:domain', 'type:util', 'type:testing'] },
+    {
+      sourceTag: 'type:domain',
+      onlyDependOnLibsWithTags: ['type:domain', 'type:util', ...t],
+      bannedExternalImports: frameworkBans,
+    },
+    {
+      sourceTag: 'type:util',
+      onlyDependOnLibsWithTags: ['type:util', ...t],
+      bannedExternalImports: specs ? [] : frameworkBans,
+    },
+    {
+      sourceTag: 'type:testing',
+      onlyDependOnLibsWithTags: [
+        'type:infra',
+        'type:messages',
+        'type:domain',
+        'type:util',
+        'type:testing',
+      ],
+    },
   ];
 };
 
 const boundaries = (specs) => [
   'error',
-  { enforceBuildableLibDependency: false, allow: [], banTransitiveDependencies: false, depConstraints: depConstraints(specs) },
+  {
+    enforceBuildableLibDependency: false,
+    allow: [],
+    banTransitiveDependencies: false,
+    depConstraints: depConstraints(specs),
+  },
 ];
 
 module.exports = [
@@ -53,7 +95,13 @@ module.exports = [
   },
   {
     // CLI entry points and tests may print.
-    files: ['**/*.spec.ts', '**/scripts/**/*.ts', 'contracts/script/**/*.ts', 'infra/**/*.ts', 'bench/**/*.ts'],
+    files: [
+      '**/*.spec.ts',
+      '**/scripts/**/*.ts',
+      'contracts/script/**/*.ts',
+      'infra/**/*.ts',
+      'bench/**/*.ts',
+    ],
     rules: { 'no-console': 'off' },
   },
 ];

@@ -15,9 +15,20 @@ const schema = z.object({
     .string()
     .min(1)
     .describe('absolute path of the deployments file written by infra/contracts/deploy.sh'),
-  CHAIN_ID: z.coerce.number().int().positive().default(31337).describe('chain id the RPC must report'),
-  INDEXER_POLLING_INTERVAL_MS: z.coerce.number().int().positive().default(250).describe('how often Ponder polls the RPC for new blocks'),
+  CHAIN_ID: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(31337)
+    .describe('chain id the RPC must report'),
+  INDEXER_POLLING_INTERVAL_MS: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(250)
+    .describe('how often Ponder polls the RPC for new blocks'),
 });
 
 export type IndexerEnv = z.infer<typeof schema>;
-export const loadIndexerEnv = (e: NodeJS.ProcessEnv = process.env): IndexerEnv => loadConfig('indexer', schema, e);
+export const loadIndexerEnv = (e: NodeJS.ProcessEnv = process.env): IndexerEnv =>
+  loadConfig('indexer', schema, e);

@@ -22,7 +22,11 @@ const deployed = (name: string) => {
 export default createConfig({
   database: { kind: 'postgres', connectionString: env.INDEXER_DATABASE_URL },
   chains: {
-    atelier: { id: env.CHAIN_ID, rpc: env.RPC_URL, pollingInterval: env.INDEXER_POLLING_INTERVAL_MS },
+    atelier: {
+      id: env.CHAIN_ID,
+      rpc: env.RPC_URL,
+      pollingInterval: env.INDEXER_POLLING_INTERVAL_MS,
+    },
   },
   contracts: {
     TestStablecoin: { chain: 'atelier', abi: testStablecoinAbi, ...deployed('TestStablecoin') },

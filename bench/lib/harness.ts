@@ -37,8 +37,15 @@ export interface BenchRow {
 }
 
 /** Prints the table and writes bench/results/<name>.json; ratios are value / baseline. */
-export function report(name: string, rows: readonly BenchRow[], context: Record<string, unknown> = {}): void {
-  const withRatio = rows.map((r) => ({ ...r, ratio: r.baseline ? round(r.value / r.baseline.value, 3) : undefined }));
+export function report(
+  name: string,
+  rows: readonly BenchRow[],
+  context: Record<string, unknown> = {},
+): void {
+  const withRatio = rows.map((r) => ({
+    ...r,
+    ratio: r.baseline ? round(r.value / r.baseline.value, 3) : undefined,
+  }));
   const table = withRatio.map((r) => ({
     figure: r.figure,
     value: `${round(r.value)} ${r.unit}`,
@@ -49,11 +56,27 @@ export function report(name: string, rows: readonly BenchRow[], context: Record<
   console.table(table);
   const dir = join(benchRoot, 'results');
   mkdirSync(dir, { recursive: true });
-  const figures = Object.fromEntries(withRatio.map((r) => [r.figure, r.ratio === undefined ? r.value : { value: r.value, baseline: r.baseline, ratio: r.ratio }]));
+  const figures = Object.fromEntries(
+    withRatio.map((r) => [
+      r.figure,
+      r.ratio === undefined ? r.value : { value: r.value, baseline: r.baseline, ratio: r.ratio },
+    ]),
+  );
   const file = join(dir, `${name}.json`);
   writeFileSync(
     file,
-    JSON.stringify({ bench: name, measuredAt: new Date().toISOString(), machine: { cpus: cpus().length, node: process.version }, context, figures, rows: withRatio }, null, 2) + '\n',
+    JSON.stringify(
+      {
+        bench: name,
+        measuredAt: new Date().toISOString(),
+        machine: { cpus: cpus().length, node: process.version },
+        context,
+        figures,
+        rows: withRatio,
+      },
+      null,
+      2,
+    ) + '\n',
   );
   console.log(`wrote ${file}`);
 }

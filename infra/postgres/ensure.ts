@@ -31,13 +31,17 @@ async function main(): Promise<void> {
     process.exit(2);
   }
   try {
-    const { rows: version } = await admin.query<{ server_version_num: string }>('SHOW server_version_num');
+    const { rows: version } = await admin.query<{ server_version_num: string }>(
+      'SHOW server_version_num',
+    );
     if (Number(version[0]!.server_version_num) < 150000) {
       throw new Error(`PostgreSQL 15+ is required, found ${version[0]!.server_version_num}`);
     }
     const roleExists = await admin.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [role]);
     if (roleExists.rowCount === 0) {
-      await admin.query(`CREATE ROLE ${ident(role)} LOGIN PASSWORD '${password.replace(/'/g, "''")}'`);
+      await admin.query(
+        `CREATE ROLE ${ident(role)} LOGIN PASSWORD '${password.replace(/'/g, "''")}'`,
+      );
       console.error(`[postgres] created role ${role}`);
     }
     const url = new URL(adminUrl);

@@ -53,16 +53,25 @@ describe('apps health against the real stack', () => {
       stack('start', 'kafka');
     }
     for (const base of Object.values(apps)) {
-      await waitFor(`${base} ready again`, async () => ((await readiness(base)).status === 200 ? true : undefined), {
-        timeoutMs: 30_000,
-      });
+      await waitFor(
+        `${base} ready again`,
+        async () => ((await readiness(base)).status === 200 ? true : undefined),
+        {
+          timeoutMs: 30_000,
+        },
+      );
     }
   }, 120_000);
 
   it('a bad configuration names the variable and exits 78 without starting', () => {
     const run = spawnSync('node', ['-r', '@swc-node/register', 'apps/gateway/src/main.ts'], {
       cwd: repoRoot,
-      env: { ...process.env, KAFKA_BROKERS: 'not-a-broker', GATEWAY_PORT: '70000', GATEWAY_DATABASE_URL: '' },
+      env: {
+        ...process.env,
+        KAFKA_BROKERS: 'not-a-broker',
+        GATEWAY_PORT: '70000',
+        GATEWAY_DATABASE_URL: '',
+      },
       encoding: 'utf8',
       timeout: 30_000,
     });

@@ -15,7 +15,11 @@ const npm = (script: string) => {
     encoding: 'utf8',
     timeout: 600_000,
   });
-  return { status: run.status, output: `${run.stdout}${run.stderr}`, seconds: (Date.now() - started) / 1000 };
+  return {
+    status: run.status,
+    output: `${run.stdout}${run.stderr}`,
+    seconds: (Date.now() - started) / 1000,
+  };
 };
 
 /** pids named by every pid file the stack keeps under its data dir */
@@ -53,7 +57,8 @@ describe('npm run up / status / down', () => {
       if (up.status !== 0) throw new Error(`npm run up #${attempt} failed:\n${up.output}`);
       expect(up.output).toContain('Atelier is up');
       if (attempt === 2) expect(up.output).toMatch(/already running/);
-      for (const file of pidFiles(env.ATELIER_DATA)) pidsSeen.add(Number(readFileSync(file, 'utf8').trim()));
+      for (const file of pidFiles(env.ATELIER_DATA))
+        pidsSeen.add(Number(readFileSync(file, 'utf8').trim()));
     }
     expect(pidsSeen.size).toBeGreaterThanOrEqual(5); // kafka, anvil, indexer, gateway, settlement
   }, 900_000);
@@ -61,7 +66,8 @@ describe('npm run up / status / down', () => {
   it('status reports every app ready', () => {
     const status = npm('status');
     expect(status.status).toBe(0);
-    for (const app of ['gateway', 'settlement', 'indexer']) expect(status.output).toMatch(new RegExp(`${app}\\s+running.*ready`));
+    for (const app of ['gateway', 'settlement', 'indexer'])
+      expect(status.output).toMatch(new RegExp(`${app}\\s+running.*ready`));
   }, 120_000);
 
   it('down leaves no process and no listening port behind', async () => {
@@ -69,7 +75,13 @@ describe('npm run up / status / down', () => {
     expect(down.status).toBe(0);
     expect(pidFiles(env.ATELIER_DATA)).toEqual([]);
     for (const pid of pidsSeen) expect({ pid, alive: alive(pid) }).toEqual({ pid, alive: false });
-    for (const port of [env.GATEWAY_PORT, env.SETTLEMENT_PORT, env.INDEXER_PORT, env['ANVIL_PORT']!, env['KAFKA_PORT']!]) {
+    for (const port of [
+      env.GATEWAY_PORT,
+      env.SETTLEMENT_PORT,
+      env.INDEXER_PORT,
+      env['ANVIL_PORT']!,
+      env['KAFKA_PORT']!,
+    ]) {
       expect({ port, open: await portOpen(port) }).toEqual({ port, open: false });
     }
     // Any process whose command line names the stack's data folder, but this jest itself.

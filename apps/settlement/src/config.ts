@@ -6,7 +6,9 @@ import { serviceEnv } from '@atelier/platform';
 
 const schema = z.object({
   ...serviceEnv,
-  SETTLEMENT_PORT: env.port(3100).describe('HTTP port of the settlement worker (health and metrics)'),
+  SETTLEMENT_PORT: env
+    .port(3100)
+    .describe('HTTP port of the settlement worker (health and metrics)'),
   SETTLEMENT_DATABASE_URL: env
     .url()
     .describe('postgres:// URL of the settlement database (infra/postgres/ensure.ts creates it)'),

@@ -28,7 +28,9 @@ const checks = [
 
 const app = new Hono();
 
-app.get('/health/live', (c) => c.json({ status: 'ok', uptimeSeconds: Math.round(process.uptime()) }));
+app.get('/health/live', (c) =>
+  c.json({ status: 'ok', uptimeSeconds: Math.round(process.uptime()) }),
+);
 app.get('/health/ready', async (c) => {
   const report = await runChecks(checks);
   return c.json(report, report.status === 'ok' ? 200 : 503);

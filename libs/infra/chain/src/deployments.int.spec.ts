@@ -27,14 +27,27 @@ describe('deployed contracts (real anvil)', () => {
     const alice = mnemonicToAccount(anvilMnemonic, { addressIndex: 1 });
     const bob = mnemonicToAccount(anvilMnemonic, { addressIndex: 2 });
     const balance = (address: `0x${string}`) =>
-      client.readContract({ address: stablecoin.address, abi: testStablecoinAbi, functionName: 'balanceOf', args: [address] });
-    const [aliceBefore, bobBefore] = await Promise.all([balance(alice.address), balance(bob.address)]);
+      client.readContract({
+        address: stablecoin.address,
+        abi: testStablecoinAbi,
+        functionName: 'balanceOf',
+        args: [address],
+      });
+    const [aliceBefore, bobBefore] = await Promise.all([
+      balance(alice.address),
+      balance(bob.address),
+    ]);
     expect(aliceBefore).toBeGreaterThan(parseUnits('1', 6));
 
     const wallet = createWalletClient({ account: alice, transport: http(rpcUrl) });
     const chainId = await client.getChainId();
     const hash = await wallet.writeContract({
-      chain: { id: chainId, name: 'anvil', nativeCurrency: { name: 'Ether', symbol: 'ETH', decimals: 18 }, rpcUrls: { default: { http: [rpcUrl] } } },
+      chain: {
+        id: chainId,
+        name: 'anvil',
+        nativeCurrency: { name: 'Ether', symbol: 'ETH', decimals: 18 },
+        rpcUrls: { default: { http: [rpcUrl] } },
+      },
       address: stablecoin.address,
       abi: testStablecoinAbi,
       functionName: 'transfer',

@@ -37,7 +37,9 @@ export function readDeployments(path: string): Deployments {
   }
   const parsed = deploymentsSchema.safeParse(JSON.parse(raw));
   if (!parsed.success) {
-    throw new DeploymentsError(`the deployments file ${path} is malformed: ${z.prettifyError(parsed.error)}`);
+    throw new DeploymentsError(
+      `the deployments file ${path} is malformed: ${z.prettifyError(parsed.error)}`,
+    );
   }
   return parsed.data;
 }

@@ -9,7 +9,10 @@ export function rpcHealthCheck(rpcUrl: string, expectedChainId: number): Depende
   return {
     name: 'rpc',
     async check() {
-      const [chainId, blockNumber] = await Promise.all([client.getChainId(), client.getBlockNumber()]);
+      const [chainId, blockNumber] = await Promise.all([
+        client.getChainId(),
+        client.getBlockNumber(),
+      ]);
       if (chainId !== expectedChainId) {
         throw new Error(`RPC ${rpcUrl} is on chain ${chainId}, expected ${expectedChainId}`);
       }

@@ -1,2 +1,7 @@
-export { readDeployments, deploymentsSchema, DeploymentsError, type Deployments } from './deployments';
+export {
+  readDeployments,
+  deploymentsSchema,
+  DeploymentsError,
+  type Deployments,
+} from './deployments';
 export { rpcHealthCheck } from './health';

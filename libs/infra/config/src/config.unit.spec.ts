@@ -13,7 +13,11 @@ describe('loadConfig', () => {
       KAFKA_BROKERS: 'a:1, b:2',
       DATABASE_URL: 'postgres://u@h:5432/d',
     });
-    expect(cfg).toEqual({ PORT: 3000, KAFKA_BROKERS: ['a:1', 'b:2'], DATABASE_URL: 'postgres://u@h:5432/d' });
+    expect(cfg).toEqual({
+      PORT: 3000,
+      KAFKA_BROKERS: ['a:1', 'b:2'],
+      DATABASE_URL: 'postgres://u@h:5432/d',
+    });
   });
 
   it('names every bad or missing variable with its hint', () => {
@@ -25,9 +29,15 @@ describe('loadConfig', () => {
     }
     expect(error).toBeInstanceOf(ConfigError);
     const problems = (error as ConfigError).problems;
-    expect(problems.map((p) => p.variable).sort()).toEqual(['DATABASE_URL', 'KAFKA_BROKERS', 'PORT']);
+    expect(problems.map((p) => p.variable).sort()).toEqual([
+      'DATABASE_URL',
+      'KAFKA_BROKERS',
+      'PORT',
+    ]);
     expect((error as Error).message).toContain('Invalid configuration for gateway');
-    expect((error as Error).message).toMatch(/DATABASE_URL: is not set\. Expected: a postgres:\/\/ URL/);
+    expect((error as Error).message).toMatch(
+      /DATABASE_URL: is not set\. Expected: a postgres:\/\/ URL/,
+    );
     expect((error as Error).message).toMatch(/KAFKA_BROKERS: each broker must be host:port/);
   });
 });

@@ -23,12 +23,26 @@ export async function runChecks(
       const signal = AbortSignal.timeout(timeoutMs);
       try {
         const details = await new Promise<Record<string, unknown> | void>((resolve, reject) => {
-          signal.addEventListener('abort', () => reject(new Error(`timed out after ${timeoutMs}ms`)), { once: true });
+          signal.addEventListener(
+            'abort',
+            () => reject(new Error(`timed out after ${timeoutMs}ms`)),
+            { once: true },
+          );
           c.check(signal).then(resolve, reject);
         });
-        return [c.name, { ...details, status: 'up', responseTime: Math.round(performance.now() - started) }];
+        return [
+          c.name,
+          { ...details, status: 'up', responseTime: Math.round(performance.now() - started) },
+        ];
       } catch (e) {
-        return [c.name, { status: 'down', message: (e as Error).message, responseTime: Math.round(performance.now() - started) }];
+        return [
+          c.name,
+          {
+            status: 'down',
+            message: (e as Error).message,
+            responseTime: Math.round(performance.now() - started),
+          },
+        ];
       }
     }),
   );

@@ -8,7 +8,10 @@ const down = (name: string): DependencyCheck => ({
     throw new Error(`${name} refused`);
   },
 });
-const hang = (name: string): DependencyCheck => ({ name, check: () => new Promise(() => undefined) });
+const hang = (name: string): DependencyCheck => ({
+  name,
+  check: () => new Promise(() => undefined),
+});
 
 describe('runChecks', () => {
   it('is ok when every dependency answers, with their details', async () => {
@@ -28,6 +31,9 @@ describe('runChecks', () => {
     const started = Date.now();
     const report = await runChecks([hang('rpc')], 100);
     expect(Date.now() - started).toBeLessThan(1000);
-    expect(report.details['rpc']).toMatchObject({ status: 'down', message: 'timed out after 100ms' });
+    expect(report.details['rpc']).toMatchObject({
+      status: 'down',
+      message: 'timed out after 100ms',
+    });
   });
 });

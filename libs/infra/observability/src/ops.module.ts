@@ -1,14 +1,7 @@
 // The operational surface every Nest app shares: /health/live (the process answers),
 // /health and /health/ready (every dependency answers; 503 naming the failing ones),
 // /metrics (Prometheus text). Checks time out, so a hung dependency reads as down.
-import {
-  Controller,
-  Get,
-  Header,
-  Inject,
-  Module,
-  type DynamicModule,
-} from '@nestjs/common';
+import { Controller, Get, Header, Inject, Module, type DynamicModule } from '@nestjs/common';
 import {
   HealthCheck,
   HealthCheckService,

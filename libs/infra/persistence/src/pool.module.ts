@@ -1,5 +1,11 @@
 // Makes the process's pg Pool injectable and closes it when the app shuts down.
-import { Global, Inject, Module, type DynamicModule, type OnApplicationShutdown } from '@nestjs/common';
+import {
+  Global,
+  Inject,
+  Module,
+  type DynamicModule,
+  type OnApplicationShutdown,
+} from '@nestjs/common';
 import type { Pool } from 'pg';
 
 export const PG_POOL = Symbol('PG_POOL');

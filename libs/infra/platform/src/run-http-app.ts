@@ -6,7 +6,14 @@ import type { DynamicModule, INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { ConfigError } from '@atelier/config';
-import { createLogger, createMetrics, instrumentFastify, PinoNestLogger, type AppMetrics, type Logger } from '@atelier/observability';
+import {
+  createLogger,
+  createMetrics,
+  instrumentFastify,
+  PinoNestLogger,
+  type AppMetrics,
+  type Logger,
+} from '@atelier/observability';
 
 /** EX_CONFIG from sysexits.h: the supervisor should not restart into the same mistake. */
 export const EXIT_CONFIG = 78;
