@@ -1,0 +1,313 @@
+// Consuming envelopes in a consumer group without the three ways it usually goes wrong:
+// - a slow handler loses the group membership: kafkajs only heartbeats between messages, so
+//   a handler slower than the session timeout gets its partitions taken away and its work
+//   redelivered. Here a keeper heartbeats on a timer for as long as a batch is in progress.
+// - one poison message blocks a partition forever: an invalid envelope goes straight to the
+//   group's dead-letter topic, a handler failure after N attempts too, each with the reason
+//   and the original topic/partition/offset in headers; the partition goes on.
+// - shutdown drops or repeats work: stop() lets the in-flight item (a message, or a chunk in
+//   chunk mode) finish, commits what was handled, leaves the group, then disconnects.
+import type { Consumer, EachBatchPayload, IHeaders, Kafka, KafkaMessage } from 'kafkajs';
+import {
+  DEAD_LETTER_HEADERS,
+  EnvelopeError,
+  decodeEnvelope,
+  deadLetterTopic,
+  type DeadLetterReasonCode,
+  type EventEnvelope,
+} from '@atelier/market-messages';
+import type { Logger } from '@atelier/observability';
+import { KafkaError } from './errors';
+import { EnvelopeProducer } from './producer';
+import { ensureTopics, type TopicSpec } from './topics';
+
+/** A consumed message whose value is a valid envelope. */
+export interface Delivery {
+  readonly topic: string;
+  readonly partition: number;
+  readonly offset: string;
+  readonly key: string | null;
+  readonly headers: IHeaders;
+  readonly envelope: EventEnvelope;
+  readonly message: KafkaMessage;
+}
+
+export interface DeadLetterReason {
+  readonly code: DeadLetterReasonCode;
+  readonly error: string;
+  readonly attempts: number;
+}
+
+export interface ConsumerContext {
+  /** Sends a heartbeat now if one is due (the keeper also does so on a timer). */
+  heartbeat(): Promise<void>;
+  /** False once stop() was called or the group is rebalancing: finish the current item and return. */
+  isActive(): boolean;
+  /** Copies a message to the dead-letter topic with the reason in its headers; resolves once acked. */
+  deadLetter(delivery: Pick<Delivery, 'topic' | 'partition' | 'offset' | 'message'>, reason: DeadLetterReason): Promise<void>;
+}
+
+export type MessageHandler = (delivery: Delivery, ctx: ConsumerContext) => Promise<void>;
+/**
+ * Handles a chunk of consecutive messages of one partition. The handler owns retries and
+ * dead-lettering of its failures (through ctx); throwing makes the consumer restart from the
+ * last committed offset, so the chunk is redelivered.
+ */
+export type ChunkHandler = (deliveries: readonly Delivery[], ctx: ConsumerContext) => Promise<void>;
+
+export type EnvelopeHandler = { readonly eachMessage: MessageHandler } | { readonly eachChunk: ChunkHandler };
+
+export interface EnvelopeConsumerOptions {
+  readonly groupId: string;
+  readonly topics: readonly string[];
+  /** Where a new group starts (default: the beginning, so nothing published before it is missed). */
+  readonly fromBeginning?: boolean;
+  /** The broker drops the member after this long without a heartbeat (broker minimum: 6000). */
+  readonly sessionTimeoutMs?: number;
+  readonly heartbeatIntervalMs?: number;
+  readonly rebalanceTimeoutMs?: number;
+  /** Handler attempts per message before it is dead-lettered (eachMessage mode). */
+  readonly maxAttempts?: number;
+  /** First retry delay; doubles per attempt, capped at 5 s. */
+  readonly retryBackoffMs?: number;
+  /** Messages handled between offset commits (and per call in eachChunk mode). */
+  readonly chunkSize?: number;
+  readonly deadLetterTopic?: string;
+  readonly deadLetterPartitions?: number;
+  readonly replicationFactor?: number;
+  /** Topics to create (idempotently) before subscribing, e.g. the source topics with their partition count. */
+  readonly ensureTopics?: readonly TopicSpec[];
+  readonly maxBytesPerPartition?: number;
+  /** Longest a fetch waits on the broker for new data; also bounds how long stop() waits for an idle fetch. */
+  readonly maxWaitTimeMs?: number;
+}
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+const truncate = (s: string, n = 1000) => (s.length > n ? `${s.slice(0, n)}…` : s);
+
+/** Heartbeats on a timer while a batch is being handled; remembers a failure (rebalance, expired session). */
+class HeartbeatKeeper {
+  private timer: NodeJS.Timeout | undefined;
+  failure: Error | undefined;
+
+  constructor(
+    private readonly beat: () => Promise<void>,
+    private readonly intervalMs: number,
+    private readonly logger: Logger,
+  ) {}
+
+  start(): void {
+    this.timer = setInterval(() => void this.now(), this.intervalMs);
+  }
+
+  async now(): Promise<void> {
+    if (this.failure) return;
+    try {
+      await this.beat();
+    } catch (e) {
+      this.failure = e as Error;
+      this.logger.warn({ err: e }, 'heartbeat failed; finishing the current item and giving the partition back');
+    }
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+  }
+}
+
+export class EnvelopeConsumer {
+  private readonly consumer: Consumer;
+  private readonly deadLetters: EnvelopeProducer;
+  private readonly dlqTopic: string;
+  private readonly opts: Required<Omit<EnvelopeConsumerOptions, 'ensureTopics' | 'deadLetterTopic'>>;
+  private running = false;
+  private stopping: Promise<void> | undefined;
+
+  constructor(
+    private readonly kafka: Kafka,
+    private readonly options: EnvelopeConsumerOptions,
+    private readonly logger: Logger,
+  ) {
+    this.opts = {
+      groupId: options.groupId,
+      topics: options.topics,
+      fromBeginning: options.fromBeginning ?? true,
+      sessionTimeoutMs: options.sessionTimeoutMs ?? 30_000,
+      heartbeatIntervalMs: options.heartbeatIntervalMs ?? 3000,
+      rebalanceTimeoutMs: options.rebalanceTimeoutMs ?? 60_000,
+      maxAttempts: options.maxAttempts ?? 5,
+      retryBackoffMs: options.retryBackoffMs ?? 200,
+      chunkSize: options.chunkSize ?? 200,
+      deadLetterPartitions: options.deadLetterPartitions ?? 1,
+      replicationFactor: options.replicationFactor ?? 1,
+      maxBytesPerPartition: options.maxBytesPerPartition ?? 1_048_576,
+      maxWaitTimeMs: options.maxWaitTimeMs ?? 1000,
+    };
+    this.dlqTopic = options.deadLetterTopic ?? deadLetterTopic(options.groupId);
+    this.consumer = kafka.consumer({
+      groupId: this.opts.groupId,
+      sessionTimeout: this.opts.sessionTimeoutMs,
+      heartbeatInterval: this.opts.heartbeatIntervalMs,
+      rebalanceTimeout: this.opts.rebalanceTimeoutMs,
+      maxBytesPerPartition: this.opts.maxBytesPerPartition,
+      maxWaitTimeInMs: this.opts.maxWaitTimeMs,
+      allowAutoTopicCreation: false,
+    });
+    this.deadLetters = new EnvelopeProducer(kafka, logger);
+    this.logger = logger.child({ component: 'consumer', groupId: this.opts.groupId });
+  }
+
+  get deadLetterTopic(): string {
+    return this.dlqTopic;
+  }
+
+  /** kafkajs instrumentation events (GROUP_JOIN, HEARTBEAT, CRASH, …), for metrics and tests. */
+  get events(): Consumer['events'] {
+    return this.consumer.events;
+  }
+
+  on: Consumer['on'] = (...args) => this.consumer.on(...args);
+
+  async start(handler: EnvelopeHandler): Promise<void> {
+    if (this.running) throw new Error(`consumer ${this.opts.groupId} already started`);
+    await ensureTopics(
+      this.kafka,
+      [
+        ...(this.options.ensureTopics ?? []),
+        { topic: this.dlqTopic, partitions: this.opts.deadLetterPartitions, replicationFactor: this.opts.replicationFactor },
+      ],
+      this.logger,
+    );
+    await this.deadLetters.connect();
+    await this.consumer.connect();
+    await this.consumer.subscribe({ topics: [...this.opts.topics], fromBeginning: this.opts.fromBeginning });
+    this.running = true;
+    await this.consumer.run({
+      autoCommit: true,
+      eachBatchAutoResolve: false,
+      eachBatch: (payload) => this.onBatch(payload, handler),
+    });
+    this.logger.info({ topics: this.opts.topics, deadLetterTopic: this.dlqTopic }, 'consumer started');
+  }
+
+  /** Finishes the in-flight item, commits, leaves the group and disconnects. Idempotent. */
+  stop(): Promise<void> {
+    this.stopping ??= (async () => {
+      this.running = false;
+      await this.consumer.disconnect().catch((e: unknown) => this.logger.warn({ err: e }, 'consumer disconnect failed'));
+      await this.deadLetters.disconnect().catch(() => undefined);
+      this.logger.info('consumer stopped');
+    })();
+    return this.stopping;
+  }
+
+  private async onBatch(payload: EachBatchPayload, handler: EnvelopeHandler): Promise<void> {
+    const { batch, resolveOffset, heartbeat, commitOffsetsIfNecessary, uncommittedOffsets, isRunning, isStale } = payload;
+    const keeper = new HeartbeatKeeper(heartbeat, Math.max(250, Math.floor(this.opts.heartbeatIntervalMs)), this.logger);
+    const ctx: ConsumerContext = {
+      heartbeat: () => keeper.now(),
+      isActive: () => this.running && isRunning() && !isStale() && !keeper.failure,
+      deadLetter: (d, reason) => this.deadLetter(d, reason),
+    };
+    keeper.start();
+    try {
+      const { messages } = batch;
+      for (let i = 0; i < messages.length && ctx.isActive(); i += this.opts.chunkSize) {
+        const chunk = messages.slice(i, i + this.opts.chunkSize);
+        if ('eachMessage' in handler) {
+          for (const message of chunk) {
+            if (!ctx.isActive()) break;
+            const done = await this.handleOne(batch.topic, batch.partition, message, handler.eachMessage, ctx);
+            if (!done) break;
+            resolveOffset(message.offset);
+          }
+        } else {
+          const deliveries: Delivery[] = [];
+          for (const message of chunk) {
+            const delivery = await this.decodeOrDeadLetter(batch.topic, batch.partition, message, ctx);
+            if (delivery) deliveries.push(delivery);
+          }
+          if (deliveries.length > 0) await handler.eachChunk(deliveries, ctx);
+          resolveOffset(chunk[chunk.length - 1]!.offset);
+        }
+        await commitOffsetsIfNecessary(uncommittedOffsets());
+        await keeper.now();
+      }
+    } finally {
+      keeper.stop();
+    }
+  }
+
+  private async decodeOrDeadLetter(
+    topic: string,
+    partition: number,
+    message: KafkaMessage,
+    ctx: ConsumerContext,
+  ): Promise<Delivery | undefined> {
+    try {
+      const envelope = decodeEnvelope(message.value);
+      return { topic, partition, offset: message.offset, key: message.key?.toString('utf8') ?? null, headers: message.headers ?? {}, envelope, message };
+    } catch (e) {
+      if (!(e instanceof EnvelopeError)) throw e;
+      await ctx.deadLetter({ topic, partition, offset: message.offset, message }, { code: e.code, error: e.message, attempts: 0 });
+      return undefined;
+    }
+  }
+
+  /** true when the message is done with (handled or dead-lettered); false when stopping cut it short. */
+  private async handleOne(
+    topic: string,
+    partition: number,
+    message: KafkaMessage,
+    handle: MessageHandler,
+    ctx: ConsumerContext,
+  ): Promise<boolean> {
+    const delivery = await this.decodeOrDeadLetter(topic, partition, message, ctx);
+    if (!delivery) return true;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await handle(delivery, ctx);
+        return true;
+      } catch (e) {
+        const error = e as Error;
+        if (attempt >= this.opts.maxAttempts) {
+          await ctx.deadLetter(delivery, { code: 'HANDLER.FAILED', error: `${error.name}: ${error.message}`, attempts: attempt });
+          return true;
+        }
+        const delay = Math.min(5000, this.opts.retryBackoffMs * 2 ** (attempt - 1));
+        this.logger.warn(
+          { err: error, topic, partition, offset: message.offset, eventId: delivery.envelope.eventId, attempt, retryInMs: delay },
+          'handler failed; retrying',
+        );
+        await sleep(delay);
+        if (!ctx.isActive()) return false; // not resolved: the next owner retries it
+      }
+    }
+  }
+
+  private async deadLetter(
+    d: Pick<Delivery, 'topic' | 'partition' | 'offset' | 'message'>,
+    reason: DeadLetterReason,
+  ): Promise<void> {
+    const headers: IHeaders = {
+      ...(d.message.headers ?? {}),
+      [DEAD_LETTER_HEADERS.errorCode]: reason.code,
+      [DEAD_LETTER_HEADERS.error]: truncate(reason.error),
+      [DEAD_LETTER_HEADERS.originalTopic]: d.topic,
+      [DEAD_LETTER_HEADERS.originalPartition]: String(d.partition),
+      [DEAD_LETTER_HEADERS.originalOffset]: d.offset,
+      [DEAD_LETTER_HEADERS.group]: this.opts.groupId,
+      [DEAD_LETTER_HEADERS.attempts]: String(reason.attempts),
+      [DEAD_LETTER_HEADERS.failedAt]: new Date().toISOString(),
+    };
+    try {
+      await this.deadLetters.sendRaw([{ topic: this.dlqTopic, messages: [{ key: d.message.key, value: d.message.value, headers }] }]);
+    } catch (cause) {
+      throw new KafkaError('KAFKA.DEAD_LETTER_FAILED', `could not dead-letter ${d.topic}/${d.partition}@${d.offset}`, { ...reason }, { cause });
+    }
+    this.logger.error(
+      { topic: d.topic, partition: d.partition, offset: d.offset, code: reason.code, error: reason.error, attempts: reason.attempts, deadLetterTopic: this.dlqTopic },
+      'message dead-lettered',
+    );
+  }
+}

@@ -1,0 +1,71 @@
+// Topics are created on purpose, with the partition count the code was designed for
+// (the broker's auto-creation is off: a mistyped name must fail, not start an empty topic).
+// Idempotent, and it refuses to run against a topic whose partition count differs: keys
+// would map to other partitions than the ones their history is on, breaking per-key order.
+import type { Kafka } from 'kafkajs';
+import type { Logger } from '@atelier/observability';
+import { KafkaError } from './errors';
+
+export interface TopicSpec {
+  readonly topic: string;
+  readonly partitions: number;
+  readonly replicationFactor: number;
+  /** Topic-level configs, e.g. { 'min.insync.replicas': '2', 'retention.ms': '-1' }. */
+  readonly config?: Readonly<Record<string, string>>;
+}
+
+export interface EnsureTopicsResult {
+  readonly created: readonly string[];
+  readonly existing: readonly string[];
+}
+
+export async function ensureTopics(
+  kafka: Kafka,
+  specs: readonly TopicSpec[],
+  logger?: Logger,
+): Promise<EnsureTopicsResult> {
+  if (specs.length === 0) return { created: [], existing: [] };
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const known = new Set(await admin.listTopics());
+    const missing = specs.filter((s) => !known.has(s.topic));
+    if (missing.length > 0) {
+      try {
+        // false = another process created them first: fine, the check below still applies.
+        await admin.createTopics({
+          waitForLeaders: true,
+          topics: missing.map((s) => ({
+            topic: s.topic,
+            numPartitions: s.partitions,
+            replicationFactor: s.replicationFactor,
+            configEntries: Object.entries(s.config ?? {}).map(([name, value]) => ({ name, value })),
+          })),
+        });
+      } catch (cause) {
+        throw new KafkaError(
+          'KAFKA.TOPIC_CREATE_FAILED',
+          `could not create topics ${missing.map((s) => s.topic).join(', ')}: ${(cause as Error).message}`,
+          { topics: missing.map((s) => s.topic) },
+          { cause },
+        );
+      }
+      logger?.info({ topics: missing.map((s) => `${s.topic}(${s.partitions}x${s.replicationFactor})`) }, 'created topics');
+    }
+    const { topics } = await admin.fetchTopicMetadata({ topics: specs.map((s) => s.topic) });
+    for (const spec of specs) {
+      const actual = topics.find((t) => t.name === spec.topic)?.partitions.length ?? 0;
+      if (actual !== spec.partitions) {
+        throw new KafkaError(
+          'KAFKA.TOPIC_PARTITIONS_MISMATCH',
+          `topic ${spec.topic} has ${actual} partitions, the code expects ${spec.partitions}; ` +
+            'changing the count moves keys to other partitions, so it needs a planned migration',
+          { topic: spec.topic, expected: spec.partitions, actual },
+        );
+      }
+    }
+    return { created: missing.map((s) => s.topic), existing: specs.filter((s) => known.has(s.topic)).map((s) => s.topic) };
+  } finally {
+    await admin.disconnect().catch(() => undefined);
+  }
+}

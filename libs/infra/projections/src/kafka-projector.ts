@@ -1,0 +1,122 @@
+// Runs one projection from Kafka topics in a consumer group. Each chunk of a partition is
+// applied in one transaction together with its checkpoint; Kafka's committed offset is only
+// a hint of where to fetch next (it trails the database, never leads it). A chunk that
+// fails is retried one event at a time so that one bad event cannot hold back the others:
+// it is dead-lettered after N attempts and the partition goes on. A database outage is not
+// a bad event: it is retried until the database answers, never dead-lettered.
+import type { Kafka } from 'kafkajs';
+import { EnvelopeConsumer, type ConsumerContext, type Delivery, type EnvelopeConsumerOptions } from '@atelier/kafka';
+import type { Logger } from '@atelier/observability';
+import { assertProjectionName, ProjectionError, type Projection } from './projection';
+import { ProjectionStore, type ApplyResult, type ProjectionItem, type SourceRef } from './projection-store';
+
+export interface KafkaProjectorOptions extends Partial<Omit<EnvelopeConsumerOptions, 'topics'>> {
+  readonly topics: readonly string[];
+  /** Consumer group; default projection.<name>. */
+  readonly groupId?: string;
+}
+
+export interface ProjectorStats {
+  applied: number;
+  duplicates: number;
+  redelivered: number;
+  deadLettered: number;
+  gaps: number;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const describe = (e: ProjectionError): string => {
+  const cause = e.cause instanceof Error ? e.cause : undefined;
+  return cause ? `${cause.name}: ${cause.message}` : e.message;
+};
+
+export class KafkaProjector {
+  private readonly consumer: EnvelopeConsumer;
+  private readonly logger: Logger;
+  private readonly maxAttempts: number;
+  private readonly retryBackoffMs: number;
+  readonly stats: ProjectorStats = { applied: 0, duplicates: 0, redelivered: 0, deadLettered: 0, gaps: 0 };
+
+  constructor(
+    kafka: Kafka,
+    private readonly store: ProjectionStore,
+    private readonly projection: Projection,
+    options: KafkaProjectorOptions,
+    logger: Logger,
+  ) {
+    assertProjectionName(projection.name);
+    this.logger = logger.child({ component: 'projector', projection: projection.name });
+    this.maxAttempts = options.maxAttempts ?? 5;
+    this.retryBackoffMs = options.retryBackoffMs ?? 200;
+    this.consumer = new EnvelopeConsumer(kafka, { ...options, groupId: options.groupId ?? `projection.${projection.name}` }, this.logger);
+  }
+
+  get deadLetterTopic(): string {
+    return this.consumer.deadLetterTopic;
+  }
+
+  get events(): EnvelopeConsumer['events'] {
+    return this.consumer.events;
+  }
+
+  on: EnvelopeConsumer['on'] = (...args) => this.consumer.on(...args);
+
+  async start(): Promise<void> {
+    await this.store.ensureSchema();
+    await this.consumer.start({ eachChunk: (deliveries, ctx) => this.onChunk(deliveries, ctx) });
+  }
+
+  /** Finishes the in-flight chunk transaction, commits offsets, leaves the group. */
+  stop(): Promise<void> {
+    return this.consumer.stop();
+  }
+
+  private async onChunk(deliveries: readonly Delivery[], ctx: ConsumerContext): Promise<void> {
+    const { topic, partition } = deliveries[0]!;
+    const ref: SourceRef = { source: topic, partition };
+    const items: ProjectionItem[] = deliveries.map((d) => ({ position: BigInt(d.offset), envelope: d.envelope }));
+    try {
+      this.count(await this.store.apply(this.projection, ref, items));
+      return;
+    } catch (e) {
+      if (!(e instanceof ProjectionError)) throw e; // database trouble: the consumer retries the chunk
+      this.logger.warn({ err: e, topic, partition, from: deliveries[0]!.offset }, 'chunk failed; applying its events one by one');
+    }
+    for (let i = 0; i < deliveries.length; i++) {
+      await this.applyAlone(deliveries[i]!, items[i]!, ref, ctx);
+      await ctx.heartbeat();
+    }
+  }
+
+  private async applyAlone(delivery: Delivery, item: ProjectionItem, ref: SourceRef, ctx: ConsumerContext): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        this.count(await this.store.apply(this.projection, ref, [item]));
+        return;
+      } catch (e) {
+        if (!(e instanceof ProjectionError)) throw e;
+        if (attempt >= this.maxAttempts) {
+          await ctx.deadLetter(delivery, { code: 'HANDLER.FAILED', error: describe(e), attempts: attempt });
+          await this.store.skip(this.projection, ref, item.position);
+          this.stats.deadLettered++;
+          return;
+        }
+        await sleep(Math.min(5000, this.retryBackoffMs * 2 ** (attempt - 1)));
+      }
+    }
+  }
+
+  private count(r: ApplyResult): void {
+    this.stats.applied += r.applied;
+    this.stats.duplicates += r.duplicates;
+    this.stats.redelivered += r.redelivered;
+    this.stats.gaps += r.gaps.length;
+    if (r.duplicates > 0 || r.redelivered > 0) this.logger.debug({ duplicates: r.duplicates, redelivered: r.redelivered }, 'discarded redeliveries');
+    for (const g of r.gaps) {
+      this.logger.warn(
+        { code: 'PROJECTION.STREAM_GAP', streamName: g.streamName, expected: g.expected.toString(), got: g.got.toString() },
+        'stream revision gap: events before this one never reached the projection',
+      );
+    }
+  }
+}

@@ -1,0 +1,230 @@
+// Where a projection's progress lives: in the same database, and written in the same
+// transaction, as its read-model rows. That is what makes a projection's effect
+// exactly-once even though Kafka delivers at least once:
+// - per source partition, the last applied position (Kafka offset, or global position
+//   for a replay from the store). A redelivered offset is at or below it and is skipped;
+//   the row is locked FOR UPDATE, so a zombie member still holding a revoked partition
+//   waits for the new owner's transaction and then sees its offsets as done.
+// - per stream, the last applied revision. A relay that crashed between Kafka's ack and its
+//   own checkpoint republishes events under new offsets; their stream revision is at or
+//   below this one, so they are skipped too. It also makes a Kafka topic and a replay from
+//   the store interchangeable sources for the same projection.
+import type { DataSource, EntityManager, EntityMetadata } from 'typeorm';
+import type { EventEnvelope } from '@atelier/market-messages';
+import { assertProjectionName, ProjectionError, type Projection } from './projection';
+import { isTransientDbError, quoteIdent } from './sql';
+
+export interface SourceRef {
+  /** The Kafka topic, or STORE_SOURCE for the event store's global log. */
+  readonly source: string;
+  readonly partition: number;
+}
+
+export const STORE_SOURCE = '$all';
+
+export interface ProjectionItem {
+  /** Position within the source: the Kafka offset, or the global position. */
+  readonly position: bigint;
+  readonly envelope: EventEnvelope;
+}
+
+export interface ApplyResult {
+  readonly applied: number;
+  /** Same event seen again under a new position (relay republish): skipped by stream revision. */
+  readonly duplicates: number;
+  /** Positions at or below the checkpoint (redelivery): skipped by offset. */
+  readonly redelivered: number;
+  /**
+   * Streams whose next event skipped revisions (applied anyway). Kafka keeps a key's order,
+   * so a gap means history the projection never saw: retention, or a bug upstream.
+   */
+  readonly gaps: ReadonlyArray<{ readonly streamName: string; readonly expected: bigint; readonly got: bigint }>;
+}
+
+const lockKey = (projection: string) => `atelier.projection:${projection}`;
+
+export class ProjectionStore {
+  readonly schema: string;
+  private readonly checkpoints: string;
+  private readonly streams: string;
+
+  constructor(
+    readonly dataSource: DataSource,
+    schema: string,
+  ) {
+    this.schema = quoteIdent(schema);
+    this.checkpoints = `${this.schema}.projection_checkpoints`;
+    this.streams = `${this.schema}.projection_stream_positions`;
+  }
+
+  /**
+   * Creates the schema, the checkpoint tables and the read-model tables that are missing.
+   * Idempotent, and serialised across processes (IF NOT EXISTS alone races).
+   */
+  async ensureSchema(): Promise<void> {
+    const runner = this.dataSource.createQueryRunner();
+    await runner.connect();
+    try {
+      await runner.query("SELECT pg_advisory_lock(hashtextextended('atelier.projections.schema', 0))");
+      await runner.query(`CREATE SCHEMA IF NOT EXISTS ${this.schema}`);
+      await runner.query(
+        `CREATE TABLE IF NOT EXISTS ${this.checkpoints} (
+           projection text NOT NULL,
+           source text NOT NULL,
+           partition integer NOT NULL,
+           position bigint NOT NULL,
+           updated_at timestamptz NOT NULL DEFAULT now(),
+           PRIMARY KEY (projection, source, partition)
+         )`,
+      );
+      await runner.query(
+        `CREATE TABLE IF NOT EXISTS ${this.streams} (
+           projection text NOT NULL,
+           stream_name text NOT NULL,
+           revision bigint NOT NULL,
+           global_position bigint NOT NULL,
+           PRIMARY KEY (projection, stream_name)
+         )`,
+      );
+      // Read models are derived data: their tables follow their entities, and a shape change
+      // is handled by a rebuild, not a migration (docs/decisions/0008).
+      await this.dataSource.synchronize();
+    } finally {
+      await runner.query("SELECT pg_advisory_unlock(hashtextextended('atelier.projections.schema', 0))").catch(() => undefined);
+      await runner.release();
+    }
+  }
+
+  /**
+   * Applies `items` (consecutive positions of one source partition) in one transaction with
+   * the checkpoint. Throws if any apply fails; nothing of the chunk is then written.
+   */
+  async apply(projection: Projection, ref: SourceRef, items: readonly ProjectionItem[], options: { sharedLock?: boolean } = {}): Promise<ApplyResult> {
+    const name = assertProjectionName(projection.name);
+    if (items.length === 0) return { applied: 0, duplicates: 0, redelivered: 0, gaps: [] };
+    return this.dataSource.transaction(async (tx) => {
+      // A rebuild holds this lock exclusively: live projectors wait for it instead of writing into dropped tables.
+      if (options.sharedLock ?? true) await tx.query('SELECT pg_advisory_xact_lock_shared(hashtextextended($1, 0))', [lockKey(name)]);
+      const done = await this.lockCheckpoint(tx, name, ref);
+      const fresh = items.filter((i) => i.position > done);
+      const redelivered = items.length - fresh.length;
+      if (fresh.length === 0) return { applied: 0, duplicates: 0, redelivered, gaps: [] };
+
+      const names = [...new Set(fresh.map((i) => i.envelope.streamName))];
+      const rows: Array<{ stream_name: string; revision: string }> = await tx.query(
+        `SELECT stream_name, revision::text AS revision FROM ${this.streams} WHERE projection = $1 AND stream_name = ANY($2::text[])`,
+        [name, names],
+      );
+      const known = new Map(rows.map((r) => [r.stream_name, BigInt(r.revision)]));
+      const touched = new Map<string, EventEnvelope>();
+      const gaps: Array<{ streamName: string; expected: bigint; got: bigint }> = [];
+      let applied = 0;
+      let duplicates = 0;
+      for (const { envelope } of fresh) {
+        const last = known.get(envelope.streamName);
+        if (last !== undefined && envelope.streamRevision <= last) {
+          duplicates++;
+          continue;
+        }
+        const expected = last === undefined ? 0n : last + 1n;
+        if (envelope.streamRevision !== expected) gaps.push({ streamName: envelope.streamName, expected, got: envelope.streamRevision });
+        try {
+          await projection.apply(envelope, tx);
+        } catch (cause) {
+          if (isTransientDbError(cause)) throw cause;
+          throw new ProjectionError(
+            'PROJECTION.APPLY_FAILED',
+            `${name} failed on ${envelope.type} ${envelope.eventId} (${envelope.streamName}@${envelope.streamRevision}): ${(cause as Error).message}`,
+            { projection: name, eventId: envelope.eventId, streamName: envelope.streamName, globalPosition: envelope.globalPosition.toString() },
+            { cause },
+          );
+        }
+        known.set(envelope.streamName, envelope.streamRevision);
+        touched.set(envelope.streamName, envelope);
+        applied++;
+      }
+      if (touched.size > 0) {
+        const envs = [...touched.values()];
+        await tx.query(
+          `INSERT INTO ${this.streams} (projection, stream_name, revision, global_position)
+           SELECT $1, s, r, g FROM unnest($2::text[], $3::bigint[], $4::bigint[]) AS t(s, r, g)
+           ON CONFLICT (projection, stream_name) DO UPDATE SET revision = EXCLUDED.revision, global_position = EXCLUDED.global_position`,
+          [name, envs.map((e) => e.streamName), envs.map((e) => e.streamRevision.toString()), envs.map((e) => e.globalPosition.toString())],
+        );
+      }
+      await this.moveCheckpoint(tx, name, ref, fresh[fresh.length - 1]!.position);
+      return { applied, duplicates, redelivered, gaps };
+    });
+  }
+
+  /** Moves the checkpoint past a dead-lettered message without applying it. */
+  async skip(projection: Projection, ref: SourceRef, position: bigint): Promise<void> {
+    const name = assertProjectionName(projection.name);
+    await this.dataSource.transaction(async (tx) => {
+      const done = await this.lockCheckpoint(tx, name, ref);
+      if (position > done) await this.moveCheckpoint(tx, name, ref, position);
+    });
+  }
+
+  async position(projectionName: string, ref: SourceRef): Promise<bigint | undefined> {
+    const rows: Array<{ position: string }> = await this.dataSource.query(
+      `SELECT position::text AS position FROM ${this.checkpoints} WHERE projection = $1 AND source = $2 AND partition = $3`,
+      [projectionName, ref.source, ref.partition],
+    );
+    return rows[0] ? BigInt(rows[0].position) : undefined;
+  }
+
+  /**
+   * Drops the projection's tables and checkpoints and creates the tables again, empty.
+   * Runs under `lock` (see rebuild), so no live projector writes meanwhile.
+   */
+  async reset(projection: Projection, tx: EntityManager): Promise<void> {
+    const name = assertProjectionName(projection.name);
+    for (const metadata of this.ownedTables(projection)) {
+      const path = metadata.tablePath.split('.').map((p) => `"${p.replace(/"/g, '""')}"`).join('.');
+      await tx.query(`DROP TABLE IF EXISTS ${path} CASCADE`);
+    }
+    await tx.query(`DELETE FROM ${this.checkpoints} WHERE projection = $1`, [name]);
+    await tx.query(`DELETE FROM ${this.streams} WHERE projection = $1`, [name]);
+  }
+
+  /** Takes the projection's lock exclusively on a dedicated connection; returns its release. */
+  async lockExclusively(projection: Projection): Promise<{ tx: EntityManager; release: () => Promise<void> }> {
+    const runner = this.dataSource.createQueryRunner();
+    await runner.connect();
+    await runner.query('SELECT pg_advisory_lock(hashtextextended($1, 0))', [lockKey(assertProjectionName(projection.name))]);
+    return {
+      tx: runner.manager,
+      release: async () => {
+        await runner.query('SELECT pg_advisory_unlock(hashtextextended($1, 0))', [lockKey(projection.name)]).catch(() => undefined);
+        await runner.release();
+      },
+    };
+  }
+
+  private ownedTables(projection: Projection): EntityMetadata[] {
+    const owned = projection.entities.map((e) => this.dataSource.getMetadata(e));
+    const junctions = owned.flatMap((m) => m.ownerManyToManyRelations.map((r) => r.junctionEntityMetadata!).filter(Boolean));
+    return [...junctions, ...owned];
+  }
+
+  private async lockCheckpoint(tx: EntityManager, name: string, ref: SourceRef): Promise<bigint> {
+    await tx.query(
+      `INSERT INTO ${this.checkpoints} (projection, source, partition, position) VALUES ($1, $2, $3, -1) ON CONFLICT DO NOTHING`,
+      [name, ref.source, ref.partition],
+    );
+    const rows: Array<{ position: string }> = await tx.query(
+      `SELECT position::text AS position FROM ${this.checkpoints} WHERE projection = $1 AND source = $2 AND partition = $3 FOR UPDATE`,
+      [name, ref.source, ref.partition],
+    );
+    if (!rows[0]) throw new ProjectionError('PROJECTION.UNKNOWN', `no checkpoint row for ${name} ${ref.source}/${ref.partition}`);
+    return BigInt(rows[0].position);
+  }
+
+  private async moveCheckpoint(tx: EntityManager, name: string, ref: SourceRef, position: bigint): Promise<void> {
+    await tx.query(
+      `UPDATE ${this.checkpoints} SET position = $4, updated_at = now() WHERE projection = $1 AND source = $2 AND partition = $3`,
+      [name, ref.source, ref.partition, position.toString()],
+    );
+  }
+}

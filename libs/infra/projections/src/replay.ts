@@ -1,0 +1,103 @@
+// Replaying the event store's global log into a projection, and the rebuild built on it.
+// The store, not Kafka, is the source of a rebuild: it holds every event since position 0,
+// while a topic's retention may not. Because checkpoints dedupe by stream revision, a
+// projection rebuilt from the store can go back to its Kafka topics without double-applying.
+import { toEnvelope, type GlobalLogReader } from '@atelier/messaging';
+import type { Logger } from '@atelier/observability';
+import { assertProjectionName, ProjectionError, type Projection } from './projection';
+import { ProjectionStore, STORE_SOURCE, type SourceRef } from './projection-store';
+
+export interface ReplayProgress {
+  /** Events read from the log so far (applied or skipped as duplicates). */
+  readonly events: number;
+  readonly applied: number;
+  readonly position: bigint;
+}
+
+export interface ReplayOptions {
+  readonly batchSize?: number;
+  readonly onProgress?: (progress: ReplayProgress) => void;
+  /** Stop early (the checkpoint is consistent after every batch). */
+  readonly signal?: AbortSignal;
+  readonly logger?: Logger;
+}
+
+export interface ReplayResult {
+  readonly events: number;
+  readonly applied: number;
+  readonly duplicates: number;
+  /** Events that skipped revisions of their stream (see ApplyResult.gaps). */
+  readonly gaps: number;
+  readonly position: bigint | undefined;
+  readonly seconds: number;
+}
+
+const STORE_REF: SourceRef = { source: STORE_SOURCE, partition: 0 };
+
+/** Applies the log from the projection's store checkpoint up to the current end. */
+export async function replayFromStore(
+  store: ProjectionStore,
+  projection: Projection,
+  log: GlobalLogReader,
+  options: ReplayOptions & { sharedLock?: boolean } = {},
+): Promise<ReplayResult> {
+  const started = process.hrtime.bigint();
+  const batchSize = options.batchSize ?? 1000;
+  let position = await store.position(projection.name, STORE_REF);
+  let events = 0;
+  let applied = 0;
+  let duplicates = 0;
+  let gaps = 0;
+  const read = (after: bigint) => log.readAll({ after, maxCount: batchSize });
+  let prefetched: ReturnType<typeof read> | undefined;
+  while (!options.signal?.aborted) {
+    const after = position ?? 0n; // exclusive
+    const batch = (await (prefetched ?? read(after))).filter((e) => e.position > after);
+    if (batch.length === 0) break;
+    const items = batch.map((e) => ({ position: e.position, envelope: toEnvelope(e) }));
+    const last = items[items.length - 1]!.position;
+    // read the next batch while this one is applied
+    prefetched = batch.length >= batchSize ? read(last) : undefined;
+    prefetched?.catch(() => undefined);
+    const result = await store.apply(projection, STORE_REF, items, { sharedLock: options.sharedLock ?? true });
+    events += batch.length;
+    applied += result.applied;
+    duplicates += result.duplicates;
+    gaps += result.gaps.length;
+    for (const g of result.gaps) {
+      options.logger?.warn({ code: 'PROJECTION.STREAM_GAP', streamName: g.streamName, expected: g.expected.toString(), got: g.got.toString() }, 'stream revision gap');
+    }
+    position = last;
+    options.onProgress?.({ events, applied, position });
+  }
+  return { events, applied, duplicates, gaps, position, seconds: Number(process.hrtime.bigint() - started) / 1e9 };
+}
+
+/**
+ * Drops the projection's tables and checkpoints, recreates the tables and replays the log
+ * from position 0. Live projectors of the same projection wait (advisory lock) meanwhile
+ * and resume afterwards, skipping what the rebuild already applied.
+ */
+export async function rebuildProjection(
+  store: ProjectionStore,
+  projection: Projection,
+  log: GlobalLogReader,
+  options: ReplayOptions = {},
+): Promise<ReplayResult> {
+  assertProjectionName(projection.name);
+  await store.ensureSchema();
+  const lock = await store.lockExclusively(projection);
+  try {
+    options.logger?.info({ projection: projection.name }, 'rebuild: dropping tables and checkpoints');
+    await store.reset(projection, lock.tx);
+    await store.ensureSchema(); // creates the dropped tables again, empty
+    const result = await replayFromStore(store, projection, log, { ...options, sharedLock: false });
+    options.logger?.info({ projection: projection.name, ...result, position: result.position?.toString() }, 'rebuild: done');
+    return result;
+  } catch (cause) {
+    if (cause instanceof ProjectionError) throw cause;
+    throw new ProjectionError('PROJECTION.REBUILD_FAILED', `rebuild of ${projection.name} failed: ${(cause as Error).message}`, { projection: projection.name }, { cause });
+  } finally {
+    await lock.release();
+  }
+}

@@ -1,0 +1,20 @@
+// Identifiers that end up in SQL text (schema names come from configuration, never from input).
+export function quoteIdent(name: string): string {
+  if (!/^[a-z_][a-z0-9_]{0,62}$/.test(name)) throw new Error(`unsafe SQL identifier: ${JSON.stringify(name)}`);
+  return `"${name}"`;
+}
+
+/**
+ * Errors worth retrying as they are, as opposed to a handler bug: the database went away,
+ * a serialization failure or deadlock, or the server is short of resources.
+ * A transient error is never dead-lettered: the message waits for the database instead.
+ */
+export function isTransientDbError(e: unknown): boolean {
+  const err = e as { code?: unknown; message?: unknown; driverError?: unknown };
+  const code = typeof err?.code === 'string' ? err.code : undefined;
+  if (code && /^(08|40|53|57|58)/.test(code) && code.length === 5) return true;
+  if (code && ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND'].includes(code)) return true;
+  const message = typeof err?.message === 'string' ? err.message : '';
+  if (/Connection terminated|connection timeout|Client has encountered a connection error|timeout exceeded when trying to connect/i.test(message)) return true;
+  return err?.driverError !== undefined && err.driverError !== e ? isTransientDbError(err.driverError) : false;
+}

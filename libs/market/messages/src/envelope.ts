@@ -1,0 +1,160 @@
+// The envelope every market.* Kafka message carries: the one shape producers write and
+// consumers parse at the boundary, so a projection never touches raw bytes or a half-valid
+// event. It is versioned as a whole (`schema`), separately from each event's own `version`,
+// so the envelope can evolve without touching event payloads and vice versa. Positions are
+// bigints in the code and decimal strings on the wire: JSON numbers lose precision past 2^53.
+import { z } from 'zod';
+
+/** The envelope format this code writes. Readers accept every entry of SUPPORTED_ENVELOPE_SCHEMAS. */
+export const ENVELOPE_SCHEMA = 'atelier.envelope/v1';
+export const SUPPORTED_ENVELOPE_SCHEMAS: readonly string[] = [ENVELOPE_SCHEMA];
+
+export type EnvelopeErrorCode =
+  | 'ENVELOPE.EMPTY'
+  | 'ENVELOPE.NOT_JSON'
+  | 'ENVELOPE.UNSUPPORTED_SCHEMA'
+  | 'ENVELOPE.INVALID';
+
+/** A message that is not a valid envelope: a poison message, never retried. */
+export class EnvelopeError extends Error {
+  override readonly name = 'EnvelopeError';
+  constructor(
+    readonly code: EnvelopeErrorCode,
+    message: string,
+    readonly details: readonly string[] = [],
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+const DECIMAL = /^(0|[1-9][0-9]*)$/;
+
+/** A non-negative integer written as a decimal string, read as a bigint. */
+export const decimalBigint = z
+  .string()
+  .regex(DECIMAL, 'must be a non-negative integer as a decimal string')
+  .transform((s) => BigInt(s));
+
+const decimalString = z.string().regex(DECIMAL, 'must be a non-negative integer as a decimal string');
+
+/** The wire form (JSON), schema atelier.envelope/v1. Unknown fields are ignored (forward compatible). */
+export const envelopeWireSchema = z.object({
+  schema: z.literal(ENVELOPE_SCHEMA),
+  eventId: z.string().min(1).max(256),
+  type: z.string().min(1).max(256),
+  version: z.number().int().min(1),
+  streamName: z.string().min(1).max(512),
+  streamRevision: decimalString,
+  globalPosition: decimalString,
+  occurredAt: z.iso.datetime({ offset: true }),
+  correlationId: z.string().min(1).max(256).nullable(),
+  causationId: z.string().min(1).max(256).nullable(),
+  data: z.record(z.string(), z.unknown()),
+  metadata: z.record(z.string(), z.unknown()).default({}),
+});
+export type EnvelopeWire = z.input<typeof envelopeWireSchema>;
+
+/** An event as it travels between services. The Kafka key is `streamName`. */
+export interface EventEnvelope {
+  readonly eventId: string;
+  /** The event's type, e.g. 'TradeMatched'. */
+  readonly type: string;
+  /** The version of this event type's payload schema. */
+  readonly version: number;
+  readonly streamName: string;
+  /** Position of the event in its stream (the store's expected-version numbering). */
+  readonly streamRevision: bigint;
+  /** Position of the event in the store's global log. */
+  readonly globalPosition: bigint;
+  readonly occurredAt: Date;
+  readonly correlationId: string | null;
+  readonly causationId: string | null;
+  readonly data: Readonly<Record<string, unknown>>;
+  readonly metadata: Readonly<Record<string, unknown>>;
+}
+
+const describeIssues = (error: z.ZodError): string[] =>
+  error.issues.map((i) => `${i.path.length ? i.path.join('.') : '(root)'}: ${i.message}`);
+
+/** bigint anywhere in the payload becomes a decimal string; JSON.stringify would throw instead. */
+const bigintReplacer = (_key: string, value: unknown): unknown => (typeof value === 'bigint' ? value.toString() : value);
+
+export function toWire(envelope: EventEnvelope): EnvelopeWire {
+  let occurredAt: string;
+  try {
+    occurredAt = envelope.occurredAt.toISOString();
+  } catch (cause) {
+    throw new EnvelopeError('ENVELOPE.INVALID', `event ${envelope.eventId}: occurredAt is not a valid date`, [], { cause });
+  }
+  return {
+    schema: ENVELOPE_SCHEMA,
+    eventId: envelope.eventId,
+    type: envelope.type,
+    version: envelope.version,
+    streamName: envelope.streamName,
+    streamRevision: envelope.streamRevision.toString(),
+    globalPosition: envelope.globalPosition.toString(),
+    occurredAt,
+    correlationId: envelope.correlationId,
+    causationId: envelope.causationId,
+    data: envelope.data as Record<string, unknown>,
+    metadata: envelope.metadata as Record<string, unknown>,
+  };
+}
+
+/**
+ * Serialises an envelope, validating it first: a producer must never put a message on a
+ * topic that its consumers would reject.
+ */
+export function encodeEnvelope(envelope: EventEnvelope): Buffer {
+  const wire = toWire(envelope);
+  const checked = envelopeWireSchema.safeParse(wire);
+  if (!checked.success) {
+    const details = describeIssues(checked.error);
+    throw new EnvelopeError('ENVELOPE.INVALID', `event ${String(envelope.eventId)} is not a valid envelope: ${details.join('; ')}`, details);
+  }
+  return Buffer.from(JSON.stringify(wire, bigintReplacer), 'utf8');
+}
+
+export function fromWire(wire: z.output<typeof envelopeWireSchema>): EventEnvelope {
+  return {
+    eventId: wire.eventId,
+    type: wire.type,
+    version: wire.version,
+    streamName: wire.streamName,
+    streamRevision: BigInt(wire.streamRevision),
+    globalPosition: BigInt(wire.globalPosition),
+    occurredAt: new Date(wire.occurredAt),
+    correlationId: wire.correlationId,
+    causationId: wire.causationId,
+    data: wire.data,
+    metadata: wire.metadata,
+  };
+}
+
+/** Parses message bytes into an envelope or throws an EnvelopeError naming what is wrong. */
+export function decodeEnvelope(bytes: Buffer | string | null | undefined): EventEnvelope {
+  if (bytes === null || bytes === undefined || bytes.length === 0) {
+    throw new EnvelopeError('ENVELOPE.EMPTY', 'message has no value (tombstone or empty)');
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(typeof bytes === 'string' ? bytes : bytes.toString('utf8'));
+  } catch (cause) {
+    throw new EnvelopeError('ENVELOPE.NOT_JSON', `message value is not JSON: ${(cause as Error).message}`, [], { cause });
+  }
+  const schema = typeof raw === 'object' && raw !== null ? (raw as { schema?: unknown }).schema : undefined;
+  if (typeof schema === 'string' && !SUPPORTED_ENVELOPE_SCHEMAS.includes(schema)) {
+    throw new EnvelopeError(
+      'ENVELOPE.UNSUPPORTED_SCHEMA',
+      `envelope schema '${schema}' is not supported (this consumer reads ${SUPPORTED_ENVELOPE_SCHEMAS.join(', ')})`,
+    );
+  }
+  const parsed = envelopeWireSchema.safeParse(raw);
+  if (!parsed.success) {
+    const details = describeIssues(parsed.error);
+    throw new EnvelopeError('ENVELOPE.INVALID', `message is not a valid envelope: ${details.join('; ')}`, details);
+  }
+  return fromWire(parsed.data);
+}

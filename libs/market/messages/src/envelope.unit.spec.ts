@@ -1,0 +1,152 @@
+import fc from 'fast-check';
+import {
+  ENVELOPE_SCHEMA,
+  EnvelopeError,
+  decodeEnvelope,
+  encodeEnvelope,
+  toWire,
+  type EventEnvelope,
+} from './envelope';
+import { categoryOf, deadLetterTopic, marketTopic, TopicNameError } from './topics';
+
+const envelope = (overrides: Partial<EventEnvelope> = {}): EventEnvelope => ({
+  eventId: '0b6f6c1e-7d4a-4a3c-9d59-6c1c2f0f9a11',
+  type: 'TradeMatched',
+  version: 1,
+  streamName: 'orderbook-0xabc',
+  streamRevision: 3n,
+  globalPosition: 42n,
+  occurredAt: new Date('2025-01-02T03:04:05.678Z'),
+  correlationId: 'corr-1',
+  causationId: null,
+  data: { price: '1000000', maker: '0x01' },
+  metadata: {},
+  ...overrides,
+});
+
+const codeOf = (fn: () => unknown): string => {
+  try {
+    fn();
+  } catch (e) {
+    if (e instanceof EnvelopeError) return e.code;
+    throw e;
+  }
+  throw new Error('expected an EnvelopeError');
+};
+
+const text = fc.string({ minLength: 1, maxLength: 40 });
+const u64 = fc.bigInt({ min: 0n, max: 2n ** 64n - 1n });
+const arbitraryEnvelope: fc.Arbitrary<EventEnvelope> = fc.record({
+  eventId: text,
+  type: text,
+  version: fc.integer({ min: 1, max: 1000 }),
+  streamName: text,
+  streamRevision: u64,
+  globalPosition: u64,
+  occurredAt: fc.date({ min: new Date('1970-01-01T00:00:00Z'), max: new Date('9999-12-31T23:59:59Z'), noInvalidDate: true }),
+  correlationId: fc.option(text, { nil: null }),
+  causationId: fc.option(text, { nil: null }),
+  data: fc.dictionary(fc.string().filter((k) => k !== '__proto__'), fc.jsonValue()) as fc.Arbitrary<Record<string, unknown>>,
+  metadata: fc.dictionary(fc.string().filter((k) => k !== '__proto__'), fc.jsonValue()) as fc.Arbitrary<Record<string, unknown>>,
+});
+
+describe('event envelope codec', () => {
+  it('round-trips any valid envelope exactly, bigints included (payloads as their JSON image)', () => {
+    const jsonImage = (v: unknown) => JSON.parse(JSON.stringify(v)); // e.g. -0 is 0 in JSON
+    fc.assert(
+      fc.property(arbitraryEnvelope, (e) => {
+        expect(decodeEnvelope(encodeEnvelope(e))).toEqual({ ...e, data: jsonImage(e.data), metadata: jsonImage(e.metadata) });
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('writes positions as decimal strings, exact beyond 2^53', () => {
+    const big = 2n ** 63n + 1n;
+    const wire = JSON.parse(encodeEnvelope(envelope({ globalPosition: big, streamRevision: 0n })).toString());
+    expect(wire).toMatchObject({ schema: ENVELOPE_SCHEMA, globalPosition: '9223372036854775809', streamRevision: '0' });
+    expect(decodeEnvelope(JSON.stringify(wire)).globalPosition).toBe(big);
+  });
+
+  it('writes bigints inside the payload as decimal strings', () => {
+    const bytes = encodeEnvelope(envelope({ data: { price: 12_345_678_901_234_567_890n, nested: { fee: 7n } } }));
+    expect(decodeEnvelope(bytes).data).toEqual({ price: '12345678901234567890', nested: { fee: '7' } });
+  });
+
+  it('ignores fields it does not know (a newer producer of the same schema)', () => {
+    const wire = { ...toWire(envelope()), addedLater: true };
+    expect(decodeEnvelope(JSON.stringify(wire))).toEqual(envelope());
+  });
+
+  it('defaults missing metadata to an empty object', () => {
+    const wire: Partial<ReturnType<typeof toWire>> = toWire(envelope());
+    delete wire.metadata;
+    expect(decodeEnvelope(JSON.stringify(wire)).metadata).toEqual({});
+  });
+
+  describe('rejects a poison message with a stable code', () => {
+    it.each([
+      ['a tombstone', null, 'ENVELOPE.EMPTY'],
+      ['an empty value', Buffer.alloc(0), 'ENVELOPE.EMPTY'],
+      ['bytes that are not JSON', Buffer.from('{"schema": nope'), 'ENVELOPE.NOT_JSON'],
+      ['a JSON array', '[]', 'ENVELOPE.INVALID'],
+      ['another envelope schema', JSON.stringify({ ...toWire(envelope()), schema: 'atelier.envelope/v9' }), 'ENVELOPE.UNSUPPORTED_SCHEMA'],
+      ['no schema at all', JSON.stringify({ ...toWire(envelope()), schema: undefined }), 'ENVELOPE.INVALID'],
+      ['a position as a JSON number', JSON.stringify({ ...toWire(envelope()), globalPosition: 42 }), 'ENVELOPE.INVALID'],
+      ['a negative revision', JSON.stringify({ ...toWire(envelope()), streamRevision: '-1' }), 'ENVELOPE.INVALID'],
+      ['a position with leading zeros', JSON.stringify({ ...toWire(envelope()), globalPosition: '007' }), 'ENVELOPE.INVALID'],
+      ['a date without offset', JSON.stringify({ ...toWire(envelope()), occurredAt: '2025-01-02 03:04' }), 'ENVELOPE.INVALID'],
+      ['a payload that is not an object', JSON.stringify({ ...toWire(envelope()), data: 'x' }), 'ENVELOPE.INVALID'],
+      ['version 0', JSON.stringify({ ...toWire(envelope()), version: 0 }), 'ENVELOPE.INVALID'],
+      ['no event id', JSON.stringify({ ...toWire(envelope()), eventId: '' }), 'ENVELOPE.INVALID'],
+    ])('%s', (_what, bytes, code) => {
+      expect(codeOf(() => decodeEnvelope(bytes as Buffer | string | null))).toBe(code);
+    });
+
+    it('names every invalid field', () => {
+      const wire = { ...toWire(envelope()), eventId: '', globalPosition: 'x' };
+      try {
+        decodeEnvelope(JSON.stringify(wire));
+        throw new Error('expected a failure');
+      } catch (e) {
+        expect((e as EnvelopeError).details.join('\n')).toMatch(/eventId/);
+        expect((e as EnvelopeError).details.join('\n')).toMatch(/globalPosition/);
+      }
+    });
+
+    it('any random bytes either decode to a valid envelope or fail with an EnvelopeError', () => {
+      fc.assert(
+        fc.property(fc.oneof(fc.uint8Array({ maxLength: 200 }), fc.json().map((s) => new TextEncoder().encode(s))), (bytes) => {
+          try {
+            decodeEnvelope(Buffer.from(bytes));
+          } catch (e) {
+            expect(e).toBeInstanceOf(EnvelopeError);
+          }
+        }),
+        { numRuns: 300 },
+      );
+    });
+  });
+
+  it('refuses to encode an envelope its consumers would reject', () => {
+    expect(codeOf(() => encodeEnvelope(envelope({ eventId: '' })))).toBe('ENVELOPE.INVALID');
+    expect(codeOf(() => encodeEnvelope(envelope({ occurredAt: new Date(Number.NaN) })))).toBe('ENVELOPE.INVALID');
+    expect(codeOf(() => encodeEnvelope(envelope({ globalPosition: -1n })))).toBe('ENVELOPE.INVALID');
+    expect(codeOf(() => encodeEnvelope(envelope({ version: 1.5 })))).toBe('ENVELOPE.INVALID');
+  });
+});
+
+describe('market topics', () => {
+  it('routes a stream to its category topic', () => {
+    expect(categoryOf('orderbook-0xabc-def')).toBe('orderbook');
+    expect(categoryOf('artwork')).toBe('artwork');
+    expect(marketTopic(categoryOf('orderbook-0xabc'))).toBe('market.orderbook');
+    expect(marketTopic('artwork', 'test-1.market')).toBe('test-1.market.artwork');
+    expect(deadLetterTopic('projection.trades')).toBe('projection.trades.dlq');
+  });
+
+  it('refuses names Kafka would reject', () => {
+    expect(() => marketTopic('order book')).toThrow(TopicNameError);
+    expect(() => marketTopic('x'.repeat(250))).toThrow(/not a valid Kafka topic name/);
+  });
+});
