@@ -1,2 +1,3 @@
 export { stack, stackEnv, repoRoot, type StackEnv } from './stack';
 export { waitFor, getJson } from './wait';
+export { deciderSpec, type DeciderSpec, type DeciderGiven, type DeciderThen } from './decider-spec';

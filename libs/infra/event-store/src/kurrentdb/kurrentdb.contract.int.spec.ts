@@ -1,0 +1,20 @@
+// The EventStore contract against a real KurrentDB server, when KURRENTDB_URL names one
+// (e.g. kurrentdb://127.0.0.1:2113?tls=false). Without it the suite is reported as skipped,
+// by name, rather than passing silently.
+import { describeEventStoreContract } from '../contract/event-store-contract';
+import { KurrentDbEventStore } from './kurrentdb-event-store';
+
+const url = process.env['KURRENTDB_URL'];
+
+if (url) {
+  describeEventStoreContract(`KurrentDB at ${url.replace(/\/\/[^@]*@/, '//***@')}`, {
+    limits: { idsUniquePerStreamOnly: true },
+    create: async ({ upcasters }) => new KurrentDbEventStore({ connectionString: url, upcasters }),
+  });
+} else {
+  // the default reporter does not list skipped tests by name, so say it on the console too
+  console.warn('KurrentDB contract suite — SKIPPED: KURRENTDB_URL not set (e.g. KURRENTDB_URL=kurrentdb://127.0.0.1:2113?tls=false)');
+  describe.skip('KurrentDB contract suite — SKIPPED: KURRENTDB_URL not set', () => {
+    it('runs the whole EventStore contract against a KurrentDB server (set KURRENTDB_URL=kurrentdb://host:2113?tls=false)', () => undefined);
+  });
+}

@@ -1,0 +1,228 @@
+// The event-sourced repository: load (snapshot + the events after it), decide, append with
+// the expected revision, and on a conflict catch up with what the other writer appended and
+// decide again, a bounded number of times. A refused command comes back as the decider's
+// Result; running out of retries is an exception with a stable code (it is not the domain's
+// answer but contention the caller may retry later or map to HTTP 409).
+import { err, ok, streamName as makeStreamName, systemClock, uuidv7, type Clock, type DomainError, type Result } from '@atelier/kernel';
+import type { DomainEvent, EventCodec } from './codec';
+import type { Decider } from './decider';
+import type { EventMetadata, NewEvent } from './event';
+import { ConcurrencyRetriesExhaustedError, WrongExpectedVersionError } from './errors';
+import type { EventStore } from './event-store';
+import { noopLogger, type Logger } from './logger';
+import { NO_STREAM, type StreamState } from './revision';
+import type { SnapshotPolicy, SnapshotStore } from './snapshots';
+
+/** Everything that makes an aggregate type: its stream category, decider, event codec. */
+export interface AggregateDefinition<C, E extends DomainEvent, S, Err extends DomainError = DomainError> {
+  /** For logs and DI tokens, e.g. 'Counter'. */
+  readonly name: string;
+  /** Streams are `<category>-<id>`. */
+  readonly category: string;
+  readonly decider: Decider<C, E, S, Err>;
+  readonly codec: EventCodec<E>;
+  readonly snapshots?: SnapshotPolicy<S>;
+}
+
+export const defineAggregate = <C, E extends DomainEvent, S, Err extends DomainError = DomainError>(
+  definition: AggregateDefinition<C, E, S, Err>,
+): AggregateDefinition<C, E, S, Err> => definition;
+
+/** Who and why, stamped on every event a command produces. */
+export interface CommandContext {
+  readonly correlationId: string;
+  /** Usually the command's id; defaults to the correlation id. */
+  readonly causationId?: string | null;
+  readonly actor: string;
+  /** Extra metadata strings (e.g. requestId, apiKeyId). */
+  readonly extra?: Readonly<Record<string, string>>;
+}
+
+export interface LoadedAggregate<S> {
+  readonly streamName: string;
+  readonly state: S;
+  readonly revision: StreamState;
+  /** Revision of the snapshot the load started from, if any. */
+  readonly snapshotRevision: bigint | undefined;
+  /** Events read from the store by this load (after the snapshot). */
+  readonly eventsRead: number;
+}
+
+export interface HandleSuccess<E, S> {
+  readonly streamName: string;
+  readonly events: readonly E[];
+  readonly state: S;
+  readonly revision: StreamState;
+  /** Global position of the last appended event; undefined when the decision was no events. */
+  readonly position: bigint | undefined;
+  readonly attempts: number;
+}
+
+export interface RepositoryOptions {
+  readonly clock?: Clock;
+  /** Event ids; default UUIDv7 from the clock (time-ordered: cheap for the store's id index). */
+  readonly newId?: () => string;
+  /** Total tries per command (first one included). Default 5. */
+  readonly maxAttempts?: number;
+  readonly snapshots?: SnapshotStore;
+  readonly logger?: Logger;
+  /** Observes each conflict that leads to a retry (metrics, tests). */
+  readonly onConflict?: (info: { streamName: string; attempt: number; error: WrongExpectedVersionError }) => void;
+  /** Upper bound of the random pause before a retry, ms (spreads out a thundering herd). Default 5. */
+  readonly retryJitterMs?: number;
+  /**
+   * Called after a successful append, in process. Best effort (a crash right after the
+   * commit skips it): never the path for effects that must happen; those follow the store.
+   */
+  readonly onAppended?: (info: AppendedInfo) => void;
+}
+
+export interface AppendedInfo {
+  readonly aggregate: string;
+  readonly streamName: string;
+  readonly events: readonly DomainEvent[];
+  readonly revision: bigint;
+  readonly position: bigint;
+  readonly metadata: EventMetadata;
+}
+
+export class EventSourcedRepository<C, E extends DomainEvent, S, Err extends DomainError = DomainError> {
+  private readonly clock: Clock;
+  private readonly newId: () => string;
+  private readonly maxAttempts: number;
+  private readonly logger: Logger;
+
+  constructor(
+    readonly definition: AggregateDefinition<C, E, S, Err>,
+    private readonly store: EventStore,
+    private readonly options: RepositoryOptions = {},
+  ) {
+    this.clock = options.clock ?? systemClock;
+    this.newId = options.newId ?? (() => uuidv7(this.clock.now().getTime()));
+    this.maxAttempts = options.maxAttempts ?? 5;
+    this.logger = options.logger ?? noopLogger;
+    if (!Number.isInteger(this.maxAttempts) || this.maxAttempts < 1) throw new RangeError('maxAttempts must be >= 1');
+  }
+
+  streamName(id: string): string {
+    return makeStreamName(this.definition.category, id);
+  }
+
+  async load(id: string): Promise<LoadedAggregate<S>> {
+    const stream = this.streamName(id);
+    const start = await this.fromSnapshot(stream);
+    return this.catchUp(start);
+  }
+
+  /** Decides `command` against the current state and appends the result, retrying conflicts. */
+  async handle(id: string, command: C, context: CommandContext): Promise<Result<HandleSuccess<E, S>, Err>> {
+    const { decider, codec } = this.definition;
+    let loaded = await this.load(id);
+    for (let attempt = 1; ; attempt++) {
+      const decision = decider.decide(command, loaded.state);
+      if (!decision.ok) return err(decision.error);
+      const events = decision.value;
+      if (events.length === 0)
+        return ok({ streamName: loaded.streamName, events, state: loaded.state, revision: loaded.revision, position: undefined, attempts: attempt });
+
+      const metadata = this.metadata(context);
+      const toAppend: NewEvent[] = events.map((e) => ({ id: this.newId(), ...codec.encode(e), metadata }));
+      try {
+        const result = await this.store.append(loaded.streamName, toAppend, { expectedRevision: loaded.revision });
+        let state = loaded.state;
+        for (const e of events) state = decider.evolve(state, e);
+        await this.maybeSnapshot(loaded, state, result.nextExpectedRevision);
+        this.notifyAppended({
+          aggregate: this.definition.name,
+          streamName: loaded.streamName,
+          events,
+          revision: result.nextExpectedRevision,
+          position: result.position,
+          metadata,
+        });
+        return ok({
+          streamName: loaded.streamName,
+          events,
+          state,
+          revision: result.nextExpectedRevision,
+          position: result.position,
+          attempts: attempt,
+        });
+      } catch (e) {
+        if (!(e instanceof WrongExpectedVersionError)) throw e;
+        if (attempt >= this.maxAttempts) throw new ConcurrencyRetriesExhaustedError(loaded.streamName, attempt, e);
+        this.options.onConflict?.({ streamName: loaded.streamName, attempt, error: e });
+        this.logger.debug({ streamName: loaded.streamName, attempt, actual: String(e.actual) }, 'append conflict, retrying');
+        const jitter = this.options.retryJitterMs ?? 5;
+        if (jitter > 0) await new Promise((r) => setTimeout(r, Math.random() * jitter));
+        loaded = await this.catchUp(loaded);
+      }
+    }
+  }
+
+  private notifyAppended(info: AppendedInfo): void {
+    try {
+      this.options.onAppended?.(info);
+    } catch (error) {
+      this.logger.warn({ err: error, streamName: info.streamName }, 'onAppended observer threw (ignored: the events are committed)');
+    }
+  }
+
+  private metadata(context: CommandContext): EventMetadata {
+    return {
+      ...context.extra,
+      correlationId: context.correlationId,
+      causationId: context.causationId === undefined ? context.correlationId : context.causationId,
+      actor: context.actor,
+      occurredAt: this.clock.now().toISOString(),
+    };
+  }
+
+  private async fromSnapshot(stream: string): Promise<LoadedAggregate<S>> {
+    const empty: LoadedAggregate<S> = {
+      streamName: stream,
+      state: this.definition.decider.initialState,
+      revision: NO_STREAM,
+      snapshotRevision: undefined,
+      eventsRead: 0,
+    };
+    const policy = this.definition.snapshots;
+    const store = this.options.snapshots;
+    if (!policy || !store) return empty;
+    try {
+      const snapshot = await store.load(stream);
+      if (!snapshot || snapshot.schemaVersion !== policy.schemaVersion) return empty;
+      return { ...empty, state: policy.decode(snapshot.state), revision: snapshot.revision, snapshotRevision: snapshot.revision };
+    } catch (error) {
+      this.logger.warn({ err: error, streamName: stream }, 'snapshot unreadable, replaying the whole stream');
+      return empty;
+    }
+  }
+
+  /** Folds in the events after `from.revision`. */
+  private async catchUp(from: LoadedAggregate<S>): Promise<LoadedAggregate<S>> {
+    const { decider, codec } = this.definition;
+    const fromRevision = from.revision === NO_STREAM ? 0n : from.revision + 1n;
+    const recorded = await this.store.readStream(from.streamName, { fromRevision });
+    let state = from.state;
+    let revision = from.revision;
+    for (const r of recorded) {
+      state = decider.evolve(state, codec.decode(r));
+      revision = r.revision;
+    }
+    return { ...from, state, revision, eventsRead: from.eventsRead + recorded.length };
+  }
+
+  private async maybeSnapshot(loaded: LoadedAggregate<S>, state: S, revision: bigint): Promise<void> {
+    const policy = this.definition.snapshots;
+    const store = this.options.snapshots;
+    if (!policy || !store) return;
+    const since = loaded.snapshotRevision === undefined ? revision + 1n : revision - loaded.snapshotRevision;
+    if (since < BigInt(policy.every)) return;
+    try {
+      await store.save({ streamName: loaded.streamName, revision, schemaVersion: policy.schemaVersion, state: policy.encode(state) });
+    } catch (error) {
+      this.logger.warn({ err: error, streamName: loaded.streamName }, 'snapshot save failed (the next load replays more)');
+    }
+  }
+}
