@@ -65,7 +65,9 @@ for tier in unit int e2e; do
   log "jest $tier"
   extra=()
   [ "$tier" = unit ] || extra=(--runInBand)
-  jest --selectProjects "$tier" --ci --passWithNoTests "${extra[@]}" \
+  # NestJS 12 ships ESM only; jest can load it from our CommonJS specs only with vm modules.
+  NODE_OPTIONS="--experimental-vm-modules ${NODE_OPTIONS:-}" \
+    jest --selectProjects "$tier" --ci --passWithNoTests "${extra[@]}" \
     --json --outputFile="$results/jest-$tier.json" || status=1
   count_jest "$results/jest-$tier.json" "jest $tier"
 done
