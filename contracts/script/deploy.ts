@@ -7,6 +7,12 @@
 // Env: RPC_URL (default http://127.0.0.1:18545), DEPLOYER_PRIVATE_KEY (defaults to anvil account 0,
 // allowed only on chain 31337), ATELIER_DEPLOYMENTS (output file; default
 // <repo>/.data/deployments/<chainId>.json, or $ATELIER_DATA/deployments/<chainId>.json).
+// Marketplace settings, reconciled on every run (a transaction only where the chain differs):
+// MARKETPLACE_OPERATOR (settleBatch caller; default anvil account 9 on local chains, required elsewhere),
+// MARKETPLACE_FEE_RECIPIENT (default the deployer), MARKETPLACE_FEE_BPS (default 250 = 2.5%; constructor
+// argument, so a change applies at the next fresh deployment), MARKETPLACE_CURRENCIES (comma-separated
+// ERC-20 addresses to allow-list besides the TestStablecoin on local chains; plain tokens only, never
+// fee-on-transfer or rebasing ones).
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 
@@ -23,6 +29,7 @@ import {
   defineChain,
   getAddress,
   http,
+  isAddress,
   isHex,
 } from 'viem';
 import { type PrivateKeyAccount, mnemonicToAccount, privateKeyToAccount } from 'viem/accounts';
@@ -35,22 +42,103 @@ import { z } from 'zod';
 /** Addresses deployed so far in this run, by contract name (for constructor arguments of later ones). */
 type Deployed = Readonly<Record<string, Address>>;
 
+/** What `args` and `settings` may use: earlier addresses, the deployer, the run's configuration. */
+interface DeployContext {
+  readonly deployed: Deployed;
+  readonly deployer: Address;
+  readonly config: DeployConfig;
+  /** This contract's settings as the deployments file recorded them, if it was kept. */
+  readonly recorded?: Readonly<Record<string, unknown>>;
+}
+
+/** Settings of a deployed contract that are reconciled on every run (read first, written only if different). */
+interface SettingSpec {
+  /** Shown in the log and used as the key under `settings.<contract>` in the deployments file. */
+  readonly name: string;
+  /** Value recorded in the deployments file. */
+  readonly value: unknown;
+  /** Views that must return `expect` (default true) for the setting to hold, each with the write that makes it so. */
+  readonly ensure: readonly {
+    readonly read: FunctionCall;
+    readonly expect?: boolean;
+    readonly write: FunctionCall;
+  }[];
+}
+
+interface FunctionCall {
+  readonly functionName: string;
+  readonly args: readonly unknown[];
+}
+
 interface ContractSpec {
   /** Contract name; also the key in the deployments file. */
   readonly name: string;
   /** Source file under contracts/src when it differs from `<name>.sol`. */
   readonly file?: string;
   /** Constructor arguments, computed from the contracts deployed before it in this list. */
-  readonly args?: (deployed: Deployed) => readonly unknown[];
+  readonly args?: (ctx: DeployContext) => readonly unknown[];
   /** Deploy only on local chains (31337, 1337). */
   readonly localOnly?: boolean;
+  /** Post-deployment settings (roles, allow-lists), reconciled whether the contract is new or kept. */
+  readonly settings?: (ctx: DeployContext) => readonly SettingSpec[];
 }
 
 /**
- * Deployed in this order; a later entry may use earlier addresses in `args`. Adding a contract is one line, e.g.
- * `{ name: 'Marketplace', args: (d) => [d.TestStablecoin, d.ArtworkRegistry] }`.
+ * Deployed in this order; a later entry may use earlier addresses in `args`. Adding a contract is one
+ * entry, e.g. `{ name: 'Marketplace', args: ({ deployed: d }) => [d.TestStablecoin, d.ArtworkRegistry] }`.
  */
-const CONTRACTS: readonly ContractSpec[] = [{ name: 'TestStablecoin', localOnly: true }];
+const CONTRACTS: readonly ContractSpec[] = [
+  { name: 'TestStablecoin', localOnly: true },
+  { name: 'ArtworkRegistry', args: ({ deployer }) => [deployer] },
+  {
+    name: 'Marketplace',
+    args: ({ deployed, deployer, config }) => [
+      deployer,
+      deployed.ArtworkRegistry,
+      config.feeRecipient ?? deployer,
+      config.feeBps,
+    ],
+    settings: ({ deployed, config, recorded }) => [
+      {
+        name: 'currencies',
+        value: currenciesOf(deployed, config),
+        ensure: currenciesOf(deployed, config).map((currency) => ({
+          read: { functionName: 'isCurrencyAllowed', args: [currency] },
+          write: { functionName: 'setCurrency', args: [currency, true] },
+        })),
+      },
+      {
+        name: 'operator',
+        value: config.operator,
+        ensure: [
+          {
+            read: { functionName: 'isOperator', args: [config.operator] },
+            write: { functionName: 'setOperator', args: [config.operator, true] },
+          },
+          // The operator this file recorded before, if another: it loses the role.
+          ...previousOperator(recorded, config.operator).map((old) => ({
+            read: { functionName: 'isOperator', args: [old] },
+            expect: false,
+            write: { functionName: 'setOperator', args: [old, false] },
+          })),
+        ],
+      },
+    ],
+  },
+];
+
+function previousOperator(recorded: DeployContext['recorded'], current: Address): Address[] {
+  const old = recorded?.operator;
+  return typeof old === 'string' && isAddress(old) && getAddress(old) !== current
+    ? [getAddress(old)]
+    : [];
+}
+
+/** The Marketplace's currencies: the local TestStablecoin (when deployed) and MARKETPLACE_CURRENCIES. */
+function currenciesOf(deployed: Deployed, config: DeployConfig): Address[] {
+  const all = [...(deployed.TestStablecoin ? [deployed.TestStablecoin] : []), ...config.currencies];
+  return [...new Set(all.map((a) => getAddress(a)))];
+}
 
 /** Demo funds on local chains: this many anvil accounts (from index 0) get DEMO_MINT_AMOUNT each. */
 const DEMO_ACCOUNTS = 5;
@@ -67,6 +155,10 @@ const DEFAULT_RPC_URL = 'http://127.0.0.1:18545';
 const ANVIL_MNEMONIC = 'test test test test test test test test test test test junk';
 /** Anvil account 0 (0xf39F...2266), derived from ANVIL_MNEMONIC; public knowledge. */
 const ANVIL_DEFAULT_KEY: Hex = '0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80';
+/** Anvil account 9: the default settlement operator on local chains (apps/settlement signs with it). */
+const ANVIL_OPERATOR_INDEX = 9;
+const DEFAULT_FEE_BPS = 250;
+const MAX_FEE_BPS = 1000;
 
 const REPO_ROOT = process.env.ATELIER_ROOT ?? path.resolve(__dirname, '..', '..');
 const ARTIFACTS_DIR = path.join(REPO_ROOT, 'contracts', 'out');
@@ -139,6 +231,8 @@ const deploymentsFileSchema = z.object({
   rpcUrl: z.string(),
   deployedAt: z.string(),
   contracts: z.record(z.string(), deploymentSchema),
+  /** Per contract, the settings reconciled after deployment (e.g. Marketplace operator and currencies). */
+  settings: z.record(z.string(), z.record(z.string(), z.unknown())).optional(),
 });
 type DeploymentsFile = z.infer<typeof deploymentsFileSchema>;
 
@@ -235,6 +329,53 @@ async function isLive(
 }
 
 /*//////////////////////////////////////////////////////////////
+                             CONFIG
+//////////////////////////////////////////////////////////////*/
+
+interface DeployConfig {
+  readonly operator: Address;
+  readonly feeRecipient: Address | undefined;
+  readonly feeBps: number;
+  readonly currencies: readonly Address[];
+}
+
+function readConfig(chainId: number, isLocal: boolean): DeployConfig {
+  const parseAddress = (name: string, value: string): Address => {
+    const parsed = addressSchema.safeParse(value.trim());
+    if (!parsed.success)
+      throw new ConfigError(`${name}: '${value}' is not a 0x-prefixed 20-byte address`);
+    return getAddress(parsed.data);
+  };
+  const env = process.env;
+  let operator: Address;
+  if (env.MARKETPLACE_OPERATOR) {
+    operator = parseAddress('MARKETPLACE_OPERATOR', env.MARKETPLACE_OPERATOR);
+  } else if (isLocal) {
+    operator = mnemonicToAccount(ANVIL_MNEMONIC, { addressIndex: ANVIL_OPERATOR_INDEX }).address;
+  } else {
+    throw new ConfigError(
+      `MARKETPLACE_OPERATOR is required on chain ${chainId} (the account that calls settleBatch)`,
+    );
+  }
+  const feeBps =
+    env.MARKETPLACE_FEE_BPS === undefined ? DEFAULT_FEE_BPS : Number(env.MARKETPLACE_FEE_BPS);
+  if (!Number.isInteger(feeBps) || feeBps < 0 || feeBps > MAX_FEE_BPS)
+    throw new ConfigError(`MARKETPLACE_FEE_BPS must be a whole number from 0 to ${MAX_FEE_BPS}`);
+  const currencies = (env.MARKETPLACE_CURRENCIES ?? '')
+    .split(',')
+    .filter((c) => c.trim() !== '')
+    .map((c) => parseAddress('MARKETPLACE_CURRENCIES', c));
+  return {
+    operator,
+    feeRecipient: env.MARKETPLACE_FEE_RECIPIENT
+      ? parseAddress('MARKETPLACE_FEE_RECIPIENT', env.MARKETPLACE_FEE_RECIPIENT)
+      : undefined,
+    feeBps,
+    currencies,
+  };
+}
+
+/*//////////////////////////////////////////////////////////////
                               MAIN
 //////////////////////////////////////////////////////////////*/
 
@@ -251,6 +392,7 @@ async function main(): Promise<void> {
   }
   const isLocal = LOCAL_CHAIN_IDS.has(chainId);
   const account = deployerAccount(chainId);
+  const config = readConfig(chainId, isLocal);
 
   const chain: Chain = defineChain({
     id: chainId,
@@ -286,13 +428,10 @@ async function main(): Promise<void> {
   } else if (previous) {
     status(`${outFile} is for chain ${previous.chainId}, not ${chainId}: deploying afresh`);
   }
-  if (Object.keys(kept).length === specs.length) {
-    status(`already deployed on chain ${chainId} (${outFile}): ${describe(kept)}`);
-    return;
-  }
 
   const wallet = createWalletClient({ account, chain, transport, pollingInterval });
-  status(`chain ${chainId} at ${rpcUrl}, deployer ${account.address}`);
+  const allKept = Object.keys(kept).length === specs.length;
+  if (!allKept) status(`chain ${chainId} at ${rpcUrl}, deployer ${account.address}`);
 
   const contracts: Record<string, Deployment> = { ...kept };
   const addresses: Record<string, Address> = Object.fromEntries(
@@ -300,16 +439,11 @@ async function main(): Promise<void> {
   );
   for (const spec of specs) {
     if (kept[spec.name]) {
-      status(`${spec.name}: kept at ${kept[spec.name]!.address}`);
+      if (!allKept) status(`${spec.name}: kept at ${kept[spec.name]!.address}`);
       continue;
     }
-    const deployment = await deployOne(
-      wallet,
-      publicClient,
-      spec,
-      artifacts.get(spec.name)!,
-      addresses,
-    );
+    const ctx: DeployContext = { deployed: addresses, deployer: account.address, config };
+    const deployment = await deployOne(wallet, publicClient, spec, artifacts.get(spec.name)!, ctx);
     contracts[spec.name] = deployment;
     addresses[spec.name] = deployment.address;
     status(`${spec.name}: deployed at ${deployment.address} (block ${deployment.startBlock})`);
@@ -324,13 +458,89 @@ async function main(): Promise<void> {
     );
   }
 
+  // Settings hold on the chain whether the contract is new or kept (idempotent: read, then write
+  // only what differs), so a changed MARKETPLACE_OPERATOR applies without a redeployment.
+  const settings: Record<string, Record<string, unknown>> = {};
+  let changedSettings = 0;
+  for (const spec of specs) {
+    if (!spec.settings) continue;
+    const ctx: DeployContext = {
+      deployed: addresses,
+      deployer: account.address,
+      config,
+      ...(kept[spec.name] ? { recorded: previous?.settings?.[spec.name] } : {}),
+    };
+    const address = contracts[spec.name]!.address;
+    const recorded: Record<string, unknown> = {};
+    for (const setting of spec.settings(ctx)) {
+      changedSettings += await ensureSetting(
+        wallet,
+        publicClient,
+        spec.name,
+        address,
+        artifacts.get(spec.name)!,
+        setting,
+      );
+      recorded[setting.name] = setting.value;
+    }
+    settings[spec.name] = recorded;
+  }
+
+  const sameSettings = JSON.stringify(previous?.settings ?? {}) === JSON.stringify(settings);
+  if (allKept && changedSettings === 0 && sameSettings) {
+    status(`already deployed on chain ${chainId} (${outFile}): ${describe(kept)}`);
+    return;
+  }
+
   await writeDeploymentsAtomically(outFile, {
     chainId,
     rpcUrl,
-    deployedAt: new Date().toISOString(),
+    deployedAt: allKept && previous ? previous.deployedAt : new Date().toISOString(),
     contracts,
+    settings,
   });
   status(`wrote ${outFile}`);
+}
+
+/** Makes one setting hold: each `read` view must return `expect`, else its `write` is sent. Returns the writes sent. */
+async function ensureSetting(
+  wallet: WalletClient<HttpTransport, Chain, PrivateKeyAccount>,
+  client: PublicClient,
+  contract: string,
+  address: Address,
+  artifact: Artifact,
+  setting: SettingSpec,
+): Promise<number> {
+  let writes = 0;
+  for (const { read, expect = true, write } of setting.ensure) {
+    const holds = await client.readContract({
+      address,
+      abi: artifact.abi,
+      functionName: read.functionName,
+      args: read.args as unknown[],
+    });
+    if (holds === expect) continue;
+    let hash: Hex;
+    try {
+      hash = await wallet.writeContract({
+        address,
+        abi: artifact.abi,
+        functionName: write.functionName,
+        args: write.args as unknown[],
+      });
+    } catch (err) {
+      throw new TransactionFailedError(
+        `${contract}.${write.functionName}(${write.args.join(', ')}) failed (${shortReason(err)}); ` +
+          `is ${wallet.account.address} still the contract's owner?`,
+      );
+    }
+    const receipt = await client.waitForTransactionReceipt({ hash });
+    if (receipt.status !== 'success')
+      throw new TransactionFailedError(`${contract}.${write.functionName} ${hash} reverted`);
+    status(`${contract}: ${write.functionName}(${write.args.join(', ')})`);
+    writes++;
+  }
+  return writes;
 }
 
 function deployerAccount(chainId: number): PrivateKeyAccount {
@@ -353,9 +563,9 @@ async function deployOne(
   client: PublicClient,
   spec: ContractSpec,
   artifact: Artifact,
-  deployed: Deployed,
+  ctx: DeployContext,
 ): Promise<Deployment> {
-  const args = spec.args?.(deployed) ?? [];
+  const args = spec.args?.(ctx) ?? [];
   const hash = await wallet.deployContract({
     abi: artifact.abi,
     bytecode: artifact.bytecode.object,

@@ -10,6 +10,13 @@ pragma solidity ^0.8.24;
 
 /// @notice The subset of forge's cheatcodes that Atelier's tests use.
 interface Vm {
+    /// @notice A log captured by `recordLogs` (forge's `Vm.Log`).
+    struct Log {
+        bytes32[] topics;
+        bytes data;
+        address emitter;
+    }
+
     /*//////////////////////////////////////////////////////////////
                               ENVIRONMENT
     //////////////////////////////////////////////////////////////*/
@@ -19,6 +26,12 @@ interface Vm {
     function roll(uint256 newHeight) external;
     function deal(address account, uint256 newBalance) external;
     function label(address account, string calldata newLabel) external;
+    function etch(address target, bytes calldata newRuntimeBytecode) external;
+    function snapshotState() external returns (uint256 snapshotId);
+    function cool(address target) external;
+    function pauseGasMetering() external;
+    function resumeGasMetering() external;
+    function revertToState(uint256 snapshotId) external returns (bool success);
 
     /*//////////////////////////////////////////////////////////////
                                 CALLERS
@@ -35,10 +48,14 @@ interface Vm {
     function expectRevert() external;
     function expectRevert(bytes4 revertData) external;
     function expectRevert(bytes calldata revertData) external;
+    function expectEmit() external;
+    function expectEmit(address emitter) external;
     function expectEmit(bool checkTopic1, bool checkTopic2, bool checkTopic3, bool checkData) external;
     function expectEmit(bool checkTopic1, bool checkTopic2, bool checkTopic3, bool checkData, address emitter)
         external;
     function assume(bool condition) external pure;
+    function recordLogs() external;
+    function getRecordedLogs() external returns (Log[] memory logs);
 
     /*//////////////////////////////////////////////////////////////
                                  KEYS
@@ -60,6 +77,21 @@ interface Vm {
     function assertEq(string calldata left, string calldata right, string calldata error) external pure;
     function assertGt(uint256 left, uint256 right, string calldata error) external pure;
     function assertLe(uint256 left, uint256 right, string calldata error) external pure;
+    function assertGe(uint256 left, uint256 right, string calldata error) external pure;
+    function assertEq(bytes calldata left, bytes calldata right, string calldata error) external pure;
+
+    /*//////////////////////////////////////////////////////////////
+                                 UTILS
+    //////////////////////////////////////////////////////////////*/
+
+    function toString(uint256 value) external pure returns (string memory);
+}
+
+/// @notice A contract and those of its functions the invariant fuzzer may call (forge-std's
+///         `StdInvariant.FuzzSelector`).
+struct FuzzSelector {
+    address addr;
+    bytes4[] selectors;
 }
 
 /// @notice Base contract for forge tests: cheatcodes, assertions, fuzz bounds and invariant targets.
@@ -79,10 +111,18 @@ abstract contract Test {
     bool public constant IS_TEST = true;
 
     /*//////////////////////////////////////////////////////////////
+                                 LOGS
+    //////////////////////////////////////////////////////////////*/
+
+    /// @dev forge prints these (ds-test's log events) with `-vv`.
+    event log_named_uint(string key, uint256 val);
+
+    /*//////////////////////////////////////////////////////////////
                                 STORAGE
     //////////////////////////////////////////////////////////////*/
 
     address[] private _targetedContracts;
+    FuzzSelector[] private _targetedSelectors;
 
     /*//////////////////////////////////////////////////////////////
                                ASSERTIONS
@@ -124,6 +164,14 @@ abstract contract Test {
         vm.assertLe(left, right, err);
     }
 
+    function assertGe(uint256 left, uint256 right, string memory err) internal pure {
+        vm.assertGe(left, right, err);
+    }
+
+    function assertEq(bytes memory left, bytes memory right, string memory err) internal pure {
+        vm.assertEq(left, right, err);
+    }
+
     /*//////////////////////////////////////////////////////////////
                                 HELPERS
     //////////////////////////////////////////////////////////////*/
@@ -143,6 +191,11 @@ abstract contract Test {
         return bound(key, 1, SECP256K1_ORDER - 1);
     }
 
+    /// @dev Deterministic labelled account derived from `name` (its key is `uint256(keccak256(name))`).
+    function makeAddr(string memory name) internal returns (address account) {
+        (account,) = makeAddrAndKey(name);
+    }
+
     /// @dev Deterministic labelled account with its key, derived from `name`.
     function makeAddrAndKey(string memory name) internal returns (address account, uint256 privateKey) {
         privateKey = uint256(keccak256(bytes(name)));
@@ -159,8 +212,18 @@ abstract contract Test {
         _targetedContracts.push(target);
     }
 
+    /// @dev Restricts invariant fuzzing of `selector.addr` to `selector.selectors`.
+    function targetSelector(FuzzSelector memory selector) internal {
+        _targetedSelectors.push(selector);
+    }
+
     /// @notice Read by forge's invariant runner: when non-empty, only these contracts are called.
     function targetContracts() public view returns (address[] memory) {
         return _targetedContracts;
+    }
+
+    /// @notice Read by forge's invariant runner: when non-empty, only these functions are called.
+    function targetSelectors() public view returns (FuzzSelector[] memory) {
+        return _targetedSelectors;
     }
 }
