@@ -27,6 +27,18 @@ const schema = z.object({
     .positive()
     .default(250)
     .describe('how often Ponder polls the RPC for new blocks'),
+  INDEXER_RPC_CACHE: z
+    .enum(['on', 'off'])
+    .optional()
+    .describe(
+      "Ponder's RPC cache (schema ponder_sync): 'on' or 'off'; default 'off' on local chains (31337, 1337), whose restart is a new chain under the same id, else 'on'",
+    ),
+  INDEXER_STABLECOIN_SCOPE: z
+    .enum(['all', 'marketplace'])
+    .optional()
+    .describe(
+      "which stablecoin facts to keep: 'all', or 'marketplace' (those from, to or sent through the Marketplace); default: 'marketplace' once a Marketplace is deployed, else 'all'",
+    ),
 });
 
 export type IndexerEnv = z.infer<typeof schema>;

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Starts one Atelier app (gateway | settlement | indexer) in the background, its own
+# Starts one Atelier app (gateway | settlement | indexer | relay) in the background, its own
 # process group, logs under .data/logs, and waits until /health/ready answers 200.
 # Idempotent like the other parts: a running app is found, a stale pid reported and cleaned.
 set -euo pipefail
@@ -7,25 +7,43 @@ set -euo pipefail
 source "$(dirname "$0")/../lib/common.sh"
 # shellcheck source=../bin/env.sh
 source "$ATELIER_ROOT/infra/bin/env.sh"
-app="${1:?usage: start.sh gateway|settlement|indexer}"
+app="${1:?usage: start.sh gateway|settlement|indexer|relay}"
 ATELIER_COMPONENT="$app"
 use_project_node
 
+# Ponder refuses a schema written by another build, and a restarted anvil is a new chain:
+# the indexer's schema is named after the deployment and the code that decides what it writes
+# (config, schema, handlers, contract list, ABIs, the fact encoding), so the same build resumes
+# after a crash while a new chain or new code indexes into a fresh schema. Readers use the
+# stable views schema "chain"; inactive old schemas are pruned first. The relay reads the same
+# schema, so both compute it here.
+indexer_schema() {
+  local build_hash
+  build_hash="$(cat "$ATELIER_DEPLOYMENTS" apps/indexer/ponder.config.ts apps/indexer/ponder.schema.ts \
+    apps/indexer/contracts.ts apps/indexer/setup.ts apps/indexer/scope.ts \
+    $(find apps/indexer/src libs/contracts/abi/src libs/chain/messages/src -name '*.ts' ! -name '*.spec.ts' | sort) 2>/dev/null |
+    sha256sum | cut -c1-12)"
+  printf '%s\n' "${INDEXER_SCHEMA:-chain_$build_hash}"
+}
+
+cd "$ATELIER_ROOT"
 case "$app" in
   gateway) port=$GATEWAY_PORT; cmd=(node -r @swc-node/register apps/gateway/src/main.ts) ;;
   settlement) port=$SETTLEMENT_PORT; cmd=(node -r @swc-node/register apps/settlement/src/main.ts) ;;
   indexer)
     port=$INDEXER_PORT
-    # Ponder refuses a schema written by another build, and a restarted anvil is a new chain:
-    # the schema is named after the deployment and the indexer's code, so the same build
-    # resumes after a crash while a new chain or new code indexes into a fresh schema.
-    # Readers use the stable views schema "chain"; inactive old schemas are pruned first.
-    build_hash="$(cat "$ATELIER_DEPLOYMENTS" apps/indexer/ponder.config.ts apps/indexer/ponder.schema.ts \
-      $(find apps/indexer/src libs/contracts/abi/src -name '*.ts' | sort) 2>/dev/null | sha256sum | cut -c1-12)"
-    schema="${INDEXER_SCHEMA:-chain_$build_hash}"
+    schema="$(indexer_schema)"
     cmd=(bash -c "cd apps/indexer && ponder db prune --config ponder.config.ts >/dev/null 2>&1; exec ponder start --config ponder.config.ts --port $INDEXER_PORT --hostname 127.0.0.1 --schema $schema --views-schema ${INDEXER_VIEWS_SCHEMA:-chain} --log-format json")
     ;;
-  *) die "unknown app '$app' (gateway | settlement | indexer)" ;;
+  relay)
+    # The Kafka relay of the indexer's chain facts: its own process beside Ponder, reading the
+    # same schema the indexer writes (docs/indexer.md). Reorg policy: RELAY_REORG_MODE,
+    # RELAY_CONFIRMATIONS (default: retract at once).
+    port=$RELAY_PORT
+    schema="$(indexer_schema)"
+    cmd=(env INDEXER_SCHEMA="$schema" RELAY_PORT="$RELAY_PORT" bash -c "cd apps/indexer && exec tsx relay/main.ts")
+    ;;
+  *) die "unknown app '$app' (gateway | settlement | indexer | relay)" ;;
 esac
 
 pidfile="$ATELIER_DATA/apps/$app.pid"

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Starts, stops or reports the parts of the local stack, in dependency order:
-#   postgres kafka anvil contracts indexer gateway settlement
+#   postgres kafka anvil contracts indexer relay gateway settlement
 # usage: stack.sh start|stop|status [part ...]   (no part = all of them) | stack.sh env
 set -euo pipefail
 # shellcheck source=../lib/common.sh
@@ -10,7 +10,7 @@ source "$ATELIER_ROOT/infra/bin/env.sh"
 ATELIER_COMPONENT=stack
 action="${1:?usage: stack.sh start|stop|status [part ...]}"
 shift
-all=(postgres kafka anvil contracts indexer gateway settlement)
+all=(postgres kafka anvil contracts indexer relay gateway settlement)
 parts=("$@")
 [ ${#parts[@]} -gt 0 ] || parts=("${all[@]}")
 cd "$ATELIER_ROOT"
@@ -29,7 +29,7 @@ start_part() {
     kafka) kafka start ;;
     anvil) bash infra/anvil/start.sh ;;
     contracts) bash infra/contracts/deploy.sh ;;
-    indexer | gateway | settlement) bash infra/apps/start.sh "$1" ;;
+    indexer | relay | gateway | settlement) bash infra/apps/start.sh "$1" ;;
     *) die "unknown part '$1' (${all[*]})" ;;
   esac
 }
@@ -39,7 +39,7 @@ stop_part() {
     postgres | contracts) ;; # the server is the machine's; deployments live on the chain
     kafka) kafka stop ;;
     anvil) bash infra/anvil/stop.sh ;;
-    indexer | gateway | settlement) bash infra/apps/stop.sh "$1" ;;
+    indexer | relay | gateway | settlement) bash infra/apps/stop.sh "$1" ;;
     *) die "unknown part '$1' (${all[*]})" ;;
   esac
 }
@@ -62,7 +62,7 @@ case "$action" in
   env) # the stack's variables as KEY=value lines, for tests and tools
     for v in ATELIER_DATA KAFKA_BROKERS ATELIER_KAFKA_EXTERNAL RPC_URL CHAIN_ID ATELIER_DEPLOYMENTS \
       GATEWAY_PORT SETTLEMENT_PORT INDEXER_PORT GATEWAY_DATABASE_URL INDEXER_DATABASE_URL \
-      SETTLEMENT_DATABASE_URL KAFKA_PORT ANVIL_PORT; do printf '%s=%s\n' "$v" "${!v}"; done
+      SETTLEMENT_DATABASE_URL KAFKA_PORT ANVIL_PORT RELAY_PORT; do printf '%s=%s\n' "$v" "${!v}"; done
     ;;
   *) die "unknown action '$action' (start | stop | status | env)" ;;
 esac

@@ -16,6 +16,7 @@ cat <<INFO
 Atelier is up ($((SECONDS - started))s).
   gateway     http://127.0.0.1:$GATEWAY_PORT      (GET /health, /metrics, /v1/deployments)
   indexer     http://127.0.0.1:$INDEXER_PORT     (GET /health/ready, /graphql, /status, /metrics)
+  relay       http://127.0.0.1:$RELAY_PORT     (chain facts to Kafka chain.*; GET /health, /metrics)
   settlement  http://127.0.0.1:$SETTLEMENT_PORT      (GET /health, /metrics)
   chain       $RPC_URL (anvil, chain $CHAIN_ID; deployments in $ATELIER_DEPLOYMENTS)
   kafka       $KAFKA_BROKERS

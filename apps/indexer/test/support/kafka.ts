@@ -1,0 +1,113 @@
+// A chain.* reader for specs and benchmarks: consumes topics from the beginning, decodes every
+// message with the shared schema (a message that does not parse fails the spec), and keeps
+// them in arrival order with their partition and key. A message the consumer group delivers
+// twice (a rebalance before its offset was committed) is kept once: specs count what the relay
+// sent, not what the group redelivered.
+import { Kafka, logLevel, type Consumer } from 'kafkajs';
+import { decodeChainFact, foldChainFacts, type ChainFactEnvelope } from '@atelier/chain-messages';
+
+export interface Received {
+  readonly topic: string;
+  readonly partition: number;
+  readonly offset: string;
+  readonly key: string;
+  readonly envelope: ChainFactEnvelope;
+  readonly receivedAt: number;
+}
+
+export class ChainTopicReader {
+  readonly received: Received[] = [];
+  private readonly errors: Error[] = [];
+  private readonly seen = new Set<string>();
+  private listeners: (() => void)[] = [];
+
+  private constructor(private readonly consumer: Consumer) {}
+
+  static async start(
+    brokers: readonly string[],
+    topics: readonly string[],
+    groupId: string,
+  ): Promise<ChainTopicReader> {
+    const kafka = new Kafka({
+      clientId: 'atelier-indexer-spec',
+      brokers: [...brokers],
+      logLevel: logLevel.NOTHING,
+    });
+    const consumer = kafka.consumer({
+      groupId,
+      sessionTimeout: 10_000,
+      heartbeatInterval: 500,
+      maxWaitTimeInMs: 100,
+    });
+    const reader = new ChainTopicReader(consumer);
+    await consumer.connect();
+    await consumer.subscribe({ topics: [...topics], fromBeginning: true });
+    await consumer.run({
+      eachMessage: async ({ topic, partition, message }) => {
+        const position = `${topic}/${partition}/${message.offset}`;
+        if (reader.seen.has(position)) return;
+        reader.seen.add(position);
+        try {
+          reader.received.push({
+            topic,
+            partition,
+            offset: message.offset,
+            key: message.key?.toString() ?? '',
+            envelope: decodeChainFact(message.value),
+            receivedAt: Date.now(),
+          });
+        } catch (e) {
+          reader.errors.push(e as Error);
+        }
+        for (const l of reader.listeners) l();
+      },
+    });
+    return reader;
+  }
+
+  /** What a consumer believes: per fact id the last message wins (in partition order). */
+  believed(): Map<string, ChainFactEnvelope> {
+    const byPartition = new Map<string, Received[]>();
+    for (const r of this.received) {
+      const k = `${r.topic}/${r.partition}`;
+      const list = byPartition.get(k);
+      if (list) list.push(r);
+      else byPartition.set(k, [r]);
+    }
+    const believed = new Map<string, ChainFactEnvelope>();
+    for (const list of byPartition.values()) {
+      foldChainFacts(
+        list.sort((a, b) => Number(BigInt(a.offset) - BigInt(b.offset))).map((r) => r.envelope),
+        believed,
+      );
+    }
+    return believed;
+  }
+
+  decodeErrors(): readonly Error[] {
+    return this.errors;
+  }
+
+  async waitFor<T>(what: string, probe: () => T | undefined, timeoutMs = 60_000): Promise<T> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const v = probe();
+      if (v !== undefined) return v;
+      if (Date.now() > deadline)
+        throw new Error(
+          `timed out after ${timeoutMs}ms waiting for ${what} (${this.received.length} messages read)`,
+        );
+      // Woken by the next message, but probing at most every 100 ms: a probe may fold everything.
+      await new Promise<void>((ok) => {
+        const t = setTimeout(ok, 500);
+        this.listeners.push(() => (clearTimeout(t), ok()));
+      });
+      this.listeners = [];
+      await new Promise((ok) => setTimeout(ok, 100));
+    }
+  }
+
+  async stop(): Promise<void> {
+    await this.consumer.disconnect().catch(() => undefined);
+  }
+}

@@ -1,0 +1,29 @@
+export { FACT_ID, factId, retractionId, parseFactId } from './ids';
+export { toJsonArgs, toJsonValue, type JsonArgs, type JsonValue } from './json';
+export {
+  CHAIN_CONTRACTS,
+  CHAIN_TOPIC_PREFIX,
+  ChainTopicError,
+  chainContractSpec,
+  chainTopic,
+  partitionKey,
+  type ChainContractName,
+  type ChainContractSpec,
+  type KeyStrategy,
+} from './topics';
+export {
+  CHAIN_FACT_SCHEMA,
+  CHAIN_FACT_VERSION,
+  CHAIN_HEADERS,
+  SUPPORTED_CHAIN_FACT_SCHEMAS,
+  ChainFactError,
+  chainFact,
+  chainFactEnvelopeSchema,
+  decodeChainFact,
+  encodeChainFact,
+  retractionOf,
+  type ChainFactEnvelope,
+  type ChainFactErrorCode,
+  type ChainFactInput,
+} from './envelope';
+export { foldChainFacts, type BelievedFacts } from './fold';
