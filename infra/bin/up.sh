@@ -1,16 +1,19 @@
 #!/usr/bin/env bash
 # `npm run up`: from a fresh clone to a running local Atelier. Installs what is missing,
-# starts PostgreSQL databases, Kafka, anvil, deploys the contracts, starts the indexer,
-# gateway and settlement apps, waits until each is healthy and prints where they are.
+# starts PostgreSQL databases, Kafka, anvil, deploys the contracts, starts the indexer, its
+# relay, the gateway and settlement apps, waits until each is healthy, seeds the demo market
+# (works with provenance, a settled batch, a direct fill) and prints where everything is.
 set -euo pipefail
 # shellcheck source=../lib/common.sh
 source "$(dirname "$0")/../lib/common.sh"
 ATELIER_COMPONENT=up
 started=$SECONDS
 bash "$ATELIER_ROOT/infra/bin/ensure-deps.sh"
+use_project_node
 # shellcheck source=env.sh
 source "$ATELIER_ROOT/infra/bin/env.sh"
 bash "$ATELIER_ROOT/infra/bin/stack.sh" start
+(cd "$ATELIER_ROOT" && tsx contracts/script/seed-demo.ts) # the demo market, on a local chain only
 cat <<INFO
 
 Atelier is up ($((SECONDS - started))s).

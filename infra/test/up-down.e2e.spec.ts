@@ -56,7 +56,11 @@ describe('npm run up / status / down', () => {
       const up = npm('up');
       if (up.status !== 0) throw new Error(`npm run up #${attempt} failed:\n${up.output}`);
       expect(up.output).toContain('Atelier is up');
-      if (attempt === 2) expect(up.output).toMatch(/already running/);
+      if (attempt === 1) expect(up.output).toMatch(/operator settled work 1 .*settleBatch/);
+      if (attempt === 2) {
+        expect(up.output).toMatch(/already running/);
+        expect(up.output).toMatch(/demo\] already seeded \(3 works/);
+      }
       for (const file of pidFiles(env.ATELIER_DATA))
         pidsSeen.add(Number(readFileSync(file, 'utf8').trim()));
     }

@@ -1,0 +1,152 @@
+// Seeds the demo market that `npm run up` promises, on a local chain only: three works with
+// provenance (one a remix of the other two, each crediting two training-data contributors), a
+// funded bidder, one trade settled by the operator through settleBatch and one direct fill, so
+// the indexer, the relay and the ledgers have real marketplace facts from the first minute.
+// Idempotent: a registry that already has works is left alone.
+import { readFileSync } from 'node:fs';
+
+import {
+  type Address,
+  createPublicClient,
+  createWalletClient,
+  defineChain,
+  http,
+  keccak256,
+  toHex,
+  zeroAddress,
+} from 'viem';
+import { type HDAccount, mnemonicToAccount } from 'viem/accounts';
+
+import {
+  type Order,
+  OrderKind,
+  artworkRegistryAbi,
+  encodeSettlementBatch,
+  marketplaceAbi,
+  marketplaceDomain,
+  orderTypedData,
+  testStablecoinAbi,
+  toSettlementPair,
+} from '@atelier/contracts-abi';
+
+const LOCAL_CHAINS = new Set([31337, 1337]);
+const MNEMONIC = 'test test test test test test test test test test test junk';
+const rpcUrl = process.env['RPC_URL'] ?? 'http://127.0.0.1:18545';
+const deploymentsPath = process.env['ATELIER_DEPLOYMENTS'];
+
+const log = (msg: string) => console.error(`[demo] ${msg}`);
+
+async function main(): Promise<void> {
+  if (!deploymentsPath) throw new Error('ATELIER_DEPLOYMENTS is not set');
+  const deployments = JSON.parse(readFileSync(deploymentsPath, 'utf8')) as {
+    chainId: number;
+    contracts: Record<string, { address: Address } | undefined>;
+  };
+  if (!LOCAL_CHAINS.has(deployments.chainId)) {
+    log(`chain ${deployments.chainId} is not a local chain: no demo data`);
+    return;
+  }
+  const usd = deployments.contracts['TestStablecoin']?.address;
+  const registry = deployments.contracts['ArtworkRegistry']?.address;
+  const market = deployments.contracts['Marketplace']?.address;
+  if (!usd || !registry || !market) throw new Error(`${deploymentsPath} lacks the market contracts`);
+
+  const chain = defineChain({
+    id: deployments.chainId,
+    name: 'local',
+    nativeCurrency: { name: 'Ether', symbol: 'ETH', decimals: 18 },
+    rpcUrls: { default: { http: [rpcUrl] } },
+  });
+  const transport = http(rpcUrl);
+  const client = createPublicClient({ chain, transport, pollingInterval: 50 });
+  const minted = await client.readContract({
+    address: registry,
+    abi: artworkRegistryAbi,
+    functionName: 'totalMinted',
+  });
+  if (minted > 0n) {
+    log(`already seeded (${minted} works in the registry)`);
+    return;
+  }
+
+  const account = (index: number) => mnemonicToAccount(MNEMONIC, { addressIndex: index });
+  const creator = account(1);
+  const collector = account(2);
+  const contributors = [account(3).address, account(4).address];
+  const operator = account(9); // deploy.ts grants it the operator role on local chains
+  const send = async (from: HDAccount, call: Record<string, unknown>) => {
+    const wallet = createWalletClient({ account: from, chain, transport });
+    const hash = await wallet.writeContract(call as Parameters<typeof wallet.writeContract>[0]);
+    const receipt = await client.waitForTransactionReceipt({ hash });
+    if (receipt.status !== 'success') throw new Error(`${String(call['functionName'])} reverted`);
+    return receipt;
+  };
+
+  const works: bigint[] = [];
+  for (const [i, title] of ['dawn', 'dusk', 'dawn x dusk'].entries()) {
+    await send(creator, {
+      address: registry,
+      abi: artworkRegistryAbi,
+      functionName: 'mint',
+      args: [
+        creator.address,
+        {
+          modelId: 'stabilityai/sdxl-base-1.0',
+          modelHash: keccak256(toHex('sdxl-base-1.0 weights')),
+          promptHash: keccak256(toHex(`a study of ${title}`)),
+          seed: BigInt(1000 + i),
+          manifestHash: keccak256(toHex(`c2pa manifest of ${title}`)),
+          manifestURI: `ipfs://atelier-demo/${i + 1}.c2pa`,
+          parents: i === 2 ? works.slice(0, 2) : [],
+          contributors: contributors.map((c, j) => ({ account: c, bps: j === 0 ? 150 : 100 })),
+        },
+        zeroAddress,
+        500,
+      ],
+    });
+    works.push(BigInt(i + 1));
+  }
+  log(`minted works ${works.join(', ')} (work 3 remixes 1 and 2; royalty 5 %, contributors 1.5 % + 1 %)`);
+
+  const price = 250_000_000n; // 250 tUSD
+  await send(creator, { address: registry, abi: artworkRegistryAbi, functionName: 'setApprovalForAll', args: [market, true] });
+  await send(collector, { address: usd, abi: testStablecoinAbi, functionName: 'approve', args: [market, 10n * price] });
+  await send(collector, { address: market, abi: marketplaceAbi, functionName: 'deposit', args: [usd, 4n * price] });
+
+  const domain = marketplaceDomain(deployments.chainId, market);
+  const now = (await client.getBlock()).timestamp;
+  const sign = async (maker: HDAccount, fields: Pick<Order, 'kind' | 'tokenId' | 'nonce'>) => {
+    const order: Order = {
+      maker: maker.address,
+      collection: registry,
+      currency: usd,
+      price,
+      start: now - 60n,
+      expiry: now + 30n * 86_400n,
+      counter: 0n,
+      ...fields,
+    };
+    const wallet = createWalletClient({ account: maker, chain, transport });
+    return { order, signature: await wallet.signTypedData(orderTypedData(order, domain)) };
+  };
+
+  // A matched pair settled by the operator, as the settlement service will do.
+  const batch = encodeSettlementBatch([
+    toSettlementPair(
+      await sign(creator, { kind: OrderKind.Ask, tokenId: works[0]!, nonce: 1n }),
+      await sign(collector, { kind: OrderKind.TokenBid, tokenId: works[0]!, nonce: 1n }),
+    ),
+  ]);
+  await send(operator, { address: market, abi: marketplaceAbi, functionName: 'settleBatch', args: [batch] });
+  log(`operator settled work ${works[0]} for 250 tUSD (settleBatch)`);
+
+  // A taker accepting an ask directly, without the operator.
+  const ask = await sign(creator, { kind: OrderKind.Ask, tokenId: works[1]!, nonce: 2n });
+  await send(collector, { address: market, abi: marketplaceAbi, functionName: 'acceptAsk', args: [ask.order, ask.signature] });
+  log(`collector bought work ${works[1]} directly for 250 tUSD (acceptAsk); work ${works[2]} stays with its creator`);
+}
+
+main().catch((e: unknown) => {
+  log(`ERROR: ${(e as Error).message}`);
+  process.exit(1);
+});
