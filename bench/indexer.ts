@@ -1,19 +1,47 @@
 // Indexer → Kafka throughput and latency, on the bench stack (infra/bin/bench.sh indexer
-// postgres kafka anvil contracts). The chain gets at least 100,000 stablecoin Transfers
-// (TestStablecoin.Transfer, 500 per transaction from a small "spray" contract, one transaction
-// per block, then 64 empty blocks so every one of them is final; no marketplace events), then:
+// postgres kafka anvil contracts). The chain gets at least 100,000 chain facts of marketplace
+// activity: rounds of 2,000 works minted (ArtworkRegistry.mint, 4 contributors and a royalty
+// receiver per work) to one seller and each sold once to one buyer through the operator's
+// settleBatch (80 signed ask/bid pairs per batch; per trade TradeSettled, the work's Transfer,
+// RoyaltyCredited and 4 AttributionCredited, plus BatchSettled per batch), transactions packed
+// into full blocks (automine off while generating), then 64 empty blocks so every one of them is
+// final. Then:
 //   1. baseline: Ponder alone indexes the chain into a fresh schema: events/s from process start
 //      until its checkpoint covers the head;
 //   2. relay: Ponder and the relay start together on another fresh schema: events/s from process
 //      start until the relay's checkpoint covers the head (every fact acknowledged by Kafka).
 //      Ratio = 2 / 1 (goal >= 0.8). Both runs fetch the chain from anvil alike: the indexer runs
 //      local chains without Ponder's RPC cache (apps/indexer/ponder.config.ts);
-//   3. live: one transfer per block, paced one at a time; latency from the moment anvil
+//   3. live: one stablecoin transfer per block, paced one at a time; latency from the moment anvil
 //      returns the mined transaction to the moment a consumer receives its fact (p50, p99).
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import { Client } from 'pg';
+import {
+  createWalletClient,
+  decodeEventLog,
+  encodeFunctionData,
+  http,
+  keccak256,
+  toHex,
+  type Abi,
+  type Address,
+  type Hex,
+  type PrivateKeyAccount,
+} from 'viem';
+import { privateKeyToAccount } from 'viem/accounts';
+import {
+  artworkRegistryAbi,
+  encodeSettlementBatch,
+  marketplaceAbi,
+  marketplaceDomain,
+  orderTypedData,
+  OrderKind,
+  testStablecoinAbi,
+  toSettlementPair,
+  type Order,
+} from '@atelier/contracts-abi';
 import { CHAIN_CONTRACTS, chainTopic } from '@atelier/chain-messages';
 import { account, TestChain } from '../apps/indexer/test/support/chain';
 import {
@@ -27,7 +55,6 @@ import {
 import { type BenchRow, benchEnv, percentile, report, round } from './lib/harness';
 
 const TARGET_EVENTS = Number(process.env['BENCH_INDEXER_EVENTS'] ?? 100_000);
-const PER_TX = 500;
 const LIVE_SAMPLES = Number(process.env['BENCH_INDEXER_LIVE_SAMPLES'] ?? 150);
 
 const env = benchEnv() as unknown as Record<string, string>;
@@ -97,19 +124,260 @@ async function endOffsets(names: readonly string[]): Promise<number> {
   }
 }
 
+/** Marketplace history: rounds of works minted to one seller, each sold with settleBatch. */
+const PRICE = 1_000_000n; // 1 tUSD
+const CONTRIBUTORS = 4; // distinct per work: one AttributionCredited each per trade
+const WORKS_PER_ROUND = 2000;
+const PAIRS_PER_BATCH = 80;
+const CREATOR = 5; // anvil account: mints (unlocked, anvil signs)
+const OPERATOR = 9; // the deployment's Marketplace operator
+const addr = (n: number): Address => `0x${n.toString(16).padStart(40, '0')}`;
+
+interface MarketHistory {
+  facts: number;
+  works: number;
+  trades: number;
+  batches: number;
+  mintTxs: number;
+}
+
+/**
+ * Sends unlocked transactions with explicit nonces while automine is off, then mines them into
+ * full blocks. The base fee is held at 1 wei and the sender topped up: a long run of full blocks
+ * would otherwise raise the base fee until anvil drops the sender's transactions.
+ */
+async function sendAndMine(from: number, txs: { to: Address; data: Hex; gas: bigint }[]) {
+  const sender = account(from);
+  await chain.rpc('anvil_setBalance', [sender, toHex(10n ** 24n)]);
+  await chain.rpc('anvil_setNextBlockBaseFeePerGas', [toHex(1n)]);
+  let nonce = await chain.client.getTransactionCount({ address: sender, blockTag: 'pending' });
+  const target = nonce + txs.length;
+  await chain.rpc('evm_setAutomine', [false]);
+  try {
+    for (let i = 0; i < txs.length; i += 200) {
+      await Promise.all(
+        txs.slice(i, i + 200).map((tx) =>
+          chain.rpc<Hex>('eth_sendTransaction', [
+            {
+              from: sender,
+              to: tx.to,
+              data: tx.data,
+              gas: toHex(tx.gas),
+              nonce: toHex(nonce++),
+              maxFeePerGas: toHex(10n ** 9n),
+              maxPriorityFeePerGas: toHex(1n),
+            },
+          ]),
+        ),
+      );
+    }
+    while ((await chain.client.getTransactionCount({ address: sender })) < target) {
+      const pool = await chain.rpc<{ pending: Hex; queued: Hex }>('txpool_status');
+      if (BigInt(pool.pending) + BigInt(pool.queued) === 0n)
+        throw new Error(`anvil dropped transactions of ${sender} (nonce target ${target})`);
+      await chain.rpc('anvil_setNextBlockBaseFeePerGas', [toHex(1n)]);
+      await chain.rpc('evm_mine', []);
+    }
+  } finally {
+    await chain.rpc('evm_setAutomine', [true]);
+  }
+}
+
+const abis: Record<string, readonly [string, Abi]> = {
+  [chain.stablecoin.toLowerCase()]: ['TestStablecoin', testStablecoinAbi],
+  ...(chain.registry && {
+    [chain.registry.toLowerCase()]: ['ArtworkRegistry', artworkRegistryAbi],
+  }),
+  ...(chain.marketplace && { [chain.marketplace.toLowerCase()]: ['Marketplace', marketplaceAbi] }),
+};
+
+async function countFacts(fromBlock: bigint, toBlock: bigint, events: Map<string, number>) {
+  const address = chain.indexedAddresses();
+  let n = 0;
+  for (let from = fromBlock; from <= toBlock; from += 10n) {
+    const to = from + 9n < toBlock ? from + 9n : toBlock;
+    const logs = await chain.client.getLogs({ address, fromBlock: from, toBlock: to });
+    n += logs.length;
+    for (const l of logs) {
+      const [contract, abi] = abis[l.address.toLowerCase()] ?? ['unknown', undefined];
+      let name = 'unknown';
+      try {
+        if (abi) name = decodeEventLog({ abi, data: l.data, topics: l.topics }).eventName ?? name;
+      } catch {
+        /* counted as unknown */
+      }
+      const key = `${contract}.${name}`;
+      events.set(key, (events.get(key) ?? 0) + 1);
+    }
+  }
+  return n;
+}
+
+async function generateMarketHistory(target: number, events: Map<string, number>) {
+  const registry = chain.registry!;
+  const marketplace = chain.marketplace!;
+  const usd = chain.stablecoin;
+  const key = (name: string) => keccak256(toHex(`bench-indexer:${run}:${name}`));
+  const seller = privateKeyToAccount(key('seller'));
+  const buyer = privateKeyToAccount(key('buyer'));
+  const send = async (
+    from: PrivateKeyAccount,
+    address: Address,
+    abi: Abi,
+    functionName: string,
+    args: readonly unknown[],
+  ) => {
+    const wallet = createWalletClient({ account: from, transport: http(env['RPC_URL']!) });
+    const hash = await wallet.writeContract({
+      chain: chain.client.chain,
+      address,
+      abi,
+      functionName,
+      args,
+    } as never);
+    await chain.client.waitForTransactionReceipt({ hash, pollingInterval: 50 });
+  };
+  for (const a of [seller, buyer])
+    await chain.rpc('anvil_setBalance', [a.address, toHex(10n ** 21n)]);
+  await send(seller, registry, artworkRegistryAbi, 'setApprovalForAll', [marketplace, true]);
+  const budget = PRICE * BigInt(target); // more than enough: a trade yields several facts
+  await send(buyer, usd, testStablecoinAbi, 'mint', [buyer.address, budget]);
+  await send(buyer, usd, testStablecoinAbi, 'approve', [marketplace, budget]);
+  await send(buyer, marketplace, marketplaceAbi, 'deposit', [usd, budget]);
+
+  const domain = marketplaceDomain(chain.chainId, marketplace);
+  const history: MarketHistory = { facts: 0, works: 0, trades: 0, batches: 0, mintTxs: 0 };
+  const start = await chain.client.getBlockNumber();
+  let counted = start;
+  history.facts = await countFacts(0n, start, events);
+  let mintGas: bigint | undefined;
+  let settleGas: bigint | undefined;
+  while (history.facts < target) {
+    const first = history.works;
+    const mintData = (i: number) =>
+      encodeFunctionData({
+        abi: artworkRegistryAbi,
+        functionName: 'mint',
+        args: [
+          seller.address,
+          {
+            modelId: 'stabilityai/sdxl-base-1.0',
+            modelHash: keccak256(toHex('weights')),
+            promptHash: keccak256(toHex(`prompt ${run} ${i}`)),
+            seed: BigInt(i),
+            manifestHash: keccak256(toHex(`manifest ${run} ${i}`)),
+            manifestURI: `ipfs://bench/${run}/${i}`,
+            parents: [],
+            contributors: Array.from({ length: CONTRIBUTORS }, (_, c) => ({
+              account: addr(0x1000000 + i * CONTRIBUTORS + c),
+              bps: 100,
+            })),
+          },
+          addr(0x2000000 + i), // one royalty receiver per work
+          500,
+        ],
+      });
+    mintGas ??=
+      ((await chain.client.estimateGas({
+        account: account(CREATOR),
+        to: registry,
+        data: mintData(first),
+      })) *
+        13n) /
+      10n;
+    const before = await chain.client.readContract({
+      address: registry,
+      abi: artworkRegistryAbi,
+      functionName: 'totalMinted',
+    });
+    await sendAndMine(
+      CREATOR,
+      Array.from({ length: WORKS_PER_ROUND }, (_, k) => ({
+        to: registry,
+        data: mintData(first + k),
+        gas: mintGas!,
+      })),
+    );
+    history.mintTxs += WORKS_PER_ROUND;
+    // Token ids are sequential; this round's are the last WORKS_PER_ROUND.
+    const tokenIds = Array.from({ length: WORKS_PER_ROUND }, (_, k) => before + 1n + BigInt(k));
+    const now = (await chain.client.getBlock()).timestamp;
+    const sign = (maker: PrivateKeyAccount, kind: OrderKind, tokenId: bigint, nonce: bigint) => {
+      const order: Order = {
+        maker: maker.address,
+        kind,
+        collection: registry,
+        tokenId,
+        currency: usd,
+        price: PRICE,
+        start: now - 60n,
+        expiry: now + 86_400n,
+        counter: 0n,
+        nonce,
+      };
+      return maker
+        .signTypedData(orderTypedData(order, domain))
+        .then((signature) => ({ order, signature }));
+    };
+    const pairs = [];
+    for (const [k, tokenId] of tokenIds.entries()) {
+      const nonce = BigInt(first + k + 1);
+      pairs.push(
+        toSettlementPair(
+          await sign(seller, OrderKind.Ask, tokenId, nonce),
+          await sign(buyer, OrderKind.TokenBid, tokenId, nonce),
+        ),
+      );
+    }
+    const batches: Hex[] = [];
+    for (let i = 0; i < pairs.length; i += PAIRS_PER_BATCH)
+      batches.push(encodeSettlementBatch(pairs.slice(i, i + PAIRS_PER_BATCH)));
+    const settleData = (batch: Hex) =>
+      encodeFunctionData({ abi: marketplaceAbi, functionName: 'settleBatch', args: [batch] });
+    settleGas ??=
+      ((await chain.client.estimateGas({
+        account: account(OPERATOR),
+        to: marketplace,
+        data: settleData(batches[0]!),
+      })) *
+        13n) /
+      10n;
+    await sendAndMine(
+      OPERATOR,
+      batches.map((b) => ({ to: marketplace, data: settleData(b), gas: settleGas! })),
+    );
+    history.works += WORKS_PER_ROUND;
+    history.batches += batches.length;
+    const head = await chain.client.getBlockNumber();
+    history.facts += await countFacts(counted + 1n, head, events);
+    counted = head;
+    log(`  ${history.works} works minted and sold, ${history.facts} facts so far`);
+  }
+  history.trades = events.get('Marketplace.TradeSettled') ?? 0;
+  if (history.trades < history.works)
+    throw new Error(
+      `only ${history.trades} of ${history.works} trades settled (PairSkipped: ${events.get('Marketplace.PairSkipped') ?? 0})`,
+    );
+  return history;
+}
+
 async function main(): Promise<void> {
   await db.connect();
   const head0 = Number(await chain.client.getBlockNumber());
-  const txs = Math.ceil(TARGET_EVENTS / PER_TX);
-  log(
-    `generating ${txs * PER_TX} Transfers (${txs} transactions of ${PER_TX}) on ${env['RPC_URL']}`,
-  );
+  if (!chain.registry || !chain.marketplace)
+    throw new Error('the bench deployment has no ArtworkRegistry/Marketplace');
+  log(`generating >= ${TARGET_EVENTS} facts of minted and traded works on ${env['RPC_URL']}`);
   const gen = performance.now();
-  await chain.sprayTransfers(txs, PER_TX);
+  const events = new Map<string, number>();
+  const history = await generateMarketHistory(TARGET_EVENTS, events);
   const genSeconds = (performance.now() - gen) / 1000;
+  log(
+    `generated ${history.works} works, ${history.trades} trades in ${history.batches} batches: ${[...events].map(([k, v]) => `${k} ${v}`).join(', ')}`,
+  );
   // Empty blocks on top, so every generated event is below Ponder's finality depth (30 blocks
   // on this chain): the runs measure the historical backfill, not realtime indexing.
-  await chain.mine(64);
+  // 8 at a time: one anvil_mine of 64 blocks outlasted viem's 10 s request timeout here.
+  for (let i = 0; i < 8; i++) await chain.mine(8);
   const head = Number(await chain.client.getBlockNumber());
   const facts = (await chain.canonicalFactIds()).size;
   log(`chain: ${facts} facts in blocks 0..${head} (generated in ${round(genSeconds, 1)} s)`);
@@ -208,12 +476,12 @@ async function main(): Promise<void> {
       value: percentile(latencies, 99),
       unit: 'ms',
     },
-    { figure: 'chain generation', value: (txs * PER_TX) / genSeconds, unit: 'events/s' },
+    { figure: 'chain generation', value: history.facts / genSeconds, unit: 'events/s' },
   ];
   report('indexer', rows, {
-    events: `${facts} facts: ${txs * PER_TX} TestStablecoin.Transfer from ${txs} spray transactions of ${PER_TX}, plus the deployment's own (blocks 0..${head}, ${head - head0} new)`,
-    eventKinds:
-      'TestStablecoin.Transfer only (the marketplace was not traded on in this benchmark)',
+    events: `${facts} facts: ${history.works} works minted (${history.mintTxs} mint transactions) and ${history.trades} trades settled in ${history.batches} settleBatch transactions of up to ${PAIRS_PER_BATCH} pairs, plus the deployment's own and setup (blocks 0..${head}, ${head - head0} new)`,
+    eventKinds: Object.fromEntries([...events].sort((a, b) => b[1] - a[1])),
+    liveEvents: 'one TestStablecoin.Transfer per block',
     seconds: {
       baseline: round(baseline.seconds, 1),
       relay: round(relaySeconds, 1),

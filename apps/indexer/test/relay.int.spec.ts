@@ -1,7 +1,8 @@
 // The indexer and its Kafka relay against the real stack (anvil, PostgreSQL, Kafka): history
 // from block 0 reaches chain.* topics, live facts follow within a poll, a reorg that replaces a
-// stablecoin transfer leaves consumers believing only canonical facts (retract mode: the dropped
-// fact is retracted; confirmations mode: it is never published), and SIGKILLs of the relay
+// Marketplace trade (settleBatch of a minted work) by another leaves consumers believing only
+// canonical facts (retract mode: the dropped facts are retracted; confirmations mode: they are
+// never published), and SIGKILLs of the relay
 // mid-sync and of Ponder lose nothing and never give a fact a second id. The spec runs its own
 // Ponder and relay processes (own ports, schemas, topic prefixes) beside the stack's indexer.
 import { randomUUID } from 'node:crypto';
@@ -47,6 +48,8 @@ const relayUnderTest = async (name: string): Promise<RelayUnderTest> => ({
 let ponderPort: number;
 let ponder: ManagedProcess;
 const relays: Record<'retract' | 'confirm' | 'killed', RelayUnderTest> = {} as never;
+/** The facts of the block the reorg case dropped (retracted by the retract relay). */
+let droppedFactIds = new Set<string>();
 
 const launchPonder = () => {
   ponder = startPonder({ schema, port: ponderPort, env, logDir });
@@ -216,48 +219,97 @@ describe('indexer relay to Kafka (real anvil, PostgreSQL, Kafka)', () => {
     expect(latencyMs).toBeLessThan(5000);
   });
 
-  it('a reorg that replaces a transfer leaves consumers with the canonical facts only', async () => {
+  it('a reorg that replaces a trade leaves consumers with the canonical facts only', async () => {
     const retract = relays.retract.reader!;
     const confirm = relays.confirm.reader!;
-    const dropped = await chain.transfer(1, account(3), 111n);
-    const droppedFact = await retract.waitFor('the transfer to be replaced', () =>
-      retract.received.find((r) => r.envelope.blockHash === dropped.blockHash),
+    // A minted work, its ask, and bids of two buyers: the dropped block settles it to the first,
+    // the replacing block to the second.
+    const trade = await chain.prepareTrade(2);
+    const [firstBuyer, secondBuyer] = trade.buyers.map((b) => b.toLowerCase());
+    const marketplace = chain.marketplace!.toLowerCase();
+    const isTrade = (e: ChainFactEnvelope) =>
+      e.type === 'Marketplace.TradeSettled' && e.args['tokenId'] === trade.tokenId.toString();
+
+    const dropped = await chain.settleTrade(trade, 0);
+    const droppedTrade = await retract.waitFor('the trade to be replaced', () =>
+      retract.received.find(
+        (r) => r.envelope.blockHash === dropped.blockHash && isTrade(r.envelope),
+      ),
+    );
+    expect(droppedTrade).toMatchObject({
+      topic: `${relays.retract.prefix}.marketplace`,
+      key: chain.registry!.toLowerCase(), // keyed by collection
+    });
+    expect(droppedTrade.envelope).toMatchObject({
+      contract: 'Marketplace',
+      address: marketplace,
+      args: { seller: trade.seller.toLowerCase(), buyer: firstBuyer },
+    });
+    // Every fact of the dropped block: the trade, the work's transfer, credits, BatchSettled.
+    const droppedIds = await chain.factIdsOfBlock(dropped.blockHash);
+    expect(droppedIds.size).toBeGreaterThan(1);
+    await retract.waitFor('every fact of the dropped block', () =>
+      [...droppedIds].every((id) => retract.received.some((r) => r.envelope.id === id))
+        ? true
+        : undefined,
     );
     await chain.mine(1);
     // The indexer has seen both blocks before they are replaced (anvil forgets a replaced block
     // at once; a real node keeps serving it, so Ponder can fetch a block it has just heard of).
     await ponderAt(dropped.blockNumber + 1n);
-    // Blocks N and N+1 are replaced; N' holds another transfer instead.
-    await chain.reorg(2, [[chain.transferRequest(1, account(4), 222n), 0]]);
-    const replacement = await retract.waitFor('the replacing transfer', () =>
+    // Blocks N and N+1 are replaced; N' settles the same work to the other buyer instead.
+    await chain.reorg(2, [[chain.settleTradeRequest(trade, 1), 0]]);
+    const replacement = await retract.waitFor('the replacing trade', () =>
       retract.received.find(
         (r) =>
           r.envelope.blockNumber === Number(dropped.blockNumber) &&
-          r.envelope.blockHash !== dropped.blockHash,
+          r.envelope.blockHash !== dropped.blockHash &&
+          isTrade(r.envelope),
       ),
     );
-    expect(replacement.envelope.args).toMatchObject({ to: account(4).toLowerCase(), value: '222' });
-
-    // retract mode: the dropped fact was followed by its retraction, on the same partition.
-    const retraction = retract.received.find(
-      (r) => r.envelope.kind === 'retracted' && r.envelope.factId === droppedFact.envelope.id,
-    );
-    expect(retraction).toMatchObject({
-      topic: droppedFact.topic,
-      partition: droppedFact.partition,
-      key: droppedFact.key,
+    expect(replacement.envelope.args).toMatchObject({
+      seller: trade.seller.toLowerCase(),
+      buyer: secondBuyer,
     });
-    expect(BigInt(retraction!.offset)).toBeGreaterThan(BigInt(droppedFact.offset));
-    expect(BigInt(replacement.offset)).toBeGreaterThan(BigInt(retraction!.offset));
-    expect(retract.believed().has(droppedFact.envelope.id)).toBe(false);
 
-    // confirmations mode: 3 more blocks publish the replacement; the dropped fact never left.
+    // retract mode: each dropped fact was followed by its retraction, on the same partition.
+    const retractionOf = (id: string) =>
+      retract.received.find((r) => r.envelope.kind === 'retracted' && r.envelope.factId === id);
+    await retract.waitFor('the retraction of every dropped fact', () =>
+      [...droppedIds].every((id) => retractionOf(id)) ? true : undefined,
+    );
+    const retraction = retractionOf(droppedTrade.envelope.id);
+    expect(retraction).toMatchObject({
+      topic: droppedTrade.topic,
+      partition: droppedTrade.partition,
+      key: droppedTrade.key,
+      envelope: { kind: 'retracted', type: 'Marketplace.TradeSettled' },
+    });
+    expect(retraction!.envelope.id).toBe(`${droppedTrade.envelope.id}:retracted`);
+    expect(BigInt(retraction!.offset)).toBeGreaterThan(BigInt(droppedTrade.offset));
+    // Same collection key, same partition: the replacing trade follows the retraction.
+    expect(replacement.partition).toBe(droppedTrade.partition);
+    expect(BigInt(replacement.offset)).toBeGreaterThan(BigInt(retraction!.offset));
+    for (const id of droppedIds) expect(retract.believed().has(id)).toBe(false);
+    // The folded view holds one trade of the work: the canonical one.
+    expect(
+      [...retract.believed().values()].filter(isTrade).map((e) => [e.id, e.args['buyer']]),
+    ).toEqual([[replacement.envelope.id, secondBuyer]]);
+    expect(
+      retract.received.filter((r) => r.envelope.kind === 'retracted').map((r) => r.envelope.factId),
+    ).toEqual(expect.arrayContaining([...droppedIds]));
+    droppedFactIds = droppedIds;
+
+    // confirmations mode: 3 more blocks publish the replacement; the dropped facts never left.
     await chain.mine(4);
     await confirm.waitFor('the replacement past 3 confirmations', () =>
       confirm.received.find((r) => r.envelope.id === replacement.envelope.id),
     );
     expect(confirm.received.filter((r) => r.envelope.blockHash === dropped.blockHash)).toEqual([]);
     expect(confirm.received.filter((r) => r.envelope.kind === 'retracted')).toEqual([]);
+    expect(
+      [...confirm.believed().values()].filter(isTrade).map((e) => [e.id, e.args['buyer']]),
+    ).toEqual([[replacement.envelope.id, secondBuyer]]);
 
     const head = await chain.client.getBlockNumber();
     await believesExactly(
@@ -270,6 +322,9 @@ describe('indexer relay to Kafka (real anvil, PostgreSQL, Kafka)', () => {
       await chain.canonicalFactIds(head - 3n),
       'canonical confirmed facts',
     );
+    // Still no dropped fact in either folded view.
+    for (const r of [retract, confirm])
+      expect([...droppedIds].filter((id) => r.believed().has(id))).toEqual([]);
   });
 
   it('SIGKILL of the relay mid-sync and of Ponder: no gap, no fact with two ids', async () => {
@@ -315,8 +370,13 @@ describe('indexer relay to Kafka (real anvil, PostgreSQL, Kafka)', () => {
 
     // The relay that kept running through Ponder's crash recovery saw no false retraction.
     await believesExactly(relays.retract, expected, 'the running relay after Ponder restarted');
+    // Its only retractions are those of the reorged-out block.
     expect(
-      relays.retract.reader!.received.filter((r) => r.envelope.kind === 'retracted'),
-    ).toHaveLength(1);
+      sorted(
+        relays.retract
+          .reader!.received.filter((r) => r.envelope.kind === 'retracted')
+          .map((r) => r.envelope.factId),
+      ),
+    ).toEqual(sorted(droppedFactIds));
   });
 });

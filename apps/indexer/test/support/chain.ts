@@ -1,6 +1,7 @@
 // The chain side of indexer specs and benchmarks, on a real anvil: transfers, a "spray"
-// contract that emits many stablecoin Transfers per transaction (cheap history), anvil_reorg,
-// and the canonical logs to compare what consumers believe against.
+// contract that emits many stablecoin Transfers per transaction (cheap history), Marketplace
+// trades of freshly minted works (signed orders settled by the operator), anvil_reorg, and the
+// canonical logs to compare what consumers believe against.
 import solc from 'solc';
 import {
   createPublicClient,
@@ -8,13 +9,29 @@ import {
   defineChain,
   encodeFunctionData,
   http,
+  keccak256,
   parseAbi,
+  parseEventLogs,
+  toHex,
+  zeroAddress,
   type Address,
   type Hex,
+  type PrivateKeyAccount,
   type PublicClient,
 } from 'viem';
-import { mnemonicToAccount } from 'viem/accounts';
-import { testStablecoinAbi } from '@atelier/contracts-abi';
+import { mnemonicToAccount, privateKeyToAccount } from 'viem/accounts';
+import {
+  artworkRegistryAbi,
+  encodeSettlementBatch,
+  marketplaceAbi,
+  marketplaceDomain,
+  orderTypedData,
+  OrderKind,
+  testStablecoinAbi,
+  toSettlementPair,
+  type Order,
+  type SignedOrder,
+} from '@atelier/contracts-abi';
 import { readDeployments } from '@atelier/chain';
 import { factId } from '@atelier/chain-messages';
 import { resolveIndexedContracts } from '../../contracts';
@@ -56,12 +73,29 @@ function compileSpray(): Hex {
   return `0x${out.contracts['Spray.sol'].Spray.evm.bytecode.object}`;
 }
 
+/** Operator of the Marketplace in the test stack's deployment (deploy.ts grants it). */
+const OPERATOR = 9;
+export const TRADE_PRICE = 250_000_000n; // 250 tUSD
+
+/** A minted work, listed by its seller, with bids of several buyers ready to be settled. */
+export interface TradeSetup {
+  readonly tokenId: bigint;
+  readonly seller: Address;
+  readonly buyers: readonly Address[];
+  readonly ask: SignedOrder;
+  readonly bids: readonly SignedOrder[];
+}
+
 export class TestChain {
   readonly client: PublicClient;
   readonly chainId: number;
   readonly stablecoin: Address;
   private readonly chain;
   private spray?: Address;
+  readonly registry?: Address;
+  readonly marketplace?: Address;
+  private readonly keyRun = Math.random().toString(36).slice(2);
+  private keys = 0;
 
   constructor(
     readonly rpcUrl: string,
@@ -70,6 +104,8 @@ export class TestChain {
     const deployments = readDeployments(deploymentsPath);
     this.chainId = deployments.chainId;
     this.stablecoin = deployments.contracts['TestStablecoin']!.address;
+    this.registry = deployments.contracts['ArtworkRegistry']?.address;
+    this.marketplace = deployments.contracts['Marketplace']?.address;
     this.chain = defineChain({
       id: this.chainId,
       name: 'anvil',
@@ -84,12 +120,159 @@ export class TestChain {
     }) as PublicClient;
   }
 
-  private wallet(from: number) {
+  private wallet(from: number | PrivateKeyAccount) {
     return createWalletClient({
       chain: this.chain,
-      account: account(from),
+      account: typeof from === 'number' ? account(from) : from,
       transport: http(this.rpcUrl),
     });
+  }
+
+  /** A fresh key (never used on this chain before), funded with 10 ETH. */
+  private async freshAccount(): Promise<PrivateKeyAccount> {
+    const a = privateKeyToAccount(
+      keccak256(toHex(`atelier-indexer-it:${this.keyRun}:${this.keys++}`)),
+    );
+    await this.rpc('anvil_setBalance', [a.address, toHex(10n ** 19n)]);
+    return a;
+  }
+
+  private async send(
+    from: number | PrivateKeyAccount,
+    call: {
+      address: Address;
+      abi: readonly unknown[];
+      functionName: string;
+      args: readonly unknown[];
+    },
+  ) {
+    const wallet = this.wallet(from);
+    const hash = await wallet.writeContract(call as Parameters<typeof wallet.writeContract>[0]);
+    const r = await this.client.waitForTransactionReceipt({ hash, pollingInterval: 50 });
+    if (r.status !== 'success') throw new Error(`${call.functionName} ${hash} reverted`);
+    return r;
+  }
+
+  private market(): { registry: Address; marketplace: Address } {
+    if (!this.registry || !this.marketplace)
+      throw new Error('the deployments file has no ArtworkRegistry/Marketplace');
+    return { registry: this.registry, marketplace: this.marketplace };
+  }
+
+  /**
+   * A work minted (by a fresh creator, to a fresh seller, who approves the Marketplace), its ask,
+   * and one token bid per buyer (fresh accounts with TRADE_PRICE deposited in the Marketplace):
+   * any one bid can be settled against the ask.
+   */
+  async prepareTrade(buyerCount = 1): Promise<TradeSetup> {
+    const { registry, marketplace } = this.market();
+    const creator = await this.freshAccount();
+    const seller = await this.freshAccount();
+    const minted = await this.send(creator, {
+      address: registry,
+      abi: artworkRegistryAbi,
+      functionName: 'mint',
+      args: [
+        seller.address,
+        {
+          modelId: 'stabilityai/sdxl-base-1.0',
+          modelHash: keccak256(toHex('weights')),
+          promptHash: keccak256(toHex(`prompt ${this.keyRun} ${this.keys}`)),
+          seed: BigInt(this.keys),
+          manifestHash: keccak256(toHex(`manifest ${this.keyRun} ${this.keys}`)),
+          manifestURI: `ipfs://indexer-it/${this.keyRun}/${this.keys}`,
+          parents: [],
+          contributors: [{ account: (await this.freshAccount()).address, bps: 100 }],
+        },
+        zeroAddress,
+        500,
+      ],
+    });
+    const [event] = parseEventLogs({
+      abi: artworkRegistryAbi,
+      eventName: 'ArtworkMinted',
+      logs: minted.logs,
+    });
+    const tokenId = event!.args.tokenId;
+    await this.send(seller, {
+      address: registry,
+      abi: artworkRegistryAbi,
+      functionName: 'setApprovalForAll',
+      args: [marketplace, true],
+    });
+    const buyers: PrivateKeyAccount[] = [];
+    for (let i = 0; i < buyerCount; i++) {
+      const buyer = await this.freshAccount();
+      for (const [functionName, args] of [
+        ['mint', [buyer.address, TRADE_PRICE]],
+        ['approve', [marketplace, TRADE_PRICE]],
+      ] as const)
+        await this.send(buyer, {
+          address: this.stablecoin,
+          abi: testStablecoinAbi,
+          functionName,
+          args,
+        });
+      await this.send(buyer, {
+        address: marketplace,
+        abi: marketplaceAbi,
+        functionName: 'deposit',
+        args: [this.stablecoin, TRADE_PRICE],
+      });
+      buyers.push(buyer);
+    }
+    const now = (await this.client.getBlock()).timestamp;
+    const domain = marketplaceDomain(this.chainId, marketplace);
+    const sign = async (maker: PrivateKeyAccount, kind: OrderKind): Promise<SignedOrder> => {
+      const order: Order = {
+        maker: maker.address,
+        kind,
+        collection: registry,
+        tokenId,
+        currency: this.stablecoin,
+        price: TRADE_PRICE,
+        start: now - 60n,
+        expiry: now + 3600n,
+        counter: 0n,
+        nonce: 1n,
+      };
+      return { order, signature: await maker.signTypedData(orderTypedData(order, domain)) };
+    };
+    return {
+      tokenId,
+      seller: seller.address,
+      buyers: buyers.map((b) => b.address),
+      ask: await sign(seller, OrderKind.Ask),
+      bids: await Promise.all(buyers.map((b) => sign(b, OrderKind.TokenBid))),
+    };
+  }
+
+  /** settleBatch of the ask against the `buyer`th bid, sent by the operator, mined at once. */
+  async settleTrade(
+    trade: TradeSetup,
+    buyer = 0,
+  ): Promise<{ hash: Hex; blockNumber: bigint; blockHash: Hex }> {
+    const r = await this.send(OPERATOR, {
+      address: this.market().marketplace,
+      abi: marketplaceAbi,
+      functionName: 'settleBatch',
+      args: [encodeSettlementBatch([toSettlementPair(trade.ask, trade.bids[buyer]!)])],
+    });
+    return { hash: r.transactionHash, blockNumber: r.blockNumber, blockHash: r.blockHash };
+  }
+
+  /** The same settleBatch as calldata, for replacement transactions in anvil_reorg. */
+  settleTradeRequest(trade: TradeSetup, buyer = 0) {
+    return {
+      from: account(OPERATOR),
+      to: this.market().marketplace,
+      data: encodeFunctionData({
+        abi: marketplaceAbi,
+        functionName: 'settleBatch',
+        args: [encodeSettlementBatch([toSettlementPair(trade.ask, trade.bids[buyer]!)])],
+      }),
+      gas: '0x100000',
+    };
   }
 
   rpc<T>(method: string, params: unknown[] = []): Promise<T> {
@@ -186,6 +369,12 @@ export class TestChain {
       readDeployments(this.deploymentsPath),
       this.deploymentsPath,
     ).contracts.map((c) => c.address);
+  }
+
+  /** Fact ids of every log of the indexed contracts in one block. */
+  async factIdsOfBlock(blockHash: Hex): Promise<Set<string>> {
+    const logs = await this.client.getLogs({ address: this.indexedAddresses(), blockHash });
+    return new Set(logs.map((l) => factId(this.chainId, l.blockHash, l.logIndex)));
   }
 
   /** Fact ids of every log of the indexed contracts on the canonical chain, from block 0. */
