@@ -1,6 +1,6 @@
 // Runs readiness probes outside NestJS (the Ponder indexer has no Nest): each probe gets
 // its own timeout, all run at once, and the result names every failing dependency.
-import type { DependencyCheck } from './dependency-check';
+import { abortable, type DependencyCheck } from './dependency-check';
 
 export interface DependencyStatus {
   readonly status: 'up' | 'down';
@@ -22,14 +22,7 @@ export async function runChecks(
       const started = performance.now();
       const signal = AbortSignal.timeout(timeoutMs);
       try {
-        const details = await new Promise<Record<string, unknown> | void>((resolve, reject) => {
-          signal.addEventListener(
-            'abort',
-            () => reject(new Error(`timed out after ${timeoutMs}ms`)),
-            { once: true },
-          );
-          c.check(signal).then(resolve, reject);
-        });
+        const details = await abortable(c.check(signal), signal);
         return [
           c.name,
           { ...details, status: 'up', responseTime: Math.round(performance.now() - started) },
@@ -39,7 +32,7 @@ export async function runChecks(
           c.name,
           {
             status: 'down',
-            message: (e as Error).message,
+            message: signal.aborted ? `timed out after ${timeoutMs}ms` : (e as Error).message,
             responseTime: Math.round(performance.now() - started),
           },
         ];
