@@ -35,7 +35,12 @@ const APPEND_SECONDS = Number(process.env['BENCH_APPEND_SECONDS'] ?? 8);
 const SNAPSHOT_STREAM_EVENTS = 10_000;
 
 const log = (msg: string): void => console.log(`[bench:eventstore] ${msg}`);
-const meta = () => ({ correlationId: randomUUID(), causationId: null, actor: 'system:bench', occurredAt: new Date().toISOString() });
+const meta = () => ({
+  correlationId: randomUUID(),
+  causationId: null,
+  actor: 'system:bench',
+  occurredAt: new Date().toISOString(),
+});
 /** ~200 bytes of JSON, like a market event: ids, an address, a bigint price. */
 const payload = (i: number) => ({
   orderHash: `0x${randomBytes(32).toString('hex')}`,
@@ -45,10 +50,20 @@ const payload = (i: number) => ({
 });
 /** Ids as the repository makes them (UUIDv7), for the store and the baseline alike. */
 const newEvents = (n: number, base: number): NewEvent[] =>
-  Array.from({ length: n }, (_, i) => ({ id: uuidv7(), type: 'OrderPlaced', schemaVersion: 1, data: payload(base + i), metadata: meta() }));
+  Array.from({ length: n }, (_, i) => ({
+    id: uuidv7(),
+    type: 'OrderPlaced',
+    schemaVersion: 1,
+    data: payload(base + i),
+    metadata: meta(),
+  }));
 
 /** Runs `writers` loops for `seconds`; each call of `step` returns the events it wrote. */
-async function drive(writers: number, seconds: number, step: (writer: number, k: number) => Promise<number>) {
+async function drive(
+  writers: number,
+  seconds: number,
+  step: (writer: number, k: number) => Promise<number>,
+) {
   const deadline = Date.now() + seconds * 1000;
   const latencies: number[] = [];
   let events = 0;
@@ -64,7 +79,12 @@ async function drive(writers: number, seconds: number, step: (writer: number, k:
       }),
     ),
   );
-  return { perSecond: events / elapsed, events, p50: percentile(latencies, 50), p99: percentile(latencies, 99) };
+  return {
+    perSecond: events / elapsed,
+    events,
+    p50: percentile(latencies, 50),
+    p99: percentile(latencies, 99),
+  };
 }
 
 interface Fixture {
@@ -74,7 +94,11 @@ interface Fixture {
 }
 
 async function fixture(env: StackEnv): Promise<Fixture> {
-  const pool = new Pool({ connectionString: env.GATEWAY_DATABASE_URL, max: WRITERS + 4, application_name: 'atelier-bench-eventstore' });
+  const pool = new Pool({
+    connectionString: env.GATEWAY_DATABASE_URL,
+    max: WRITERS + 4,
+    application_name: 'atelier-bench-eventstore',
+  });
   const schema = `es_bench_${randomBytes(4).toString('hex')}`;
   const store = new PostgresEventStore({ pool, schema });
   await store.migrate();
@@ -87,11 +111,21 @@ async function fixture(env: StackEnv): Promise<Fixture> {
 /** Raw baseline: `rows` rows per INSERT statement, autocommit, named prepared statement. */
 function rawInsert(f: Fixture, rows: number) {
   const cols = 5;
-  const values = Array.from({ length: rows }, (_, r) => `(${Array.from({ length: cols }, (_, c) => `$${r * cols + c + 1}`).join(', ')})`).join(', ');
+  const values = Array.from(
+    { length: rows },
+    (_, r) => `(${Array.from({ length: cols }, (_, c) => `$${r * cols + c + 1}`).join(', ')})`,
+  ).join(', ');
   const text = `INSERT INTO ${f.schema}.raw_events (stream_name, event_id, type, data, metadata) VALUES ${values}`;
   return async (w: number, k: number): Promise<number> => {
     const params: unknown[] = [];
-    for (const e of newEvents(rows, k * rows)) params.push(`bench-w${w}-${k % 100}`, e.id, e.type, JSON.stringify(e.data), JSON.stringify(e.metadata));
+    for (const e of newEvents(rows, k * rows))
+      params.push(
+        `bench-w${w}-${k % 100}`,
+        e.id,
+        e.type,
+        JSON.stringify(e.data),
+        JSON.stringify(e.metadata),
+      );
     await f.pool.query({ name: `raw_${rows}`, text, values: params });
     return rows;
   };
@@ -103,7 +137,9 @@ function storeAppend(f: Fixture, rows: number, tag: string) {
   return async (w: number, k: number): Promise<number> => {
     const stream = `bench${tag}-w${w}s${k % 100}`;
     const current = revisions.get(stream);
-    const r = await f.store.append(stream, newEvents(rows, k * rows), { expectedRevision: current ?? 'no_stream' });
+    const r = await f.store.append(stream, newEvents(rows, k * rows), {
+      expectedRevision: current ?? 'no_stream',
+    });
     revisions.set(stream, r.nextExpectedRevision);
     return rows;
   };
@@ -118,8 +154,12 @@ const appendsSection: BenchSection = {
       for (const size of [1, 100]) {
         log(`raw INSERT, ${size} row(s) per statement, ${WRITERS} writers, ${APPEND_SECONDS}s`);
         const raw = await drive(WRITERS, APPEND_SECONDS, rawInsert(f, size));
-        log(`  ${round(raw.perSecond)} rows/s (p50 ${round(raw.p50)} ms, p99 ${round(raw.p99)} ms)`);
-        log(`event store append, ${size} event(s) per append, ${WRITERS} writers, ${APPEND_SECONDS}s`);
+        log(
+          `  ${round(raw.perSecond)} rows/s (p50 ${round(raw.p50)} ms, p99 ${round(raw.p99)} ms)`,
+        );
+        log(
+          `event store append, ${size} event(s) per append, ${WRITERS} writers, ${APPEND_SECONDS}s`,
+        );
         const es = await drive(WRITERS, APPEND_SECONDS, storeAppend(f, size, String(size)));
         log(`  ${round(es.perSecond)} events/s (p50 ${round(es.p50)} ms, p99 ${round(es.p99)} ms)`);
         const label = size === 1 ? '1 event per append' : `${size} events per append`;
@@ -128,13 +168,23 @@ const appendsSection: BenchSection = {
             figure: `appends: events/s, ${label}, ${WRITERS} writers`,
             value: es.perSecond,
             unit: 'events/s',
-            baseline: { figure: `raw INSERT, ${size} row(s)/statement, ${WRITERS} writers (rows/s)`, value: raw.perSecond },
+            baseline: {
+              figure: `raw INSERT, ${size} row(s)/statement, ${WRITERS} writers (rows/s)`,
+              value: raw.perSecond,
+            },
             goal: 'ratio >= 0.5',
           },
-          { figure: `appends: append p99 latency, ${label}`, value: es.p99, unit: 'ms', baseline: { figure: 'raw INSERT p99 (ms)', value: raw.p99 } },
+          {
+            figure: `appends: append p99 latency, ${label}`,
+            value: es.p99,
+            unit: 'ms',
+            baseline: { figure: 'raw INSERT p99 (ms)', value: raw.p99 },
+          },
         );
       }
-      const total = Number((await f.pool.query(`SELECT count(*) AS n FROM ${f.schema}.events`)).rows[0].n);
+      const total = Number(
+        (await f.pool.query(`SELECT count(*) AS n FROM ${f.schema}.events`)).rows[0].n,
+      );
       rows.push(...(await replay(f, total)));
       return rows;
     } finally {
@@ -155,7 +205,11 @@ async function replay(f: Fixture, total: number): Promise<BenchRow[]> {
   const controller = new AbortController();
   let seen = 0;
   const sub = await timed(async () => {
-    for await (const event of f.store.subscribe({ signal: controller.signal, batchSize: 5000, onCaughtUp: () => controller.abort() })) {
+    for await (const event of f.store.subscribe({
+      signal: controller.signal,
+      batchSize: 5000,
+      onCaughtUp: () => controller.abort(),
+    })) {
       if (event.position > 0n) seen++;
     }
   });
@@ -191,25 +245,41 @@ async function replay(f: Fixture, total: number): Promise<BenchRow[]> {
 
 // ---- snapshots: does loading a long stream justify them? ------------------------------------
 type TallyCommand = { readonly type: 'Place'; readonly price: bigint };
-type TallyEvent = { readonly type: 'Placed'; readonly data: { readonly price: bigint; readonly maker: string; readonly orderHash: string } };
+type TallyEvent = {
+  readonly type: 'Placed';
+  readonly data: { readonly price: bigint; readonly maker: string; readonly orderHash: string };
+};
 type TallyState = { readonly count: number; readonly volume: bigint; readonly best: bigint };
 const tallyDecider: Decider<TallyCommand, TallyEvent, TallyState, DomainError> = {
   initialState: { count: 0, volume: 0n, best: 0n },
   decide: (c) =>
-    c.price > 0n ? ok([{ type: 'Placed', data: { price: c.price, maker: '0xa1', orderHash: randomUUID() } }]) : err(domainError('TALLY.INVALID', 'bad price')),
-  evolve: (s, e) => ({ count: s.count + 1, volume: s.volume + e.data.price, best: e.data.price > s.best ? e.data.price : s.best }),
+    c.price > 0n
+      ? ok([{ type: 'Placed', data: { price: c.price, maker: '0xa1', orderHash: randomUUID() } }])
+      : err(domainError('TALLY.INVALID', 'bad price')),
+  evolve: (s, e) => ({
+    count: s.count + 1,
+    volume: s.volume + e.data.price,
+    best: e.data.price > s.best ? e.data.price : s.best,
+  }),
 };
 const tally = defineAggregate({
   name: 'Tally',
   category: 'tally',
   decider: tallyDecider,
   codec: defineEventCodec<TallyEvent>({
-    Placed: { schemaVersion: 1, schema: z.object({ price: zUnsignedBigint, maker: z.string(), orderHash: z.string() }) },
+    Placed: {
+      schemaVersion: 1,
+      schema: z.object({ price: zUnsignedBigint, maker: z.string(), orderHash: z.string() }),
+    },
   }),
   snapshots: {
     schemaVersion: 1,
     every: 500,
-    encode: (s: TallyState) => ({ count: s.count, volume: s.volume.toString(), best: s.best.toString() }),
+    encode: (s: TallyState) => ({
+      count: s.count,
+      volume: s.volume.toString(),
+      best: s.best.toString(),
+    }),
     decode: (j) => {
       const o = j as { count: number; volume: string; best: string };
       return { count: o.count, volume: BigInt(o.volume), best: BigInt(o.best) };
@@ -226,41 +296,69 @@ const snapshotsSection: BenchSection = {
       const id = randomUUID();
       const stream = `tally-${id}`;
       log(`writing a ${SNAPSHOT_STREAM_EVENTS}-event stream`);
-      for (let rev = -1n; rev < BigInt(SNAPSHOT_STREAM_EVENTS - 1); ) {
+      for (let rev = -1n; rev < BigInt(SNAPSHOT_STREAM_EVENTS - 1);) {
         const batch: NewEvent[] = Array.from({ length: 500 }, (_, i) => ({
           id: randomUUID(),
-          ...tally.codec.encode({ type: 'Placed', data: { price: 1_000_000_000n + BigInt(i), maker: '0xa1', orderHash: randomUUID() } }),
+          ...tally.codec.encode({
+            type: 'Placed',
+            data: { price: 1_000_000_000n + BigInt(i), maker: '0xa1', orderHash: randomUUID() },
+          }),
           metadata: meta(),
         }));
-        rev = (await f.store.append(stream, batch, { expectedRevision: rev < 0n ? 'no_stream' : rev })).nextExpectedRevision;
+        rev = (
+          await f.store.append(stream, batch, { expectedRevision: rev < 0n ? 'no_stream' : rev })
+        ).nextExpectedRevision;
       }
       const without = new EventSourcedRepository({ ...tally, snapshots: undefined }, f.store);
       const withSnapshots = new EventSourcedRepository(tally, f.store, { snapshots });
       const measure = async (repo: typeof without, runs = 15) => {
         await repo.load(id); // warm-up (plans, caches)
         const times: number[] = [];
-        for (let i = 0; i < runs; i++) times.push((await timed(() => repo.load(id))).seconds * 1000);
+        for (let i = 0; i < runs; i++)
+          times.push((await timed(() => repo.load(id))).seconds * 1000);
         return percentile(times, 50);
       };
       const full = await measure(without);
       // a snapshot at the head (just taken), and one lagging by `every` events (the worst case)
       const head = await without.load(id);
-      await snapshots.save({ streamName: stream, revision: head.revision as bigint, schemaVersion: 1, state: tally.snapshots!.encode(head.state) });
+      await snapshots.save({
+        streamName: stream,
+        revision: head.revision as bigint,
+        schemaVersion: 1,
+        state: tally.snapshots!.encode(head.state),
+      });
       const fresh = await measure(withSnapshots);
-      const lagging = await new EventSourcedRepository({ ...tally, snapshots: undefined }, f.store).load(id);
+      const lagging = await new EventSourcedRepository(
+        { ...tally, snapshots: undefined },
+        f.store,
+      ).load(id);
       const behind = BigInt(tally.snapshots!.every);
       // rebuild the state at head - every by folding a prefix, then save it as the snapshot
-      const prefix = await f.store.readStream(stream, { maxCount: SNAPSHOT_STREAM_EVENTS - Number(behind) });
+      const prefix = await f.store.readStream(stream, {
+        maxCount: SNAPSHOT_STREAM_EVENTS - Number(behind),
+      });
       let state = tally.decider.initialState;
       for (const e of prefix) state = tally.decider.evolve(state, tally.codec.decode(e));
       await f.pool.query(`DELETE FROM ${f.schema}.snapshots`);
-      await snapshots.save({ streamName: stream, revision: prefix[prefix.length - 1]!.revision, schemaVersion: 1, state: tally.snapshots!.encode(state) });
+      await snapshots.save({
+        streamName: stream,
+        revision: prefix[prefix.length - 1]!.revision,
+        schemaVersion: 1,
+        state: tally.snapshots!.encode(state),
+      });
       const worst = await measure(withSnapshots);
       const check = await withSnapshots.load(id);
-      if (check.state.count !== lagging.state.count || check.state.volume !== lagging.state.volume) throw new Error('snapshot load disagrees with a full replay');
-      log(`  load ${SNAPSHOT_STREAM_EVENTS} events: ${round(full)} ms; from a fresh snapshot: ${round(fresh)} ms; ${behind} events behind: ${round(worst)} ms`);
+      if (check.state.count !== lagging.state.count || check.state.volume !== lagging.state.volume)
+        throw new Error('snapshot load disagrees with a full replay');
+      log(
+        `  load ${SNAPSHOT_STREAM_EVENTS} events: ${round(full)} ms; from a fresh snapshot: ${round(fresh)} ms; ${behind} events behind: ${round(worst)} ms`,
+      );
       return [
-        { figure: `snapshots: load a ${SNAPSHOT_STREAM_EVENTS}-event stream, no snapshot (p50)`, value: full, unit: 'ms' },
+        {
+          figure: `snapshots: load a ${SNAPSHOT_STREAM_EVENTS}-event stream, no snapshot (p50)`,
+          value: full,
+          unit: 'ms',
+        },
         {
           figure: 'snapshots: load from a snapshot at the head (p50)',
           value: fresh,
@@ -299,7 +397,11 @@ async function main(): Promise<void> {
     rows.push(...(await section.run(env)));
   }
   const pg = new Pool({ connectionString: env.GATEWAY_DATABASE_URL, max: 1 });
-  const settings = (await pg.query(`SELECT current_setting('server_version') AS version, current_setting('synchronous_commit') AS synchronous_commit, current_setting('shared_buffers') AS shared_buffers`)).rows[0];
+  const settings = (
+    await pg.query(
+      `SELECT current_setting('server_version') AS version, current_setting('synchronous_commit') AS synchronous_commit, current_setting('shared_buffers') AS shared_buffers`,
+    )
+  ).rows[0];
   await pg.end();
   report('eventstore', rows, {
     writers: WRITERS,

@@ -16,7 +16,13 @@ import { ANY, type NewEvent } from '@atelier/eventsourcing';
 import { createKafka, ensureTopics, toKafkaMessage } from '@atelier/kafka';
 import { categoryOf, marketTopic } from '@atelier/market-messages';
 import { OutboxRelay, RelayCheckpoints, toEnvelope } from '@atelier/messaging';
-import { createProjectionDataSource, KafkaProjector, ProjectionStore, rebuildProjection, streamCounterProjection } from '@atelier/projections';
+import {
+  createProjectionDataSource,
+  KafkaProjector,
+  ProjectionStore,
+  rebuildProjection,
+  streamCounterProjection,
+} from '@atelier/projections';
 import type { StackEnv } from '@atelier/testing';
 import { round, timed, type BenchRow } from './harness';
 
@@ -37,8 +43,20 @@ const event = (n: number): NewEvent => ({
   type: 'TradeMatched',
   schemaVersion: 1,
   // about the size of a real trade: ids, addresses, amounts as decimal strings
-  data: { n, price: '1250000000', amount: '3', maker: `0x${'ab'.repeat(20)}`, taker: `0x${'cd'.repeat(20)}`, orderHash: `0x${'ef'.repeat(32)}` },
-  metadata: { correlationId: randomUUID(), causationId: null, actor: 'system:bench', occurredAt: new Date().toISOString() },
+  data: {
+    n,
+    price: '1250000000',
+    amount: '3',
+    maker: `0x${'ab'.repeat(20)}`,
+    taker: `0x${'cd'.repeat(20)}`,
+    orderHash: `0x${'ef'.repeat(32)}`,
+  },
+  metadata: {
+    correlationId: randomUUID(),
+    causationId: null,
+    actor: 'system:bench',
+    occurredAt: new Date().toISOString(),
+  },
 });
 
 interface Fixture {
@@ -55,11 +73,17 @@ interface Fixture {
 async function fixture(env: StackEnv): Promise<Fixture> {
   const run = randomUUID().slice(0, 8);
   const schema = `bench_msg_${run}`;
-  const pool = new Pool({ connectionString: env.GATEWAY_DATABASE_URL, max: 8, application_name: 'bench-messaging' });
+  const pool = new Pool({
+    connectionString: env.GATEWAY_DATABASE_URL,
+    max: 8,
+    application_name: 'bench-messaging',
+  });
   const store = new PostgresEventStore({ pool, schema, listen: false, notify: false });
   await store.migrate();
   const perStream = Math.ceil(EVENTS / STREAMS);
-  const streams = Array.from({ length: STREAMS }, (_, i) => (i % 2 ? `orderbook-0x${i.toString(16)}` : `artwork-${i}`));
+  const streams = Array.from({ length: STREAMS }, (_, i) =>
+    i % 2 ? `orderbook-0x${i.toString(16)}` : `artwork-${i}`,
+  );
   // 8 appenders in parallel, 100 events per append: setup, not measured
   let next = 0;
   await Promise.all(
@@ -67,12 +91,20 @@ async function fixture(env: StackEnv): Promise<Fixture> {
       for (let s = next++; s < streams.length; s = next++) {
         for (let done = 0; done < perStream; done += 100) {
           const count = Math.min(100, perStream - done);
-          await store.append(streams[s]!, Array.from({ length: count }, (_, i) => event(done + i)), { expectedRevision: ANY });
+          await store.append(
+            streams[s]!,
+            Array.from({ length: count }, (_, i) => event(done + i)),
+            { expectedRevision: ANY },
+          );
         }
       }
     }),
   );
-  const kafka = createKafka({ clientId: `bench-messaging-${run}`, brokers: env.KAFKA_BROKERS.split(','), logger });
+  const kafka = createKafka({
+    clientId: `bench-messaging-${run}`,
+    brokers: env.KAFKA_BROKERS.split(','),
+    logger,
+  });
   const topics = new Set<string>();
   return {
     pool,
@@ -95,7 +127,7 @@ async function fixture(env: StackEnv): Promise<Fixture> {
 
 async function readLog(f: Fixture) {
   const all = [];
-  for (let after = 0n; ; ) {
+  for (let after = 0n; ;) {
     const batch = await f.store.readAll({ after, maxCount: 10_000 });
     if (batch.length === 0) return all;
     all.push(...batch);
@@ -107,19 +139,34 @@ async function readLog(f: Fixture) {
 async function rawProducerRate(f: Fixture, prefix: string): Promise<number> {
   const messages: Array<{ topic: string; message: Message }> = (await readLog(f)).map((e) => {
     const envelope = toEnvelope(e);
-    return { topic: marketTopic(categoryOf(e.streamName), prefix), message: toKafkaMessage(envelope) };
+    return {
+      topic: marketTopic(categoryOf(e.streamName), prefix),
+      message: toKafkaMessage(envelope),
+    };
   });
   const topicNames = [...new Set(messages.map((m) => m.topic))];
   topicNames.forEach((t) => f.topics.add(t));
-  await ensureTopics(f.kafka, topicNames.map((topic) => ({ topic, partitions: PARTITIONS, replicationFactor: 1 })));
-  const producer = f.kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner });
+  await ensureTopics(
+    f.kafka,
+    topicNames.map((topic) => ({ topic, partitions: PARTITIONS, replicationFactor: 1 })),
+  );
+  const producer = f.kafka.producer({
+    idempotent: true,
+    maxInFlightRequests: 1,
+    allowAutoTopicCreation: false,
+    createPartitioner: Partitioners.DefaultPartitioner,
+  });
   await producer.connect();
   try {
     const { seconds } = await timed(async () => {
       for (let i = 0; i < messages.length; i += BATCH) {
         const byTopic = new Map<string, Message[]>();
-        for (const m of messages.slice(i, i + BATCH)) byTopic.set(m.topic, [...(byTopic.get(m.topic) ?? []), m.message]);
-        await producer.sendBatch({ acks: -1, topicMessages: [...byTopic].map(([topic, msgs]) => ({ topic, messages: msgs })) });
+        for (const m of messages.slice(i, i + BATCH))
+          byTopic.set(m.topic, [...(byTopic.get(m.topic) ?? []), m.message]);
+        await producer.sendBatch({
+          acks: -1,
+          topicMessages: [...byTopic].map(([topic, msgs]) => ({ topic, messages: msgs })),
+        });
       }
     });
     return messages.length / seconds;
@@ -130,7 +177,12 @@ async function rawProducerRate(f: Fixture, prefix: string): Promise<number> {
 
 async function relayRate(f: Fixture, prefix: string): Promise<number> {
   const relay = new OutboxRelay(
-    { source: f.store, kafka: f.kafka, checkpoints: new RelayCheckpoints({ connection: f.pool.options, schema: f.schema }, logger), logger },
+    {
+      source: f.store,
+      kafka: f.kafka,
+      checkpoints: new RelayCheckpoints({ connection: f.pool.options, schema: f.schema }, logger),
+      logger,
+    },
     {
       name: `bench-${prefix}`,
       batchSize: BATCH,
@@ -143,7 +195,9 @@ async function relayRate(f: Fixture, prefix: string): Promise<number> {
       topics: { partitions: PARTITIONS, replicationFactor: 1 },
     },
   );
-  const { rows } = await f.pool.query<{ n: string }>(`SELECT max(position)::text AS n FROM "${f.schema}".events`);
+  const { rows } = await f.pool.query<{ n: string }>(
+    `SELECT max(position)::text AS n FROM "${f.schema}".events`,
+  );
   const head = BigInt(rows[0]!.n);
   const { seconds } = await timed(async () => {
     const running = relay.run();
@@ -157,14 +211,19 @@ async function relayRate(f: Fixture, prefix: string): Promise<number> {
 /** The example projection's cost on its own: one single-row INSERT per event, BATCH per transaction. */
 async function rawInsertRate(f: Fixture, count: number): Promise<number> {
   const table = `"${f.schema}".raw_insert_baseline`;
-  await f.pool.query(`CREATE TABLE ${table} (stream_name text PRIMARY KEY, events integer NOT NULL, last_revision bigint NOT NULL)`);
+  await f.pool.query(
+    `CREATE TABLE ${table} (stream_name text PRIMARY KEY, events integer NOT NULL, last_revision bigint NOT NULL)`,
+  );
   const client = await f.pool.connect();
   try {
     const { seconds } = await timed(async () => {
       for (let i = 0; i < count; i += BATCH) {
         await client.query('BEGIN');
         for (let j = i; j < Math.min(count, i + BATCH); j++) {
-          await client.query(`INSERT INTO ${table} (stream_name, events, last_revision) VALUES ($1, 1, $2)`, [`s-${j}`, j]);
+          await client.query(
+            `INSERT INTO ${table} (stream_name, events, last_revision) VALUES ($1, 1, $2)`,
+            [`s-${j}`, j],
+          );
         }
         await client.query('COMMIT');
       }
@@ -187,7 +246,10 @@ const relaySection: BenchSection = {
           figure: `outbox relay: store log to Kafka (${EVENTS} events, batch ${BATCH})`,
           value: round(relay, 0),
           unit: 'msg/s',
-          baseline: { figure: 'bare kafkajs sendBatch, same messages, idempotent acks=-1', value: round(raw, 0) },
+          baseline: {
+            figure: 'bare kafkajs sendBatch, same messages, idempotent acks=-1',
+            value: round(raw, 0),
+          },
           goal: 'ratio near 1: reading the log and checkpointing cost little next to the broker',
         },
       ];
@@ -203,18 +265,28 @@ const projectionSection: BenchSection = {
     const f = await fixture(env);
     const readModels = `${f.schema}_rm`;
     const projection = streamCounterProjection('bench-counter');
-    const ds = await createProjectionDataSource({ url: env.GATEWAY_DATABASE_URL, schema: readModels, projections: [projection], poolSize: 4 });
+    const ds = await createProjectionDataSource({
+      url: env.GATEWAY_DATABASE_URL,
+      schema: readModels,
+      projections: [projection],
+      poolSize: 4,
+    });
     try {
       const baseline = round(await rawInsertRate(f, EVENTS), 0);
       const projectionStore = new ProjectionStore(ds, readModels);
 
-      const rebuilt = await rebuildProjection(projectionStore, projection, f.store, { batchSize: BATCH });
+      const rebuilt = await rebuildProjection(projectionStore, projection, f.store, {
+        batchSize: BATCH,
+      });
       const rows: BenchRow[] = [
         {
           figure: `projection rebuild from the store (${rebuilt.events} events, chunk ${BATCH})`,
           value: round(rebuilt.events / rebuilt.seconds, 0),
           unit: 'events/s',
-          baseline: { figure: `bare single-row INSERTs, ${BATCH} per transaction`, value: baseline },
+          baseline: {
+            figure: `bare single-row INSERTs, ${BATCH} per transaction`,
+            value: baseline,
+          },
           goal: 'ratio near 1: checkpoints and dedupe cost little next to the read model writes',
         },
       ];
@@ -223,12 +295,22 @@ const projectionSection: BenchSection = {
       const prefix = `bench.${f.run}.live.market`;
       await relayRate(f, prefix);
       const live = streamCounterProjection('bench-counter-live');
-      const liveDs = await createProjectionDataSource({ url: env.GATEWAY_DATABASE_URL, schema: readModels, projections: [live], poolSize: 4 });
+      const liveDs = await createProjectionDataSource({
+        url: env.GATEWAY_DATABASE_URL,
+        schema: readModels,
+        projections: [live],
+        poolSize: 4,
+      });
       const projector = new KafkaProjector(
         f.kafka,
         new ProjectionStore(liveDs, readModels),
         live,
-        { topics: [...f.topics].filter((t) => t.startsWith(prefix)), groupId: `bench-${f.run}`, chunkSize: BATCH, heartbeatIntervalMs: 1000 },
+        {
+          topics: [...f.topics].filter((t) => t.startsWith(prefix)),
+          groupId: `bench-${f.run}`,
+          chunkSize: BATCH,
+          heartbeatIntervalMs: 1000,
+        },
         logger,
       );
       f.topics.add(projector.deadLetterTopic);
@@ -243,7 +325,10 @@ const projectionSection: BenchSection = {
           figure: `projector from Kafka (${EVENTS} events, ${PARTITIONS} partitions x 2 topics, chunk ${BATCH})`,
           value: round((EVENTS - first) / seconds, 0),
           unit: 'events/s',
-          baseline: { figure: `bare single-row INSERTs, ${BATCH} per transaction`, value: baseline },
+          baseline: {
+            figure: `bare single-row INSERTs, ${BATCH} per transaction`,
+            value: baseline,
+          },
         });
       } finally {
         await projector.stop();
@@ -258,4 +343,7 @@ const projectionSection: BenchSection = {
   },
 };
 
-export const messagingSections: Array<{ name: string; run(env: StackEnv): Promise<BenchRow[]> }> = [relaySection, projectionSection];
+export const messagingSections: Array<{ name: string; run(env: StackEnv): Promise<BenchRow[]> }> = [
+  relaySection,
+  projectionSection,
+];

@@ -49,7 +49,8 @@ async function main(): Promise<void> {
   const usd = deployments.contracts['TestStablecoin']?.address;
   const registry = deployments.contracts['ArtworkRegistry']?.address;
   const market = deployments.contracts['Marketplace']?.address;
-  if (!usd || !registry || !market) throw new Error(`${deploymentsPath} lacks the market contracts`);
+  if (!usd || !registry || !market)
+    throw new Error(`${deploymentsPath} lacks the market contracts`);
 
   const chain = defineChain({
     id: deployments.chainId,
@@ -106,12 +107,29 @@ async function main(): Promise<void> {
     });
     works.push(BigInt(i + 1));
   }
-  log(`minted works ${works.join(', ')} (work 3 remixes 1 and 2; royalty 5 %, contributors 1.5 % + 1 %)`);
+  log(
+    `minted works ${works.join(', ')} (work 3 remixes 1 and 2; royalty 5 %, contributors 1.5 % + 1 %)`,
+  );
 
   const price = 250_000_000n; // 250 tUSD
-  await send(creator, { address: registry, abi: artworkRegistryAbi, functionName: 'setApprovalForAll', args: [market, true] });
-  await send(collector, { address: usd, abi: testStablecoinAbi, functionName: 'approve', args: [market, 10n * price] });
-  await send(collector, { address: market, abi: marketplaceAbi, functionName: 'deposit', args: [usd, 4n * price] });
+  await send(creator, {
+    address: registry,
+    abi: artworkRegistryAbi,
+    functionName: 'setApprovalForAll',
+    args: [market, true],
+  });
+  await send(collector, {
+    address: usd,
+    abi: testStablecoinAbi,
+    functionName: 'approve',
+    args: [market, 10n * price],
+  });
+  await send(collector, {
+    address: market,
+    abi: marketplaceAbi,
+    functionName: 'deposit',
+    args: [usd, 4n * price],
+  });
 
   const domain = marketplaceDomain(deployments.chainId, market);
   const now = (await client.getBlock()).timestamp;
@@ -137,13 +155,25 @@ async function main(): Promise<void> {
       await sign(collector, { kind: OrderKind.TokenBid, tokenId: works[0]!, nonce: 1n }),
     ),
   ]);
-  await send(operator, { address: market, abi: marketplaceAbi, functionName: 'settleBatch', args: [batch] });
+  await send(operator, {
+    address: market,
+    abi: marketplaceAbi,
+    functionName: 'settleBatch',
+    args: [batch],
+  });
   log(`operator settled work ${works[0]} for 250 tUSD (settleBatch)`);
 
   // A taker accepting an ask directly, without the operator.
   const ask = await sign(creator, { kind: OrderKind.Ask, tokenId: works[1]!, nonce: 2n });
-  await send(collector, { address: market, abi: marketplaceAbi, functionName: 'acceptAsk', args: [ask.order, ask.signature] });
-  log(`collector bought work ${works[1]} directly for 250 tUSD (acceptAsk); work ${works[2]} stays with its creator`);
+  await send(collector, {
+    address: market,
+    abi: marketplaceAbi,
+    functionName: 'acceptAsk',
+    args: [ask.order, ask.signature],
+  });
+  log(
+    `collector bought work ${works[1]} directly for 250 tUSD (acceptAsk); work ${works[2]} stays with its creator`,
+  );
 }
 
 main().catch((e: unknown) => {

@@ -34,10 +34,13 @@ export function deciderSpec<C, E extends DomainEvent, S, Err extends DomainError
           const result = decider.decide(command, state);
           const accepted = (): readonly E[] => {
             if (!result.ok)
-              throw new Error(`expected the command to be accepted, but it was refused: ${result.error.code} (${result.error.message})`);
+              throw new Error(
+                `expected the command to be accepted, but it was refused: ${result.error.code} (${result.error.message})`,
+              );
             return result.value;
           };
-          const after = (events: readonly E[]): S => fold(decider as Decider<C, E, S, DomainError>, events, state);
+          const after = (events: readonly E[]): S =>
+            fold(decider as Decider<C, E, S, DomainError>, events, state);
           return {
             then(expected) {
               const events = accepted();
@@ -51,7 +54,9 @@ export function deciderSpec<C, E extends DomainEvent, S, Err extends DomainError
             },
             thenError(code, details) {
               if (result.ok)
-                throw new Error(`expected refusal ${code}, but the command was accepted with ${JSON.stringify(result.value, bigintSafe)}`);
+                throw new Error(
+                  `expected refusal ${code}, but the command was accepted with ${JSON.stringify(result.value, bigintSafe)}`,
+                );
               expect(result.error.code).toBe(code);
               if (details) expect(result.error.details).toMatchObject(details);
               return result.error;

@@ -48,7 +48,10 @@ export interface EventSourcingAsyncOptions extends Pick<ModuleMetadata, 'imports
   readonly useFactory: (...args: never[]) => EventSourcingOptions | Promise<EventSourcingOptions>;
 }
 
-export type FeatureOptions = Omit<RepositoryOptions, 'snapshots' | 'clock' | 'logger' | 'onAppended'>;
+export type FeatureOptions = Omit<
+  RepositoryOptions,
+  'snapshots' | 'clock' | 'logger' | 'onAppended'
+>;
 
 @Injectable()
 class StoreCloser implements OnApplicationShutdown {
@@ -60,8 +63,16 @@ class StoreCloser implements OnApplicationShutdown {
 
 const rootProviders = (optionsProvider: Provider): Provider[] => [
   optionsProvider,
-  { provide: EVENT_STORE, useFactory: (o: EventSourcingOptions) => o.store, inject: [EVENT_SOURCING_OPTIONS] },
-  { provide: SNAPSHOT_STORE, useFactory: (o: EventSourcingOptions) => o.snapshots ?? null, inject: [EVENT_SOURCING_OPTIONS] },
+  {
+    provide: EVENT_STORE,
+    useFactory: (o: EventSourcingOptions) => o.store,
+    inject: [EVENT_SOURCING_OPTIONS],
+  },
+  {
+    provide: SNAPSHOT_STORE,
+    useFactory: (o: EventSourcingOptions) => o.snapshots ?? null,
+    inject: [EVENT_SOURCING_OPTIONS],
+  },
   StoreCloser,
 ];
 
@@ -91,14 +102,19 @@ export class EventSourcingModule {
 
   /** One repository per aggregate, injectable with @InjectAggregateRepository(definition). */
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  static forFeature(definitions: readonly AggregateDefinition<any, any, any, any>[], overrides: FeatureOptions = {}): DynamicModule {
+  static forFeature(
+    definitions: readonly AggregateDefinition<any, any, any, any>[],
+    overrides: FeatureOptions = {},
+  ): DynamicModule {
     const providers: Provider[] = definitions.map((definition) => ({
       provide: repositoryToken(definition),
       useFactory: (options: EventSourcingOptions, eventBus: EventBus | null) => {
         const logger = options.logger;
         const publish = options.publishToEventBus && eventBus;
         if (options.publishToEventBus && !eventBus)
-          new NestLogger('EventSourcingModule').warn('publishToEventBus is set but no EventBus is available (import CqrsModule.forRoot())');
+          new NestLogger('EventSourcingModule').warn(
+            'publishToEventBus is set but no EventBus is available (import CqrsModule.forRoot())',
+          );
         return new EventSourcedRepository(definition, options.store, {
           maxAttempts: options.maxAttempts,
           onConflict: options.onConflict,
@@ -108,7 +124,16 @@ export class EventSourcingModule {
           snapshots: options.snapshots,
           onAppended: publish
             ? (info) =>
-                eventBus.publish(new AggregateEventsAppended(info.aggregate, info.streamName, info.events, info.revision, info.position, info.metadata))
+                eventBus.publish(
+                  new AggregateEventsAppended(
+                    info.aggregate,
+                    info.streamName,
+                    info.events,
+                    info.revision,
+                    info.position,
+                    info.metadata,
+                  ),
+                )
             : undefined,
         });
       },
@@ -122,6 +147,9 @@ export class EventSourcingModule {
 @Module({})
 class EventSourcingFeatureModule {
   constructor(@Optional() @Inject(EVENT_SOURCING_OPTIONS) options?: EventSourcingOptions) {
-    if (!options) throw new Error('EventSourcingModule.forFeature needs EventSourcingModule.forRoot() (or forRootAsync) in the app');
+    if (!options)
+      throw new Error(
+        'EventSourcingModule.forFeature needs EventSourcingModule.forRoot() (or forRootAsync) in the app',
+      );
   }
 }

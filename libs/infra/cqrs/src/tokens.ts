@@ -10,7 +10,9 @@ export const EVENT_SOURCING_OPTIONS = Symbol('atelier.EVENT_SOURCING_OPTIONS');
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type AnyAggregate = AggregateDefinition<any, any, any, any>;
 
-export const repositoryToken = (definition: AnyAggregate): string => `atelier.EventSourcedRepository:${definition.name}`;
+export const repositoryToken = (definition: AnyAggregate): string =>
+  `atelier.EventSourcedRepository:${definition.name}`;
 
 /** Injects the EventSourcedRepository of an aggregate registered with forFeature. */
-export const InjectAggregateRepository = (definition: AnyAggregate): ParameterDecorator => Inject(repositoryToken(definition));
+export const InjectAggregateRepository = (definition: AnyAggregate): ParameterDecorator =>
+  Inject(repositoryToken(definition));

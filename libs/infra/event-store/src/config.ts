@@ -8,7 +8,10 @@ import { PostgresEventStore } from './postgres/postgres-event-store';
 import { KurrentDbEventStore } from './kurrentdb/kurrentdb-event-store';
 
 export const eventStoreEnv = {
-  EVENT_STORE_BACKEND: z.enum(['postgres', 'kurrentdb']).default('postgres').describe('postgres (default) or kurrentdb'),
+  EVENT_STORE_BACKEND: z
+    .enum(['postgres', 'kurrentdb'])
+    .default('postgres')
+    .describe('postgres (default) or kurrentdb'),
   EVENT_STORE_SCHEMA: z
     .string()
     .regex(/^[a-z_][a-z0-9_]{0,47}$/, 'a lower-case SQL identifier')
@@ -19,7 +22,13 @@ export const eventStoreEnv = {
     .regex(/^(kurrentdb|kdb|esdb|kurrent)(\+discover)?:\/\//, 'a kurrentdb:// connection string')
     .optional()
     .describe('kurrentdb://host:2113?tls=false (required when EVENT_STORE_BACKEND=kurrentdb)'),
-  EVENT_STORE_POLL_INTERVAL_MS: z.coerce.number().int().min(10).max(60_000).default(1000).describe('subscription fallback poll, ms'),
+  EVENT_STORE_POLL_INTERVAL_MS: z.coerce
+    .number()
+    .int()
+    .min(10)
+    .max(60_000)
+    .default(1000)
+    .describe('subscription fallback poll, ms'),
   EVENT_STORE_APPEND_IDLE_TIMEOUT_MS: z.coerce
     .number()
     .int()
@@ -29,10 +38,12 @@ export const eventStoreEnv = {
     .describe('longest idle time of a transaction holding an uncommitted append, ms'),
 };
 
-const schema = z.object(eventStoreEnv).refine((c) => c.EVENT_STORE_BACKEND !== 'kurrentdb' || !!c.KURRENTDB_URL, {
-  message: 'KURRENTDB_URL is required when EVENT_STORE_BACKEND=kurrentdb',
-  path: ['KURRENTDB_URL'],
-});
+const schema = z
+  .object(eventStoreEnv)
+  .refine((c) => c.EVENT_STORE_BACKEND !== 'kurrentdb' || !!c.KURRENTDB_URL, {
+    message: 'KURRENTDB_URL is required when EVENT_STORE_BACKEND=kurrentdb',
+    path: ['KURRENTDB_URL'],
+  });
 export type EventStoreConfig = z.infer<typeof schema>;
 export const eventStoreConfigSchema = schema;
 
@@ -44,7 +55,10 @@ export interface EventStoreDeps {
 }
 
 /** Builds (and, for PostgreSQL, migrates) the configured store. */
-export async function createEventStore(config: EventStoreConfig, deps: EventStoreDeps): Promise<EventStore> {
+export async function createEventStore(
+  config: EventStoreConfig,
+  deps: EventStoreDeps,
+): Promise<EventStore> {
   switch (config.EVENT_STORE_BACKEND) {
     case 'postgres': {
       if (!deps.pool) throw new Error('createEventStore: the postgres backend needs a pg Pool');
@@ -60,7 +74,11 @@ export async function createEventStore(config: EventStoreConfig, deps: EventStor
       return store;
     }
     case 'kurrentdb':
-      return new KurrentDbEventStore({ connectionString: config.KURRENTDB_URL!, upcasters: deps.upcasters, logger: deps.logger });
+      return new KurrentDbEventStore({
+        connectionString: config.KURRENTDB_URL!,
+        upcasters: deps.upcasters,
+        logger: deps.logger,
+      });
     default: {
       const _exhaustive: never = config.EVENT_STORE_BACKEND;
       throw new Error(`unknown event store backend ${String(_exhaustive)}`);

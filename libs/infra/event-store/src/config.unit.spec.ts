@@ -14,15 +14,24 @@ describe('event store config', () => {
   });
 
   it('requires KURRENTDB_URL for the KurrentDB backend and rejects a bad schema name', () => {
-    expect(() => loadConfig('test', eventStoreConfigSchema, { EVENT_STORE_BACKEND: 'kurrentdb' })).toThrow(ConfigError);
-    expect(() => loadConfig('test', eventStoreConfigSchema, { EVENT_STORE_SCHEMA: 'Drop Table' })).toThrow(/EVENT_STORE_SCHEMA/);
+    expect(() =>
+      loadConfig('test', eventStoreConfigSchema, { EVENT_STORE_BACKEND: 'kurrentdb' }),
+    ).toThrow(ConfigError);
+    expect(() =>
+      loadConfig('test', eventStoreConfigSchema, { EVENT_STORE_SCHEMA: 'Drop Table' }),
+    ).toThrow(/EVENT_STORE_SCHEMA/);
   });
 
   it('builds the configured adapter', async () => {
-    const config = eventStoreConfigSchema.parse({ EVENT_STORE_BACKEND: 'kurrentdb', KURRENTDB_URL: 'kurrentdb://127.0.0.1:2113?tls=false' });
+    const config = eventStoreConfigSchema.parse({
+      EVENT_STORE_BACKEND: 'kurrentdb',
+      KURRENTDB_URL: 'kurrentdb://127.0.0.1:2113?tls=false',
+    });
     const store = await createEventStore(config, {});
     expect(store).toBeInstanceOf(KurrentDbEventStore);
     await store.close();
-    await expect(createEventStore(eventStoreConfigSchema.parse({}), {})).rejects.toThrow(/needs a pg Pool/);
+    await expect(createEventStore(eventStoreConfigSchema.parse({}), {})).rejects.toThrow(
+      /needs a pg Pool/,
+    );
   });
 });

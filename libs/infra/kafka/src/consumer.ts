@@ -44,7 +44,10 @@ export interface ConsumerContext {
   /** False once stop() was called or the group is rebalancing: finish the current item and return. */
   isActive(): boolean;
   /** Copies a message to the dead-letter topic with the reason in its headers; resolves once acked. */
-  deadLetter(delivery: Pick<Delivery, 'topic' | 'partition' | 'offset' | 'message'>, reason: DeadLetterReason): Promise<void>;
+  deadLetter(
+    delivery: Pick<Delivery, 'topic' | 'partition' | 'offset' | 'message'>,
+    reason: DeadLetterReason,
+  ): Promise<void>;
 }
 
 export type MessageHandler = (delivery: Delivery, ctx: ConsumerContext) => Promise<void>;
@@ -55,7 +58,8 @@ export type MessageHandler = (delivery: Delivery, ctx: ConsumerContext) => Promi
  */
 export type ChunkHandler = (deliveries: readonly Delivery[], ctx: ConsumerContext) => Promise<void>;
 
-export type EnvelopeHandler = { readonly eachMessage: MessageHandler } | { readonly eachChunk: ChunkHandler };
+export type EnvelopeHandler =
+  { readonly eachMessage: MessageHandler } | { readonly eachChunk: ChunkHandler };
 
 export interface EnvelopeConsumerOptions {
   readonly groupId: string;
@@ -106,7 +110,10 @@ class HeartbeatKeeper {
       await this.beat();
     } catch (e) {
       this.failure = e as Error;
-      this.logger.warn({ err: e }, 'heartbeat failed; finishing the current item and giving the partition back');
+      this.logger.warn(
+        { err: e },
+        'heartbeat failed; finishing the current item and giving the partition back',
+      );
     }
   }
 
@@ -119,7 +126,9 @@ export class EnvelopeConsumer {
   private readonly consumer: Consumer;
   private readonly deadLetters: EnvelopeProducer;
   private readonly dlqTopic: string;
-  private readonly opts: Required<Omit<EnvelopeConsumerOptions, 'ensureTopics' | 'deadLetterTopic'>>;
+  private readonly opts: Required<
+    Omit<EnvelopeConsumerOptions, 'ensureTopics' | 'deadLetterTopic'>
+  >;
   private running = false;
   private stopping: Promise<void> | undefined;
 
@@ -174,27 +183,39 @@ export class EnvelopeConsumer {
       this.kafka,
       [
         ...(this.options.ensureTopics ?? []),
-        { topic: this.dlqTopic, partitions: this.opts.deadLetterPartitions, replicationFactor: this.opts.replicationFactor },
+        {
+          topic: this.dlqTopic,
+          partitions: this.opts.deadLetterPartitions,
+          replicationFactor: this.opts.replicationFactor,
+        },
       ],
       this.logger,
     );
     await this.deadLetters.connect();
     await this.consumer.connect();
-    await this.consumer.subscribe({ topics: [...this.opts.topics], fromBeginning: this.opts.fromBeginning });
+    await this.consumer.subscribe({
+      topics: [...this.opts.topics],
+      fromBeginning: this.opts.fromBeginning,
+    });
     this.running = true;
     await this.consumer.run({
       autoCommit: true,
       eachBatchAutoResolve: false,
       eachBatch: (payload) => this.onBatch(payload, handler),
     });
-    this.logger.info({ topics: this.opts.topics, deadLetterTopic: this.dlqTopic }, 'consumer started');
+    this.logger.info(
+      { topics: this.opts.topics, deadLetterTopic: this.dlqTopic },
+      'consumer started',
+    );
   }
 
   /** Finishes the in-flight item, commits, leaves the group and disconnects. Idempotent. */
   stop(): Promise<void> {
     this.stopping ??= (async () => {
       this.running = false;
-      await this.consumer.disconnect().catch((e: unknown) => this.logger.warn({ err: e }, 'consumer disconnect failed'));
+      await this.consumer
+        .disconnect()
+        .catch((e: unknown) => this.logger.warn({ err: e }, 'consumer disconnect failed'));
       await this.deadLetters.disconnect().catch(() => undefined);
       this.logger.info('consumer stopped');
     })();
@@ -202,8 +223,20 @@ export class EnvelopeConsumer {
   }
 
   private async onBatch(payload: EachBatchPayload, handler: EnvelopeHandler): Promise<void> {
-    const { batch, resolveOffset, heartbeat, commitOffsetsIfNecessary, uncommittedOffsets, isRunning, isStale } = payload;
-    const keeper = new HeartbeatKeeper(heartbeat, Math.max(250, Math.floor(this.opts.heartbeatIntervalMs)), this.logger);
+    const {
+      batch,
+      resolveOffset,
+      heartbeat,
+      commitOffsetsIfNecessary,
+      uncommittedOffsets,
+      isRunning,
+      isStale,
+    } = payload;
+    const keeper = new HeartbeatKeeper(
+      heartbeat,
+      Math.max(250, Math.floor(this.opts.heartbeatIntervalMs)),
+      this.logger,
+    );
     const ctx: ConsumerContext = {
       heartbeat: () => keeper.now(),
       isActive: () => this.running && isRunning() && !isStale() && !keeper.failure,
@@ -217,14 +250,25 @@ export class EnvelopeConsumer {
         if ('eachMessage' in handler) {
           for (const message of chunk) {
             if (!ctx.isActive()) break;
-            const done = await this.handleOne(batch.topic, batch.partition, message, handler.eachMessage, ctx);
+            const done = await this.handleOne(
+              batch.topic,
+              batch.partition,
+              message,
+              handler.eachMessage,
+              ctx,
+            );
             if (!done) break;
             resolveOffset(message.offset);
           }
         } else {
           const deliveries: Delivery[] = [];
           for (const message of chunk) {
-            const delivery = await this.decodeOrDeadLetter(batch.topic, batch.partition, message, ctx);
+            const delivery = await this.decodeOrDeadLetter(
+              batch.topic,
+              batch.partition,
+              message,
+              ctx,
+            );
             if (delivery) deliveries.push(delivery);
           }
           if (deliveries.length > 0) await handler.eachChunk(deliveries, ctx);
@@ -246,10 +290,21 @@ export class EnvelopeConsumer {
   ): Promise<Delivery | undefined> {
     try {
       const envelope = decodeEnvelope(message.value);
-      return { topic, partition, offset: message.offset, key: message.key?.toString('utf8') ?? null, headers: message.headers ?? {}, envelope, message };
+      return {
+        topic,
+        partition,
+        offset: message.offset,
+        key: message.key?.toString('utf8') ?? null,
+        headers: message.headers ?? {},
+        envelope,
+        message,
+      };
     } catch (e) {
       if (!(e instanceof EnvelopeError)) throw e;
-      await ctx.deadLetter({ topic, partition, offset: message.offset, message }, { code: e.code, error: e.message, attempts: 0 });
+      await ctx.deadLetter(
+        { topic, partition, offset: message.offset, message },
+        { code: e.code, error: e.message, attempts: 0 },
+      );
       return undefined;
     }
   }
@@ -271,12 +326,24 @@ export class EnvelopeConsumer {
       } catch (e) {
         const error = e as Error;
         if (attempt >= this.opts.maxAttempts) {
-          await ctx.deadLetter(delivery, { code: 'HANDLER.FAILED', error: `${error.name}: ${error.message}`, attempts: attempt });
+          await ctx.deadLetter(delivery, {
+            code: 'HANDLER.FAILED',
+            error: `${error.name}: ${error.message}`,
+            attempts: attempt,
+          });
           return true;
         }
         const delay = Math.min(5000, this.opts.retryBackoffMs * 2 ** (attempt - 1));
         this.logger.warn(
-          { err: error, topic, partition, offset: message.offset, eventId: delivery.envelope.eventId, attempt, retryInMs: delay },
+          {
+            err: error,
+            topic,
+            partition,
+            offset: message.offset,
+            eventId: delivery.envelope.eventId,
+            attempt,
+            retryInMs: delay,
+          },
           'handler failed; retrying',
         );
         await sleep(delay);
@@ -301,12 +368,30 @@ export class EnvelopeConsumer {
       [DEAD_LETTER_HEADERS.failedAt]: new Date().toISOString(),
     };
     try {
-      await this.deadLetters.sendRaw([{ topic: this.dlqTopic, messages: [{ key: d.message.key, value: d.message.value, headers }] }]);
+      await this.deadLetters.sendRaw([
+        {
+          topic: this.dlqTopic,
+          messages: [{ key: d.message.key, value: d.message.value, headers }],
+        },
+      ]);
     } catch (cause) {
-      throw new KafkaError('KAFKA.DEAD_LETTER_FAILED', `could not dead-letter ${d.topic}/${d.partition}@${d.offset}`, { ...reason }, { cause });
+      throw new KafkaError(
+        'KAFKA.DEAD_LETTER_FAILED',
+        `could not dead-letter ${d.topic}/${d.partition}@${d.offset}`,
+        { ...reason },
+        { cause },
+      );
     }
     this.logger.error(
-      { topic: d.topic, partition: d.partition, offset: d.offset, code: reason.code, error: reason.error, attempts: reason.attempts, deadLetterTopic: this.dlqTopic },
+      {
+        topic: d.topic,
+        partition: d.partition,
+        offset: d.offset,
+        code: reason.code,
+        error: reason.error,
+        attempts: reason.attempts,
+        deadLetterTopic: this.dlqTopic,
+      },
       'message dead-lettered',
     );
   }

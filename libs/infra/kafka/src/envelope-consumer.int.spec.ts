@@ -7,7 +7,14 @@ import type { IHeaders, Kafka } from 'kafkajs';
 import { DEAD_LETTER_HEADERS, HEADERS, type EventEnvelope } from '@atelier/market-messages';
 import pino from 'pino';
 import { waitFor } from '@atelier/testing';
-import { createKafka, EnvelopeConsumer, EnvelopeProducer, ensureTopics, KafkaError, type Delivery } from './index';
+import {
+  createKafka,
+  EnvelopeConsumer,
+  EnvelopeProducer,
+  ensureTopics,
+  KafkaError,
+  type Delivery,
+} from './index';
 
 // pino directly: the observability barrel pulls in NestJS, which is ESM-only and jest runs CommonJS.
 const logger = pino({ name: 'kafka-int', level: process.env['TEST_LOG_LEVEL'] ?? 'fatal' });
@@ -20,7 +27,11 @@ let producer: EnvelopeProducer;
 const consumers: EnvelopeConsumer[] = [];
 const topics: string[] = [];
 
-const envelope = (streamName: string, revision: number, data: Record<string, unknown> = {}): EventEnvelope => ({
+const envelope = (
+  streamName: string,
+  revision: number,
+  data: Record<string, unknown> = {},
+): EventEnvelope => ({
   eventId: randomUUID(),
   type: 'CounterIncremented',
   version: 1,
@@ -41,26 +52,51 @@ const newTopic = async (name: string, partitions = 3): Promise<string> => {
   return topic;
 };
 
-const consumer = (groupSuffix: string, topic: string, extra: Partial<ConstructorParameters<typeof EnvelopeConsumer>[1]> = {}) => {
-  const c = new EnvelopeConsumer(kafka, { groupId: `int-${run}-${groupSuffix}`, topics: [topic], sessionTimeoutMs: 6000, heartbeatIntervalMs: 500, ...extra }, logger);
+const consumer = (
+  groupSuffix: string,
+  topic: string,
+  extra: Partial<ConstructorParameters<typeof EnvelopeConsumer>[1]> = {},
+) => {
+  const c = new EnvelopeConsumer(
+    kafka,
+    {
+      groupId: `int-${run}-${groupSuffix}`,
+      topics: [topic],
+      sessionTimeoutMs: 6000,
+      heartbeatIntervalMs: 500,
+      ...extra,
+    },
+    logger,
+  );
   consumers.push(c);
   topics.push(c.deadLetterTopic);
   return c;
 };
 
 /** Every message of a topic, read by a throwaway group. */
-async function readTopic(topic: string, expected: number): Promise<Array<{ key: string | null; value: string | null; headers: IHeaders }>> {
+async function readTopic(
+  topic: string,
+  expected: number,
+): Promise<Array<{ key: string | null; value: string | null; headers: IHeaders }>> {
   const seen: Array<{ key: string | null; value: string | null; headers: IHeaders }> = [];
   const c = kafka.consumer({ groupId: `int-${run}-reader-${randomUUID()}`, maxWaitTimeInMs: 100 });
   await c.connect();
   await c.subscribe({ topics: [topic], fromBeginning: true });
   await c.run({
     eachMessage: async ({ message }) => {
-      seen.push({ key: message.key?.toString() ?? null, value: message.value?.toString() ?? null, headers: message.headers ?? {} });
+      seen.push({
+        key: message.key?.toString() ?? null,
+        value: message.value?.toString() ?? null,
+        headers: message.headers ?? {},
+      });
     },
   });
   try {
-    await waitFor(`${expected} messages on ${topic}`, async () => (seen.length >= expected ? true : undefined), { timeoutMs: 20_000 });
+    await waitFor(
+      `${expected} messages on ${topic}`,
+      async () => (seen.length >= expected ? true : undefined),
+      { timeoutMs: 20_000 },
+    );
     await sleep(300); // would show a surplus
     return seen;
   } finally {
@@ -89,12 +125,20 @@ describe('ensureTopics (real broker)', () => {
   it('creates a topic once with the declared partitions and refuses a different count', async () => {
     const topic = `int.${run}.ensure`;
     topics.push(topic);
-    const spec = { topic, partitions: 4, replicationFactor: 1, config: { 'retention.ms': '3600000' } };
+    const spec = {
+      topic,
+      partitions: 4,
+      replicationFactor: 1,
+      config: { 'retention.ms': '3600000' },
+    };
     expect(await ensureTopics(kafka, [spec])).toEqual({ created: [topic], existing: [] });
     expect(await ensureTopics(kafka, [spec])).toEqual({ created: [], existing: [topic] });
     const error = await ensureTopics(kafka, [{ ...spec, partitions: 6 }]).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(KafkaError);
-    expect(error).toMatchObject({ code: 'KAFKA.TOPIC_PARTITIONS_MISMATCH', details: { expected: 6, actual: 4 } });
+    expect(error).toMatchObject({
+      code: 'KAFKA.TOPIC_PARTITIONS_MISMATCH',
+      details: { expected: 6, actual: 4 },
+    });
   });
 });
 
@@ -111,17 +155,24 @@ describe('EnvelopeConsumer (real broker)', () => {
       eachMessage: async (d: Delivery) => {
         expect(d.key).toBe(d.envelope.streamName);
         headerIds.push(header(d.headers, HEADERS.eventId)!);
-        got.set(d.envelope.streamName, [...(got.get(d.envelope.streamName) ?? []), d.envelope.streamRevision]);
+        got.set(d.envelope.streamName, [
+          ...(got.get(d.envelope.streamName) ?? []),
+          d.envelope.streamRevision,
+        ]);
       },
     });
     await waitFor('100 deliveries', async () => (headerIds.length >= 100 ? true : undefined));
-    for (const s of streams) expect(got.get(s)).toEqual(Array.from({ length: 25 }, (_, i) => BigInt(i)));
+    for (const s of streams)
+      expect(got.get(s)).toEqual(Array.from({ length: 25 }, (_, i) => BigInt(i)));
     expect(new Set(headerIds)).toEqual(new Set(sent.map((e) => e.eventId)));
   });
 
   it('keeps its partitions through a handler slower than the session timeout (a plain kafkajs consumer loses them)', async () => {
     const topic = await newTopic('slow', 1);
-    await producer.publish([{ topic, envelope: envelope('slow-1', 0) }, { topic, envelope: envelope('slow-1', 1) }]);
+    await producer.publish([
+      { topic, envelope: envelope('slow-1', 0) },
+      { topic, envelope: envelope('slow-1', 1) },
+    ]);
     const slowMs = 7500; // session timeout is 6000
 
     // Ours: the keeper heartbeats while the handler runs.
@@ -144,7 +195,11 @@ describe('EnvelopeConsumer (real broker)', () => {
     });
 
     // Control: kafkajs eachMessage with the same settings and the same slow first message.
-    const control = kafka.consumer({ groupId: `int-${run}-slow-control`, sessionTimeout: 6000, heartbeatInterval: 500 });
+    const control = kafka.consumer({
+      groupId: `int-${run}-slow-control`,
+      sessionTimeout: 6000,
+      heartbeatInterval: 500,
+    });
     const controlHandled: string[] = [];
     await control.connect();
     await control.subscribe({ topics: [topic], fromBeginning: true });
@@ -156,7 +211,11 @@ describe('EnvelopeConsumer (real broker)', () => {
     });
 
     try {
-      await waitFor('both consumers done', async () => (handled.length >= 2 && controlHandled.length >= 3 ? true : undefined), { timeoutMs: 40_000 });
+      await waitFor(
+        'both consumers done',
+        async () => (handled.length >= 2 && controlHandled.length >= 3 ? true : undefined),
+        { timeoutMs: 40_000 },
+      );
       await sleep(500);
       expect(handled).toHaveLength(2); // each message once
       expect(joins).toBe(1); // never lost the membership
@@ -174,8 +233,22 @@ describe('EnvelopeConsumer (real broker)', () => {
     const failing = envelope('poison-1', 1, { fail: true });
     const good2 = envelope('poison-1', 2);
     await producer.publish([{ topic, envelope: good1 }]);
-    await producer.sendRaw([{ topic, messages: [{ key: 'poison-1', value: '{"schema":"atelier.envelope/v1","eventId":""}', headers: { origin: 'test' } }] }]);
-    await producer.publish([{ topic, envelope: failing }, { topic, envelope: good2 }]);
+    await producer.sendRaw([
+      {
+        topic,
+        messages: [
+          {
+            key: 'poison-1',
+            value: '{"schema":"atelier.envelope/v1","eventId":""}',
+            headers: { origin: 'test' },
+          },
+        ],
+      },
+    ]);
+    await producer.publish([
+      { topic, envelope: failing },
+      { topic, envelope: good2 },
+    ]);
 
     const handled: string[] = [];
     let failingAttempts = 0;

@@ -4,7 +4,10 @@
 import { Kafka, logLevel } from 'kafkajs';
 import type { DependencyCheck } from '@atelier/health';
 
-export function kafkaHealthCheck(brokers: readonly string[], clientId = 'atelier-health'): DependencyCheck {
+export function kafkaHealthCheck(
+  brokers: readonly string[],
+  clientId = 'atelier-health',
+): DependencyCheck {
   return {
     name: 'kafka',
     async check(signal) {
@@ -22,7 +25,11 @@ export function kafkaHealthCheck(brokers: readonly string[], clientId = 'atelier
       try {
         await admin.connect();
         const cluster = await admin.describeCluster();
-        return { brokers: cluster.brokers.length, controller: cluster.controller, clusterId: cluster.clusterId };
+        return {
+          brokers: cluster.brokers.length,
+          controller: cluster.controller,
+          clusterId: cluster.clusterId,
+        };
       } finally {
         signal.removeEventListener('abort', disconnect);
         await admin.disconnect().catch(() => undefined);

@@ -23,18 +23,25 @@ describe('Kafka round trip (real broker)', () => {
   it('an idempotent producer and a rebalancing consumer group deliver every message once, in key order', async () => {
     const admin = kafka.admin();
     await admin.connect();
-    expect(await admin.createTopics({ topics: [{ topic, numPartitions: 3, replicationFactor: 1 }], waitForLeaders: true })).toBe(true);
+    expect(
+      await admin.createTopics({
+        topics: [{ topic, numPartitions: 3, replicationFactor: 1 }],
+        waitForLeaders: true,
+      }),
+    ).toBe(true);
     await admin.disconnect();
 
     const groupId = `int-group-${randomUUID()}`;
     const seen = new Map<string, number[]>();
     const byMember = new Map<number, number>();
-    const onMessage = (member: number) => async ({ message }: EachMessagePayload) => {
-      const key = message.key!.toString();
-      const seq = Number(message.value!.toString());
-      seen.set(key, [...(seen.get(key) ?? []), seq]);
-      byMember.set(member, (byMember.get(member) ?? 0) + 1);
-    };
+    const onMessage =
+      (member: number) =>
+      async ({ message }: EachMessagePayload) => {
+        const key = message.key!.toString();
+        const seq = Number(message.value!.toString());
+        seen.set(key, [...(seen.get(key) ?? []), seq]);
+        byMember.set(member, (byMember.get(member) ?? 0) + 1);
+      };
 
     const startMember = async (member: number) => {
       const c = kafka.consumer({ groupId, sessionTimeout: 10_000, heartbeatInterval: 500 });
@@ -65,7 +72,9 @@ describe('Kafka round trip (real broker)', () => {
     await producer.disconnect();
 
     const total = () => [...seen.values()].reduce((n, s) => n + s.length, 0);
-    await waitFor('all 240 messages', async () => (total() >= 240 ? true : undefined), { timeoutMs: 60_000 });
+    await waitFor('all 240 messages', async () => (total() >= 240 ? true : undefined), {
+      timeoutMs: 60_000,
+    });
     await first.disconnect(); // leaves the group: another rebalance, nothing may be redelivered
     await new Promise((r) => setTimeout(r, 1000));
 
@@ -79,7 +88,9 @@ describe('Kafka round trip (real broker)', () => {
       await a.disconnect();
       return offsets[0]!.partitions.reduce((n, p) => n + Math.max(0, Number(p.offset)), 0);
     };
-    const described = await waitFor('offsets committed', async () => ((await committed()) === 240 ? 240 : undefined));
+    const described = await waitFor('offsets committed', async () =>
+      (await committed()) === 240 ? 240 : undefined,
+    );
     expect(described).toBe(240); // committed offsets cover every message
   });
 });

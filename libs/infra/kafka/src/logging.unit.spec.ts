@@ -26,11 +26,28 @@ describe('kafkajs logs through pino', () => {
   it('writes one JSON line per entry with namespace and extra fields, without kafkajs timestamps', async () => {
     const { logger, lines } = capture('debug');
     const log = pinoLogCreator(logger)(logLevel.DEBUG);
-    log({ namespace: 'Consumer', level: logLevel.INFO, label: 'INFO', log: { timestamp: 'x', message: 'Starting', groupId: 'g1' } });
-    log({ namespace: 'Runner', level: logLevel.ERROR, label: 'ERROR', log: { timestamp: 'x', message: 'crashed', error: 'boom' } });
-    log({ namespace: 'Connection', level: logLevel.ERROR, label: 'ERROR', log: { timestamp: 'x', message: 'Response Heartbeat', error: 'rebalancing' } });
+    log({
+      namespace: 'Consumer',
+      level: logLevel.INFO,
+      label: 'INFO',
+      log: { timestamp: 'x', message: 'Starting', groupId: 'g1' },
+    });
+    log({
+      namespace: 'Runner',
+      level: logLevel.ERROR,
+      label: 'ERROR',
+      log: { timestamp: 'x', message: 'crashed', error: 'boom' },
+    });
+    log({
+      namespace: 'Connection',
+      level: logLevel.ERROR,
+      label: 'ERROR',
+      log: { timestamp: 'x', message: 'Response Heartbeat', error: 'rebalancing' },
+    });
     await new Promise((r) => setImmediate(r));
-    expect(lines.map((l) => [l['level'], l['component'], l['namespace'], l['msg'], l['timestamp']])).toEqual([
+    expect(
+      lines.map((l) => [l['level'], l['component'], l['namespace'], l['msg'], l['timestamp']]),
+    ).toEqual([
       [30, 'kafkajs', 'Consumer', 'Starting', undefined],
       [50, 'kafkajs', 'Runner', 'crashed', undefined],
       [40, 'kafkajs', 'Connection', 'Response Heartbeat', undefined], // raw broker responses: warn

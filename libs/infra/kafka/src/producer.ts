@@ -3,8 +3,19 @@
 // message within a partition, and "sent" means durable (docs/decisions/0001). Retries are
 // left unbounded on purpose: kafkajs warns that a cap can break the idempotence guarantee;
 // a caller that must give up uses its own deadline.
-import { Partitioners, type Kafka, type Message, type Producer, type RecordMetadata } from 'kafkajs';
-import { encodeEnvelope, ENVELOPE_SCHEMA, HEADERS, type EventEnvelope } from '@atelier/market-messages';
+import {
+  Partitioners,
+  type Kafka,
+  type Message,
+  type Producer,
+  type RecordMetadata,
+} from 'kafkajs';
+import {
+  encodeEnvelope,
+  ENVELOPE_SCHEMA,
+  HEADERS,
+  type EventEnvelope,
+} from '@atelier/market-messages';
 import type { Logger } from '@atelier/observability';
 import { KafkaError } from './errors';
 
@@ -65,7 +76,9 @@ export class EnvelopeProducer {
   }
 
   /** Pre-built messages (dead letters, benchmarks); same guarantees as publish. */
-  async sendRaw(topicMessages: ReadonlyArray<{ topic: string; messages: Message[] }>): Promise<RecordMetadata[]> {
+  async sendRaw(
+    topicMessages: ReadonlyArray<{ topic: string; messages: Message[] }>,
+  ): Promise<RecordMetadata[]> {
     if (!this.connected) throw new KafkaError('KAFKA.NOT_CONNECTED', 'producer is not connected');
     if (topicMessages.length === 0) return [];
     try {
@@ -73,7 +86,12 @@ export class EnvelopeProducer {
     } catch (cause) {
       const topics = topicMessages.map((t) => t.topic);
       this.logger.error({ err: cause, topics }, 'publish failed');
-      throw new KafkaError('KAFKA.PUBLISH_FAILED', `publish to ${topics.join(', ')} failed: ${(cause as Error).message}`, { topics }, { cause });
+      throw new KafkaError(
+        'KAFKA.PUBLISH_FAILED',
+        `publish to ${topics.join(', ')} failed: ${(cause as Error).message}`,
+        { topics },
+        { cause },
+      );
     }
   }
 }

@@ -12,7 +12,11 @@ export interface ShutdownOptions {
 }
 
 /** Calls `stop` once on the first signal; returns a function that removes the handlers. */
-export function onShutdownSignals(stop: () => Promise<void>, logger: Logger, options: ShutdownOptions = {}): () => void {
+export function onShutdownSignals(
+  stop: () => Promise<void>,
+  logger: Logger,
+  options: ShutdownOptions = {},
+): () => void {
   const signals = options.signals ?? ['SIGTERM', 'SIGINT'];
   let stopping = false;
   const handler = (signal: NodeJS.Signals) => {

@@ -50,7 +50,10 @@ export async function ensureTopics(
           { cause },
         );
       }
-      logger?.info({ topics: missing.map((s) => `${s.topic}(${s.partitions}x${s.replicationFactor})`) }, 'created topics');
+      logger?.info(
+        { topics: missing.map((s) => `${s.topic}(${s.partitions}x${s.replicationFactor})`) },
+        'created topics',
+      );
     }
     const { topics } = await admin.fetchTopicMetadata({ topics: specs.map((s) => s.topic) });
     for (const spec of specs) {
@@ -64,7 +67,10 @@ export async function ensureTopics(
         );
       }
     }
-    return { created: missing.map((s) => s.topic), existing: specs.filter((s) => known.has(s.topic)).map((s) => s.topic) };
+    return {
+      created: missing.map((s) => s.topic),
+      existing: specs.filter((s) => known.has(s.topic)).map((s) => s.topic),
+    };
   } finally {
     await admin.disconnect().catch(() => undefined);
   }

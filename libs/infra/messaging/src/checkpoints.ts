@@ -29,7 +29,10 @@ export class RelayCheckpoints {
   }
 
   async connect(): Promise<void> {
-    const config = typeof this.options.connection === 'string' ? { connectionString: this.options.connection } : this.options.connection;
+    const config =
+      typeof this.options.connection === 'string'
+        ? { connectionString: this.options.connection }
+        : this.options.connection;
     const client = new Client({ application_name: 'atelier-outbox-relay', ...config });
     client.on('error', (e) => this.logger.error({ err: e }, 'checkpoint connection failed'));
     await client.connect();
@@ -37,7 +40,9 @@ export class RelayCheckpoints {
     // IF NOT EXISTS still races between two processes starting together: serialise them.
     await client.query('BEGIN');
     try {
-      await client.query("SELECT pg_advisory_xact_lock(hashtextextended('atelier.outbox-relay.schema', 0))");
+      await client.query(
+        "SELECT pg_advisory_xact_lock(hashtextextended('atelier.outbox-relay.schema', 0))",
+      );
       await client.query(`CREATE SCHEMA IF NOT EXISTS ${this.schema}`);
       await client.query(
         `CREATE TABLE IF NOT EXISTS ${this.table} (
@@ -64,7 +69,10 @@ export class RelayCheckpoints {
 
   /** The last globalPosition whose event is acknowledged by Kafka, or undefined before the first. */
   async load(relay: string): Promise<bigint | undefined> {
-    const { rows } = await this.db().query<{ position: string }>(`SELECT position::text AS position FROM ${this.table} WHERE relay = $1`, [relay]);
+    const { rows } = await this.db().query<{ position: string }>(
+      `SELECT position::text AS position FROM ${this.table} WHERE relay = $1`,
+      [relay],
+    );
     return rows[0] ? BigInt(rows[0].position) : undefined;
   }
 
@@ -88,7 +96,8 @@ export class RelayCheckpoints {
   }
 
   private db(): Client {
-    if (!this.client) throw new RelayError('RELAY.LEADERSHIP_LOST', 'checkpoint connection is closed');
+    if (!this.client)
+      throw new RelayError('RELAY.LEADERSHIP_LOST', 'checkpoint connection is closed');
     return this.client;
   }
 }

@@ -31,7 +31,12 @@ const event = (n: number): NewEvent => ({
   type: 'CounterIncremented',
   schemaVersion: 2,
   data: { n },
-  metadata: { correlationId: `corr-${n}`, causationId: null, actor: 'system:test', occurredAt: '2025-06-01T12:00:00.000Z' },
+  metadata: {
+    correlationId: `corr-${n}`,
+    causationId: null,
+    actor: 'system:test',
+    occurredAt: '2025-06-01T12:00:00.000Z',
+  },
 });
 
 /** A prefix per test, so each test reads only its own topics. */
@@ -50,15 +55,21 @@ function relayOptions(prefix: string, name: string): OutboxRelayOptions {
   };
 }
 
-const relay = (prefix: string, name: string, checkpoints = new RelayCheckpoints({ connection: databaseUrl, schema }, logger)) =>
-  new OutboxRelay({ source: store, kafka, checkpoints, logger }, relayOptions(prefix, name));
+const relay = (
+  prefix: string,
+  name: string,
+  checkpoints = new RelayCheckpoints({ connection: databaseUrl, schema }, logger),
+) => new OutboxRelay({ source: store, kafka, checkpoints, logger }, relayOptions(prefix, name));
 
 async function append(streams: readonly string[], perStream: number): Promise<void> {
-  for (let i = 0; i < perStream; i++) for (const s of streams) await store.append(s, [event(i)], { expectedRevision: ANY });
+  for (let i = 0; i < perStream; i++)
+    for (const s of streams) await store.append(s, [event(i)], { expectedRevision: ANY });
 }
 
 async function head(): Promise<bigint> {
-  const { rows } = await pool.query<{ p: string | null }>(`SELECT max(position)::text AS p FROM "${schema}".events`);
+  const { rows } = await pool.query<{ p: string | null }>(
+    `SELECT max(position)::text AS p FROM "${schema}".events`,
+  );
   return BigInt(rows[0]!.p ?? 0);
 }
 
@@ -80,11 +91,22 @@ async function readTopics(names: readonly string[], expected: number): Promise<R
   await c.run({
     eachMessage: async ({ topic, message }) => {
       const e = decodeEnvelope(message.value);
-      seen.push({ topic, key: message.key!.toString(), headers: message.headers ?? {}, streamName: e.streamName, revision: e.streamRevision, eventId: e.eventId });
+      seen.push({
+        topic,
+        key: message.key!.toString(),
+        headers: message.headers ?? {},
+        streamName: e.streamName,
+        revision: e.streamRevision,
+        eventId: e.eventId,
+      });
     },
   });
   try {
-    await waitFor(`${expected} messages`, async () => (seen.length >= expected ? true : undefined), { timeoutMs: 20_000 });
+    await waitFor(
+      `${expected} messages`,
+      async () => (seen.length >= expected ? true : undefined),
+      { timeoutMs: 20_000 },
+    );
     await sleep(300); // a surplus would show now
     return seen;
   } finally {
@@ -109,7 +131,11 @@ afterEach(() => store.close());
 
 beforeAll(async () => {
   pool = new Pool({ connectionString: databaseUrl, max: 4 });
-  kafka = createKafka({ clientId: `relay-int-${run}`, brokers: process.env['KAFKA_BROKERS']!.split(','), logger });
+  kafka = createKafka({
+    clientId: `relay-int-${run}`,
+    brokers: process.env['KAFKA_BROKERS']!.split(','),
+    logger,
+  });
 });
 
 afterAll(async () => {
@@ -129,7 +155,9 @@ it('publishes each event to market.<category>, keyed by stream, in order, then r
   const first = relay(prefix, 'resume');
   const running = first.run();
   const target = await head();
-  await waitFor('relay caught up', async () => (first.status().position === target ? true : undefined));
+  await waitFor('relay caught up', async () =>
+    first.status().position === target ? true : undefined,
+  );
   await first.stop();
   await running;
 
@@ -137,7 +165,9 @@ it('publishes each event to market.<category>, keyed by stream, in order, then r
   const second = relay(prefix, 'resume');
   const running2 = second.run();
   const target2 = await head();
-  await waitFor('relay caught up again', async () => (second.status().position === target2 ? true : undefined));
+  await waitFor('relay caught up again', async () =>
+    second.status().position === target2 ? true : undefined,
+  );
   expect(second.status().published).toBe(20); // only what the first had not published
   await second.stop();
   await running2;
@@ -149,7 +179,8 @@ it('publishes each event to market.<category>, keyed by stream, in order, then r
     expect(r.key).toBe(r.streamName);
     expect(r.headers[HEADERS.eventId]?.toString()).toBe(r.eventId);
   }
-  for (const [, revisions] of revisionsByStream(reads)) expect(revisions).toEqual(Array.from({ length: 35 }, (_, i) => BigInt(i)));
+  for (const [, revisions] of revisionsByStream(reads))
+    expect(revisions).toEqual(Array.from({ length: 35 }, (_, i) => BigInt(i)));
 });
 
 it('republishes, never skips, a batch whose checkpoint write was lost after Kafka acked', async () => {
@@ -164,14 +195,20 @@ it('republishes, never skips, a batch whose checkpoint write was lost after Kafk
       await super.save(name, position);
     }
   }
-  const crashing = relay(prefix, 'crash', new CrashAfterAck({ connection: databaseUrl, schema }, logger));
+  const crashing = relay(
+    prefix,
+    'crash',
+    new CrashAfterAck({ connection: databaseUrl, schema }, logger),
+  );
   await expect(crashing.run()).rejects.toThrow('simulated crash');
   expect(crashing.status().published).toBe(50); // the second batch was acked but not checkpointed
 
   const restarted = relay(prefix, 'crash');
   const running = restarted.run();
   const target = await head();
-  await waitFor('caught up after the crash', async () => (restarted.status().position === target ? true : undefined));
+  await waitFor('caught up after the crash', async () =>
+    restarted.status().position === target ? true : undefined,
+  );
   await restarted.stop();
   await running;
   expect(restarted.status().published).toBe(30); // it started from the last checkpoint
@@ -182,7 +219,9 @@ it('republishes, never skips, a batch whose checkpoint write was lost after Kafk
   for (const [, revisions] of revisionsByStream(reads)) {
     // in order per stream, with the republished tail repeated after the first copy
     expect([...new Set(revisions)]).toEqual(Array.from({ length: 40 }, (_, i) => BigInt(i)));
-    for (let i = 1; i < revisions.length; i++) if (revisions[i]! < revisions[i - 1]!) expect(revisions[i - 1]! - revisions[i]!).toBeLessThan(40n);
+    for (let i = 1; i < revisions.length; i++)
+      if (revisions[i]! < revisions[i - 1]!)
+        expect(revisions[i - 1]! - revisions[i]!).toBeLessThan(40n);
   }
 });
 
@@ -201,7 +240,9 @@ it('lets one relay of a name publish at a time; a standby takes over when the le
   await runningLeader;
   await append(['artwork-lead'], 2);
   const target = await head();
-  await waitFor('standby took over and caught up', async () => (standby.status().position === target ? true : undefined));
+  await waitFor('standby took over and caught up', async () =>
+    standby.status().position === target ? true : undefined,
+  );
   expect(standby.status()).toMatchObject({ leading: true, published: 2 });
   await standby.stop();
   await runningStandby;

@@ -50,8 +50,8 @@ export interface RelayStatus {
   readonly published: number;
 }
 
-
-export const defaultRoute = (envelope: EventEnvelope): string => marketTopic(categoryOf(envelope.streamName));
+export const defaultRoute = (envelope: EventEnvelope): string =>
+  marketTopic(categoryOf(envelope.streamName));
 
 export class OutboxRelay {
   private readonly producer: EnvelopeProducer;
@@ -101,7 +101,9 @@ export class OutboxRelay {
    * `prefetched` is a read already started for this checkpoint; the next read is started
    * before publishing, so reading the log overlaps the broker's round trip.
    */
-  private async step(prefetched?: Promise<readonly LoggedEvent[]>): Promise<{ count: number; next?: Promise<readonly LoggedEvent[]> }> {
+  private async step(
+    prefetched?: Promise<readonly LoggedEvent[]>,
+  ): Promise<{ count: number; next?: Promise<readonly LoggedEvent[]> }> {
     const after = this.checkpoint ?? 0n;
     // `after` is exclusive; the filter only guards against an adapter that repeats one.
     const events = (await (prefetched ?? this.read(after))).filter((e) => e.position > after);
@@ -137,7 +139,10 @@ export class OutboxRelay {
     this.leading = true;
     this.checkpoint = await this.deps.checkpoints.load(this.options.name);
     await this.producer.connect();
-    this.logger.info({ from: this.checkpoint?.toString() ?? 'the beginning' }, 'relay leads; publishing');
+    this.logger.info(
+      { from: this.checkpoint?.toString() ?? 'the beginning' },
+      'relay leads; publishing',
+    );
     return true;
   }
 
@@ -153,7 +158,10 @@ export class OutboxRelay {
         continue;
       }
       if (!idleLogged) {
-        this.logger.debug({ position: this.checkpoint?.toString(), published: this.published }, 'caught up');
+        this.logger.debug(
+          { position: this.checkpoint?.toString(), published: this.published },
+          'caught up',
+        );
         idleLogged = true;
       }
       await this.sleep(this.pollIntervalMs);
@@ -164,7 +172,12 @@ export class OutboxRelay {
     const missing = [...new Set(topics)].filter((t) => !this.ensured.has(t));
     if (missing.length === 0) return;
     const { partitions, replicationFactor, config } = this.options.topics;
-    const specs: TopicSpec[] = missing.map((topic) => ({ topic, partitions, replicationFactor, ...(config ? { config } : {}) }));
+    const specs: TopicSpec[] = missing.map((topic) => ({
+      topic,
+      partitions,
+      replicationFactor,
+      ...(config ? { config } : {}),
+    }));
     await ensureTopics(this.deps.kafka, specs, this.logger);
     for (const t of missing) this.ensured.add(t);
   }
@@ -184,6 +197,9 @@ export class OutboxRelay {
     this.leading = false;
     await this.producer.disconnect().catch(() => undefined);
     await this.deps.checkpoints.close(); // ends the session: the lock goes with it
-    this.logger.info({ position: this.checkpoint?.toString(), published: this.published }, 'relay stopped');
+    this.logger.info(
+      { position: this.checkpoint?.toString(), published: this.published },
+      'relay stopped',
+    );
   }
 }

@@ -5,7 +5,8 @@ import type { EventEnvelope } from '@atelier/market-messages';
 import { RelayError } from './errors';
 import type { LoggedEvent } from './global-log';
 
-const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isRecord = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
 const str = (v: unknown): string | null => (typeof v === 'string' && v.length > 0 ? v : null);
 
 function occurredAtOf(event: LoggedEvent): Date {
@@ -16,10 +17,14 @@ function occurredAtOf(event: LoggedEvent): Date {
 
 export function toEnvelope(event: LoggedEvent): EventEnvelope {
   if (!isRecord(event.data)) {
-    throw new RelayError('RELAY.UNPUBLISHABLE_EVENT', `event ${event.id} (${event.type}) has a payload that is not a JSON object`, {
-      eventId: event.id,
-      position: event.position.toString(),
-    });
+    throw new RelayError(
+      'RELAY.UNPUBLISHABLE_EVENT',
+      `event ${event.id} (${event.type}) has a payload that is not a JSON object`,
+      {
+        eventId: event.id,
+        position: event.position.toString(),
+      },
+    );
   }
   return {
     eventId: event.id,

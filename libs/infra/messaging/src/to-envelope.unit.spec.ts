@@ -7,7 +7,12 @@ const recorded = (overrides: Partial<RecordedEvent> = {}): RecordedEvent => ({
   type: 'TradeMatched',
   schemaVersion: 3,
   data: { price: '1250000', amount: '2' },
-  metadata: { correlationId: 'corr-1', causationId: 'cmd-7', actor: 'maker:k1', occurredAt: '2025-06-01T12:00:00.000Z' },
+  metadata: {
+    correlationId: 'corr-1',
+    causationId: 'cmd-7',
+    actor: 'maker:k1',
+    occurredAt: '2025-06-01T12:00:00.000Z',
+  },
   streamName: 'orderbook-0xabc',
   revision: 4n,
   position: (123n << 20n) + 1n,
@@ -28,12 +33,26 @@ describe('toEnvelope (stored event → wire envelope)', () => {
       correlationId: 'corr-1',
       causationId: 'cmd-7',
       data: { price: '1250000', amount: '2' },
-      metadata: { correlationId: 'corr-1', causationId: 'cmd-7', actor: 'maker:k1', occurredAt: '2025-06-01T12:00:00.000Z' },
+      metadata: {
+        correlationId: 'corr-1',
+        causationId: 'cmd-7',
+        actor: 'maker:k1',
+        occurredAt: '2025-06-01T12:00:00.000Z',
+      },
     });
   });
 
   it('falls back to the commit time without a usable occurredAt, and to null ids', () => {
-    const e = toEnvelope(recorded({ metadata: { correlationId: '', causationId: null, actor: 'system:x', occurredAt: 'yesterday' } }));
+    const e = toEnvelope(
+      recorded({
+        metadata: {
+          correlationId: '',
+          causationId: null,
+          actor: 'system:x',
+          occurredAt: 'yesterday',
+        },
+      }),
+    );
     expect(e.occurredAt).toEqual(new Date('2025-06-01T12:00:01.000Z'));
     expect(e.correlationId).toBeNull();
     expect(e.causationId).toBeNull();
@@ -42,6 +61,8 @@ describe('toEnvelope (stored event → wire envelope)', () => {
   it('refuses a payload that is not a JSON object, with a stable code', () => {
     const bad = recorded({ data: ['not', 'an', 'object'] as unknown as RecordedEvent['data'] });
     expect(() => toEnvelope(bad)).toThrow(RelayError);
-    expect(() => toEnvelope(bad)).toThrow(expect.objectContaining({ code: 'RELAY.UNPUBLISHABLE_EVENT' }));
+    expect(() => toEnvelope(bad)).toThrow(
+      expect.objectContaining({ code: 'RELAY.UNPUBLISHABLE_EVENT' }),
+    );
   });
 });

@@ -13,7 +13,9 @@ export interface ProjectionDataSourceOptions {
 }
 
 /** Builds and initializes the DataSource (no work happens before this is called). */
-export async function createProjectionDataSource(options: ProjectionDataSourceOptions): Promise<DataSource> {
+export async function createProjectionDataSource(
+  options: ProjectionDataSourceOptions,
+): Promise<DataSource> {
   const dataSource = new DataSource({
     type: 'postgres',
     url: options.url,

@@ -1,11 +1,33 @@
 // Projection runner: applies events to TypeORM read models with the checkpoint in the same
 // transaction (exactly-once effect over at-least-once delivery), from Kafka or from the
 // event store's log, and rebuilds a projection by replay. See docs/messaging.md.
-export { ProjectionError, assertProjectionName, type Projection, type ProjectionErrorCode, type ReadModelEntity } from './projection';
-export { ProjectionStore, STORE_SOURCE, type ApplyResult, type ProjectionItem, type SourceRef } from './projection-store';
+export {
+  ProjectionError,
+  assertProjectionName,
+  type Projection,
+  type ProjectionErrorCode,
+  type ReadModelEntity,
+} from './projection';
+export {
+  ProjectionStore,
+  STORE_SOURCE,
+  type ApplyResult,
+  type ProjectionItem,
+  type SourceRef,
+} from './projection-store';
 export { KafkaProjector, type KafkaProjectorOptions, type ProjectorStats } from './kafka-projector';
-export { replayFromStore, rebuildProjection, type ReplayOptions, type ReplayProgress, type ReplayResult } from './replay';
+export {
+  replayFromStore,
+  rebuildProjection,
+  type ReplayOptions,
+  type ReplayProgress,
+  type ReplayResult,
+} from './replay';
 export type { ProjectionCatalog, OpenedLog } from './catalog';
 export { createProjectionDataSource, type ProjectionDataSourceOptions } from './data-source';
 export { isTransientDbError } from './sql';
-export { streamCounterProjection, StreamCounterEntity, type StreamCounter } from './stream-counter.projection';
+export {
+  streamCounterProjection,
+  StreamCounterEntity,
+  type StreamCounter,
+} from './stream-counter.projection';

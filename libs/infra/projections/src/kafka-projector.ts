@@ -5,10 +5,20 @@
 // it is dead-lettered after N attempts and the partition goes on. A database outage is not
 // a bad event: it is retried until the database answers, never dead-lettered.
 import type { Kafka } from 'kafkajs';
-import { EnvelopeConsumer, type ConsumerContext, type Delivery, type EnvelopeConsumerOptions } from '@atelier/kafka';
+import {
+  EnvelopeConsumer,
+  type ConsumerContext,
+  type Delivery,
+  type EnvelopeConsumerOptions,
+} from '@atelier/kafka';
 import type { Logger } from '@atelier/observability';
 import { assertProjectionName, ProjectionError, type Projection } from './projection';
-import { ProjectionStore, type ApplyResult, type ProjectionItem, type SourceRef } from './projection-store';
+import {
+  ProjectionStore,
+  type ApplyResult,
+  type ProjectionItem,
+  type SourceRef,
+} from './projection-store';
 
 export interface KafkaProjectorOptions extends Partial<Omit<EnvelopeConsumerOptions, 'topics'>> {
   readonly topics: readonly string[];
@@ -35,7 +45,13 @@ export class KafkaProjector {
   private readonly logger: Logger;
   private readonly maxAttempts: number;
   private readonly retryBackoffMs: number;
-  readonly stats: ProjectorStats = { applied: 0, duplicates: 0, redelivered: 0, deadLettered: 0, gaps: 0 };
+  readonly stats: ProjectorStats = {
+    applied: 0,
+    duplicates: 0,
+    redelivered: 0,
+    deadLettered: 0,
+    gaps: 0,
+  };
 
   constructor(
     kafka: Kafka,
@@ -48,7 +64,11 @@ export class KafkaProjector {
     this.logger = logger.child({ component: 'projector', projection: projection.name });
     this.maxAttempts = options.maxAttempts ?? 5;
     this.retryBackoffMs = options.retryBackoffMs ?? 200;
-    this.consumer = new EnvelopeConsumer(kafka, { ...options, groupId: options.groupId ?? `projection.${projection.name}` }, this.logger);
+    this.consumer = new EnvelopeConsumer(
+      kafka,
+      { ...options, groupId: options.groupId ?? `projection.${projection.name}` },
+      this.logger,
+    );
   }
 
   get deadLetterTopic(): string {
@@ -74,13 +94,19 @@ export class KafkaProjector {
   private async onChunk(deliveries: readonly Delivery[], ctx: ConsumerContext): Promise<void> {
     const { topic, partition } = deliveries[0]!;
     const ref: SourceRef = { source: topic, partition };
-    const items: ProjectionItem[] = deliveries.map((d) => ({ position: BigInt(d.offset), envelope: d.envelope }));
+    const items: ProjectionItem[] = deliveries.map((d) => ({
+      position: BigInt(d.offset),
+      envelope: d.envelope,
+    }));
     try {
       this.count(await this.store.apply(this.projection, ref, items));
       return;
     } catch (e) {
       if (!(e instanceof ProjectionError)) throw e; // database trouble: the consumer retries the chunk
-      this.logger.warn({ err: e, topic, partition, from: deliveries[0]!.offset }, 'chunk failed; applying its events one by one');
+      this.logger.warn(
+        { err: e, topic, partition, from: deliveries[0]!.offset },
+        'chunk failed; applying its events one by one',
+      );
     }
     for (let i = 0; i < deliveries.length; i++) {
       await this.applyAlone(deliveries[i]!, items[i]!, ref, ctx);
@@ -88,7 +114,12 @@ export class KafkaProjector {
     }
   }
 
-  private async applyAlone(delivery: Delivery, item: ProjectionItem, ref: SourceRef, ctx: ConsumerContext): Promise<void> {
+  private async applyAlone(
+    delivery: Delivery,
+    item: ProjectionItem,
+    ref: SourceRef,
+    ctx: ConsumerContext,
+  ): Promise<void> {
     for (let attempt = 1; ; attempt++) {
       try {
         this.count(await this.store.apply(this.projection, ref, [item]));
@@ -96,7 +127,11 @@ export class KafkaProjector {
       } catch (e) {
         if (!(e instanceof ProjectionError)) throw e;
         if (attempt >= this.maxAttempts) {
-          await ctx.deadLetter(delivery, { code: 'HANDLER.FAILED', error: describe(e), attempts: attempt });
+          await ctx.deadLetter(delivery, {
+            code: 'HANDLER.FAILED',
+            error: describe(e),
+            attempts: attempt,
+          });
           await this.store.skip(this.projection, ref, item.position);
           this.stats.deadLettered++;
           return;
@@ -111,10 +146,19 @@ export class KafkaProjector {
     this.stats.duplicates += r.duplicates;
     this.stats.redelivered += r.redelivered;
     this.stats.gaps += r.gaps.length;
-    if (r.duplicates > 0 || r.redelivered > 0) this.logger.debug({ duplicates: r.duplicates, redelivered: r.redelivered }, 'discarded redeliveries');
+    if (r.duplicates > 0 || r.redelivered > 0)
+      this.logger.debug(
+        { duplicates: r.duplicates, redelivered: r.redelivered },
+        'discarded redeliveries',
+      );
     for (const g of r.gaps) {
       this.logger.warn(
-        { code: 'PROJECTION.STREAM_GAP', streamName: g.streamName, expected: g.expected.toString(), got: g.got.toString() },
+        {
+          code: 'PROJECTION.STREAM_GAP',
+          streamName: g.streamName,
+          expected: g.expected.toString(),
+          got: g.got.toString(),
+        },
         'stream revision gap: events before this one never reached the projection',
       );
     }

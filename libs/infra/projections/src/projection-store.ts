@@ -38,7 +38,11 @@ export interface ApplyResult {
    * Streams whose next event skipped revisions (applied anyway). Kafka keeps a key's order,
    * so a gap means history the projection never saw: retention, or a bug upstream.
    */
-  readonly gaps: ReadonlyArray<{ readonly streamName: string; readonly expected: bigint; readonly got: bigint }>;
+  readonly gaps: ReadonlyArray<{
+    readonly streamName: string;
+    readonly expected: bigint;
+    readonly got: bigint;
+  }>;
 }
 
 const lockKey = (projection: string) => `atelier.projection:${projection}`;
@@ -65,7 +69,9 @@ export class ProjectionStore {
     const runner = this.dataSource.createQueryRunner();
     await runner.connect();
     try {
-      await runner.query("SELECT pg_advisory_lock(hashtextextended('atelier.projections.schema', 0))");
+      await runner.query(
+        "SELECT pg_advisory_lock(hashtextextended('atelier.projections.schema', 0))",
+      );
       await runner.query(`CREATE SCHEMA IF NOT EXISTS ${this.schema}`);
       await runner.query(
         `CREATE TABLE IF NOT EXISTS ${this.checkpoints} (
@@ -90,7 +96,9 @@ export class ProjectionStore {
       // is handled by a rebuild, not a migration (docs/decisions/0008).
       await this.dataSource.synchronize();
     } finally {
-      await runner.query("SELECT pg_advisory_unlock(hashtextextended('atelier.projections.schema', 0))").catch(() => undefined);
+      await runner
+        .query("SELECT pg_advisory_unlock(hashtextextended('atelier.projections.schema', 0))")
+        .catch(() => undefined);
       await runner.release();
     }
   }
@@ -99,12 +107,20 @@ export class ProjectionStore {
    * Applies `items` (consecutive positions of one source partition) in one transaction with
    * the checkpoint. Throws if any apply fails; nothing of the chunk is then written.
    */
-  async apply(projection: Projection, ref: SourceRef, items: readonly ProjectionItem[], options: { sharedLock?: boolean } = {}): Promise<ApplyResult> {
+  async apply(
+    projection: Projection,
+    ref: SourceRef,
+    items: readonly ProjectionItem[],
+    options: { sharedLock?: boolean } = {},
+  ): Promise<ApplyResult> {
     const name = assertProjectionName(projection.name);
     if (items.length === 0) return { applied: 0, duplicates: 0, redelivered: 0, gaps: [] };
     return this.dataSource.transaction(async (tx) => {
       // A rebuild holds this lock exclusively: live projectors wait for it instead of writing into dropped tables.
-      if (options.sharedLock ?? true) await tx.query('SELECT pg_advisory_xact_lock_shared(hashtextextended($1, 0))', [lockKey(name)]);
+      if (options.sharedLock ?? true)
+        await tx.query('SELECT pg_advisory_xact_lock_shared(hashtextextended($1, 0))', [
+          lockKey(name),
+        ]);
       const done = await this.lockCheckpoint(tx, name, ref);
       const fresh = items.filter((i) => i.position > done);
       const redelivered = items.length - fresh.length;
@@ -127,7 +143,8 @@ export class ProjectionStore {
           continue;
         }
         const expected = last === undefined ? 0n : last + 1n;
-        if (envelope.streamRevision !== expected) gaps.push({ streamName: envelope.streamName, expected, got: envelope.streamRevision });
+        if (envelope.streamRevision !== expected)
+          gaps.push({ streamName: envelope.streamName, expected, got: envelope.streamRevision });
         try {
           await projection.apply(envelope, tx);
         } catch (cause) {
@@ -135,7 +152,12 @@ export class ProjectionStore {
           throw new ProjectionError(
             'PROJECTION.APPLY_FAILED',
             `${name} failed on ${envelope.type} ${envelope.eventId} (${envelope.streamName}@${envelope.streamRevision}): ${(cause as Error).message}`,
-            { projection: name, eventId: envelope.eventId, streamName: envelope.streamName, globalPosition: envelope.globalPosition.toString() },
+            {
+              projection: name,
+              eventId: envelope.eventId,
+              streamName: envelope.streamName,
+              globalPosition: envelope.globalPosition.toString(),
+            },
             { cause },
           );
         }
@@ -149,7 +171,12 @@ export class ProjectionStore {
           `INSERT INTO ${this.streams} (projection, stream_name, revision, global_position)
            SELECT $1, s, r, g FROM unnest($2::text[], $3::bigint[], $4::bigint[]) AS t(s, r, g)
            ON CONFLICT (projection, stream_name) DO UPDATE SET revision = EXCLUDED.revision, global_position = EXCLUDED.global_position`,
-          [name, envs.map((e) => e.streamName), envs.map((e) => e.streamRevision.toString()), envs.map((e) => e.globalPosition.toString())],
+          [
+            name,
+            envs.map((e) => e.streamName),
+            envs.map((e) => e.streamRevision.toString()),
+            envs.map((e) => e.globalPosition.toString()),
+          ],
         );
       }
       await this.moveCheckpoint(tx, name, ref, fresh[fresh.length - 1]!.position);
@@ -181,7 +208,10 @@ export class ProjectionStore {
   async reset(projection: Projection, tx: EntityManager): Promise<void> {
     const name = assertProjectionName(projection.name);
     for (const metadata of this.ownedTables(projection)) {
-      const path = metadata.tablePath.split('.').map((p) => `"${p.replace(/"/g, '""')}"`).join('.');
+      const path = metadata.tablePath
+        .split('.')
+        .map((p) => `"${p.replace(/"/g, '""')}"`)
+        .join('.');
       await tx.query(`DROP TABLE IF EXISTS ${path} CASCADE`);
     }
     await tx.query(`DELETE FROM ${this.checkpoints} WHERE projection = $1`, [name]);
@@ -189,14 +219,20 @@ export class ProjectionStore {
   }
 
   /** Takes the projection's lock exclusively on a dedicated connection; returns its release. */
-  async lockExclusively(projection: Projection): Promise<{ tx: EntityManager; release: () => Promise<void> }> {
+  async lockExclusively(
+    projection: Projection,
+  ): Promise<{ tx: EntityManager; release: () => Promise<void> }> {
     const runner = this.dataSource.createQueryRunner();
     await runner.connect();
-    await runner.query('SELECT pg_advisory_lock(hashtextextended($1, 0))', [lockKey(assertProjectionName(projection.name))]);
+    await runner.query('SELECT pg_advisory_lock(hashtextextended($1, 0))', [
+      lockKey(assertProjectionName(projection.name)),
+    ]);
     return {
       tx: runner.manager,
       release: async () => {
-        await runner.query('SELECT pg_advisory_unlock(hashtextextended($1, 0))', [lockKey(projection.name)]).catch(() => undefined);
+        await runner
+          .query('SELECT pg_advisory_unlock(hashtextextended($1, 0))', [lockKey(projection.name)])
+          .catch(() => undefined);
         await runner.release();
       },
     };
@@ -204,7 +240,9 @@ export class ProjectionStore {
 
   private ownedTables(projection: Projection): EntityMetadata[] {
     const owned = projection.entities.map((e) => this.dataSource.getMetadata(e));
-    const junctions = owned.flatMap((m) => m.ownerManyToManyRelations.map((r) => r.junctionEntityMetadata!).filter(Boolean));
+    const junctions = owned.flatMap((m) =>
+      m.ownerManyToManyRelations.map((r) => r.junctionEntityMetadata!).filter(Boolean),
+    );
     return [...junctions, ...owned];
   }
 
@@ -217,11 +255,20 @@ export class ProjectionStore {
       `SELECT position::text AS position FROM ${this.checkpoints} WHERE projection = $1 AND source = $2 AND partition = $3 FOR UPDATE`,
       [name, ref.source, ref.partition],
     );
-    if (!rows[0]) throw new ProjectionError('PROJECTION.UNKNOWN', `no checkpoint row for ${name} ${ref.source}/${ref.partition}`);
+    if (!rows[0])
+      throw new ProjectionError(
+        'PROJECTION.UNKNOWN',
+        `no checkpoint row for ${name} ${ref.source}/${ref.partition}`,
+      );
     return BigInt(rows[0].position);
   }
 
-  private async moveCheckpoint(tx: EntityManager, name: string, ref: SourceRef, position: bigint): Promise<void> {
+  private async moveCheckpoint(
+    tx: EntityManager,
+    name: string,
+    ref: SourceRef,
+    position: bigint,
+  ): Promise<void> {
     await tx.query(
       `UPDATE ${this.checkpoints} SET position = $4, updated_at = now() WHERE projection = $1 AND source = $2 AND partition = $3`,
       [name, ref.source, ref.partition, position.toString()],

@@ -39,7 +39,10 @@ export class ProjectionError extends Error {
 
 export function assertProjectionName(name: string): string {
   if (!/^[a-z0-9_.-]{1,100}$/.test(name)) {
-    throw new ProjectionError('PROJECTION.INVALID_NAME', `projection name ${JSON.stringify(name)} must match [a-z0-9_.-]{1,100}`);
+    throw new ProjectionError(
+      'PROJECTION.INVALID_NAME',
+      `projection name ${JSON.stringify(name)} must match [a-z0-9_.-]{1,100}`,
+    );
   }
   return name;
 }

@@ -59,18 +59,35 @@ export async function replayFromStore(
     // read the next batch while this one is applied
     prefetched = batch.length >= batchSize ? read(last) : undefined;
     prefetched?.catch(() => undefined);
-    const result = await store.apply(projection, STORE_REF, items, { sharedLock: options.sharedLock ?? true });
+    const result = await store.apply(projection, STORE_REF, items, {
+      sharedLock: options.sharedLock ?? true,
+    });
     events += batch.length;
     applied += result.applied;
     duplicates += result.duplicates;
     gaps += result.gaps.length;
     for (const g of result.gaps) {
-      options.logger?.warn({ code: 'PROJECTION.STREAM_GAP', streamName: g.streamName, expected: g.expected.toString(), got: g.got.toString() }, 'stream revision gap');
+      options.logger?.warn(
+        {
+          code: 'PROJECTION.STREAM_GAP',
+          streamName: g.streamName,
+          expected: g.expected.toString(),
+          got: g.got.toString(),
+        },
+        'stream revision gap',
+      );
     }
     position = last;
     options.onProgress?.({ events, applied, position });
   }
-  return { events, applied, duplicates, gaps, position, seconds: Number(process.hrtime.bigint() - started) / 1e9 };
+  return {
+    events,
+    applied,
+    duplicates,
+    gaps,
+    position,
+    seconds: Number(process.hrtime.bigint() - started) / 1e9,
+  };
 }
 
 /**
@@ -88,15 +105,26 @@ export async function rebuildProjection(
   await store.ensureSchema();
   const lock = await store.lockExclusively(projection);
   try {
-    options.logger?.info({ projection: projection.name }, 'rebuild: dropping tables and checkpoints');
+    options.logger?.info(
+      { projection: projection.name },
+      'rebuild: dropping tables and checkpoints',
+    );
     await store.reset(projection, lock.tx);
     await store.ensureSchema(); // creates the dropped tables again, empty
     const result = await replayFromStore(store, projection, log, { ...options, sharedLock: false });
-    options.logger?.info({ projection: projection.name, ...result, position: result.position?.toString() }, 'rebuild: done');
+    options.logger?.info(
+      { projection: projection.name, ...result, position: result.position?.toString() },
+      'rebuild: done',
+    );
     return result;
   } catch (cause) {
     if (cause instanceof ProjectionError) throw cause;
-    throw new ProjectionError('PROJECTION.REBUILD_FAILED', `rebuild of ${projection.name} failed: ${(cause as Error).message}`, { projection: projection.name }, { cause });
+    throw new ProjectionError(
+      'PROJECTION.REBUILD_FAILED',
+      `rebuild of ${projection.name} failed: ${(cause as Error).message}`,
+      { projection: projection.name },
+      { cause },
+    );
   } finally {
     await lock.release();
   }

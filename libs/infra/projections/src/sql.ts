@@ -1,6 +1,7 @@
 // Identifiers that end up in SQL text (schema names come from configuration, never from input).
 export function quoteIdent(name: string): string {
-  if (!/^[a-z_][a-z0-9_]{0,62}$/.test(name)) throw new Error(`unsafe SQL identifier: ${JSON.stringify(name)}`);
+  if (!/^[a-z_][a-z0-9_]{0,62}$/.test(name))
+    throw new Error(`unsafe SQL identifier: ${JSON.stringify(name)}`);
   return `"${name}"`;
 }
 
@@ -13,8 +14,16 @@ export function isTransientDbError(e: unknown): boolean {
   const err = e as { code?: unknown; message?: unknown; driverError?: unknown };
   const code = typeof err?.code === 'string' ? err.code : undefined;
   if (code && /^(08|40|53|57|58)/.test(code) && code.length === 5) return true;
-  if (code && ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND'].includes(code)) return true;
+  if (code && ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND'].includes(code))
+    return true;
   const message = typeof err?.message === 'string' ? err.message : '';
-  if (/Connection terminated|connection timeout|Client has encountered a connection error|timeout exceeded when trying to connect/i.test(message)) return true;
-  return err?.driverError !== undefined && err.driverError !== e ? isTransientDbError(err.driverError) : false;
+  if (
+    /Connection terminated|connection timeout|Client has encountered a connection error|timeout exceeded when trying to connect/i.test(
+      message,
+    )
+  )
+    return true;
+  return err?.driverError !== undefined && err.driverError !== e
+    ? isTransientDbError(err.driverError)
+    : false;
 }

@@ -10,10 +10,7 @@ export const ENVELOPE_SCHEMA = 'atelier.envelope/v1';
 export const SUPPORTED_ENVELOPE_SCHEMAS: readonly string[] = [ENVELOPE_SCHEMA];
 
 export type EnvelopeErrorCode =
-  | 'ENVELOPE.EMPTY'
-  | 'ENVELOPE.NOT_JSON'
-  | 'ENVELOPE.UNSUPPORTED_SCHEMA'
-  | 'ENVELOPE.INVALID';
+  'ENVELOPE.EMPTY' | 'ENVELOPE.NOT_JSON' | 'ENVELOPE.UNSUPPORTED_SCHEMA' | 'ENVELOPE.INVALID';
 
 /** A message that is not a valid envelope: a poison message, never retried. */
 export class EnvelopeError extends Error {
@@ -36,7 +33,9 @@ export const decimalBigint = z
   .regex(DECIMAL, 'must be a non-negative integer as a decimal string')
   .transform((s) => BigInt(s));
 
-const decimalString = z.string().regex(DECIMAL, 'must be a non-negative integer as a decimal string');
+const decimalString = z
+  .string()
+  .regex(DECIMAL, 'must be a non-negative integer as a decimal string');
 
 /** The wire form (JSON), schema atelier.envelope/v1. Unknown fields are ignored (forward compatible). */
 export const envelopeWireSchema = z.object({
@@ -78,14 +77,20 @@ const describeIssues = (error: z.ZodError): string[] =>
   error.issues.map((i) => `${i.path.length ? i.path.join('.') : '(root)'}: ${i.message}`);
 
 /** bigint anywhere in the payload becomes a decimal string; JSON.stringify would throw instead. */
-const bigintReplacer = (_key: string, value: unknown): unknown => (typeof value === 'bigint' ? value.toString() : value);
+const bigintReplacer = (_key: string, value: unknown): unknown =>
+  typeof value === 'bigint' ? value.toString() : value;
 
 export function toWire(envelope: EventEnvelope): EnvelopeWire {
   let occurredAt: string;
   try {
     occurredAt = envelope.occurredAt.toISOString();
   } catch (cause) {
-    throw new EnvelopeError('ENVELOPE.INVALID', `event ${envelope.eventId}: occurredAt is not a valid date`, [], { cause });
+    throw new EnvelopeError(
+      'ENVELOPE.INVALID',
+      `event ${envelope.eventId}: occurredAt is not a valid date`,
+      [],
+      { cause },
+    );
   }
   return {
     schema: ENVELOPE_SCHEMA,
@@ -112,7 +117,11 @@ export function encodeEnvelope(envelope: EventEnvelope): Buffer {
   const checked = envelopeWireSchema.safeParse(wire);
   if (!checked.success) {
     const details = describeIssues(checked.error);
-    throw new EnvelopeError('ENVELOPE.INVALID', `event ${String(envelope.eventId)} is not a valid envelope: ${details.join('; ')}`, details);
+    throw new EnvelopeError(
+      'ENVELOPE.INVALID',
+      `event ${String(envelope.eventId)} is not a valid envelope: ${details.join('; ')}`,
+      details,
+    );
   }
   return Buffer.from(JSON.stringify(wire, bigintReplacer), 'utf8');
 }
@@ -142,9 +151,15 @@ export function decodeEnvelope(bytes: Buffer | string | null | undefined): Event
   try {
     raw = JSON.parse(typeof bytes === 'string' ? bytes : bytes.toString('utf8'));
   } catch (cause) {
-    throw new EnvelopeError('ENVELOPE.NOT_JSON', `message value is not JSON: ${(cause as Error).message}`, [], { cause });
+    throw new EnvelopeError(
+      'ENVELOPE.NOT_JSON',
+      `message value is not JSON: ${(cause as Error).message}`,
+      [],
+      { cause },
+    );
   }
-  const schema = typeof raw === 'object' && raw !== null ? (raw as { schema?: unknown }).schema : undefined;
+  const schema =
+    typeof raw === 'object' && raw !== null ? (raw as { schema?: unknown }).schema : undefined;
   if (typeof schema === 'string' && !SUPPORTED_ENVELOPE_SCHEMAS.includes(schema)) {
     throw new EnvelopeError(
       'ENVELOPE.UNSUPPORTED_SCHEMA',
@@ -154,7 +169,11 @@ export function decodeEnvelope(bytes: Buffer | string | null | undefined): Event
   const parsed = envelopeWireSchema.safeParse(raw);
   if (!parsed.success) {
     const details = describeIssues(parsed.error);
-    throw new EnvelopeError('ENVELOPE.INVALID', `message is not a valid envelope: ${details.join('; ')}`, details);
+    throw new EnvelopeError(
+      'ENVELOPE.INVALID',
+      `message is not a valid envelope: ${details.join('; ')}`,
+      details,
+    );
   }
   return fromWire(parsed.data);
 }

@@ -43,11 +43,21 @@ const arbitraryEnvelope: fc.Arbitrary<EventEnvelope> = fc.record({
   streamName: text,
   streamRevision: u64,
   globalPosition: u64,
-  occurredAt: fc.date({ min: new Date('1970-01-01T00:00:00Z'), max: new Date('9999-12-31T23:59:59Z'), noInvalidDate: true }),
+  occurredAt: fc.date({
+    min: new Date('1970-01-01T00:00:00Z'),
+    max: new Date('9999-12-31T23:59:59Z'),
+    noInvalidDate: true,
+  }),
   correlationId: fc.option(text, { nil: null }),
   causationId: fc.option(text, { nil: null }),
-  data: fc.dictionary(fc.string().filter((k) => k !== '__proto__'), fc.jsonValue()) as fc.Arbitrary<Record<string, unknown>>,
-  metadata: fc.dictionary(fc.string().filter((k) => k !== '__proto__'), fc.jsonValue()) as fc.Arbitrary<Record<string, unknown>>,
+  data: fc.dictionary(
+    fc.string().filter((k) => k !== '__proto__'),
+    fc.jsonValue(),
+  ) as fc.Arbitrary<Record<string, unknown>>,
+  metadata: fc.dictionary(
+    fc.string().filter((k) => k !== '__proto__'),
+    fc.jsonValue(),
+  ) as fc.Arbitrary<Record<string, unknown>>,
 });
 
 describe('event envelope codec', () => {
@@ -55,7 +65,11 @@ describe('event envelope codec', () => {
     const jsonImage = (v: unknown) => JSON.parse(JSON.stringify(v)); // e.g. -0 is 0 in JSON
     fc.assert(
       fc.property(arbitraryEnvelope, (e) => {
-        expect(decodeEnvelope(encodeEnvelope(e))).toEqual({ ...e, data: jsonImage(e.data), metadata: jsonImage(e.metadata) });
+        expect(decodeEnvelope(encodeEnvelope(e))).toEqual({
+          ...e,
+          data: jsonImage(e.data),
+          metadata: jsonImage(e.metadata),
+        });
       }),
       { numRuns: 300 },
     );
@@ -63,14 +77,25 @@ describe('event envelope codec', () => {
 
   it('writes positions as decimal strings, exact beyond 2^53', () => {
     const big = 2n ** 63n + 1n;
-    const wire = JSON.parse(encodeEnvelope(envelope({ globalPosition: big, streamRevision: 0n })).toString());
-    expect(wire).toMatchObject({ schema: ENVELOPE_SCHEMA, globalPosition: '9223372036854775809', streamRevision: '0' });
+    const wire = JSON.parse(
+      encodeEnvelope(envelope({ globalPosition: big, streamRevision: 0n })).toString(),
+    );
+    expect(wire).toMatchObject({
+      schema: ENVELOPE_SCHEMA,
+      globalPosition: '9223372036854775809',
+      streamRevision: '0',
+    });
     expect(decodeEnvelope(JSON.stringify(wire)).globalPosition).toBe(big);
   });
 
   it('writes bigints inside the payload as decimal strings', () => {
-    const bytes = encodeEnvelope(envelope({ data: { price: 12_345_678_901_234_567_890n, nested: { fee: 7n } } }));
-    expect(decodeEnvelope(bytes).data).toEqual({ price: '12345678901234567890', nested: { fee: '7' } });
+    const bytes = encodeEnvelope(
+      envelope({ data: { price: 12_345_678_901_234_567_890n, nested: { fee: 7n } } }),
+    );
+    expect(decodeEnvelope(bytes).data).toEqual({
+      price: '12345678901234567890',
+      nested: { fee: '7' },
+    });
   });
 
   it('ignores fields it does not know (a newer producer of the same schema)', () => {
@@ -90,13 +115,41 @@ describe('event envelope codec', () => {
       ['an empty value', Buffer.alloc(0), 'ENVELOPE.EMPTY'],
       ['bytes that are not JSON', Buffer.from('{"schema": nope'), 'ENVELOPE.NOT_JSON'],
       ['a JSON array', '[]', 'ENVELOPE.INVALID'],
-      ['another envelope schema', JSON.stringify({ ...toWire(envelope()), schema: 'atelier.envelope/v9' }), 'ENVELOPE.UNSUPPORTED_SCHEMA'],
-      ['no schema at all', JSON.stringify({ ...toWire(envelope()), schema: undefined }), 'ENVELOPE.INVALID'],
-      ['a position as a JSON number', JSON.stringify({ ...toWire(envelope()), globalPosition: 42 }), 'ENVELOPE.INVALID'],
-      ['a negative revision', JSON.stringify({ ...toWire(envelope()), streamRevision: '-1' }), 'ENVELOPE.INVALID'],
-      ['a position with leading zeros', JSON.stringify({ ...toWire(envelope()), globalPosition: '007' }), 'ENVELOPE.INVALID'],
-      ['a date without offset', JSON.stringify({ ...toWire(envelope()), occurredAt: '2025-01-02 03:04' }), 'ENVELOPE.INVALID'],
-      ['a payload that is not an object', JSON.stringify({ ...toWire(envelope()), data: 'x' }), 'ENVELOPE.INVALID'],
+      [
+        'another envelope schema',
+        JSON.stringify({ ...toWire(envelope()), schema: 'atelier.envelope/v9' }),
+        'ENVELOPE.UNSUPPORTED_SCHEMA',
+      ],
+      [
+        'no schema at all',
+        JSON.stringify({ ...toWire(envelope()), schema: undefined }),
+        'ENVELOPE.INVALID',
+      ],
+      [
+        'a position as a JSON number',
+        JSON.stringify({ ...toWire(envelope()), globalPosition: 42 }),
+        'ENVELOPE.INVALID',
+      ],
+      [
+        'a negative revision',
+        JSON.stringify({ ...toWire(envelope()), streamRevision: '-1' }),
+        'ENVELOPE.INVALID',
+      ],
+      [
+        'a position with leading zeros',
+        JSON.stringify({ ...toWire(envelope()), globalPosition: '007' }),
+        'ENVELOPE.INVALID',
+      ],
+      [
+        'a date without offset',
+        JSON.stringify({ ...toWire(envelope()), occurredAt: '2025-01-02 03:04' }),
+        'ENVELOPE.INVALID',
+      ],
+      [
+        'a payload that is not an object',
+        JSON.stringify({ ...toWire(envelope()), data: 'x' }),
+        'ENVELOPE.INVALID',
+      ],
       ['version 0', JSON.stringify({ ...toWire(envelope()), version: 0 }), 'ENVELOPE.INVALID'],
       ['no event id', JSON.stringify({ ...toWire(envelope()), eventId: '' }), 'ENVELOPE.INVALID'],
     ])('%s', (_what, bytes, code) => {
@@ -116,13 +169,19 @@ describe('event envelope codec', () => {
 
     it('any random bytes either decode to a valid envelope or fail with an EnvelopeError', () => {
       fc.assert(
-        fc.property(fc.oneof(fc.uint8Array({ maxLength: 200 }), fc.json().map((s) => new TextEncoder().encode(s))), (bytes) => {
-          try {
-            decodeEnvelope(Buffer.from(bytes));
-          } catch (e) {
-            expect(e).toBeInstanceOf(EnvelopeError);
-          }
-        }),
+        fc.property(
+          fc.oneof(
+            fc.uint8Array({ maxLength: 200 }),
+            fc.json().map((s) => new TextEncoder().encode(s)),
+          ),
+          (bytes) => {
+            try {
+              decodeEnvelope(Buffer.from(bytes));
+            } catch (e) {
+              expect(e).toBeInstanceOf(EnvelopeError);
+            }
+          },
+        ),
         { numRuns: 300 },
       );
     });
@@ -130,8 +189,12 @@ describe('event envelope codec', () => {
 
   it('refuses to encode an envelope its consumers would reject', () => {
     expect(codeOf(() => encodeEnvelope(envelope({ eventId: '' })))).toBe('ENVELOPE.INVALID');
-    expect(codeOf(() => encodeEnvelope(envelope({ occurredAt: new Date(Number.NaN) })))).toBe('ENVELOPE.INVALID');
-    expect(codeOf(() => encodeEnvelope(envelope({ globalPosition: -1n })))).toBe('ENVELOPE.INVALID');
+    expect(codeOf(() => encodeEnvelope(envelope({ occurredAt: new Date(Number.NaN) })))).toBe(
+      'ENVELOPE.INVALID',
+    );
+    expect(codeOf(() => encodeEnvelope(envelope({ globalPosition: -1n })))).toBe(
+      'ENVELOPE.INVALID',
+    );
     expect(codeOf(() => encodeEnvelope(envelope({ version: 1.5 })))).toBe('ENVELOPE.INVALID');
   });
 });

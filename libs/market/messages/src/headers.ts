@@ -24,4 +24,9 @@ export const DEAD_LETTER_HEADERS = {
   failedAt: 'atelier-dlq-failed-at',
 } as const;
 
-export type DeadLetterReasonCode = 'ENVELOPE.EMPTY' | 'ENVELOPE.NOT_JSON' | 'ENVELOPE.UNSUPPORTED_SCHEMA' | 'ENVELOPE.INVALID' | 'HANDLER.FAILED';
+export type DeadLetterReasonCode =
+  | 'ENVELOPE.EMPTY'
+  | 'ENVELOPE.NOT_JSON'
+  | 'ENVELOPE.UNSUPPORTED_SCHEMA'
+  | 'ENVELOPE.INVALID'
+  | 'HANDLER.FAILED';

@@ -13,4 +13,11 @@ export {
   type EventEnvelope,
 } from './envelope';
 export { HEADERS, DEAD_LETTER_HEADERS, type DeadLetterReasonCode } from './headers';
-export { MARKET_TOPIC_PREFIX, TopicNameError, assertTopicName, categoryOf, marketTopic, deadLetterTopic } from './topics';
+export {
+  MARKET_TOPIC_PREFIX,
+  TopicNameError,
+  assertTopicName,
+  categoryOf,
+  marketTopic,
+  deadLetterTopic,
+} from './topics';

@@ -14,7 +14,9 @@ export class TopicNameError extends Error {
   override readonly name = 'TopicNameError';
   readonly code = 'TOPIC.INVALID_NAME';
   constructor(readonly topic: string) {
-    super(`'${topic}' is not a valid Kafka topic name (letters, digits, '.', '_', '-'; at most 249)`);
+    super(
+      `'${topic}' is not a valid Kafka topic name (letters, digits, '.', '_', '-'; at most 249)`,
+    );
   }
 }
 

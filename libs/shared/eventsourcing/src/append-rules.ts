@@ -19,16 +19,19 @@ export function validateAppend(
   const fail = (problem: string): never => {
     throw new InvalidAppendError(streamName, problem);
   };
-  if (!parseStreamName(streamName).ok) fail(`'${streamName}' is not a valid stream name (<category>-<id>)`);
+  if (!parseStreamName(streamName).ok)
+    fail(`'${streamName}' is not a valid stream name (<category>-<id>)`);
   if (!isValidExpectedRevision(expected)) fail(`invalid expected revision ${String(expected)}`);
   if (events.length === 0) fail('no events');
   if (events.length > MAX_EVENTS_PER_APPEND) fail(`more than ${MAX_EVENTS_PER_APPEND} events`);
   const ids = new Set<string>();
   for (const [i, e] of events.entries()) {
-    if (typeof e.id !== 'string' || !UUID.test(e.id)) fail(`event ${i}: id must be a lower-case UUID`);
+    if (typeof e.id !== 'string' || !UUID.test(e.id))
+      fail(`event ${i}: id must be a lower-case UUID`);
     if (ids.has(e.id)) fail(`event ${i}: id ${e.id} appears twice in the batch`);
     ids.add(e.id);
-    if (typeof e.type !== 'string' || !TYPE.test(e.type)) fail(`event ${i}: invalid type '${String(e.type)}'`);
+    if (typeof e.type !== 'string' || !TYPE.test(e.type))
+      fail(`event ${i}: invalid type '${String(e.type)}'`);
     if (!Number.isInteger(e.schemaVersion) || e.schemaVersion < 1 || e.schemaVersion > 32_767)
       fail(`event ${i}: schemaVersion must be an integer in 1..32767`);
     if (!isJsonObject(e.data)) fail(`event ${i}: data must be a JSON object`);
@@ -38,11 +41,13 @@ export function validateAppend(
       const v = m[key];
       if (typeof v !== 'string' || v.length === 0) fail(`event ${i}: metadata.${key} is required`);
     }
-    if (m['causationId'] !== null && typeof m['causationId'] !== 'string') fail(`event ${i}: metadata.causationId must be a string or null`);
+    if (m['causationId'] !== null && typeof m['causationId'] !== 'string')
+      fail(`event ${i}: metadata.causationId must be a string or null`);
     for (const [k, v] of Object.entries(m)) {
       if (v !== null && typeof v !== 'string') fail(`event ${i}: metadata.${k} must be a string`);
     }
-    if (Number.isNaN(Date.parse(String(m['occurredAt'])))) fail(`event ${i}: metadata.occurredAt is not a date`);
+    if (Number.isNaN(Date.parse(String(m['occurredAt']))))
+      fail(`event ${i}: metadata.occurredAt is not a date`);
   }
 }
 
@@ -68,14 +73,26 @@ export function classifyRetry(
   const byId = new Map(found.map((f) => [f.id, f]));
   const existingIds = events.filter((e) => byId.has(e.id)).map((e) => e.id);
   if (existingIds.length !== events.length)
-    throw new IdempotencyConflictError(streamName, existingIds, `${existingIds.length} of ${events.length} ids already stored`);
+    throw new IdempotencyConflictError(
+      streamName,
+      existingIds,
+      `${existingIds.length} of ${events.length} ids already stored`,
+    );
   const located = events.map((e) => byId.get(e.id)!);
   const first = located[0]!;
   for (const [i, loc] of located.entries()) {
     if (loc.streamName !== streamName)
-      throw new IdempotencyConflictError(streamName, existingIds, `id ${loc.id} is stored in stream ${loc.streamName}`);
+      throw new IdempotencyConflictError(
+        streamName,
+        existingIds,
+        `id ${loc.id} is stored in stream ${loc.streamName}`,
+      );
     if (loc.revision !== first.revision + BigInt(i))
-      throw new IdempotencyConflictError(streamName, existingIds, 'ids are stored in another order');
+      throw new IdempotencyConflictError(
+        streamName,
+        existingIds,
+        'ids are stored in another order',
+      );
   }
   const last = located[located.length - 1]!;
   return { nextExpectedRevision: last.revision, position: last.position };

@@ -24,7 +24,11 @@ export interface EventCodec<E extends DomainEvent> {
   readonly types: readonly E['type'][];
   encode(event: E): EncodedEvent<E['type']>;
   /** @throws EventDecodeError for an unknown type, a version with no upcaster, or invalid data. */
-  decode(stored: { readonly type: string; readonly schemaVersion: number; readonly data: JsonObject }): E;
+  decode(stored: {
+    readonly type: string;
+    readonly schemaVersion: number;
+    readonly data: JsonObject;
+  }): E;
 }
 
 /** One event type: its current schema version and a codec between JSON and its data. */
@@ -38,20 +42,31 @@ export type EventDefinitions<E extends DomainEvent> = {
   readonly [T in E['type']]: EventTypeDefinition<Extract<E, { type: T }>['data']>;
 };
 
-export function defineEventCodec<E extends DomainEvent>(definitions: EventDefinitions<E>): EventCodec<E> {
+export function defineEventCodec<E extends DomainEvent>(
+  definitions: EventDefinitions<E>,
+): EventCodec<E> {
   const defs = definitions as Record<string, EventTypeDefinition<unknown>>;
   return {
     types: Object.keys(defs) as E['type'][],
     encode(event) {
       const def = defs[event.type];
-      if (!def) throw new EventDecodeError('EVENT_STORE.UNKNOWN_EVENT_TYPE', `no definition for event type ${event.type}`, { type: event.type });
+      if (!def)
+        throw new EventDecodeError(
+          'EVENT_STORE.UNKNOWN_EVENT_TYPE',
+          `no definition for event type ${event.type}`,
+          { type: event.type },
+        );
       const data = z.encode(def.schema as z.ZodType, event.data);
       return { type: event.type, schemaVersion: def.schemaVersion, data: data as JsonObject };
     },
     decode(stored) {
       const def = defs[stored.type];
       if (!def)
-        throw new EventDecodeError('EVENT_STORE.UNKNOWN_EVENT_TYPE', `unknown event type ${stored.type}`, { type: stored.type });
+        throw new EventDecodeError(
+          'EVENT_STORE.UNKNOWN_EVENT_TYPE',
+          `unknown event type ${stored.type}`,
+          { type: stored.type },
+        );
       if (stored.schemaVersion !== def.schemaVersion)
         throw new EventDecodeError(
           'EVENT_STORE.EVENT_DECODE_FAILED',

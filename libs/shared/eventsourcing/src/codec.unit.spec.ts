@@ -10,7 +10,10 @@ const meta = { correlationId: 'c-1', causationId: null, actor: 'user:test', occu
 
 describe('event codec', () => {
   it('encodes bigints as decimal strings and decodes them back', () => {
-    const event: ListingEvent = { type: 'Listed', data: { seller: SELLER, price: 2n ** 80n, listedAt: NOW } };
+    const event: ListingEvent = {
+      type: 'Listed',
+      data: { seller: SELLER, price: 2n ** 80n, listedAt: NOW },
+    };
     const encoded = listingCodec.encode(event);
     expect(encoded).toEqual({
       type: 'Listed',
@@ -37,29 +40,46 @@ describe('event codec', () => {
     expect(() => listingCodec.decode({ type: 'Listed', schemaVersion: 1, data: {} })).toThrow(
       expect.objectContaining({ code: 'EVENT_STORE.EVENT_DECODE_FAILED' }),
     );
-    expect(() => listingCodec.decode({ type: 'Repriced', schemaVersion: 1, data: { price: '01' } })).toThrow(
-      expect.objectContaining({ code: 'EVENT_STORE.EVENT_DECODE_FAILED' }),
-    );
-    expect(() => listingCodec.decode({ type: 'Sold', schemaVersion: 1, data: { buyer: 'nobody', price: '1' } })).toThrow(
-      /buyer/,
-    );
+    expect(() =>
+      listingCodec.decode({ type: 'Repriced', schemaVersion: 1, data: { price: '01' } }),
+    ).toThrow(expect.objectContaining({ code: 'EVENT_STORE.EVENT_DECODE_FAILED' }));
+    expect(() =>
+      listingCodec.decode({
+        type: 'Sold',
+        schemaVersion: 1,
+        data: { buyer: 'nobody', price: '1' },
+      }),
+    ).toThrow(/buyer/);
   });
 
   it('zBigint accepts only canonical decimal strings', () => {
     expect(z.decode(zBigint, '-42')).toBe(-42n);
-    for (const bad of ['1.0', '1e3', '', '007']) expect(zBigint.safeDecode(bad).success).toBe(false);
+    for (const bad of ['1.0', '1e3', '', '007'])
+      expect(zBigint.safeDecode(bad).success).toBe(false);
     expect(z.encode(zBigint, 10n ** 30n)).toBe('1000000000000000000000000000000');
   });
 });
 
 describe('upcasting', () => {
   const registry = new UpcasterRegistry([listedV1ToV2]);
-  const v1 = { type: 'Listed', schemaVersion: 1, data: { seller: SELLER, priceGwei: 3 }, metadata: meta };
+  const v1 = {
+    type: 'Listed',
+    schemaVersion: 1,
+    data: { seller: SELLER, priceGwei: 3 },
+    metadata: meta,
+  };
 
   it('brings an old version to the current one, then the codec decodes it', () => {
     const up = registry.upcast(v1);
-    expect(up).toEqual({ ...v1, schemaVersion: 2, data: { seller: SELLER, price: '3000000000', listedAt: NOW } });
-    expect(listingCodec.decode(up)).toEqual({ type: 'Listed', data: { seller: SELLER, price: 3_000_000_000n, listedAt: NOW } });
+    expect(up).toEqual({
+      ...v1,
+      schemaVersion: 2,
+      data: { seller: SELLER, price: '3000000000', listedAt: NOW },
+    });
+    expect(listingCodec.decode(up)).toEqual({
+      type: 'Listed',
+      data: { seller: SELLER, price: 3_000_000_000n, listedAt: NOW },
+    });
   });
 
   it('leaves current versions untouched (same object)', () => {
@@ -69,8 +89,16 @@ describe('upcasting', () => {
 
   it('chains steps and renames', () => {
     const chain = new UpcasterRegistry([
-      { type: 'A', fromVersion: 1, upcast: (e) => ({ type: 'A', schemaVersion: 2, data: { ...e.data, two: true } }) },
-      { type: 'A', fromVersion: 2, upcast: (e) => ({ type: 'B', schemaVersion: 1, data: { ...e.data, renamed: true } }) },
+      {
+        type: 'A',
+        fromVersion: 1,
+        upcast: (e) => ({ type: 'A', schemaVersion: 2, data: { ...e.data, two: true } }),
+      },
+      {
+        type: 'A',
+        fromVersion: 2,
+        upcast: (e) => ({ type: 'B', schemaVersion: 1, data: { ...e.data, renamed: true } }),
+      },
     ]);
     expect(chain.upcast({ type: 'A', schemaVersion: 1, data: {}, metadata: meta })).toMatchObject({
       type: 'B',
@@ -81,7 +109,9 @@ describe('upcasting', () => {
 
   it('refuses duplicates, loops and throwing upcasters with a stable code', () => {
     expect(() => new UpcasterRegistry([listedV1ToV2, listedV1ToV2])).toThrow(/duplicate/);
-    const loop = new UpcasterRegistry([{ type: 'A', fromVersion: 1, upcast: (e) => ({ ...e, schemaVersion: 1 }) }]);
+    const loop = new UpcasterRegistry([
+      { type: 'A', fromVersion: 1, upcast: (e) => ({ ...e, schemaVersion: 1 }) },
+    ]);
     expect(() => loop.upcast({ type: 'A', schemaVersion: 1, data: {}, metadata: meta })).toThrow(
       expect.objectContaining({ code: 'EVENT_STORE.UPCAST_FAILED' }),
     );
@@ -101,8 +131,11 @@ describe('upcasting', () => {
 
   it('is applied by the store read path (stream, all and subscription)', async () => {
     const store = new InMemoryEventStore({ upcasters: registry });
-    await store.append('listing-1', [{ id: randomUUID(), ...v1 }], { expectedRevision: 'no_stream' });
-    const check = (e: RecordedEvent | undefined) => expect(e).toMatchObject({ schemaVersion: 2, data: { price: '3000000000' } });
+    await store.append('listing-1', [{ id: randomUUID(), ...v1 }], {
+      expectedRevision: 'no_stream',
+    });
+    const check = (e: RecordedEvent | undefined) =>
+      expect(e).toMatchObject({ schemaVersion: 2, data: { price: '3000000000' } });
     check((await store.readStream('listing-1'))[0]);
     check((await store.readAll())[0]);
     const controller = new AbortController();

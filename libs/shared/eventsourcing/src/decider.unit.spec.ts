@@ -4,17 +4,30 @@
 import fc from 'fast-check';
 import type { Address } from '@atelier/kernel';
 import { fold, runCommands } from './index';
-import { BUYER, listingDecider, NOW, SELLER, type ListingCommand, type ListingEvent } from './__fixtures__/listing';
+import {
+  BUYER,
+  listingDecider,
+  NOW,
+  SELLER,
+  type ListingCommand,
+  type ListingEvent,
+} from './__fixtures__/listing';
 
 const given = (events: ListingEvent[]) => ({
   when: (command: ListingCommand) => listingDecider.decide(command, fold(listingDecider, events)),
 });
 
 describe('listing decider (given / when / then)', () => {
-  const listed: ListingEvent = { type: 'Listed', data: { seller: SELLER, price: 10n, listedAt: NOW } };
+  const listed: ListingEvent = {
+    type: 'Listed',
+    data: { seller: SELLER, price: 10n, listedAt: NOW },
+  };
 
   it('lists an unlisted artwork', () => {
-    expect(given([]).when({ type: 'List', seller: SELLER, price: 10n, now: NOW })).toEqual({ ok: true, value: [listed] });
+    expect(given([]).when({ type: 'List', seller: SELLER, price: 10n, now: NOW })).toEqual({
+      ok: true,
+      value: [listed],
+    });
   });
 
   it('sells at the listed price', () => {
@@ -26,14 +39,25 @@ describe('listing decider (given / when / then)', () => {
 
   it('refuses a stale price, a self-purchase and a second listing', () => {
     const code = (r: ReturnType<typeof listingDecider.decide>) => (r.ok ? undefined : r.error.code);
-    expect(code(given([listed]).when({ type: 'Purchase', buyer: BUYER, price: 9n }))).toBe('LISTING.PRICE_MISMATCH');
-    expect(code(given([listed]).when({ type: 'Purchase', buyer: SELLER, price: 10n }))).toBe('LISTING.SELF_PURCHASE');
-    expect(code(given([listed]).when({ type: 'List', seller: SELLER, price: 5n, now: NOW }))).toBe('LISTING.ALREADY_LISTED');
-    expect(code(given([listed]).when({ type: 'Reprice', seller: BUYER, price: 5n }))).toBe('LISTING.NOT_SELLER');
+    expect(code(given([listed]).when({ type: 'Purchase', buyer: BUYER, price: 9n }))).toBe(
+      'LISTING.PRICE_MISMATCH',
+    );
+    expect(code(given([listed]).when({ type: 'Purchase', buyer: SELLER, price: 10n }))).toBe(
+      'LISTING.SELF_PURCHASE',
+    );
+    expect(code(given([listed]).when({ type: 'List', seller: SELLER, price: 5n, now: NOW }))).toBe(
+      'LISTING.ALREADY_LISTED',
+    );
+    expect(code(given([listed]).when({ type: 'Reprice', seller: BUYER, price: 5n }))).toBe(
+      'LISTING.NOT_SELLER',
+    );
   });
 
   it('a reprice to the same price decides nothing', () => {
-    expect(given([listed]).when({ type: 'Reprice', seller: SELLER, price: 10n })).toEqual({ ok: true, value: [] });
+    expect(given([listed]).when({ type: 'Reprice', seller: SELLER, price: 10n })).toEqual({
+      ok: true,
+      value: [],
+    });
   });
 });
 
@@ -46,7 +70,14 @@ const command: fc.Arbitrary<ListingCommand> = fc.oneof(
   fc.record({ type: fc.constant('Cancel' as const), seller: party }),
   fc.record({ type: fc.constant('Purchase' as const), buyer: party, price }),
 );
-const codes = new Set(['LISTING.ALREADY_LISTED', 'LISTING.NOT_LISTED', 'LISTING.NOT_SELLER', 'LISTING.INVALID_PRICE', 'LISTING.PRICE_MISMATCH', 'LISTING.SELF_PURCHASE']);
+const codes = new Set([
+  'LISTING.ALREADY_LISTED',
+  'LISTING.NOT_LISTED',
+  'LISTING.NOT_SELLER',
+  'LISTING.INVALID_PRICE',
+  'LISTING.PRICE_MISMATCH',
+  'LISTING.SELF_PURCHASE',
+]);
 
 describe('listing decider properties', () => {
   it('for any command sequence: fold(events) is the state, sales are terminal, prices stay positive', () => {

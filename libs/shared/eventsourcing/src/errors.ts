@@ -15,7 +15,9 @@ export type EventStoreErrorCode =
   | 'EVENT_STORE.APPEND_NOT_FIRST_WRITE'
   | 'EVENT_STORE.UNAVAILABLE';
 
-export abstract class EventStoreError<C extends EventStoreErrorCode = EventStoreErrorCode> extends CodedError<C> {}
+export abstract class EventStoreError<
+  C extends EventStoreErrorCode = EventStoreErrorCode,
+> extends CodedError<C> {}
 
 /** The stream was not where the writer expected it: someone else appended first. */
 export class WrongExpectedVersionError extends EventStoreError<'EVENT_STORE.WRONG_EXPECTED_VERSION'> {
@@ -47,11 +49,14 @@ export class IdempotencyConflictError extends EventStoreError<'EVENT_STORE.IDEMP
     readonly existingIds: readonly string[],
     readonly reason: string,
   ) {
-    super(`stream ${streamName}: event ids already stored (${reason}): ${existingIds.slice(0, 5).join(', ')}`, {
-      streamName,
-      existingIds,
-      reason,
-    });
+    super(
+      `stream ${streamName}: event ids already stored (${reason}): ${existingIds.slice(0, 5).join(', ')}`,
+      {
+        streamName,
+        existingIds,
+        reason,
+      },
+    );
   }
 }
 
@@ -64,7 +69,11 @@ export class ConcurrencyRetriesExhaustedError extends EventStoreError<'EVENT_STO
     readonly attempts: number,
     cause: WrongExpectedVersionError,
   ) {
-    super(`stream ${streamName}: still conflicting after ${attempts} attempts`, { streamName, attempts }, { cause });
+    super(
+      `stream ${streamName}: still conflicting after ${attempts} attempts`,
+      { streamName, attempts },
+      { cause },
+    );
   }
 }
 
@@ -87,7 +96,9 @@ export class UpcastError extends EventStoreError<'EVENT_STORE.UPCAST_FAILED'> {
   }
 }
 
-export class EventDecodeError extends EventStoreError<'EVENT_STORE.UNKNOWN_EVENT_TYPE' | 'EVENT_STORE.EVENT_DECODE_FAILED'> {
+export class EventDecodeError extends EventStoreError<
+  'EVENT_STORE.UNKNOWN_EVENT_TYPE' | 'EVENT_STORE.EVENT_DECODE_FAILED'
+> {
   override readonly name = 'EventDecodeError';
   constructor(
     readonly code: 'EVENT_STORE.UNKNOWN_EVENT_TYPE' | 'EVENT_STORE.EVENT_DECODE_FAILED',
@@ -119,5 +130,4 @@ export class EventStoreUnavailableError extends EventStoreError<'EVENT_STORE.UNA
   }
 }
 
-export const isEventStoreError = (e: unknown): e is EventStoreError =>
-  e instanceof EventStoreError;
+export const isEventStoreError = (e: unknown): e is EventStoreError => e instanceof EventStoreError;

@@ -48,7 +48,11 @@ export interface EventStore {
    *   an exact retry (same ids, same stream, same order) returns the original result.
    * @throws InvalidAppendError for an empty batch, duplicate or malformed ids, bad metadata.
    */
-  append(streamName: string, events: readonly NewEvent[], options: AppendOptions): Promise<AppendResult>;
+  append(
+    streamName: string,
+    events: readonly NewEvent[],
+    options: AppendOptions,
+  ): Promise<AppendResult>;
 
   /** A stream's events (upcast to their current versions); [] when the stream does not exist. */
   readStream(streamName: string, options?: ReadStreamOptions): Promise<RecordedEvent[]>;

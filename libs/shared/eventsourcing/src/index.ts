@@ -28,9 +28,26 @@ export {
   isEventStoreError,
   type EventStoreErrorCode,
 } from './errors';
-export type { EventStore, AppendOptions, ReadStreamOptions, ReadAllOptions, SubscribeOptions } from './event-store';
-export { validateAppend, classifyRetry, MAX_EVENTS_PER_APPEND, type StoredIdLocation } from './append-rules';
-export { UpcasterRegistry, noUpcasters, type Upcaster, type UpcastInput, type UpcastOutput } from './upcasting';
+export type {
+  EventStore,
+  AppendOptions,
+  ReadStreamOptions,
+  ReadAllOptions,
+  SubscribeOptions,
+} from './event-store';
+export {
+  validateAppend,
+  classifyRetry,
+  MAX_EVENTS_PER_APPEND,
+  type StoredIdLocation,
+} from './append-rules';
+export {
+  UpcasterRegistry,
+  noUpcasters,
+  type Upcaster,
+  type UpcastInput,
+  type UpcastOutput,
+} from './upcasting';
 export {
   defineEventCodec,
   zBigint,
@@ -42,8 +59,18 @@ export {
   type EventDefinitions,
 } from './codec';
 export { fold, runCommands, type Decider } from './decider';
-export { InMemorySnapshotStore, type Snapshot, type SnapshotStore, type SnapshotPolicy } from './snapshots';
-export { ChangeNotifier, catchUpSubscription, type PollingSource, type CatchUpOptions } from './subscription';
+export {
+  InMemorySnapshotStore,
+  type Snapshot,
+  type SnapshotStore,
+  type SnapshotPolicy,
+} from './snapshots';
+export {
+  ChangeNotifier,
+  catchUpSubscription,
+  type PollingSource,
+  type CatchUpOptions,
+} from './subscription';
 export {
   EventSourcedRepository,
   defineAggregate,

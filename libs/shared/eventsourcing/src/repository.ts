@@ -3,7 +3,16 @@
 // decide again, a bounded number of times. A refused command comes back as the decider's
 // Result; running out of retries is an exception with a stable code (it is not the domain's
 // answer but contention the caller may retry later or map to HTTP 409).
-import { err, ok, streamName as makeStreamName, systemClock, uuidv7, type Clock, type DomainError, type Result } from '@atelier/kernel';
+import {
+  err,
+  ok,
+  streamName as makeStreamName,
+  systemClock,
+  uuidv7,
+  type Clock,
+  type DomainError,
+  type Result,
+} from '@atelier/kernel';
 import type { DomainEvent, EventCodec } from './codec';
 import type { Decider } from './decider';
 import type { EventMetadata, NewEvent } from './event';
@@ -14,7 +23,12 @@ import { NO_STREAM, type StreamState } from './revision';
 import type { SnapshotPolicy, SnapshotStore } from './snapshots';
 
 /** Everything that makes an aggregate type: its stream category, decider, event codec. */
-export interface AggregateDefinition<C, E extends DomainEvent, S, Err extends DomainError = DomainError> {
+export interface AggregateDefinition<
+  C,
+  E extends DomainEvent,
+  S,
+  Err extends DomainError = DomainError,
+> {
   /** For logs and DI tokens, e.g. 'Counter'. */
   readonly name: string;
   /** Streams are `<category>-<id>`. */
@@ -67,7 +81,11 @@ export interface RepositoryOptions {
   readonly snapshots?: SnapshotStore;
   readonly logger?: Logger;
   /** Observes each conflict that leads to a retry (metrics, tests). */
-  readonly onConflict?: (info: { streamName: string; attempt: number; error: WrongExpectedVersionError }) => void;
+  readonly onConflict?: (info: {
+    streamName: string;
+    attempt: number;
+    error: WrongExpectedVersionError;
+  }) => void;
   /** Upper bound of the random pause before a retry, ms (spreads out a thundering herd). Default 5. */
   readonly retryJitterMs?: number;
   /**
@@ -86,7 +104,12 @@ export interface AppendedInfo {
   readonly metadata: EventMetadata;
 }
 
-export class EventSourcedRepository<C, E extends DomainEvent, S, Err extends DomainError = DomainError> {
+export class EventSourcedRepository<
+  C,
+  E extends DomainEvent,
+  S,
+  Err extends DomainError = DomainError,
+> {
   private readonly clock: Clock;
   private readonly newId: () => string;
   private readonly maxAttempts: number;
@@ -101,7 +124,8 @@ export class EventSourcedRepository<C, E extends DomainEvent, S, Err extends Dom
     this.newId = options.newId ?? (() => uuidv7(this.clock.now().getTime()));
     this.maxAttempts = options.maxAttempts ?? 5;
     this.logger = options.logger ?? noopLogger;
-    if (!Number.isInteger(this.maxAttempts) || this.maxAttempts < 1) throw new RangeError('maxAttempts must be >= 1');
+    if (!Number.isInteger(this.maxAttempts) || this.maxAttempts < 1)
+      throw new RangeError('maxAttempts must be >= 1');
   }
 
   streamName(id: string): string {
@@ -115,7 +139,11 @@ export class EventSourcedRepository<C, E extends DomainEvent, S, Err extends Dom
   }
 
   /** Decides `command` against the current state and appends the result, retrying conflicts. */
-  async handle(id: string, command: C, context: CommandContext): Promise<Result<HandleSuccess<E, S>, Err>> {
+  async handle(
+    id: string,
+    command: C,
+    context: CommandContext,
+  ): Promise<Result<HandleSuccess<E, S>, Err>> {
     const { decider, codec } = this.definition;
     let loaded = await this.load(id);
     for (let attempt = 1; ; attempt++) {
@@ -123,12 +151,25 @@ export class EventSourcedRepository<C, E extends DomainEvent, S, Err extends Dom
       if (!decision.ok) return err(decision.error);
       const events = decision.value;
       if (events.length === 0)
-        return ok({ streamName: loaded.streamName, events, state: loaded.state, revision: loaded.revision, position: undefined, attempts: attempt });
+        return ok({
+          streamName: loaded.streamName,
+          events,
+          state: loaded.state,
+          revision: loaded.revision,
+          position: undefined,
+          attempts: attempt,
+        });
 
       const metadata = this.metadata(context);
-      const toAppend: NewEvent[] = events.map((e) => ({ id: this.newId(), ...codec.encode(e), metadata }));
+      const toAppend: NewEvent[] = events.map((e) => ({
+        id: this.newId(),
+        ...codec.encode(e),
+        metadata,
+      }));
       try {
-        const result = await this.store.append(loaded.streamName, toAppend, { expectedRevision: loaded.revision });
+        const result = await this.store.append(loaded.streamName, toAppend, {
+          expectedRevision: loaded.revision,
+        });
         let state = loaded.state;
         for (const e of events) state = decider.evolve(state, e);
         await this.maybeSnapshot(loaded, state, result.nextExpectedRevision);
@@ -150,9 +191,13 @@ export class EventSourcedRepository<C, E extends DomainEvent, S, Err extends Dom
         });
       } catch (e) {
         if (!(e instanceof WrongExpectedVersionError)) throw e;
-        if (attempt >= this.maxAttempts) throw new ConcurrencyRetriesExhaustedError(loaded.streamName, attempt, e);
+        if (attempt >= this.maxAttempts)
+          throw new ConcurrencyRetriesExhaustedError(loaded.streamName, attempt, e);
         this.options.onConflict?.({ streamName: loaded.streamName, attempt, error: e });
-        this.logger.debug({ streamName: loaded.streamName, attempt, actual: String(e.actual) }, 'append conflict, retrying');
+        this.logger.debug(
+          { streamName: loaded.streamName, attempt, actual: String(e.actual) },
+          'append conflict, retrying',
+        );
         const jitter = this.options.retryJitterMs ?? 5;
         if (jitter > 0) await new Promise((r) => setTimeout(r, Math.random() * jitter));
         loaded = await this.catchUp(loaded);
@@ -164,7 +209,10 @@ export class EventSourcedRepository<C, E extends DomainEvent, S, Err extends Dom
     try {
       this.options.onAppended?.(info);
     } catch (error) {
-      this.logger.warn({ err: error, streamName: info.streamName }, 'onAppended observer threw (ignored: the events are committed)');
+      this.logger.warn(
+        { err: error, streamName: info.streamName },
+        'onAppended observer threw (ignored: the events are committed)',
+      );
     }
   }
 
@@ -192,9 +240,17 @@ export class EventSourcedRepository<C, E extends DomainEvent, S, Err extends Dom
     try {
       const snapshot = await store.load(stream);
       if (!snapshot || snapshot.schemaVersion !== policy.schemaVersion) return empty;
-      return { ...empty, state: policy.decode(snapshot.state), revision: snapshot.revision, snapshotRevision: snapshot.revision };
+      return {
+        ...empty,
+        state: policy.decode(snapshot.state),
+        revision: snapshot.revision,
+        snapshotRevision: snapshot.revision,
+      };
     } catch (error) {
-      this.logger.warn({ err: error, streamName: stream }, 'snapshot unreadable, replaying the whole stream');
+      this.logger.warn(
+        { err: error, streamName: stream },
+        'snapshot unreadable, replaying the whole stream',
+      );
       return empty;
     }
   }
@@ -213,16 +269,29 @@ export class EventSourcedRepository<C, E extends DomainEvent, S, Err extends Dom
     return { ...from, state, revision, eventsRead: from.eventsRead + recorded.length };
   }
 
-  private async maybeSnapshot(loaded: LoadedAggregate<S>, state: S, revision: bigint): Promise<void> {
+  private async maybeSnapshot(
+    loaded: LoadedAggregate<S>,
+    state: S,
+    revision: bigint,
+  ): Promise<void> {
     const policy = this.definition.snapshots;
     const store = this.options.snapshots;
     if (!policy || !store) return;
-    const since = loaded.snapshotRevision === undefined ? revision + 1n : revision - loaded.snapshotRevision;
+    const since =
+      loaded.snapshotRevision === undefined ? revision + 1n : revision - loaded.snapshotRevision;
     if (since < BigInt(policy.every)) return;
     try {
-      await store.save({ streamName: loaded.streamName, revision, schemaVersion: policy.schemaVersion, state: policy.encode(state) });
+      await store.save({
+        streamName: loaded.streamName,
+        revision,
+        schemaVersion: policy.schemaVersion,
+        state: policy.encode(state),
+      });
     } catch (error) {
-      this.logger.warn({ err: error, streamName: loaded.streamName }, 'snapshot save failed (the next load replays more)');
+      this.logger.warn(
+        { err: error, streamName: loaded.streamName },
+        'snapshot save failed (the next load replays more)',
+      );
     }
   }
 }

@@ -12,9 +12,21 @@ import {
   type NewEvent,
   type RepositoryOptions,
 } from './index';
-import { BUYER, listingCodec, listingDecider, NOW, SELLER, type ListingState } from './__fixtures__/listing';
+import {
+  BUYER,
+  listingCodec,
+  listingDecider,
+  NOW,
+  SELLER,
+  type ListingState,
+} from './__fixtures__/listing';
 
-const listing = defineAggregate({ name: 'Listing', category: 'listing', decider: listingDecider, codec: listingCodec });
+const listing = defineAggregate({
+  name: 'Listing',
+  category: 'listing',
+  decider: listingDecider,
+  codec: listingCodec,
+});
 const ctx = { correlationId: 'corr-1', actor: 'user:seller' };
 
 function sequentialIds(): () => string {
@@ -43,7 +55,12 @@ function setup(options: RepositoryOptions = {}) {
   const inner = new InMemoryEventStore();
   const store = new InterferingStore(inner);
   const clock = new FixedClock(NOW);
-  const repo = new EventSourcedRepository(listing, store, { clock, newId: sequentialIds(), retryJitterMs: 0, ...options });
+  const repo = new EventSourcedRepository(listing, store, {
+    clock,
+    newId: sequentialIds(),
+    retryJitterMs: 0,
+    ...options,
+  });
   // a second writer with its own repository, as another process would be
   const other = new EventSourcedRepository(listing, inner, { clock, retryJitterMs: 0 });
   return { inner, store, repo, other, clock };
@@ -52,22 +69,40 @@ function setup(options: RepositoryOptions = {}) {
 describe('EventSourcedRepository', () => {
   it('appends the decided events with stamped metadata and returns the new state', async () => {
     const { repo, inner } = setup();
-    const r = await repo.handle('a1', { type: 'List', seller: SELLER, price: 10n, now: NOW }, { ...ctx, extra: { requestId: 'r-9' } });
-    expect(r.ok && r.value).toMatchObject({ streamName: 'listing-a1', revision: 0n, attempts: 1, state: { status: 'listed', price: 10n } });
+    const r = await repo.handle(
+      'a1',
+      { type: 'List', seller: SELLER, price: 10n, now: NOW },
+      { ...ctx, extra: { requestId: 'r-9' } },
+    );
+    expect(r.ok && r.value).toMatchObject({
+      streamName: 'listing-a1',
+      revision: 0n,
+      attempts: 1,
+      state: { status: 'listed', price: 10n },
+    });
     const [stored] = await inner.readStream('listing-a1');
     expect(stored).toMatchObject({
       id: '00000000-0000-4000-8000-000000000001',
       type: 'Listed',
       schemaVersion: 2,
       data: { seller: SELLER, price: '10', listedAt: NOW },
-      metadata: { correlationId: 'corr-1', causationId: 'corr-1', actor: 'user:seller', occurredAt: NOW, requestId: 'r-9' },
+      metadata: {
+        correlationId: 'corr-1',
+        causationId: 'corr-1',
+        actor: 'user:seller',
+        occurredAt: NOW,
+        requestId: 'r-9',
+      },
     });
   });
 
   it('returns a refusal as a Result and appends nothing', async () => {
     const { repo, store } = setup();
     const r = await repo.handle('a1', { type: 'Cancel', seller: SELLER }, ctx);
-    expect(r).toEqual({ ok: false, error: expect.objectContaining({ code: 'LISTING.NOT_LISTED' }) });
+    expect(r).toEqual({
+      ok: false,
+      error: expect.objectContaining({ code: 'LISTING.NOT_LISTED' }),
+    });
     expect(store.appends).toBe(0);
   });
 
@@ -90,7 +125,10 @@ describe('EventSourcedRepository', () => {
     };
     const buy = await repo.handle('a1', { type: 'Purchase', buyer: BUYER, price: 10n }, ctx);
     // the retry saw the new price and refused, instead of selling at a stale one
-    expect(buy).toEqual({ ok: false, error: expect.objectContaining({ code: 'LISTING.PRICE_MISMATCH' }) });
+    expect(buy).toEqual({
+      ok: false,
+      error: expect.objectContaining({ code: 'LISTING.PRICE_MISMATCH' }),
+    });
     expect(conflicts).toEqual([1]);
 
     store.interfere = async () => {
@@ -98,7 +136,11 @@ describe('EventSourcedRepository', () => {
       await other.handle('a1', { type: 'Reprice', seller: SELLER, price: 15n }, ctx);
     };
     const reprice = await repo.handle('a1', { type: 'Reprice', seller: SELLER, price: 20n }, ctx);
-    expect(reprice.ok && reprice.value).toMatchObject({ attempts: 2, revision: 3n, state: { price: 20n } });
+    expect(reprice.ok && reprice.value).toMatchObject({
+      attempts: 2,
+      revision: 3n,
+      state: { price: 20n },
+    });
   });
 
   it('gives up after maxAttempts with a typed error', async () => {
@@ -110,7 +152,10 @@ describe('EventSourcedRepository', () => {
     };
     const attempt = repo.handle('a1', { type: 'Reprice', seller: SELLER, price: 1n }, ctx);
     await expect(attempt).rejects.toBeInstanceOf(ConcurrencyRetriesExhaustedError);
-    await expect(attempt).rejects.toMatchObject({ code: 'EVENT_STORE.CONCURRENCY_RETRIES_EXHAUSTED', attempts: 3 });
+    await expect(attempt).rejects.toMatchObject({
+      code: 'EVENT_STORE.CONCURRENCY_RETRIES_EXHAUSTED',
+      attempts: 3,
+    });
   });
 
   it('other store errors are not retried', async () => {
@@ -118,7 +163,9 @@ describe('EventSourcedRepository', () => {
     store.interfere = async () => {
       throw new Error('connection reset');
     };
-    await expect(repo.handle('a1', { type: 'List', seller: SELLER, price: 10n, now: NOW }, ctx)).rejects.toThrow('connection reset');
+    await expect(
+      repo.handle('a1', { type: 'List', seller: SELLER, price: 10n, now: NOW }, ctx),
+    ).rejects.toThrow('connection reset');
     expect(store.appends).toBe(1);
   });
 });
@@ -129,9 +176,12 @@ describe('EventSourcedRepository with snapshots', () => {
     snapshots: {
       schemaVersion: 1,
       every: 3,
-      encode: (s: ListingState) => JSON.parse(JSON.stringify(s, (_k, v) => (typeof v === 'bigint' ? `${v}n` : v))),
+      encode: (s: ListingState) =>
+        JSON.parse(JSON.stringify(s, (_k, v) => (typeof v === 'bigint' ? `${v}n` : v))),
       decode: (j) =>
-        JSON.parse(JSON.stringify(j), (_k, v) => (typeof v === 'string' && /^\d+n$/.test(v) ? BigInt(v.slice(0, -1)) : v)) as ListingState,
+        JSON.parse(JSON.stringify(j), (_k, v) =>
+          typeof v === 'string' && /^\d+n$/.test(v) ? BigInt(v.slice(0, -1)) : v,
+        ) as ListingState,
     },
   });
 
@@ -140,7 +190,8 @@ describe('EventSourcedRepository with snapshots', () => {
     const snapshots = new InMemorySnapshotStore();
     const repo = new EventSourcedRepository(snapshotted, store, { snapshots, retryJitterMs: 0 });
     await repo.handle('s1', { type: 'List', seller: SELLER, price: 1n, now: NOW }, ctx);
-    for (let p = 2n; p <= 7n; p++) await repo.handle('s1', { type: 'Reprice', seller: SELLER, price: p }, ctx);
+    for (let p = 2n; p <= 7n; p++)
+      await repo.handle('s1', { type: 'Reprice', seller: SELLER, price: p }, ctx);
     return { store, snapshots, repo };
   }
 
@@ -149,28 +200,53 @@ describe('EventSourcedRepository with snapshots', () => {
     const snap = await snapshots.load('listing-s1');
     expect(snap?.revision).toBe(5n); // taken at revision 2 (3 events), then at 5
     const loaded = await repo.load('s1');
-    expect(loaded).toMatchObject({ revision: 6n, snapshotRevision: 5n, eventsRead: 1, state: { status: 'listed', price: 7n } });
+    expect(loaded).toMatchObject({
+      revision: 6n,
+      snapshotRevision: 5n,
+      eventsRead: 1,
+      state: { status: 'listed', price: 7n },
+    });
   });
 
   it('ignores a snapshot of another schema version, and survives an unreadable one', async () => {
     const { snapshots, store } = await build();
     await snapshots.save({ streamName: 'listing-s1', revision: 99n, schemaVersion: 0, state: {} });
     const repo = new EventSourcedRepository(snapshotted, store, { snapshots });
-    expect(await repo.load('s1')).toMatchObject({ revision: 6n, snapshotRevision: undefined, eventsRead: 7 });
+    expect(await repo.load('s1')).toMatchObject({
+      revision: 6n,
+      snapshotRevision: undefined,
+      eventsRead: 7,
+    });
 
     const broken = new EventSourcedRepository(snapshotted, store, {
-      snapshots: { load: async () => Promise.reject(new Error('disk')), save: async () => undefined },
+      snapshots: {
+        load: async () => Promise.reject(new Error('disk')),
+        save: async () => undefined,
+      },
     });
-    expect(await broken.load('s1')).toMatchObject({ revision: 6n, eventsRead: 7, state: { price: 7n } });
+    expect(await broken.load('s1')).toMatchObject({
+      revision: 6n,
+      eventsRead: 7,
+      state: { price: 7n },
+    });
   });
 
   it('a failing snapshot save never fails the command', async () => {
     const store = new InMemoryEventStore();
     const repo = new EventSourcedRepository(snapshotted, store, {
-      snapshots: { load: async () => undefined, save: async () => Promise.reject(new Error('full')) },
+      snapshots: {
+        load: async () => undefined,
+        save: async () => Promise.reject(new Error('full')),
+      },
     });
     for (let i = 0; i < 4; i++) {
-      const r = await repo.handle('f1', i === 0 ? { type: 'List', seller: SELLER, price: 1n, now: NOW } : { type: 'Reprice', seller: SELLER, price: BigInt(i + 1) }, ctx);
+      const r = await repo.handle(
+        'f1',
+        i === 0
+          ? { type: 'List', seller: SELLER, price: 1n, now: NOW }
+          : { type: 'Reprice', seller: SELLER, price: BigInt(i + 1) },
+        ctx,
+      );
       expect(r.ok).toBe(true);
     }
   });

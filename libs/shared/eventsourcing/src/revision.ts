@@ -29,11 +29,13 @@ export function satisfies(expected: ExpectedRevision, actual: StreamState): bool
 }
 
 /** The revision of the first event an append of any size lands at. */
-export const firstRevisionAfter = (actual: StreamState): bigint => (actual === NO_STREAM ? 0n : actual + 1n);
+export const firstRevisionAfter = (actual: StreamState): bigint =>
+  actual === NO_STREAM ? 0n : actual + 1n;
 
 /** The stream's state after appending `count` events to a stream in state `actual`. */
 export function revisionAfterAppend(actual: StreamState, count: number): StreamState {
-  if (!Number.isInteger(count) || count < 0) throw new RangeError(`count must be a non-negative integer, got ${count}`);
+  if (!Number.isInteger(count) || count < 0)
+    throw new RangeError(`count must be a non-negative integer, got ${count}`);
   if (count === 0) return actual;
   return firstRevisionAfter(actual) + BigInt(count) - 1n;
 }

@@ -36,6 +36,7 @@ export class InMemorySnapshotStore implements SnapshotStore {
   }
   async save(snapshot: Snapshot): Promise<void> {
     const current = this.snapshots.get(snapshot.streamName);
-    if (!current || current.revision < snapshot.revision) this.snapshots.set(snapshot.streamName, snapshot);
+    if (!current || current.revision < snapshot.revision)
+      this.snapshots.set(snapshot.streamName, snapshot);
   }
 }

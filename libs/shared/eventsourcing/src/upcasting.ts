@@ -66,16 +66,22 @@ export class UpcasterRegistry {
       }
       const progressed = out.type !== current.type || out.schemaVersion > current.schemaVersion;
       if (!progressed || !Number.isInteger(out.schemaVersion) || !isJsonObject(out.data))
-        throw new UpcastError(`upcaster for ${current.type} v${current.schemaVersion} must move to a newer version or another type`, {
-          type: current.type,
-          schemaVersion: current.schemaVersion,
-        });
+        throw new UpcastError(
+          `upcaster for ${current.type} v${current.schemaVersion} must move to a newer version or another type`,
+          {
+            type: current.type,
+            schemaVersion: current.schemaVersion,
+          },
+        );
       current = { ...current, type: out.type, schemaVersion: out.schemaVersion, data: out.data };
     }
-    throw new UpcastError(`upcasting ${event.type} v${event.schemaVersion} did not finish in ${MAX_STEPS} steps`, {
-      type: event.type,
-      schemaVersion: event.schemaVersion,
-    });
+    throw new UpcastError(
+      `upcasting ${event.type} v${event.schemaVersion} did not finish in ${MAX_STEPS} steps`,
+      {
+        type: event.type,
+        schemaVersion: event.schemaVersion,
+      },
+    );
   }
 }
 

@@ -16,7 +16,9 @@ export const bigintToDecimal = (n: bigint): string => n.toString(10);
 export function parseDecimalBigint(s: string): Result<bigint, DomainError<'BIGINT.NOT_DECIMAL'>> {
   return typeof s === 'string' && isDecimalString(s)
     ? ok(BigInt(s))
-    : err(domainError('BIGINT.NOT_DECIMAL', 'not a canonical decimal integer string', { input: s }));
+    : err(
+        domainError('BIGINT.NOT_DECIMAL', 'not a canonical decimal integer string', { input: s }),
+      );
 }
 
 export function parseUnsignedDecimalBigint(
@@ -25,7 +27,9 @@ export function parseUnsignedDecimalBigint(
   if (typeof s === 'string' && UNSIGNED_DECIMAL.test(s)) return ok(BigInt(s));
   if (typeof s === 'string' && isDecimalString(s))
     return err(domainError('BIGINT.NEGATIVE', 'must not be negative', { input: s }));
-  return err(domainError('BIGINT.NOT_DECIMAL', 'not a canonical decimal integer string', { input: s }));
+  return err(
+    domainError('BIGINT.NOT_DECIMAL', 'not a canonical decimal integer string', { input: s }),
+  );
 }
 
 /** Throwing parse, for trusted input. */

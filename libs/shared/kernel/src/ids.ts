@@ -27,13 +27,17 @@ export function parseAddress(input: string): Result<Address, DomainError<'ID.INV
     : err(domainError('ID.INVALID_ADDRESS', 'not a 20-byte hex address', { input }));
 }
 
-export function parseOrderHash(input: string): Result<OrderHash, DomainError<'ID.INVALID_ORDER_HASH'>> {
+export function parseOrderHash(
+  input: string,
+): Result<OrderHash, DomainError<'ID.INVALID_ORDER_HASH'>> {
   return HASH32.test(input)
     ? ok(input.toLowerCase() as OrderHash)
     : err(domainError('ID.INVALID_ORDER_HASH', 'not a 32-byte hex hash', { input }));
 }
 
-export function parseStreamName(input: string): Result<StreamName, DomainError<'ID.INVALID_STREAM_NAME'>> {
+export function parseStreamName(
+  input: string,
+): Result<StreamName, DomainError<'ID.INVALID_STREAM_NAME'>> {
   const dash = input.indexOf('-');
   const category = dash < 0 ? input : input.slice(0, dash);
   const id = dash < 0 ? '' : input.slice(dash + 1);
@@ -42,9 +46,13 @@ export function parseStreamName(input: string): Result<StreamName, DomainError<'
   return valid
     ? ok(input as StreamName)
     : err(
-        domainError('ID.INVALID_STREAM_NAME', 'stream names are <category>-<id>: a category of letters, digits, _ or ., then a non-blank id', {
-          input,
-        }),
+        domainError(
+          'ID.INVALID_STREAM_NAME',
+          'stream names are <category>-<id>: a category of letters, digits, _ or ., then a non-blank id',
+          {
+            input,
+          },
+        ),
       );
 }
 

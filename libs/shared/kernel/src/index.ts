@@ -1,5 +1,24 @@
-export { ok, err, isOk, isErr, mapResult, flatMapResult, mapError, unwrap, type Ok, type Err, type Result } from './result';
-export { domainError, isErrorCode, hasCode, CodedError, type DomainError, type ErrorCode } from './domain-error';
+export {
+  ok,
+  err,
+  isOk,
+  isErr,
+  mapResult,
+  flatMapResult,
+  mapError,
+  unwrap,
+  type Ok,
+  type Err,
+  type Result,
+} from './result';
+export {
+  domainError,
+  isErrorCode,
+  hasCode,
+  CodedError,
+  type DomainError,
+  type ErrorCode,
+} from './domain-error';
 export type { Brand } from './brand';
 export {
   parseAddress,

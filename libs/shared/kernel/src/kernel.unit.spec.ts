@@ -30,7 +30,9 @@ import {
 describe('Result', () => {
   it('maps values and errors without touching the other side', () => {
     expect(mapResult(ok(2), (n) => n * 3)).toEqual(ok(6));
-    expect(mapResult(err('x') as ReturnType<typeof err<string>>, (n: number) => n * 3)).toEqual(err('x'));
+    expect(mapResult(err('x') as ReturnType<typeof err<string>>, (n: number) => n * 3)).toEqual(
+      err('x'),
+    );
     expect(mapError(err('x'), (e) => `${e}!`)).toEqual(err('x!'));
     expect(flatMapResult(ok(2), (n) => (n > 1 ? ok(n) : err('small')))).toEqual(ok(2));
     expect(flatMapResult(ok(0), (n) => (n > 1 ? ok(n) : err('small')))).toEqual(err('small'));
@@ -44,7 +46,10 @@ describe('Result', () => {
 
 describe('domainError', () => {
   it('requires an AREA.REASON code', () => {
-    expect(domainError('ORDER.EXPIRED', 'expired')).toEqual({ code: 'ORDER.EXPIRED', message: 'expired' });
+    expect(domainError('ORDER.EXPIRED', 'expired')).toEqual({
+      code: 'ORDER.EXPIRED',
+      message: 'expired',
+    });
     expect(() => domainError('expired', 'x')).toThrow(/AREA.REASON/);
     expect(hasCode(domainError('A.B', 'x'), 'A.B')).toBe(true);
     expect(hasCode(new Error('x'))).toBe(false);

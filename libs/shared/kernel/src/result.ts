@@ -25,7 +25,10 @@ export function mapResult<T, U, E>(r: Result<T, E>, f: (value: T) => U): Result<
   return r.ok ? ok(f(r.value)) : r;
 }
 
-export function flatMapResult<T, U, E, F>(r: Result<T, E>, f: (value: T) => Result<U, F>): Result<U, E | F> {
+export function flatMapResult<T, U, E, F>(
+  r: Result<T, E>,
+  f: (value: T) => Result<U, F>,
+): Result<U, E | F> {
   return r.ok ? f(r.value) : r;
 }
 
@@ -34,7 +37,10 @@ export function mapError<T, E, F>(r: Result<T, E>, f: (error: E) => F): Result<T
 }
 
 /** The value, or throws what `toError` makes of the error: for call sites where failure is a bug. */
-export function unwrap<T, E>(r: Result<T, E>, toError: (error: E) => Error = (e) => new Error(String(e))): T {
+export function unwrap<T, E>(
+  r: Result<T, E>,
+  toError: (error: E) => Error = (e) => new Error(String(e)),
+): T {
   if (r.ok) return r.value;
   throw toError(r.error);
 }

@@ -41,8 +41,10 @@ const counterDecider: Decider<CounterCommand, CounterEvent, CounterState, Counte
   decide(command, state) {
     switch (command.type) {
       case 'Increment':
-        if (command.by <= 0n) return err(domainError('COUNTER.INVALID_STEP', 'step must be positive'));
-        if (state.value + command.by > command.ceiling) return err(domainError('COUNTER.CEILING_REACHED', 'would pass the ceiling'));
+        if (command.by <= 0n)
+          return err(domainError('COUNTER.INVALID_STEP', 'step must be positive'));
+        if (state.value + command.by > command.ceiling)
+          return err(domainError('COUNTER.CEILING_REACHED', 'would pass the ceiling'));
         return ok([{ type: 'Incremented', data: { by: command.by } }]);
       default: {
         const _exhaustive: never = command.type;
@@ -57,9 +59,16 @@ const Counter = defineAggregate({
   name: 'Counter',
   category: 'counter',
   decider: counterDecider,
-  codec: defineEventCodec<CounterEvent>({ Incremented: { schemaVersion: 1, schema: z.object({ by: zUnsignedBigint }) } }),
+  codec: defineEventCodec<CounterEvent>({
+    Incremented: { schemaVersion: 1, schema: z.object({ by: zUnsignedBigint }) },
+  }),
 });
-type CounterRepository = EventSourcedRepository<CounterCommand, CounterEvent, CounterState, CounterError>;
+type CounterRepository = EventSourcedRepository<
+  CounterCommand,
+  CounterEvent,
+  CounterState,
+  CounterError
+>;
 type Outcome = Result<HandleSuccess<CounterEvent, CounterState>, CounterError>;
 
 // ---- commands, queries and their handlers, as an application library would write them --
@@ -83,7 +92,11 @@ export class GetCounter extends Query<{ value: bigint; revision: bigint | 'no_st
 class IncrementCounterHandler implements ICommandHandler<IncrementCounter> {
   constructor(@InjectAggregateRepository(Counter) private readonly counters: CounterRepository) {}
   execute(c: IncrementCounter): Promise<Outcome> {
-    return this.counters.handle(c.counterId, { type: 'Increment', by: c.by, ceiling: c.ceiling }, { correlationId: randomUUID(), actor: 'user:int-test' });
+    return this.counters.handle(
+      c.counterId,
+      { type: 'Increment', by: c.by, ceiling: c.ceiling },
+      { correlationId: randomUUID(), actor: 'user:int-test' },
+    );
   }
 }
 
@@ -107,11 +120,18 @@ class RecordPublications implements IEventHandler<AggregateEventsAppended> {
 // ---- the app ---------------------------------------------------------------------------
 export const observed = { conflicts: 0, published };
 
-export async function boot(store: EventStore, maxAttempts: number): Promise<INestApplicationContext> {
+export async function boot(
+  store: EventStore,
+  maxAttempts: number,
+): Promise<INestApplicationContext> {
   @Module({
     imports: [
       CqrsModule.forRoot(),
-      EventSourcingModule.forRoot({ store, publishToEventBus: true, onConflict: () => observed.conflicts++ }),
+      EventSourcingModule.forRoot({
+        store,
+        publishToEventBus: true,
+        onConflict: () => observed.conflicts++,
+      }),
       EventSourcingModule.forFeature([Counter], { maxAttempts, retryJitterMs: 3 }),
     ],
     providers: [IncrementCounterHandler, GetCounterHandler, RecordPublications],
@@ -121,4 +141,3 @@ export async function boot(store: EventStore, maxAttempts: number): Promise<INes
   await app.init();
   return app;
 }
-

@@ -32,7 +32,11 @@ const meta = (extra: Record<string, string> = {}) => ({
   ...extra,
 });
 
-export const newEvent = (type = 'Happened', data: NewEvent['data'] = { n: 1 }, schemaVersion = 1): NewEvent => ({
+export const newEvent = (
+  type = 'Happened',
+  data: NewEvent['data'] = { n: 1 },
+  schemaVersion = 1,
+): NewEvent => ({
   id: randomUUID(),
   type,
   schemaVersion,
@@ -40,7 +44,8 @@ export const newEvent = (type = 'Happened', data: NewEvent['data'] = { n: 1 }, s
   metadata: meta(),
 });
 
-const events = (n: number, type = 'Happened'): NewEvent[] => Array.from({ length: n }, (_, i) => newEvent(type, { i }));
+const events = (n: number, type = 'Happened'): NewEvent[] =>
+  Array.from({ length: n }, (_, i) => newEvent(type, { i }));
 
 /** Category names unique per test: the suite never sees another test's events. */
 export const uniqueCategory = (): string => `t${randomUUID().replace(/-/g, '').slice(0, 12)}`;
@@ -66,7 +71,11 @@ export async function take(
   return out;
 }
 
-const expectCode = async (p: Promise<unknown>, code: string, fields: Record<string, unknown> = {}) => {
+const expectCode = async (
+  p: Promise<unknown>,
+  code: string,
+  fields: Record<string, unknown> = {},
+) => {
   await expect(p).rejects.toMatchObject({ code, ...fields });
 };
 
@@ -78,7 +87,11 @@ export function describeEventStoreContract(name: string, target: ContractTarget)
       {
         type: 'Priced',
         fromVersion: 1,
-        upcast: (e) => ({ type: 'Priced', schemaVersion: 2, data: { price: String(e.data['cents']), currency: 'USD' } }),
+        upcast: (e) => ({
+          type: 'Priced',
+          schemaVersion: 2,
+          data: { price: String(e.data['cents']), currency: 'USD' },
+        }),
       },
     ]);
 
@@ -107,56 +120,101 @@ export function describeEventStoreContract(name: string, target: ContractTarget)
       it('refuses NO_STREAM on an existing stream with a typed WrongExpectedVersion', async () => {
         const s = `${uniqueCategory()}-1`;
         await store.append(s, events(2), { expectedRevision: NO_STREAM });
-        await expectCode(store.append(s, events(1), { expectedRevision: NO_STREAM }), 'EVENT_STORE.WRONG_EXPECTED_VERSION', {
-          streamName: s,
-          expected: NO_STREAM,
-          actual: 1n,
-        });
+        await expectCode(
+          store.append(s, events(1), { expectedRevision: NO_STREAM }),
+          'EVENT_STORE.WRONG_EXPECTED_VERSION',
+          {
+            streamName: s,
+            expected: NO_STREAM,
+            actual: 1n,
+          },
+        );
       });
 
       it('appends at the exact revision and refuses a stale one', async () => {
         const s = `${uniqueCategory()}-1`;
         await store.append(s, events(2), { expectedRevision: NO_STREAM });
-        expect((await store.append(s, events(2), { expectedRevision: 1n })).nextExpectedRevision).toBe(3n);
-        await expectCode(store.append(s, events(1), { expectedRevision: 1n }), 'EVENT_STORE.WRONG_EXPECTED_VERSION', {
-          expected: 1n,
-          actual: 3n,
-        });
-        await expectCode(store.append(`${uniqueCategory()}-none`, events(1), { expectedRevision: 0n }), 'EVENT_STORE.WRONG_EXPECTED_VERSION', {
-          actual: NO_STREAM,
-        });
+        expect(
+          (await store.append(s, events(2), { expectedRevision: 1n })).nextExpectedRevision,
+        ).toBe(3n);
+        await expectCode(
+          store.append(s, events(1), { expectedRevision: 1n }),
+          'EVENT_STORE.WRONG_EXPECTED_VERSION',
+          {
+            expected: 1n,
+            actual: 3n,
+          },
+        );
+        await expectCode(
+          store.append(`${uniqueCategory()}-none`, events(1), { expectedRevision: 0n }),
+          'EVENT_STORE.WRONG_EXPECTED_VERSION',
+          {
+            actual: NO_STREAM,
+          },
+        );
       });
 
       it('STREAM_EXISTS needs the stream; ANY takes either', async () => {
         const s = `${uniqueCategory()}-1`;
-        await expectCode(store.append(s, events(1), { expectedRevision: STREAM_EXISTS }), 'EVENT_STORE.WRONG_EXPECTED_VERSION', {
-          expected: STREAM_EXISTS,
-          actual: NO_STREAM,
-        });
-        expect((await store.append(s, events(1), { expectedRevision: ANY })).nextExpectedRevision).toBe(0n);
-        expect((await store.append(s, events(2), { expectedRevision: ANY })).nextExpectedRevision).toBe(2n);
-        expect((await store.append(s, events(1), { expectedRevision: STREAM_EXISTS })).nextExpectedRevision).toBe(3n);
+        await expectCode(
+          store.append(s, events(1), { expectedRevision: STREAM_EXISTS }),
+          'EVENT_STORE.WRONG_EXPECTED_VERSION',
+          {
+            expected: STREAM_EXISTS,
+            actual: NO_STREAM,
+          },
+        );
+        expect(
+          (await store.append(s, events(1), { expectedRevision: ANY })).nextExpectedRevision,
+        ).toBe(0n);
+        expect(
+          (await store.append(s, events(2), { expectedRevision: ANY })).nextExpectedRevision,
+        ).toBe(2n);
+        expect(
+          (await store.append(s, events(1), { expectedRevision: STREAM_EXISTS }))
+            .nextExpectedRevision,
+        ).toBe(3n);
       });
 
       it('exactly one of many concurrent writers at the same revision wins', async () => {
         const s = `${uniqueCategory()}-1`;
         await store.append(s, events(1), { expectedRevision: NO_STREAM });
-        const results = await Promise.allSettled(Array.from({ length: 8 }, () => store.append(s, events(2), { expectedRevision: 0n })));
+        const results = await Promise.allSettled(
+          Array.from({ length: 8 }, () => store.append(s, events(2), { expectedRevision: 0n })),
+        );
         expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
         for (const r of results.filter((r): r is PromiseRejectedResult => r.status === 'rejected'))
-          expect(r.reason).toMatchObject({ code: 'EVENT_STORE.WRONG_EXPECTED_VERSION', actual: 2n });
+          expect(r.reason).toMatchObject({
+            code: 'EVENT_STORE.WRONG_EXPECTED_VERSION',
+            actual: 2n,
+          });
         expect(await store.readStream(s)).toHaveLength(3);
       });
 
       it('rejects malformed appends with INVALID_APPEND', async () => {
         const s = `${uniqueCategory()}-1`;
         const e = newEvent();
-        await expectCode(store.append(s, [], { expectedRevision: ANY }), 'EVENT_STORE.INVALID_APPEND');
-        await expectCode(store.append(s, [e, e], { expectedRevision: ANY }), 'EVENT_STORE.INVALID_APPEND');
-        await expectCode(store.append(s, [{ ...e, id: 'not-a-uuid' }], { expectedRevision: ANY }), 'EVENT_STORE.INVALID_APPEND');
-        await expectCode(store.append('$system', [newEvent()], { expectedRevision: ANY }), 'EVENT_STORE.INVALID_APPEND');
+        await expectCode(
+          store.append(s, [], { expectedRevision: ANY }),
+          'EVENT_STORE.INVALID_APPEND',
+        );
+        await expectCode(
+          store.append(s, [e, e], { expectedRevision: ANY }),
+          'EVENT_STORE.INVALID_APPEND',
+        );
+        await expectCode(
+          store.append(s, [{ ...e, id: 'not-a-uuid' }], { expectedRevision: ANY }),
+          'EVENT_STORE.INVALID_APPEND',
+        );
+        await expectCode(
+          store.append('$system', [newEvent()], { expectedRevision: ANY }),
+          'EVENT_STORE.INVALID_APPEND',
+        );
         const noActor = { ...e, metadata: { ...e.metadata, actor: '' } };
-        await expectCode(store.append(s, [noActor], { expectedRevision: ANY }), 'EVENT_STORE.INVALID_APPEND');
+        await expectCode(
+          store.append(s, [noActor], { expectedRevision: ANY }),
+          'EVENT_STORE.INVALID_APPEND',
+        );
         expect(await store.readStream(s)).toEqual([]);
       });
     });
@@ -165,14 +223,17 @@ export function describeEventStoreContract(name: string, target: ContractTarget)
       it.each([
         ['NO_STREAM', NO_STREAM],
         ['ANY', ANY],
-      ] as const)('a retried first append (%s) returns the original result and stores nothing twice', async (_label, expected) => {
-        const s = `${uniqueCategory()}-1`;
-        const batch = events(3);
-        const first = await store.append(s, batch, { expectedRevision: expected });
-        const retry = await store.append(s, batch, { expectedRevision: expected });
-        expect(retry).toEqual(first);
-        expect(await store.readStream(s)).toHaveLength(3);
-      });
+      ] as const)(
+        'a retried first append (%s) returns the original result and stores nothing twice',
+        async (_label, expected) => {
+          const s = `${uniqueCategory()}-1`;
+          const batch = events(3);
+          const first = await store.append(s, batch, { expectedRevision: expected });
+          const retry = await store.append(s, batch, { expectedRevision: expected });
+          expect(retry).toEqual(first);
+          expect(await store.readStream(s)).toHaveLength(3);
+        },
+      );
 
       it('a retried append at an exact revision returns the original result after later appends', async () => {
         const s = `${uniqueCategory()}-1`;
@@ -189,20 +250,40 @@ export function describeEventStoreContract(name: string, target: ContractTarget)
         const s = `${uniqueCategory()}-1`;
         const batch = events(2);
         await store.append(s, batch, { expectedRevision: NO_STREAM });
-        await expectCode(store.append(s, [batch[0]!, newEvent()], { expectedRevision: NO_STREAM }), 'EVENT_STORE.IDEMPOTENCY_CONFLICT');
-        await expectCode(store.append(s, [batch[1]!, batch[0]!], { expectedRevision: NO_STREAM }), 'EVENT_STORE.IDEMPOTENCY_CONFLICT');
-        await expectCode(store.append(s, [batch[1]!, newEvent()], { expectedRevision: ANY }), 'EVENT_STORE.IDEMPOTENCY_CONFLICT');
+        await expectCode(
+          store.append(s, [batch[0]!, newEvent()], { expectedRevision: NO_STREAM }),
+          'EVENT_STORE.IDEMPOTENCY_CONFLICT',
+        );
+        await expectCode(
+          store.append(s, [batch[1]!, batch[0]!], { expectedRevision: NO_STREAM }),
+          'EVENT_STORE.IDEMPOTENCY_CONFLICT',
+        );
+        await expectCode(
+          store.append(s, [batch[1]!, newEvent()], { expectedRevision: ANY }),
+          'EVENT_STORE.IDEMPOTENCY_CONFLICT',
+        );
         expect(await store.readStream(s)).toHaveLength(2);
       });
 
       const crossStream = target.limits?.idsUniquePerStreamOnly
-        ? it.skip.bind(it, `event ids stored in another stream are an IDEMPOTENCY_CONFLICT — SKIPPED: ${name} keeps ids unique per stream only`)
+        ? it.skip.bind(
+            it,
+            `event ids stored in another stream are an IDEMPOTENCY_CONFLICT — SKIPPED: ${name} keeps ids unique per stream only`,
+          )
         : it.bind(it, 'event ids stored in another stream are an IDEMPOTENCY_CONFLICT');
       crossStream(async () => {
         const batch = events(2);
         await store.append(`${uniqueCategory()}-1`, batch, { expectedRevision: NO_STREAM });
-        await expectCode(store.append(`${uniqueCategory()}-other`, batch, { expectedRevision: NO_STREAM }), 'EVENT_STORE.IDEMPOTENCY_CONFLICT');
-        await expectCode(store.append(`${uniqueCategory()}-other`, [newEvent(), batch[0]!], { expectedRevision: ANY }), 'EVENT_STORE.IDEMPOTENCY_CONFLICT');
+        await expectCode(
+          store.append(`${uniqueCategory()}-other`, batch, { expectedRevision: NO_STREAM }),
+          'EVENT_STORE.IDEMPOTENCY_CONFLICT',
+        );
+        await expectCode(
+          store.append(`${uniqueCategory()}-other`, [newEvent(), batch[0]!], {
+            expectedRevision: ANY,
+          }),
+          'EVENT_STORE.IDEMPOTENCY_CONFLICT',
+        );
       });
     });
 
@@ -224,8 +305,16 @@ export function describeEventStoreContract(name: string, target: ContractTarget)
       });
 
       it('backwards from the end or from a revision', async () => {
-        expect((await store.readStream(s, { direction: 'backwards', maxCount: 3 })).map((e) => e.revision)).toEqual([9n, 8n, 7n]);
-        expect((await store.readStream(s, { direction: 'backwards', fromRevision: 2n })).map((e) => e.revision)).toEqual([2n, 1n, 0n]);
+        expect(
+          (await store.readStream(s, { direction: 'backwards', maxCount: 3 })).map(
+            (e) => e.revision,
+          ),
+        ).toEqual([9n, 8n, 7n]);
+        expect(
+          (await store.readStream(s, { direction: 'backwards', fromRevision: 2n })).map(
+            (e) => e.revision,
+          ),
+        ).toEqual([2n, 1n, 0n]);
       });
 
       it('a stream that does not exist reads as empty', async () => {
@@ -234,11 +323,26 @@ export function describeEventStoreContract(name: string, target: ContractTarget)
 
       it('returns data and metadata as written, with positions and a record time', async () => {
         const t = `${uniqueCategory()}-json`;
-        const data = { price: '123456789012345678901234567890', nested: { list: [1, 'two', null, true] }, text: 'ünïcødé ✓' };
-        const e = { ...newEvent('Typed', data, 3), metadata: { ...meta(), causationId: 'cmd-1', requestId: 'req-7' } };
+        const data = {
+          price: '123456789012345678901234567890',
+          nested: { list: [1, 'two', null, true] },
+          text: 'ünïcødé ✓',
+        };
+        const e = {
+          ...newEvent('Typed', data, 3),
+          metadata: { ...meta(), causationId: 'cmd-1', requestId: 'req-7' },
+        };
         await store.append(t, [e], { expectedRevision: NO_STREAM });
         const [read] = await store.readStream(t);
-        expect(read).toMatchObject({ id: e.id, type: 'Typed', schemaVersion: 3, data, metadata: e.metadata, streamName: t, revision: 0n });
+        expect(read).toMatchObject({
+          id: e.id,
+          type: 'Typed',
+          schemaVersion: 3,
+          data,
+          metadata: e.metadata,
+          streamName: t,
+          revision: 0n,
+        });
         expect(read!.position).toBeGreaterThan(0n);
         expect(read!.recordedAt).toBeInstanceOf(Date);
       });
@@ -267,25 +371,39 @@ export function describeEventStoreContract(name: string, target: ContractTarget)
         const all = await store.readAll({ after: positions[0]! - 1n, maxCount: 1000 });
         const ids = new Set(all.map((e) => e.id));
         expect(written.every((id) => ids.has(id))).toBe(true);
-        expect(all.map((e) => e.position)).toEqual([...all.map((e) => e.position)].sort((a, b) => (a < b ? -1 : 1)));
+        expect(all.map((e) => e.position)).toEqual(
+          [...all.map((e) => e.position)].sort((a, b) => (a < b ? -1 : 1)),
+        );
       });
     });
 
     describe('upcasting on read', () => {
       it('stream reads, reads of all and subscriptions return the current version', async () => {
         const cat = uniqueCategory();
-        await upcasting.append(`${cat}-1`, [newEvent('Priced', { cents: 250 }, 1), newEvent('Priced', { price: '9', currency: 'EUR' }, 2)], {
-          expectedRevision: NO_STREAM,
-        });
+        await upcasting.append(
+          `${cat}-1`,
+          [
+            newEvent('Priced', { cents: 250 }, 1),
+            newEvent('Priced', { price: '9', currency: 'EUR' }, 2),
+          ],
+          {
+            expectedRevision: NO_STREAM,
+          },
+        );
         const expected = [
           { type: 'Priced', schemaVersion: 2, data: { price: '250', currency: 'USD' } },
           { type: 'Priced', schemaVersion: 2, data: { price: '9', currency: 'EUR' } },
         ];
         expect(await upcasting.readStream(`${cat}-1`)).toMatchObject(expected);
         expect(await upcasting.readAll({ category: cat })).toMatchObject(expected);
-        expect(await take((signal) => upcasting.subscribe({ category: cat, signal }), 2)).toMatchObject(expected);
+        expect(
+          await take((signal) => upcasting.subscribe({ category: cat, signal }), 2),
+        ).toMatchObject(expected);
         // the stored event is unchanged: a store without the upcaster sees v1
-        expect((await store.readStream(`${cat}-1`))[0]).toMatchObject({ schemaVersion: 1, data: { cents: 250 } });
+        expect((await store.readStream(`${cat}-1`))[0]).toMatchObject({
+          schemaVersion: 1,
+          data: { cents: 250 },
+        });
       });
     });
 
@@ -313,7 +431,9 @@ export function describeEventStoreContract(name: string, target: ContractTarget)
             if (seen.length === 9) controller.abort();
           }
         })();
-        const never = new Promise((_, reject) => setTimeout(() => reject(new Error('never caught up')), 10_000).unref());
+        const never = new Promise((_, reject) =>
+          setTimeout(() => reject(new Error('never caught up')), 10_000).unref(),
+        );
         await Promise.race([caughtUp, never]);
         expect(caughtUpAt).toBe(seen[4]?.position);
         const live = events(4);
@@ -329,13 +449,18 @@ export function describeEventStoreContract(name: string, target: ContractTarget)
         const cat = uniqueCategory();
         await store.append(`${cat}-a`, events(4), { expectedRevision: NO_STREAM });
         const all = await store.readAll({ category: cat });
-        const got = await take((signal) => store.subscribe({ category: cat, after: all[1]!.position, signal }), 2);
+        const got = await take(
+          (signal) => store.subscribe({ category: cat, after: all[1]!.position, signal }),
+          2,
+        );
         expect(got.map((e) => e.id)).toEqual(all.slice(2).map((e) => e.id));
       });
 
       it('stops when its signal aborts', async () => {
         const controller = new AbortController();
-        const it = store.subscribe({ category: uniqueCategory(), signal: controller.signal })[Symbol.asyncIterator]();
+        const it = store
+          .subscribe({ category: uniqueCategory(), signal: controller.signal })
+          [Symbol.asyncIterator]();
         const next = it.next();
         setTimeout(() => controller.abort(), 50);
         await expect(next).resolves.toEqual({ done: true, value: undefined });
@@ -346,7 +471,11 @@ export function describeEventStoreContract(name: string, target: ContractTarget)
         const writers = 6;
         const appendsPerWriter = 15;
         const total = writers * appendsPerWriter * 2;
-        const seen = take((signal) => store.subscribe({ category: cat, signal, batchSize: 7 }), total, 30_000);
+        const seen = take(
+          (signal) => store.subscribe({ category: cat, signal, batchSize: 7 }),
+          total,
+          30_000,
+        );
         await Promise.all(
           Array.from({ length: writers }, async (_, w) => {
             for (let i = 0; i < appendsPerWriter; i++) {
@@ -360,7 +489,8 @@ export function describeEventStoreContract(name: string, target: ContractTarget)
         expect(delivered).toHaveLength(total);
         expect(new Set(delivered.map((e) => e.id)).size).toBe(total);
         const positions = delivered.map((e) => e.position);
-        for (let i = 1; i < positions.length; i++) expect(positions[i]! > positions[i - 1]!).toBe(true);
+        for (let i = 1; i < positions.length; i++)
+          expect(positions[i]! > positions[i - 1]!).toBe(true);
         const replay = await store.readAll({ category: cat, maxCount: total + 10 });
         expect(replay.map((e) => e.id)).toEqual(delivered.map((e) => e.id));
         const shared = await store.readStream(`${cat}-shared`);

@@ -38,7 +38,13 @@ interface Stored {
 }
 
 /** What the client hands out: a copy (dates stay in this realm, unlike structuredClone under jest). */
-const copy = (e: Stored): never => ({ ...e, data: structuredClone(e.data), metadata: structuredClone(e.metadata), created: new Date(e.created.getTime()) }) as never;
+const copy = (e: Stored): never =>
+  ({
+    ...e,
+    data: structuredClone(e.data),
+    metadata: structuredClone(e.metadata),
+    created: new Date(e.created.getTime()),
+  }) as never;
 
 export class FakeKurrentClient implements KurrentClientLike {
   private readonly log: Stored[] = [];
@@ -48,10 +54,21 @@ export class FakeKurrentClient implements KurrentClientLike {
 
   constructor() {
     this.appended.setMaxListeners(0);
-    this.write('$settings', [{ id: '00000000-0000-4000-8000-00000000000a', type: '$settings', data: {}, metadata: undefined } as unknown as EventData]);
+    this.write('$settings', [
+      {
+        id: '00000000-0000-4000-8000-00000000000a',
+        type: '$settings',
+        data: {},
+        metadata: undefined,
+      } as unknown as EventData,
+    ]);
   }
 
-  async appendToStream(streamName: string, events: EventData[], options: { streamState?: AppendStreamState } = {}): Promise<AppendResult> {
+  async appendToStream(
+    streamName: string,
+    events: EventData[],
+    options: { streamState?: AppendStreamState } = {},
+  ): Promise<AppendResult> {
     const state = options.streamState ?? 'any';
     const stream = this.streams.get(streamName) ?? [];
     const current = stream.length === 0 ? NO_STREAM : BigInt(stream.length - 1);
@@ -70,7 +87,8 @@ export class FakeKurrentClient implements KurrentClientLike {
       (state === NO_STREAM && current === NO_STREAM) ||
       (state === STREAM_EXISTS && current !== NO_STREAM) ||
       (typeof state === 'bigint' && state === current);
-    if (!ok) throw new WrongExpectedVersionError(undefined, { streamName, expected: state, current });
+    if (!ok)
+      throw new WrongExpectedVersionError(undefined, { streamName, expected: state, current });
     const last = this.write(streamName, events);
     return { success: true, nextExpectedRevision: last.revision, position: last.position };
   }
@@ -100,7 +118,10 @@ export class FakeKurrentClient implements KurrentClientLike {
     return last;
   }
 
-  readStream(streamName: string, options: ReadStreamOptions = {}): AsyncIterableIterator<ResolvedEvent> {
+  readStream(
+    streamName: string,
+    options: ReadStreamOptions = {},
+  ): AsyncIterableIterator<ResolvedEvent> {
     const streams = this.streams;
     return (async function* () {
       const stream = streams.get(streamName);
@@ -110,12 +131,18 @@ export class FakeKurrentClient implements KurrentClientLike {
       const from = options.fromRevision ?? (backwards ? END : START);
       let list: Stored[];
       if (backwards) {
-        const top = from === END ? stream.length - 1 : from === START ? 0 : Math.min(Number(from), stream.length - 1);
+        const top =
+          from === END
+            ? stream.length - 1
+            : from === START
+              ? 0
+              : Math.min(Number(from), stream.length - 1);
         list = stream.slice(0, top + 1).reverse();
       } else {
         list = stream.slice(from === START ? 0 : from === END ? stream.length : Number(from));
       }
-      for (const e of list.slice(0, max)) yield { event: copy(e), commitPosition: e.position.commit };
+      for (const e of list.slice(0, max))
+        yield { event: copy(e), commitPosition: e.position.commit };
     })();
   }
 
@@ -184,7 +211,10 @@ export class FakeKurrentClient implements KurrentClientLike {
 
   private static matcher(filter: ReadAllOptions['filter']): (e: Stored) => boolean {
     if (!filter) return () => true;
-    const test = 'regex' in filter ? (s: string) => new RegExp(filter.regex).test(s) : (s: string) => filter.prefixes.some((p) => s.startsWith(p));
+    const test =
+      'regex' in filter
+        ? (s: string) => new RegExp(filter.regex).test(s)
+        : (s: string) => filter.prefixes.some((p) => s.startsWith(p));
     return (e) => test(filter.filterOn === 'streamName' ? e.streamId : e.type);
   }
 }

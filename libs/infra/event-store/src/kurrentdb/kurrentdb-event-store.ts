@@ -58,8 +58,15 @@ import {
 
 /** The part of KurrentDBClient this adapter uses (so a test double can stand in). */
 export interface KurrentClientLike {
-  appendToStream(streamName: string, events: EventData[], options?: { streamState?: AppendStreamState }): Promise<KAppendResult>;
-  readStream(streamName: string, options?: KReadStreamOptions): AsyncIterableIterator<ResolvedEvent>;
+  appendToStream(
+    streamName: string,
+    events: EventData[],
+    options?: { streamState?: AppendStreamState },
+  ): Promise<KAppendResult>;
+  readStream(
+    streamName: string,
+    options?: KReadStreamOptions,
+  ): AsyncIterableIterator<ResolvedEvent>;
   readAll(options?: KReadAllOptions): AsyncIterableIterator<AllStreamResolvedEvent>;
   subscribeToAll(options?: SubscribeToAllOptions): AllStreamSubscription;
   dispose(): Promise<void>;
@@ -81,9 +88,13 @@ export interface KurrentDbEventStoreOptions {
 type KRecorded = NonNullable<ResolvedEvent['event']>;
 
 const isWrongExpectedVersion = (e: unknown): e is { actualState?: unknown } =>
-  typeof e === 'object' && e !== null && (e as { type?: unknown }).type === ErrorType.WRONG_EXPECTED_VERSION;
+  typeof e === 'object' &&
+  e !== null &&
+  (e as { type?: unknown }).type === ErrorType.WRONG_EXPECTED_VERSION;
 const isStreamNotFound = (e: unknown): boolean =>
-  typeof e === 'object' && e !== null && (e as { type?: unknown }).type === ErrorType.STREAM_NOT_FOUND;
+  typeof e === 'object' &&
+  e !== null &&
+  (e as { type?: unknown }).type === ErrorType.STREAM_NOT_FOUND;
 
 const escapeRegex = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
@@ -98,7 +109,8 @@ export class KurrentDbEventStore implements EventStore {
 
   constructor(options: KurrentDbEventStoreOptions) {
     if (options.client) this.client = options.client;
-    else if (options.connectionString) this.client = KurrentDBClient.connectionString(options.connectionString);
+    else if (options.connectionString)
+      this.client = KurrentDBClient.connectionString(options.connectionString);
     else throw new Error('KurrentDbEventStore needs a connectionString or a client');
     this.ownsClient = !options.client;
     this.upcasters = options.upcasters ?? noUpcasters;
@@ -107,10 +119,15 @@ export class KurrentDbEventStore implements EventStore {
     this.raceAttempts = options.raceAttempts ?? 30;
   }
 
-  async append(streamName: string, events: readonly NewEvent[], { expectedRevision }: AppendOptions): Promise<AppendResult> {
+  async append(
+    streamName: string,
+    events: readonly NewEvent[],
+    { expectedRevision }: AppendOptions,
+  ): Promise<AppendResult> {
     validateAppend(streamName, events, expectedRevision);
     const data = events.map((e) => toEventData(e));
-    if (expectedRevision === ANY || expectedRevision === STREAM_EXISTS) return this.appendLoose(streamName, events, data, expectedRevision);
+    if (expectedRevision === ANY || expectedRevision === STREAM_EXISTS)
+      return this.appendLoose(streamName, events, data, expectedRevision);
     try {
       const r = await this.client.appendToStream(streamName, data, {
         streamState: expectedRevision === NO_STREAM ? K_NO_STREAM : expectedRevision,
@@ -120,14 +137,24 @@ export class KurrentDbEventStore implements EventStore {
       if (!isWrongExpectedVersion(e)) throw e;
       // an exact retry of an append that committed? its events sit right after `expected`
       const from = expectedRevision === NO_STREAM ? 0n : expectedRevision + 1n;
-      const there = await this.readStream(streamName, { fromRevision: from, maxCount: events.length });
+      const there = await this.readStream(streamName, {
+        fromRevision: from,
+        maxCount: events.length,
+      });
       const original = classifyRetry(
         streamName,
         events,
-        there.filter((r) => events.some((n) => n.id === r.id)).map((r) => ({ id: r.id, streamName, revision: r.revision, position: r.position })),
+        there
+          .filter((r) => events.some((n) => n.id === r.id))
+          .map((r) => ({ id: r.id, streamName, revision: r.revision, position: r.position })),
       );
       if (original) return original;
-      throw new WrongExpectedVersionError(streamName, expectedRevision, await this.actualState(streamName, e), { cause: e });
+      throw new WrongExpectedVersionError(
+        streamName,
+        expectedRevision,
+        await this.actualState(streamName, e),
+        { cause: e },
+      );
     }
   }
 
@@ -139,22 +166,33 @@ export class KurrentDbEventStore implements EventStore {
     expected: typeof ANY | typeof STREAM_EXISTS,
   ): Promise<AppendResult> {
     for (let attempt = 1; ; attempt++) {
-      const tail = await this.readStream(streamName, { direction: 'backwards', maxCount: Math.max(this.window, events.length) });
+      const tail = await this.readStream(streamName, {
+        direction: 'backwards',
+        maxCount: Math.max(this.window, events.length),
+      });
       const actual: StreamState = tail[0]?.revision ?? NO_STREAM;
       const ids = new Set(events.map((e) => e.id));
       const original = classifyRetry(
         streamName,
         events,
-        tail.filter((r) => ids.has(r.id)).map((r) => ({ id: r.id, streamName, revision: r.revision, position: r.position })),
+        tail
+          .filter((r) => ids.has(r.id))
+          .map((r) => ({ id: r.id, streamName, revision: r.revision, position: r.position })),
       );
       if (original) return original;
-      if (!satisfies(expected, actual)) throw new WrongExpectedVersionError(streamName, expected, actual);
+      if (!satisfies(expected, actual))
+        throw new WrongExpectedVersionError(streamName, expected, actual);
       try {
-        const r = await this.client.appendToStream(streamName, data, { streamState: actual === NO_STREAM ? K_NO_STREAM : actual });
+        const r = await this.client.appendToStream(streamName, data, {
+          streamState: actual === NO_STREAM ? K_NO_STREAM : actual,
+        });
         return this.result(r, streamName);
       } catch (e) {
         if (!isWrongExpectedVersion(e) || attempt >= this.raceAttempts) throw e;
-        this.logger.debug({ streamName, attempt }, 'KurrentDB append raced another writer; retrying');
+        this.logger.debug(
+          { streamName, attempt },
+          'KurrentDB append raced another writer; retrying',
+        );
         await new Promise((r) => setTimeout(r, Math.random() * Math.min(50, 2 * attempt)));
       }
     }
@@ -164,13 +202,20 @@ export class KurrentDbEventStore implements EventStore {
     let position = r.position?.commit;
     if (position === undefined) {
       // older servers omit the position: read it back
-      const [last] = await this.readStream(streamName, { direction: 'backwards', fromRevision: r.nextExpectedRevision, maxCount: 1 });
+      const [last] = await this.readStream(streamName, {
+        direction: 'backwards',
+        fromRevision: r.nextExpectedRevision,
+        maxCount: 1,
+      });
       position = last?.position ?? 0n;
     }
     return { nextExpectedRevision: r.nextExpectedRevision, position };
   }
 
-  private async actualState(streamName: string, error: { actualState?: unknown }): Promise<StreamState> {
+  private async actualState(
+    streamName: string,
+    error: { actualState?: unknown },
+  ): Promise<StreamState> {
     const a = error.actualState;
     if (typeof a === 'bigint' && a >= 0n) return a;
     if (a === K_NO_STREAM) return NO_STREAM;
@@ -199,7 +244,11 @@ export class KurrentDbEventStore implements EventStore {
     return out;
   }
 
-  async readAll({ after = START_POSITION, maxCount = 1000, category }: ReadAllOptions = {}): Promise<RecordedEvent[]> {
+  async readAll({
+    after = START_POSITION,
+    maxCount = 1000,
+    category,
+  }: ReadAllOptions = {}): Promise<RecordedEvent[]> {
     if (maxCount <= 0) return [];
     const out: RecordedEvent[] = [];
     // fromPosition is inclusive here: ask for one more, drop the checkpoint itself
@@ -219,7 +268,12 @@ export class KurrentDbEventStore implements EventStore {
     return out;
   }
 
-  subscribe({ after = START_POSITION, category, signal, onCaughtUp }: SubscribeOptions = {}): AsyncIterable<RecordedEvent> {
+  subscribe({
+    after = START_POSITION,
+    category,
+    signal,
+    onCaughtUp,
+  }: SubscribeOptions = {}): AsyncIterable<RecordedEvent> {
     const stop = signal ? AbortSignal.any([signal, this.closed.signal]) : this.closed.signal;
     const client = this.client;
     const toRecorded = (e: KRecorded, commit?: bigint) => this.toRecorded(e, commit);
@@ -260,7 +314,9 @@ export class KurrentDbEventStore implements EventStore {
   }
 
   private filter(category: string | undefined): Filter {
-    return streamNameFilter({ regex: category === undefined ? '^[^$]' : `^${escapeRegex(category)}(-|$)` });
+    return streamNameFilter({
+      regex: category === undefined ? '^[^$]' : `^${escapeRegex(category)}(-|$)`,
+    });
   }
 
   private toRecorded(e: KRecorded, commitPosition: bigint | undefined): RecordedEvent {
@@ -271,7 +327,10 @@ export class KurrentDbEventStore implements EventStore {
       metadata[k] = v === null ? null : String(v);
     }
     if (metadata['causationId'] === '') metadata['causationId'] = null;
-    const data = e.isJson && typeof e.data === 'object' && e.data !== null && !(e.data instanceof Uint8Array) ? e.data : {};
+    const data =
+      e.isJson && typeof e.data === 'object' && e.data !== null && !(e.data instanceof Uint8Array)
+        ? e.data
+        : {};
     return this.upcasters.upcast({
       id: e.id,
       type: e.type,
@@ -289,7 +348,10 @@ export class KurrentDbEventStore implements EventStore {
 const isSystem = (e: KRecorded): boolean => e.streamId.startsWith('$') || e.type.startsWith('$');
 
 function toEventData(e: NewEvent): EventData {
-  const metadata: Record<string, string> = { schemaVersion: String(e.schemaVersion), $correlationId: e.metadata.correlationId };
+  const metadata: Record<string, string> = {
+    schemaVersion: String(e.schemaVersion),
+    $correlationId: e.metadata.correlationId,
+  };
   if (e.metadata.causationId) metadata['$causationId'] = e.metadata.causationId;
   for (const [k, v] of Object.entries(e.metadata)) if (v !== null) metadata[k] = v;
   if (e.metadata.causationId === null) metadata['causationId'] = '';

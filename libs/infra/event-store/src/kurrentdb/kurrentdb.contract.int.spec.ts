@@ -13,8 +13,11 @@ if (url) {
   });
 } else {
   // the default reporter does not list skipped tests by name, so say it on the console too
-  console.warn('KurrentDB contract suite — SKIPPED: KURRENTDB_URL not set (e.g. KURRENTDB_URL=kurrentdb://127.0.0.1:2113?tls=false)');
+  console.warn(
+    'KurrentDB contract suite — SKIPPED: KURRENTDB_URL not set (e.g. KURRENTDB_URL=kurrentdb://127.0.0.1:2113?tls=false)',
+  );
   describe.skip('KurrentDB contract suite — SKIPPED: KURRENTDB_URL not set', () => {
-    it('runs the whole EventStore contract against a KurrentDB server (set KURRENTDB_URL=kurrentdb://host:2113?tls=false)', () => undefined);
+    it('runs the whole EventStore contract against a KurrentDB server (set KURRENTDB_URL=kurrentdb://host:2113?tls=false)', () =>
+      undefined);
   });
 }

@@ -49,7 +49,10 @@ export class NotificationListener {
     void client.end().catch(() => undefined);
     if (this.stopped) return;
     const delay = Math.min(30_000, 250 * 2 ** this.attempt++);
-    this.logger.warn({ err, channel: this.channel, retryInMs: delay }, 'event store listener lost its connection; polling meanwhile');
+    this.logger.warn(
+      { err, channel: this.channel, retryInMs: delay },
+      'event store listener lost its connection; polling meanwhile',
+    );
     this.retryTimer = setTimeout(() => void this.connect(), delay);
     this.retryTimer.unref();
   }

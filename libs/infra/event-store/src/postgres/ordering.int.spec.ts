@@ -19,7 +19,8 @@ const extraStores: PostgresEventStore[] = [];
 const openClients: Client[] = [];
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const events = (n: number): NewEvent[] => Array.from({ length: n }, (_, i) => newEvent('Happened', { i }));
+const events = (n: number): NewEvent[] =>
+  Array.from({ length: n }, (_, i) => newEvent('Happened', { i }));
 
 /** A running subscription that records what it delivers. */
 function collector(s: PostgresEventStore, options: { category?: string; batchSize?: number } = {}) {
@@ -33,7 +34,8 @@ function collector(s: PostgresEventStore, options: { category?: string; batchSiz
     async until(n: number, timeoutMs = 15_000): Promise<number> {
       const started = Date.now();
       while (seen.length < n) {
-        if (Date.now() - started > timeoutMs) throw new Error(`only ${seen.length} of ${n} events after ${timeoutMs}ms`);
+        if (Date.now() - started > timeoutMs)
+          throw new Error(`only ${seen.length} of ${n} events after ${timeoutMs}ms`);
         await sleep(10);
       }
       return Date.now() - started;
@@ -46,7 +48,10 @@ function collector(s: PostgresEventStore, options: { category?: string; batchSiz
 }
 
 async function openTransaction(): Promise<Client> {
-  const c = new Client({ connectionString: testDatabaseUrl(), application_name: 'atelier-es-slow-tx' });
+  const c = new Client({
+    connectionString: testDatabaseUrl(),
+    application_name: 'atelier-es-slow-tx',
+  });
   c.on('error', () => undefined); // a server-side termination is expected in one test
   openClients.push(c);
   await c.connect();
@@ -58,7 +63,12 @@ const increasing = (xs: readonly bigint[]) => xs.every((x, i) => i === 0 || x > 
 
 beforeAll(async () => {
   pool = testPool(20);
-  store = new PostgresEventStore({ pool, schema, pollIntervalMs: 100, appendIdleTimeoutMs: 30_000 });
+  store = new PostgresEventStore({
+    pool,
+    schema,
+    pollIntervalMs: 100,
+    appendIdleTimeoutMs: 30_000,
+  });
   await store.migrate();
   await pool.query(`CREATE TABLE ${schema}.unrelated (id serial PRIMARY KEY, note text)`);
 });
@@ -81,14 +91,17 @@ describe('PostgreSQL event store: global order under concurrency', () => {
     // a transaction takes a low position, then stays open
     const slow = await openTransaction();
     const slowEvent = newEvent('Slow');
-    const slowAppend = await store.appendInTransaction(slow, `${cat}-slow`, [slowEvent], { expectedRevision: NO_STREAM });
+    const slowAppend = await store.appendInTransaction(slow, `${cat}-slow`, [slowEvent], {
+      expectedRevision: NO_STREAM,
+    });
 
     // concurrent writers commit 80 events meanwhile, all at higher positions
     const writes = await Promise.all(
       Array.from({ length: 4 }, (_, w) =>
         (async () => {
           const results = [];
-          for (let i = 0; i < 20; i++) results.push(await store.append(`${cat}-w${w}`, events(1), { expectedRevision: ANY }));
+          for (let i = 0; i < 20; i++)
+            results.push(await store.append(`${cat}-w${w}`, events(1), { expectedRevision: ANY }));
           return results;
         })(),
       ),
@@ -98,9 +111,15 @@ describe('PostgreSQL event store: global order under concurrency', () => {
 
     // the hazard is real: a naive "position > checkpoint" reader sees the later events now
     // and, once past them, would never go back for the slow one
-    const naive = await pool.query(`SELECT count(*)::int AS n FROM ${schema}.events WHERE category = $1 AND position > $2`, [cat, slowAppend.position.toString()]);
+    const naive = await pool.query(
+      `SELECT count(*)::int AS n FROM ${schema}.events WHERE category = $1 AND position > $2`,
+      [cat, slowAppend.position.toString()],
+    );
     expect(naive.rows[0].n).toBe(80);
-    const slowVisible = await pool.query(`SELECT count(*)::int AS n FROM ${schema}.events WHERE position = $1`, [slowAppend.position.toString()]);
+    const slowVisible = await pool.query(
+      `SELECT count(*)::int AS n FROM ${schema}.events WHERE position = $1`,
+      [slowAppend.position.toString()],
+    );
     expect(slowVisible.rows[0].n).toBe(0);
 
     // the safe reader holds back instead
@@ -126,7 +145,9 @@ describe('PostgreSQL event store: global order under concurrency', () => {
     await long.query(`INSERT INTO ${schema}.unrelated (note) VALUES ('held open')`);
     const longXid = BigInt((await long.query('SELECT pg_current_xact_id()::text AS x')).rows[0].x);
     // the database-wide xmin is pinned by it: a plain "xid < xmin" rule would stall here
-    const xmin = BigInt((await pool.query('SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS x')).rows[0].x);
+    const xmin = BigInt(
+      (await pool.query('SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS x')).rows[0].x,
+    );
     expect(xmin).toBeLessThanOrEqual(longXid);
 
     const reader = collector(store, { category: cat });
@@ -141,12 +162,19 @@ describe('PostgreSQL event store: global order under concurrency', () => {
 
   it('an abandoned appending transaction stalls readers only until the idle timeout ends it', async () => {
     const cat = uniqueCategory();
-    const strict = new PostgresEventStore({ pool, schema, pollIntervalMs: 100, appendIdleTimeoutMs: 1_500 });
+    const strict = new PostgresEventStore({
+      pool,
+      schema,
+      pollIntervalMs: 100,
+      appendIdleTimeoutMs: 1_500,
+    });
     extraStores.push(strict);
     const reader = collector(strict, { category: cat });
     const stuck = await openTransaction();
     const lost = newEvent('Lost');
-    await strict.appendInTransaction(stuck, `${cat}-stuck`, [lost], { expectedRevision: NO_STREAM });
+    await strict.appendInTransaction(stuck, `${cat}-stuck`, [lost], {
+      expectedRevision: NO_STREAM,
+    });
     const started = Date.now();
     const written = events(10);
     for (const e of written) await strict.append(`${cat}-1`, [e], { expectedRevision: ANY });
@@ -182,7 +210,9 @@ describe('PostgreSQL event store: global order under concurrency', () => {
               c.release();
             }
           } else {
-            await store.append(i % 2 ? `${cat}-shared` : `${cat}-w${w}`, batch, { expectedRevision: ANY });
+            await store.append(i % 2 ? `${cat}-shared` : `${cat}-w${w}`, batch, {
+              expectedRevision: ANY,
+            });
           }
           committed.push(...batch.map((e) => e.id));
         }
@@ -215,27 +245,44 @@ describe('PostgreSQL event store: transactions, wake-ups, snapshots', () => {
     try {
       await c.query('BEGIN');
       await c.query(`INSERT INTO ${schema}.unrelated (note) VALUES ('first')`);
-      await expect(store.appendInTransaction(c, `${cat}-1`, events(1), { expectedRevision: ANY })).rejects.toMatchObject({
+      await expect(
+        store.appendInTransaction(c, `${cat}-1`, events(1), { expectedRevision: ANY }),
+      ).rejects.toMatchObject({
         code: 'EVENT_STORE.APPEND_NOT_FIRST_WRITE',
       });
       await c.query('ROLLBACK');
       await c.query('BEGIN');
-      const a = await store.appendInTransaction(c, `${cat}-1`, events(2), { expectedRevision: NO_STREAM });
-      const b = await store.appendInTransaction(c, `${cat}-2`, events(3), { expectedRevision: NO_STREAM });
+      const a = await store.appendInTransaction(c, `${cat}-1`, events(2), {
+        expectedRevision: NO_STREAM,
+      });
+      const b = await store.appendInTransaction(c, `${cat}-2`, events(3), {
+        expectedRevision: NO_STREAM,
+      });
       await c.query(`INSERT INTO ${schema}.unrelated (note) VALUES ('after the appends is fine')`);
       await c.query('COMMIT');
       expect(b.position - a.position).toBe(3n); // one transaction id, consecutive indexes
     } finally {
       c.release();
     }
-    expect((await store.readAll({ category: cat })).map((e) => e.streamName)).toEqual([`${cat}-1`, `${cat}-1`, `${cat}-2`, `${cat}-2`, `${cat}-2`]);
+    expect((await store.readAll({ category: cat })).map((e) => e.streamName)).toEqual([
+      `${cat}-1`,
+      `${cat}-1`,
+      `${cat}-2`,
+      `${cat}-2`,
+      `${cat}-2`,
+    ]);
   });
 
   it('a subscriber in another process is woken by NOTIFY; without LISTEN it still gets there by polling', async () => {
     const cat = uniqueCategory();
     const otherPool = testPool(4);
     const listening = new PostgresEventStore({ pool: otherPool, schema, pollIntervalMs: 60_000 });
-    const polling = new PostgresEventStore({ pool: otherPool, schema, pollIntervalMs: 300, listen: false });
+    const polling = new PostgresEventStore({
+      pool: otherPool,
+      schema,
+      pollIntervalMs: 300,
+      listen: false,
+    });
     extraStores.push(listening, polling);
     const a = collector(listening, { category: cat });
     const b = collector(polling, { category: cat });
@@ -252,9 +299,19 @@ describe('PostgreSQL event store: transactions, wake-ups, snapshots', () => {
     const snapshots = new PostgresSnapshotStore(pool, schema);
     const name = `${uniqueCategory()}-${randomUUID()}`;
     expect(await snapshots.load(name)).toBeUndefined();
-    await snapshots.save({ streamName: name, revision: 10n, schemaVersion: 1, state: { n: 10, big: '12345678901234567890' } });
+    await snapshots.save({
+      streamName: name,
+      revision: 10n,
+      schemaVersion: 1,
+      state: { n: 10, big: '12345678901234567890' },
+    });
     await snapshots.save({ streamName: name, revision: 5n, schemaVersion: 1, state: { n: 5 } });
-    expect(await snapshots.load(name)).toEqual({ streamName: name, revision: 10n, schemaVersion: 1, state: { n: 10, big: '12345678901234567890' } });
+    expect(await snapshots.load(name)).toEqual({
+      streamName: name,
+      revision: 10n,
+      schemaVersion: 1,
+      state: { n: 10, big: '12345678901234567890' },
+    });
     await snapshots.save({ streamName: name, revision: 3n, schemaVersion: 2, state: { v2: true } });
     expect(await snapshots.load(name)).toMatchObject({ revision: 3n, schemaVersion: 2 });
   });

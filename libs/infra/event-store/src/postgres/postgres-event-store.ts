@@ -54,11 +54,23 @@ export interface PostgresEventStoreOptions {
   readonly notify?: boolean;
 }
 
-type Row = [string, string, string, string, string, number, RecordedEvent['data'], RecordedEvent['metadata'], Date];
-const COLUMNS = 'position, stream_name, stream_revision, event_id, type, schema_version, data, metadata, recorded_at';
+type Row = [
+  string,
+  string,
+  string,
+  string,
+  string,
+  number,
+  RecordedEvent['data'],
+  RecordedEvent['metadata'],
+  Date,
+];
+const COLUMNS =
+  'position, stream_name, stream_revision, event_id, type, schema_version, data, metadata, recorded_at';
 
 const pgCode = (e: unknown): string | undefined => (e as { code?: string } | null)?.code;
-const pgConstraint = (e: unknown): string | undefined => (e as { constraint?: string } | null)?.constraint;
+const pgConstraint = (e: unknown): string | undefined =>
+  (e as { constraint?: string } | null)?.constraint;
 
 export class PostgresEventStore implements EventStore {
   readonly schema: string;
@@ -89,7 +101,12 @@ export class PostgresEventStore implements EventStore {
     this.notify = options.notify ?? true;
     if (options.listen ?? true) {
       const config = (this.pool as Pool & { options: PoolConfig }).options;
-      this.listener = new NotificationListener(config, notifyChannel(this.schema), this.changes, this.logger);
+      this.listener = new NotificationListener(
+        config,
+        notifyChannel(this.schema),
+        this.changes,
+        this.logger,
+      );
     }
   }
 
@@ -109,7 +126,11 @@ export class PostgresEventStore implements EventStore {
     }
   }
 
-  append(streamName: string, events: readonly NewEvent[], options: AppendOptions): Promise<AppendResult> {
+  append(
+    streamName: string,
+    events: readonly NewEvent[],
+    options: AppendOptions,
+  ): Promise<AppendResult> {
     return this.appendWith(this.pool, streamName, events, options, true);
   }
 
@@ -118,7 +139,12 @@ export class PostgresEventStore implements EventStore {
    * transaction's first write (AppendNotFirstWriteError otherwise); the events become
    * visible, and readers past them move on, when the caller commits.
    */
-  appendInTransaction(client: ClientBase, streamName: string, events: readonly NewEvent[], options: AppendOptions): Promise<AppendResult> {
+  appendInTransaction(
+    client: ClientBase,
+    streamName: string,
+    events: readonly NewEvent[],
+    options: AppendOptions,
+  ): Promise<AppendResult> {
     return this.appendWith(client, streamName, events, options, false);
   }
 
@@ -132,7 +158,12 @@ export class PostgresEventStore implements EventStore {
   ): Promise<AppendResult> {
     validateAppend(streamName, events, expectedRevision);
     const [kind, exact] = expectedParams(expectedRevision);
-    let row: { status: string; actual_revision: string | null; next_revision: string | null; last_position: string | null };
+    let row: {
+      status: string;
+      actual_revision: string | null;
+      next_revision: string | null;
+      last_position: string | null;
+    };
     try {
       const res = await db.query({
         name: `es_append_${this.schema}`,
@@ -157,23 +188,44 @@ export class PostgresEventStore implements EventStore {
       if (constraint === 'events_stream_revision_key') {
         // another writer took the same revision first (it committed while we waited on the index)
         const loose = expectedRevision === 'any' || expectedRevision === 'stream_exists';
-        if (autocommit && loose && attempt < 10) return this.appendWith(db, streamName, events, { expectedRevision }, autocommit, attempt + 1);
+        if (autocommit && loose && attempt < 10)
+          return this.appendWith(
+            db,
+            streamName,
+            events,
+            { expectedRevision },
+            autocommit,
+            attempt + 1,
+          );
         if (autocommit) return this.retryOutcome(streamName, events, expectedRevision, attempt);
-        throw new WrongExpectedVersionError(streamName, expectedRevision, await this.currentState(streamName), { cause: e });
+        throw new WrongExpectedVersionError(
+          streamName,
+          expectedRevision,
+          await this.currentState(streamName),
+          { cause: e },
+        );
       }
       // an id stored elsewhere, or a concurrent identical retry: classify like any overlap
-      if (autocommit && constraint === 'events_event_id_key') return this.retryOutcome(streamName, events, expectedRevision, attempt);
+      if (autocommit && constraint === 'events_event_id_key')
+        return this.retryOutcome(streamName, events, expectedRevision, attempt);
       throw e;
     }
     switch (row.status) {
       case 'ok':
         if (autocommit) this.announce();
-        return { nextExpectedRevision: BigInt(row.next_revision!), position: BigInt(row.last_position!) };
+        return {
+          nextExpectedRevision: BigInt(row.next_revision!),
+          position: BigInt(row.last_position!),
+        };
       case 'ids_exist':
         return this.retryOutcome(streamName, events, expectedRevision, attempt);
       case 'wrong_expected_version': {
         const actual = BigInt(row.actual_revision!);
-        throw new WrongExpectedVersionError(streamName, expectedRevision, actual < 0n ? NO_STREAM : actual);
+        throw new WrongExpectedVersionError(
+          streamName,
+          expectedRevision,
+          actual < 0n ? NO_STREAM : actual,
+        );
       }
       case 'not_first_write':
         throw new AppendNotFirstWriteError(streamName);
@@ -198,7 +250,12 @@ export class PostgresEventStore implements EventStore {
     expected: ExpectedRevision,
     attempt: number,
   ): Promise<AppendResult> {
-    const { rows } = await this.pool.query<{ event_id: string; stream_name: string; stream_revision: string; position: string }>({
+    const { rows } = await this.pool.query<{
+      event_id: string;
+      stream_name: string;
+      stream_revision: string;
+      position: string;
+    }>({
       name: `es_find_ids_${this.schema}`,
       text: `SELECT event_id, stream_name, stream_revision, position FROM ${this.schema}.events WHERE event_id = ANY($1::uuid[])`,
       values: [events.map((e) => e.id)],
@@ -212,8 +269,20 @@ export class PostgresEventStore implements EventStore {
     const original = classifyRetry(streamName, events, found);
     if (original) return original;
     // none of the ids is stored: the expectation decides, as for a fresh append
-    if (attempt >= 10) throw new WrongExpectedVersionError(streamName, expected, await this.currentState(streamName));
-    return this.appendWith(this.pool, streamName, events, { expectedRevision: expected }, true, attempt + 1);
+    if (attempt >= 10)
+      throw new WrongExpectedVersionError(
+        streamName,
+        expected,
+        await this.currentState(streamName),
+      );
+    return this.appendWith(
+      this.pool,
+      streamName,
+      events,
+      { expectedRevision: expected },
+      true,
+      attempt + 1,
+    );
   }
 
   async readStream(streamName: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
@@ -235,7 +304,11 @@ export class PostgresEventStore implements EventStore {
     return res.rows.map((r) => this.toRecorded(r));
   }
 
-  async readAll({ after = START_POSITION, maxCount = 1000, category }: ReadAllOptions = {}): Promise<RecordedEvent[]> {
+  async readAll({
+    after = START_POSITION,
+    maxCount = 1000,
+    category,
+  }: ReadAllOptions = {}): Promise<RecordedEvent[]> {
     if (maxCount <= 0) return [];
     const out: RecordedEvent[] = [];
     let from = after;
@@ -247,7 +320,12 @@ export class PostgresEventStore implements EventStore {
         text: `SELECT ${COLUMNS} FROM ${this.schema}.events
                 WHERE position > $1 AND position < $2 ${category === undefined ? '' : 'AND category = $4'}
                 ORDER BY position LIMIT $3`,
-        values: [from.toString(), known.toString(), maxCount, ...(category === undefined ? [] : [category])],
+        values: [
+          from.toString(),
+          known.toString(),
+          maxCount,
+          ...(category === undefined ? [] : [category]),
+        ],
         rowMode: 'array',
       });
       for (const r of res.rows) out.push(this.toRecorded(r));
@@ -271,10 +349,13 @@ export class PostgresEventStore implements EventStore {
 
   subscribe(options: SubscribeOptions = {}): AsyncIterable<RecordedEvent> {
     this.listener?.start();
-    const signal = options.signal ? AbortSignal.any([options.signal, this.closed.signal]) : this.closed.signal;
+    const signal = options.signal
+      ? AbortSignal.any([options.signal, this.closed.signal])
+      : this.closed.signal;
     return catchUpSubscription(
       {
-        read: (after, limit) => this.readAll({ after, maxCount: limit, category: options.category }),
+        read: (after, limit) =>
+          this.readAll({ after, maxCount: limit, category: options.category }),
         changes: this.changes,
       },
       { batchSize: 1000, pollIntervalMs: this.pollIntervalMs, ...options, signal },
@@ -300,11 +381,16 @@ export class PostgresEventStore implements EventStore {
       while (this.notifyPending && !this.closed.signal.aborted) {
         this.notifyPending = false;
         try {
-          await this.pool.query({ name: `es_notify_${this.schema}`, text: 'SELECT pg_notify($1, $2)', values: [notifyChannel(this.schema), ''] });
+          await this.pool.query({
+            name: `es_notify_${this.schema}`,
+            text: 'SELECT pg_notify($1, $2)',
+            values: [notifyChannel(this.schema), ''],
+          });
         } catch (err) {
           this.logger.warn({ err }, 'event store NOTIFY failed (subscribers will poll)');
         }
-        if (this.notifyMinIntervalMs > 0) await new Promise((r) => setTimeout(r, this.notifyMinIntervalMs));
+        if (this.notifyMinIntervalMs > 0)
+          await new Promise((r) => setTimeout(r, this.notifyMinIntervalMs));
       }
     } finally {
       this.notifying = false;

@@ -13,13 +13,24 @@ export class PostgresSnapshotStore implements SnapshotStore {
   }
 
   async load(streamName: string): Promise<Snapshot | undefined> {
-    const { rows } = await this.pool.query<{ revision: string; schema_version: number; state: Snapshot['state'] }>({
+    const { rows } = await this.pool.query<{
+      revision: string;
+      schema_version: number;
+      state: Snapshot['state'];
+    }>({
       name: `es_snapshot_load_${this.schema}`,
       text: `SELECT revision, schema_version, state FROM ${this.schema}.snapshots WHERE stream_name = $1`,
       values: [streamName],
     });
     const row = rows[0];
-    return row && { streamName, revision: BigInt(row.revision), schemaVersion: row.schema_version, state: row.state };
+    return (
+      row && {
+        streamName,
+        revision: BigInt(row.revision),
+        schemaVersion: row.schema_version,
+        state: row.state,
+      }
+    );
   }
 
   async save(snapshot: Snapshot): Promise<void> {
@@ -31,7 +42,12 @@ export class PostgresSnapshotStore implements SnapshotStore {
                SET revision = excluded.revision, schema_version = excluded.schema_version,
                    state = excluded.state, taken_at = now()
              WHERE s.revision < excluded.revision OR s.schema_version <> excluded.schema_version`,
-      values: [snapshot.streamName, snapshot.revision.toString(), snapshot.schemaVersion, JSON.stringify(snapshot.state)],
+      values: [
+        snapshot.streamName,
+        snapshot.revision.toString(),
+        snapshot.schemaVersion,
+        JSON.stringify(snapshot.state),
+      ],
     });
   }
 }

@@ -33,7 +33,10 @@ export function schemaLockKey(schema: string): number {
 }
 
 export function assertSchemaName(schema: string): string {
-  if (!IDENT.test(schema)) throw new Error(`invalid event store schema name '${schema}' (lower-case identifier, ≤ 48 chars)`);
+  if (!IDENT.test(schema))
+    throw new Error(
+      `invalid event store schema name '${schema}' (lower-case identifier, ≤ 48 chars)`,
+    );
   return schema;
 }
 

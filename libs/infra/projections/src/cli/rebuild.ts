@@ -21,18 +21,25 @@ import { rebuildProjection } from '../replay';
 const EXIT_USAGE = 64;
 
 function usage(message: string): never {
-  process.stderr.write(`${message}\nusage: rebuild --catalog <module> --projection <name> [--batch-size n]\n`);
+  process.stderr.write(
+    `${message}\nusage: rebuild --catalog <module> --projection <name> [--batch-size n]\n`,
+  );
   process.exit(EXIT_USAGE);
 }
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
-    options: { catalog: { type: 'string' }, projection: { type: 'string' }, 'batch-size': { type: 'string', default: '1000' } },
+    options: {
+      catalog: { type: 'string' },
+      projection: { type: 'string' },
+      'batch-size': { type: 'string', default: '1000' },
+    },
   });
   if (!values.catalog) usage('--catalog is required');
   if (!values.projection) usage('--projection is required');
   const batchSize = Number(values['batch-size']);
-  if (!Number.isInteger(batchSize) || batchSize < 1) usage('--batch-size must be a positive integer');
+  if (!Number.isInteger(batchSize) || batchSize < 1)
+    usage('--batch-size must be a positive integer');
   const url = process.env['PROJECTIONS_DATABASE_URL'] ?? process.env['GATEWAY_DATABASE_URL'];
   if (!url) usage('PROJECTIONS_DATABASE_URL (or GATEWAY_DATABASE_URL) must be set');
   const schema = process.env['PROJECTIONS_SCHEMA'] ?? 'read_models';
@@ -41,11 +48,22 @@ async function main(): Promise<void> {
   const catalog = mod.catalog;
   if (!catalog) usage(`${values.catalog} does not export a 'catalog'`);
   const projection = catalog.projections.find((p) => p.name === values.projection);
-  if (!projection) usage(`unknown projection '${values.projection}'; known: ${catalog.projections.map((p) => p.name).join(', ')}`);
+  if (!projection)
+    usage(
+      `unknown projection '${values.projection}'; known: ${catalog.projections.map((p) => p.name).join(', ')}`,
+    );
 
-  const logger = pino({ name: 'rebuild', level: process.env['LOG_LEVEL'] ?? 'warn' }, pino.destination(2));
+  const logger = pino(
+    { name: 'rebuild', level: process.env['LOG_LEVEL'] ?? 'warn' },
+    pino.destination(2),
+  );
   const opened = await catalog.openLog(process.env);
-  const dataSource = await createProjectionDataSource({ url, schema, projections: catalog.projections, applicationName: 'atelier-rebuild' });
+  const dataSource = await createProjectionDataSource({
+    url,
+    schema,
+    projections: catalog.projections,
+    applicationName: 'atelier-rebuild',
+  });
   const total = (await opened.count?.()) ?? 0;
   const bar = new SingleBar(
     {
@@ -62,14 +80,22 @@ async function main(): Promise<void> {
   const started = Date.now();
   bar.start(total, 0, { position: '0', rate: 0 });
   try {
-    const result = await rebuildProjection(new ProjectionStore(dataSource, schema), projection, opened.log, {
-      batchSize,
-      logger,
-      onProgress: ({ events, position }) => {
-        if (events > bar.getTotal()) bar.setTotal(events); // appended while replaying
-        bar.update(events, { position: position.toString(), rate: Math.round(events / Math.max(0.001, (Date.now() - started) / 1000)) });
+    const result = await rebuildProjection(
+      new ProjectionStore(dataSource, schema),
+      projection,
+      opened.log,
+      {
+        batchSize,
+        logger,
+        onProgress: ({ events, position }) => {
+          if (events > bar.getTotal()) bar.setTotal(events); // appended while replaying
+          bar.update(events, {
+            position: position.toString(),
+            rate: Math.round(events / Math.max(0.001, (Date.now() - started) / 1000)),
+          });
+        },
       },
-    });
+    );
     bar.update(result.events);
     bar.stop();
     const rate = result.seconds > 0 ? Math.round(result.events / result.seconds) : result.events;

@@ -13,7 +13,11 @@ export interface TestStore {
 
 /** listen/notify off: the relay and replays poll readAll, nobody subscribes. */
 export function openTestStore(url: string, schema: string, poolSize = 4): TestStore {
-  const pool = new Pool({ connectionString: url, max: poolSize, application_name: 'atelier-messaging-test' });
+  const pool = new Pool({
+    connectionString: url,
+    max: poolSize,
+    application_name: 'atelier-messaging-test',
+  });
   const store = new PostgresEventStore({ pool, schema, listen: false, notify: false });
   return {
     pool,
@@ -31,12 +35,19 @@ export function testEvent(data: JsonObject = {}, type = 'CounterIncremented'): N
     type,
     schemaVersion: 1,
     data,
-    metadata: { correlationId: randomUUID(), causationId: null, actor: 'system:test', occurredAt: new Date().toISOString() },
+    metadata: {
+      correlationId: randomUUID(),
+      causationId: null,
+      actor: 'system:test',
+      occurredAt: new Date().toISOString(),
+    },
   };
 }
 
 /** Number of events in the store's schema (progress totals, assertions). */
 export async function countEvents(pool: Pool, schema: string): Promise<number> {
-  const { rows } = await pool.query<{ n: string }>(`SELECT count(*)::text AS n FROM "${schema}".events`);
+  const { rows } = await pool.query<{ n: string }>(
+    `SELECT count(*)::text AS n FROM "${schema}".events`,
+  );
   return Number(rows[0]!.n);
 }

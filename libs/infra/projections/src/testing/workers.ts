@@ -41,12 +41,20 @@ async function relay(): Promise<void> {
   const schema = need('PG_SCHEMA');
   const prefix = need('TOPIC_PREFIX');
   const { store, close } = openTestStore(need('DATABASE_URL'), need('EVENT_STORE_SCHEMA'), 2);
-  const kafka = createKafka({ clientId: 'relay-worker', brokers: need('KAFKA_BROKERS').split(','), logger });
+  const kafka = createKafka({
+    clientId: 'relay-worker',
+    brokers: need('KAFKA_BROKERS').split(','),
+    logger,
+  });
   const relay = new OutboxRelay(
     {
       source: store,
       kafka,
-      checkpoints: new SlowCheckpoints({ connection: need('DATABASE_URL'), schema }, logger, Number(process.env['RELAY_CHECKPOINT_DELAY_MS'] ?? 0)),
+      checkpoints: new SlowCheckpoints(
+        { connection: need('DATABASE_URL'), schema },
+        logger,
+        Number(process.env['RELAY_CHECKPOINT_DELAY_MS'] ?? 0),
+      ),
       logger,
     },
     {
@@ -70,8 +78,16 @@ async function projector(): Promise<void> {
   const schema = need('PG_SCHEMA');
   const topics = need('TOPICS').split(',');
   const projection = streamCounterProjection();
-  const dataSource = await createProjectionDataSource({ url: need('DATABASE_URL'), schema, projections: [projection] });
-  const kafka = createKafka({ clientId: 'projector-worker', brokers: need('KAFKA_BROKERS').split(','), logger });
+  const dataSource = await createProjectionDataSource({
+    url: need('DATABASE_URL'),
+    schema,
+    projections: [projection],
+  });
+  const kafka = createKafka({
+    clientId: 'projector-worker',
+    brokers: need('KAFKA_BROKERS').split(','),
+    logger,
+  });
   const projector = new KafkaProjector(
     kafka,
     new ProjectionStore(dataSource, schema),
@@ -82,7 +98,11 @@ async function projector(): Promise<void> {
       sessionTimeoutMs: 6000,
       heartbeatIntervalMs: 500,
       chunkSize: 100,
-      ensureTopics: topics.map((topic) => ({ topic, partitions: Number(need('PARTITIONS')), replicationFactor: 1 })),
+      ensureTopics: topics.map((topic) => ({
+        topic,
+        partitions: Number(need('PARTITIONS')),
+        replicationFactor: 1,
+      })),
     },
     logger,
   );
@@ -94,7 +114,12 @@ async function projector(): Promise<void> {
 }
 
 const role = process.argv[2];
-(role === 'relay' ? relay() : role === 'projector' ? projector() : Promise.reject(new Error(`unknown role ${role}`))).catch((e: unknown) => {
+(role === 'relay'
+  ? relay()
+  : role === 'projector'
+    ? projector()
+    : Promise.reject(new Error(`unknown role ${role}`))
+).catch((e: unknown) => {
   process.stderr.write(`${role} worker failed: ${(e as Error).stack}\n`);
   process.exit(1);
 });
