@@ -22,7 +22,6 @@ export abstract class EventStoreError<
 /** The stream was not where the writer expected it: someone else appended first. */
 export class WrongExpectedVersionError extends EventStoreError<'EVENT_STORE.WRONG_EXPECTED_VERSION'> {
   override readonly name = 'WrongExpectedVersionError';
-  readonly code = 'EVENT_STORE.WRONG_EXPECTED_VERSION' as const;
   constructor(
     readonly streamName: string,
     readonly expected: ExpectedRevision,
@@ -30,6 +29,7 @@ export class WrongExpectedVersionError extends EventStoreError<'EVENT_STORE.WRON
     options?: { cause?: unknown },
   ) {
     super(
+      'EVENT_STORE.WRONG_EXPECTED_VERSION',
       `stream ${streamName}: expected revision ${describeRevision(expected)}, actual ${describeRevision(actual)}`,
       { streamName, expected: describeRevision(expected), actual: describeRevision(actual) },
       options,
@@ -43,13 +43,13 @@ export class WrongExpectedVersionError extends EventStoreError<'EVENT_STORE.WRON
  */
 export class IdempotencyConflictError extends EventStoreError<'EVENT_STORE.IDEMPOTENCY_CONFLICT'> {
   override readonly name = 'IdempotencyConflictError';
-  readonly code = 'EVENT_STORE.IDEMPOTENCY_CONFLICT' as const;
   constructor(
     readonly streamName: string,
     readonly existingIds: readonly string[],
     readonly reason: string,
   ) {
     super(
+      'EVENT_STORE.IDEMPOTENCY_CONFLICT',
       `stream ${streamName}: event ids already stored (${reason}): ${existingIds.slice(0, 5).join(', ')}`,
       {
         streamName,
@@ -63,13 +63,13 @@ export class IdempotencyConflictError extends EventStoreError<'EVENT_STORE.IDEMP
 /** A repository gave up after its bounded number of optimistic-concurrency retries. */
 export class ConcurrencyRetriesExhaustedError extends EventStoreError<'EVENT_STORE.CONCURRENCY_RETRIES_EXHAUSTED'> {
   override readonly name = 'ConcurrencyRetriesExhaustedError';
-  readonly code = 'EVENT_STORE.CONCURRENCY_RETRIES_EXHAUSTED' as const;
   constructor(
     readonly streamName: string,
     readonly attempts: number,
     cause: WrongExpectedVersionError,
   ) {
     super(
+      'EVENT_STORE.CONCURRENCY_RETRIES_EXHAUSTED',
       `stream ${streamName}: still conflicting after ${attempts} attempts`,
       { streamName, attempts },
       { cause },
@@ -79,20 +79,21 @@ export class ConcurrencyRetriesExhaustedError extends EventStoreError<'EVENT_STO
 
 export class InvalidAppendError extends EventStoreError<'EVENT_STORE.INVALID_APPEND'> {
   override readonly name = 'InvalidAppendError';
-  readonly code = 'EVENT_STORE.INVALID_APPEND' as const;
   constructor(
     readonly streamName: string,
     readonly problem: string,
   ) {
-    super(`stream ${streamName}: invalid append: ${problem}`, { streamName, problem });
+    super('EVENT_STORE.INVALID_APPEND', `stream ${streamName}: invalid append: ${problem}`, {
+      streamName,
+      problem,
+    });
   }
 }
 
 export class UpcastError extends EventStoreError<'EVENT_STORE.UPCAST_FAILED'> {
   override readonly name = 'UpcastError';
-  readonly code = 'EVENT_STORE.UPCAST_FAILED' as const;
   constructor(message: string, details: Record<string, unknown>, options?: { cause?: unknown }) {
-    super(message, details, options);
+    super('EVENT_STORE.UPCAST_FAILED', message, details, options);
   }
 }
 
@@ -101,21 +102,21 @@ export class EventDecodeError extends EventStoreError<
 > {
   override readonly name = 'EventDecodeError';
   constructor(
-    readonly code: 'EVENT_STORE.UNKNOWN_EVENT_TYPE' | 'EVENT_STORE.EVENT_DECODE_FAILED',
+    code: 'EVENT_STORE.UNKNOWN_EVENT_TYPE' | 'EVENT_STORE.EVENT_DECODE_FAILED',
     message: string,
     details: Record<string, unknown>,
     options?: { cause?: unknown },
   ) {
-    super(message, details, options);
+    super(code, message, details, options);
   }
 }
 
 /** PostgreSQL adapter: an append must be its transaction's first write (docs/event-store.md). */
 export class AppendNotFirstWriteError extends EventStoreError<'EVENT_STORE.APPEND_NOT_FIRST_WRITE'> {
   override readonly name = 'AppendNotFirstWriteError';
-  readonly code = 'EVENT_STORE.APPEND_NOT_FIRST_WRITE' as const;
   constructor(readonly streamName: string) {
     super(
+      'EVENT_STORE.APPEND_NOT_FIRST_WRITE',
       `stream ${streamName}: an append must be the first write of its transaction (the global order relies on it)`,
       { streamName },
     );
@@ -124,9 +125,8 @@ export class AppendNotFirstWriteError extends EventStoreError<'EVENT_STORE.APPEN
 
 export class EventStoreUnavailableError extends EventStoreError<'EVENT_STORE.UNAVAILABLE'> {
   override readonly name = 'EventStoreUnavailableError';
-  readonly code = 'EVENT_STORE.UNAVAILABLE' as const;
   constructor(message: string, options?: { cause?: unknown }) {
-    super(message, {}, options);
+    super('EVENT_STORE.UNAVAILABLE', message, {}, options);
   }
 }
 

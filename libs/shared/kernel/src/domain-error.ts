@@ -27,11 +27,14 @@ export function domainError<C extends string>(
 
 /**
  * An exception that carries a stable code, for failures that are not a decider's answer
- * (infrastructure conflicts, corrupt data). Subclass it per area; keep `code` literal.
+ * (infrastructure conflicts, corrupt data, invalid input at an edge). Subclass it per area
+ * with a literal code union and a `name`; the constructor is shared, so a subclass needs
+ * none of its own unless it derives the message from structured fields:
+ * `class KafkaError extends CodedError<KafkaErrorCode> { override readonly name = 'KafkaError'; }`.
  */
 export abstract class CodedError<C extends string = string> extends Error {
-  abstract readonly code: C;
   constructor(
+    readonly code: C,
     message: string,
     readonly details: Readonly<Record<string, unknown>> = {},
     options?: { cause?: unknown },
