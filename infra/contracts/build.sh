@@ -4,10 +4,4 @@
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/../lib/common.sh"
 source "$(dirname "${BASH_SOURCE[0]}")/foundry.sh"
-ATELIER_COMPONENT=contracts
-
-use_project_node
-check_contract_deps
-forge="$(foundry_bin forge)"
-cd "$ATELIER_ROOT/contracts"
-exec "$forge" build "$@"
+run_forge build "$@"

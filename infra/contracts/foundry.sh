@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Sourced (after infra/lib/common.sh), never executed: finds the native forge/anvil/cast binaries
-# inside the @foundry-rs/<tool>-<platform> npm packages and puts the solc shim's Node first on PATH.
+# inside the @foundry-rs/<tool>-<platform> npm packages and puts the solc shim's Node first on PATH;
+# run_forge is the whole body of the forge wrappers (build.sh, test.sh, snapshot.sh).
 # Why not node_modules/.bin/forge: that npm wrapper (bin.mjs) spawns the binary and then exits 0
 # whatever the binary returned, so failing tests would pass CI; as a long-running parent it also
 # hides anvil's real pid from pid files and port_owner.
@@ -36,4 +37,17 @@ check_contract_deps() {
     [ -L "$link" ] || continue
     [ -e "$link" ] || die "contracts/lib/$(basename "$link") points to $(readlink "$link"), which is missing; run 'npm ci' in $ATELIER_ROOT"
   done
+}
+
+# run_forge SUBCOMMAND [ARGS...]: runs `forge SUBCOMMAND ARGS...` in contracts/ with the project's
+# Node 24 first on PATH (the solc shim runs on it), after checking the remapped dependencies.
+# Replaces the shell, so forge's exit status is the script's.
+run_forge() {
+  local forge
+  ATELIER_COMPONENT=contracts
+  use_project_node
+  check_contract_deps
+  forge="$(foundry_bin forge)"
+  cd "$ATELIER_ROOT/contracts"
+  exec "$forge" "$@"
 }
