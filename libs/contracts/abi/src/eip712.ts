@@ -7,6 +7,7 @@
 // Keep in sync with contracts/src/Marketplace.sol: the forge tests pin ORDER_TYPEHASH and a test
 // vector, eip712.unit.spec.ts pins the same values here, and marketplace.int.spec.ts compares the
 // hash with the deployed contract's.
+import { CodedError } from '@atelier/kernel';
 
 export type Address = `0x${string}`;
 export type Hex = `0x${string}`;
@@ -127,20 +128,16 @@ export interface SettlementPair {
   readonly bid: SettlementSide;
 }
 
+export type OrderPairErrorCode =
+  | 'PAIR.NOT_AN_ASK'
+  | 'PAIR.NOT_A_BID'
+  | 'PAIR.MISMATCH'
+  | 'PAIR.BID_BELOW_ASK'
+  | 'PAIR.OUT_OF_RANGE';
+
 /** A pair that can never settle, found before it costs gas. */
-export class OrderPairError extends Error {
+export class OrderPairError extends CodedError<OrderPairErrorCode> {
   override readonly name = 'OrderPairError';
-  constructor(
-    readonly code:
-      | 'PAIR.NOT_AN_ASK'
-      | 'PAIR.NOT_A_BID'
-      | 'PAIR.MISMATCH'
-      | 'PAIR.BID_BELOW_ASK'
-      | 'PAIR.OUT_OF_RANGE',
-    message: string,
-  ) {
-    super(message);
-  }
 }
 
 const sameAddress = (a: Address, b: Address) => a.toLowerCase() === b.toLowerCase();

@@ -2,18 +2,28 @@
 // A bad or missing variable names itself and says how to fix it, instead of surfacing
 // later as an undefined somewhere deep in a connection library.
 import { z } from 'zod';
+import { CodedError } from '@atelier/kernel';
 
-export class ConfigError extends Error {
+export interface ConfigProblem {
+  readonly variable: string;
+  readonly problem: string;
+  readonly hint?: string;
+}
+
+/** `CONFIG.INVALID`: never reaches a client; a service exits 78 on it before binding a port. */
+export class ConfigError extends CodedError<'CONFIG.INVALID'> {
   override readonly name = 'ConfigError';
   constructor(
     readonly app: string,
-    readonly problems: readonly { variable: string; problem: string; hint?: string }[],
+    readonly problems: readonly ConfigProblem[],
   ) {
     super(
+      'CONFIG.INVALID',
       `Invalid configuration for ${app}:\n` +
         problems
           .map((p) => `  - ${p.variable}: ${p.problem}${p.hint ? `. Expected: ${p.hint}` : ''}`)
           .join('\n'),
+      { app, problems },
     );
   }
 }

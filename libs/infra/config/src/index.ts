@@ -1,1 +1,1 @@
-export { ConfigError, loadConfig, env } from './config';
+export { ConfigError, loadConfig, env, type ConfigProblem } from './config';
