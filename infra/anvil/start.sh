@@ -12,6 +12,7 @@ if anvil_external; then
   exit 0
 fi
 
+refuse_ephemeral_ports ANVIL_PORT
 mkdir -p "$ANVIL_DIR"
 # Two concurrent starts would both launch anvil and race on the pid file.
 exec 9>"$ANVIL_DIR/start.lock"

@@ -46,6 +46,9 @@ case "$app" in
   *) die "unknown app '$app' (gateway | settlement | indexer | relay)" ;;
 esac
 
+port_var="${app^^}_PORT"
+refuse_ephemeral_ports "$port_var"
+
 pidfile="$ATELIER_DATA/apps/$app.pid"
 logfile="$ATELIER_DATA/logs/$app.log"
 mkdir -p "$(dirname "$pidfile")" "$(dirname "$logfile")"
@@ -60,7 +63,7 @@ if [ -f "$pidfile" ]; then
 fi
 if port_open 127.0.0.1 "$port"; then
   owner="$(port_owner "$port")"
-  die "port $port is taken by another process${owner:+ (pid $owner)}; stop it or set ${app^^}_PORT"
+  die "port $port is taken by another process${owner:+ (pid $owner)}; stop it or set $port_var"
 fi
 
 cd "$ATELIER_ROOT"

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Starts, stops or reports the parts of the local stack, in dependency order:
 #   postgres kafka anvil contracts indexer relay gateway settlement
+# A start first refuses any of the stack's ports inside the kernel's ephemeral range (env.sh).
 # usage: stack.sh start|stop|status [part ...]   (no part = all of them) | stack.sh env
 set -euo pipefail
 # shellcheck source=../lib/common.sh
@@ -46,7 +47,10 @@ stop_part() {
 
 use_project_node
 case "$action" in
-  start) for p in "${parts[@]}"; do start_part "$p"; done ;;
+  start)
+    refuse_ephemeral_ports "${ATELIER_LISTEN_PORTS[@]}" # every port of the stack, before any part starts
+    for p in "${parts[@]}"; do start_part "$p"; done
+    ;;
   stop) for ((i = ${#parts[@]} - 1; i >= 0; i--)); do stop_part "${parts[$i]}"; done ;;
   status)
     for p in "${parts[@]}"; do

@@ -14,6 +14,7 @@ if [[ -n "${KAFKA_BROKERS:-}" ]]; then
   log "KAFKA_BROKERS=${KAFKA_BROKERS} is set: using that external cluster, not starting a local broker"
   exit 0
 fi
+refuse_ephemeral_ports KAFKA_PORT KAFKA_CONTROLLER_PORT
 
 timeout_s="${KAFKA_START_TIMEOUT:-90}"
 

@@ -82,3 +82,34 @@ pid_matches() {
   pid="$(cat "$f" 2>/dev/null)"
   tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF -- "$needle"
 }
+
+# ephemeral_port_range -> "LOW HIGH", the ports the kernel hands out to outgoing connections
+# (Linux net.ipv4.ip_local_port_range, macOS net.inet.ip.portrange); fails when it cannot tell
+ephemeral_port_range() {
+  local range lo hi
+  range="$(cat /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null ||
+    sysctl -n net.inet.ip.portrange.first net.inet.ip.portrange.last 2>/dev/null | tr '\n' ' ')" || true
+  read -r lo hi _ <<<"$range"
+  [[ "$lo" =~ ^[0-9]+$ && "$hi" =~ ^[0-9]+$ ]] && printf '%s %s\n' "$lo" "$hi"
+}
+
+# refuse_ephemeral_ports VAR... : dies naming each VAR that is not a port number or lies inside
+# the ephemeral range. The kernel may give such a port to any outgoing connection (a client
+# socket to Kafka, PostgreSQL, the RPC) before our listener binds it, so a start would fail now
+# and then with EADDRINUSE; checked before anything starts, so an override cannot bring it back.
+refuse_ephemeral_ports() {
+  local var port lo="" hi="" bad="" inside=0
+  read -r lo hi <<<"$(ephemeral_port_range || true)"
+  for var in "$@"; do
+    port="${!var:-}"
+    if ! [[ "$port" =~ ^[0-9]+$ ]] || ((10#$port < 1 || 10#$port > 65535)); then
+      bad+="${bad:+; }$var='$port' is not a port number (1-65535)"
+    elif [ -n "$lo" ] && ((10#$port >= lo && 10#$port <= hi)); then
+      bad+="${bad:+; }$var=$port is inside the kernel's ephemeral port range $lo-$hi"
+      inside=1
+    fi
+  done
+  [ -z "$bad" ] && return 0
+  [ "$inside" = 0 ] || bad+=" (net.ipv4.ip_local_port_range): the kernel gives those ports to outgoing connections, which can hold one before we listen on it; choose a port below $lo (defaults in infra/bin/env.sh)"
+  die "$bad"
+}
