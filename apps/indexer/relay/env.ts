@@ -42,7 +42,7 @@ const schema = z
       .describe('path of the deployments file written by infra/contracts/deploy.sh'),
     HOST: z.string().default('127.0.0.1').describe('interface the ops server listens on'),
     RELAY_PORT: env
-      .port(42070)
+      .port(3201)
       .describe('port of /health, /health/live, /health/ready and /metrics'),
     LOG_LEVEL: env.logLevel().describe('one of fatal, error, warn, info, debug, trace, silent'),
     RELAY_REORG_MODE: z
