@@ -14,7 +14,7 @@ import pino from 'pino';
 import { PostgresEventStore } from '@atelier/event-store';
 import { ANY, type NewEvent } from '@atelier/eventsourcing';
 import { createKafka, ensureTopics, toKafkaMessage } from '@atelier/kafka';
-import { categoryOf, marketTopic } from '@atelier/market-messages';
+import { categoryOf, marketEnvelopeCodec, marketTopic } from '@atelier/market-messages';
 import { OutboxRelay, RelayCheckpoints, toEnvelope } from '@atelier/messaging';
 import {
   createProjectionDataSource,
@@ -141,7 +141,7 @@ async function rawProducerRate(f: Fixture, prefix: string): Promise<number> {
     const envelope = toEnvelope(e);
     return {
       topic: marketTopic(categoryOf(e.streamName), prefix),
-      message: toKafkaMessage(envelope),
+      message: toKafkaMessage(marketEnvelopeCodec, envelope),
     };
   });
   const topicNames = [...new Set(messages.map((m) => m.topic))];

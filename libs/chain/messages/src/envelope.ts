@@ -4,6 +4,7 @@
 // handles a half-valid fact. The envelope is versioned as a whole (`schema`); `version` is
 // the version of the event payload (`args`), which follows the contract's ABI.
 import { z } from 'zod';
+import { CodedError, describeIssues, jsonBytes, parseJsonDocument } from '@atelier/kernel';
 import { FACT_ID, factId as makeFactId, retractionId } from './ids';
 import type { JsonArgs } from './json';
 
@@ -26,16 +27,11 @@ export type ChainFactErrorCode =
   | 'CHAIN_FACT.UNSUPPORTED_SCHEMA'
   | 'CHAIN_FACT.INVALID';
 
-export class ChainFactError extends Error {
+/** A message that is not a valid chain fact: a poison message, never retried. */
+export class ChainFactError extends CodedError<ChainFactErrorCode> {
   override readonly name = 'ChainFactError';
-  constructor(
-    readonly code: ChainFactErrorCode,
-    message: string,
-    readonly details: readonly string[] = [],
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-  }
+  /** `issues` names every invalid field, one `path: message` line each. */
+  declare readonly details: Readonly<{ issues?: readonly string[] }>;
 }
 
 const hex = (bytes: number) =>
@@ -133,55 +129,32 @@ export function retractionOf(fact: ChainFactEnvelope): ChainFactEnvelope {
   return { ...fact, kind: 'retracted', id: retractionId(fact.factId) };
 }
 
-const describeIssues = (error: z.ZodError): string[] =>
-  error.issues.map((i) => `${i.path.length ? i.path.join('.') : '(root)'}: ${i.message}`);
-
 /** Validates, then serialises: a producer never puts a message its consumers would reject. */
 export function encodeChainFact(envelope: ChainFactEnvelope): Buffer {
   const checked = chainFactEnvelopeSchema.safeParse(envelope);
   if (!checked.success) {
-    const details = describeIssues(checked.error);
+    const issues = describeIssues(checked.error);
     throw new ChainFactError(
       'CHAIN_FACT.INVALID',
-      `${envelope.id} is not a valid chain fact: ${details.join('; ')}`,
-      details,
+      `${envelope.id} is not a valid chain fact: ${issues.join('; ')}`,
+      { issues },
     );
   }
-  return Buffer.from(JSON.stringify(envelope), 'utf8');
+  return jsonBytes(envelope);
 }
 
 /** Parses message bytes into a chain fact or throws a ChainFactError naming what is wrong. */
 export function decodeChainFact(bytes: Buffer | string | null | undefined): ChainFactEnvelope {
-  if (bytes === null || bytes === undefined || bytes.length === 0) {
-    throw new ChainFactError('CHAIN_FACT.EMPTY', 'message has no value');
-  }
-  let raw: unknown;
-  try {
-    raw = JSON.parse(typeof bytes === 'string' ? bytes : bytes.toString('utf8'));
-  } catch (cause) {
-    throw new ChainFactError(
-      'CHAIN_FACT.NOT_JSON',
-      `message value is not JSON: ${(cause as Error).message}`,
-      [],
-      { cause },
-    );
-  }
-  const schema =
-    typeof raw === 'object' && raw !== null ? (raw as { schema?: unknown }).schema : undefined;
-  if (typeof schema === 'string' && !SUPPORTED_CHAIN_FACT_SCHEMAS.includes(schema)) {
-    throw new ChainFactError(
-      'CHAIN_FACT.UNSUPPORTED_SCHEMA',
-      `chain fact schema '${schema}' is not supported (this consumer reads ${SUPPORTED_CHAIN_FACT_SCHEMAS.join(', ')})`,
-    );
-  }
-  const parsed = chainFactEnvelopeSchema.safeParse(raw);
-  if (!parsed.success) {
-    const details = describeIssues(parsed.error);
-    throw new ChainFactError(
-      'CHAIN_FACT.INVALID',
-      `message is not a valid chain fact: ${details.join('; ')}`,
-      details,
-    );
-  }
-  return parsed.data as ChainFactEnvelope;
+  return parseJsonDocument(bytes, {
+    schema: chainFactEnvelopeSchema,
+    supportedSchemas: SUPPORTED_CHAIN_FACT_SCHEMAS,
+    what: 'chain fact',
+    fail: (reason, message, issues, cause) =>
+      new ChainFactError(
+        `CHAIN_FACT.${reason}`,
+        message,
+        issues.length ? { issues } : {},
+        cause === undefined ? undefined : { cause },
+      ),
+  }) as ChainFactEnvelope;
 }

@@ -1,5 +1,7 @@
+import { chainFactCodec } from './codec';
 import {
   CHAIN_FACT_SCHEMA,
+  CHAIN_HEADERS,
   chainFact,
   ChainFactError,
   decodeChainFact,
@@ -10,6 +12,7 @@ import {
 import { foldChainFacts } from './fold';
 import { factId, parseFactId, retractionId } from './ids';
 import { toJsonArgs } from './json';
+import { partitionKey } from './topics';
 
 const blockHash = `0x${'ab'.repeat(32)}`;
 const input: ChainFactInput = {
@@ -113,5 +116,36 @@ describe('foldChainFacts', () => {
 
   it('ignores the retraction of a fact it never saw', () => {
     expect(foldChainFacts([retractionOf(chainFact(input))]).size).toBe(0);
+  });
+});
+
+describe('chainFactCodec', () => {
+  it("keys a fact by its contract's key strategy, a retraction by the same key, with id, type and kind in headers", () => {
+    const fact = chainFact({ ...input, contract: 'ArtworkRegistry', event: 'Transfer' });
+    const encoded = chainFactCodec.encode(fact);
+    expect(encoded.key).toBe(partitionKey('artwork', fact.address, fact.args));
+    expect(encoded.headers).toEqual({
+      [CHAIN_HEADERS.eventId]: fact.id,
+      [CHAIN_HEADERS.eventType]: 'ArtworkRegistry.Transfer',
+      [CHAIN_HEADERS.kind]: 'fact',
+      [CHAIN_HEADERS.schema]: CHAIN_FACT_SCHEMA,
+    });
+    expect(chainFactCodec.decode(encoded.value)).toEqual(fact);
+    const retraction = chainFactCodec.encode(retractionOf(fact));
+    expect(retraction.key).toBe(encoded.key);
+    expect(retraction.headers[CHAIN_HEADERS.kind]).toBe('retracted');
+    expect(chainFactCodec.id(retractionOf(fact))).toBe(retractionId(fact.factId));
+  });
+
+  it('calls a decode failure poison, and nothing else', () => {
+    let error: unknown;
+    try {
+      chainFactCodec.decode(JSON.stringify({ schema: CHAIN_FACT_SCHEMA }));
+    } catch (e) {
+      error = e;
+    }
+    expect(chainFactCodec.isPoison(error)).toBe(true);
+    expect((error as ChainFactError).details.issues?.join('\n')).toMatch(/factId/);
+    expect(chainFactCodec.isPoison(new TypeError('a bug'))).toBe(false);
   });
 });

@@ -1,9 +1,12 @@
+// The chain.* Kafka contract: fact envelopes and their retractions, their codec (key,
+// headers), topic names and partition keys, and the fold a consumer believes.
 export { FACT_ID, factId, retractionId, parseFactId } from './ids';
 export { toJsonArgs, toJsonValue, type JsonArgs, type JsonValue } from './json';
 export {
   CHAIN_CONTRACTS,
   CHAIN_TOPIC_PREFIX,
   ChainTopicError,
+  type ChainTopicErrorCode,
   chainContractSpec,
   chainTopic,
   partitionKey,
@@ -26,4 +29,5 @@ export {
   type ChainFactErrorCode,
   type ChainFactInput,
 } from './envelope';
+export { chainFactCodec, chainFactKey } from './codec';
 export { foldChainFacts, type BelievedFacts } from './fold';

@@ -1,6 +1,8 @@
 // Decoded event arguments as plain JSON: the same text whether read from the indexer's
 // tables, a Kafka message or a replay. bigints become decimal strings (JSON numbers lose
-// precision past 2^53) and addresses are lowercased, so equal values compare equal as text.
+// precision past 2^53, the kernel's rule) and addresses are lowercased, so equal values compare equal as text.
+import { bigintToDecimal } from '@atelier/kernel';
+
 export type JsonValue =
   string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
 export type JsonArgs = { [name: string]: JsonValue };
@@ -10,7 +12,7 @@ const ADDRESS = /^0x[0-9a-fA-F]{40}$/;
 export function toJsonValue(value: unknown): JsonValue {
   switch (typeof value) {
     case 'bigint':
-      return value.toString();
+      return bigintToDecimal(value);
     case 'string':
       return ADDRESS.test(value) ? value.toLowerCase() : value;
     case 'number':

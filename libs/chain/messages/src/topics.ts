@@ -3,6 +3,7 @@
 // then a transfer, then a sale of one work), and Kafka orders only within a partition of one
 // topic. Retractions travel on the fact's own topic with the fact's own key, so they arrive
 // after the fact they undo.
+import { CodedError } from '@atelier/kernel';
 import type { JsonArgs } from './json';
 
 export const CHAIN_TOPIC_PREFIX = 'chain';
@@ -34,14 +35,10 @@ export type ChainContractName = keyof typeof CHAIN_CONTRACTS;
 
 const TOPIC_NAME = /^[a-zA-Z0-9._-]{1,249}$/;
 
-export class ChainTopicError extends Error {
+export type ChainTopicErrorCode = 'CHAIN_TOPIC.UNKNOWN_CONTRACT' | 'CHAIN_TOPIC.INVALID_NAME';
+
+export class ChainTopicError extends CodedError<ChainTopicErrorCode> {
   override readonly name = 'ChainTopicError';
-  constructor(
-    readonly code: 'CHAIN_TOPIC.UNKNOWN_CONTRACT' | 'CHAIN_TOPIC.INVALID_NAME',
-    message: string,
-  ) {
-    super(message);
-  }
 }
 
 export function chainContractSpec(contract: string): ChainContractSpec {
@@ -50,6 +47,7 @@ export function chainContractSpec(contract: string): ChainContractSpec {
     throw new ChainTopicError(
       'CHAIN_TOPIC.UNKNOWN_CONTRACT',
       `contract '${contract}' has no chain topic; add it to CHAIN_CONTRACTS in libs/chain/messages/src/topics.ts`,
+      { contract },
     );
   }
   return spec;
@@ -62,6 +60,7 @@ export function chainTopic(contract: string, prefix: string = CHAIN_TOPIC_PREFIX
     throw new ChainTopicError(
       'CHAIN_TOPIC.INVALID_NAME',
       `'${topic}' is not a valid Kafka topic name`,
+      { topic },
     );
   }
   return topic;

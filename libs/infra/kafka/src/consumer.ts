@@ -4,31 +4,31 @@
 //   redelivered. Here a keeper heartbeats on a timer for as long as a batch is in progress.
 // - one poison message blocks a partition forever: an invalid envelope goes straight to the
 //   group's dead-letter topic, a handler failure after N attempts too, each with the reason
-//   and the original topic/partition/offset in headers; the partition goes on.
+//   and the original topic/partition/offset in headers; the partition goes on. What is
+//   invalid is the codec's call (`isPoison`): this file knows no message format.
 // - shutdown drops or repeats work: stop() lets the in-flight item (a message, or a chunk in
 //   chunk mode) finish, commits what was handled, leaves the group, then disconnects.
 import type { Consumer, EachBatchPayload, IHeaders, Kafka, KafkaMessage } from 'kafkajs';
+import type { Logger } from '@atelier/observability';
+import type { EnvelopeCodec } from './codec';
 import {
   DEAD_LETTER_HEADERS,
-  EnvelopeError,
-  decodeEnvelope,
+  HANDLER_FAILED,
   deadLetterTopic,
   type DeadLetterReasonCode,
-  type EventEnvelope,
-} from '@atelier/market-messages';
-import type { Logger } from '@atelier/observability';
+} from './dead-letter';
 import { KafkaError } from './errors';
-import { EnvelopeProducer } from './producer';
+import { MessageProducer } from './producer';
 import { ensureTopics, type TopicSpec } from './topics';
 
-/** A consumed message whose value is a valid envelope. */
-export interface Delivery {
+/** A consumed message whose value the codec decoded into an envelope. */
+export interface Delivery<E> {
   readonly topic: string;
   readonly partition: number;
   readonly offset: string;
   readonly key: string | null;
   readonly headers: IHeaders;
-  readonly envelope: EventEnvelope;
+  readonly envelope: E;
   readonly message: KafkaMessage;
 }
 
@@ -44,22 +44,25 @@ export interface ConsumerContext {
   /** False once stop() was called or the group is rebalancing: finish the current item and return. */
   isActive(): boolean;
   /** Copies a message to the dead-letter topic with the reason in its headers; resolves once acked. */
-  deadLetter(
-    delivery: Pick<Delivery, 'topic' | 'partition' | 'offset' | 'message'>,
-    reason: DeadLetterReason,
-  ): Promise<void>;
+  deadLetter(delivery: DeliveryOrigin, reason: DeadLetterReason): Promise<void>;
 }
 
-export type MessageHandler = (delivery: Delivery, ctx: ConsumerContext) => Promise<void>;
+/** Where a message came from: enough to dead-letter it, decoded or not. */
+export type DeliveryOrigin = Pick<Delivery<unknown>, 'topic' | 'partition' | 'offset' | 'message'>;
+
+export type MessageHandler<E> = (delivery: Delivery<E>, ctx: ConsumerContext) => Promise<void>;
 /**
  * Handles a chunk of consecutive messages of one partition. The handler owns retries and
  * dead-lettering of its failures (through ctx); throwing makes the consumer restart from the
  * last committed offset, so the chunk is redelivered.
  */
-export type ChunkHandler = (deliveries: readonly Delivery[], ctx: ConsumerContext) => Promise<void>;
+export type ChunkHandler<E> = (
+  deliveries: readonly Delivery<E>[],
+  ctx: ConsumerContext,
+) => Promise<void>;
 
-export type EnvelopeHandler =
-  { readonly eachMessage: MessageHandler } | { readonly eachChunk: ChunkHandler };
+export type EnvelopeHandler<E> =
+  { readonly eachMessage: MessageHandler<E> } | { readonly eachChunk: ChunkHandler<E> };
 
 export interface EnvelopeConsumerOptions {
   readonly groupId: string;
@@ -122,9 +125,9 @@ class HeartbeatKeeper {
   }
 }
 
-export class EnvelopeConsumer {
+export class EnvelopeConsumer<E> {
   private readonly consumer: Consumer;
-  private readonly deadLetters: EnvelopeProducer;
+  private readonly deadLetters: MessageProducer;
   private readonly dlqTopic: string;
   private readonly opts: Required<
     Omit<EnvelopeConsumerOptions, 'ensureTopics' | 'deadLetterTopic'>
@@ -134,6 +137,7 @@ export class EnvelopeConsumer {
 
   constructor(
     private readonly kafka: Kafka,
+    private readonly codec: EnvelopeCodec<E>,
     private readonly options: EnvelopeConsumerOptions,
     private readonly logger: Logger,
   ) {
@@ -162,7 +166,7 @@ export class EnvelopeConsumer {
       maxWaitTimeInMs: this.opts.maxWaitTimeMs,
       allowAutoTopicCreation: false,
     });
-    this.deadLetters = new EnvelopeProducer(kafka, logger);
+    this.deadLetters = new MessageProducer(kafka, logger);
     this.logger = logger.child({ component: 'consumer', groupId: this.opts.groupId });
   }
 
@@ -177,8 +181,15 @@ export class EnvelopeConsumer {
 
   on: Consumer['on'] = (...args) => this.consumer.on(...args);
 
-  async start(handler: EnvelopeHandler): Promise<void> {
-    if (this.running) throw new Error(`consumer ${this.opts.groupId} already started`);
+  async start(handler: EnvelopeHandler<E>): Promise<void> {
+    if (this.running)
+      throw new KafkaError(
+        'KAFKA.ALREADY_STARTED',
+        `consumer ${this.opts.groupId} already started`,
+        {
+          groupId: this.opts.groupId,
+        },
+      );
     await ensureTopics(
       this.kafka,
       [
@@ -222,7 +233,7 @@ export class EnvelopeConsumer {
     return this.stopping;
   }
 
-  private async onBatch(payload: EachBatchPayload, handler: EnvelopeHandler): Promise<void> {
+  private async onBatch(payload: EachBatchPayload, handler: EnvelopeHandler<E>): Promise<void> {
     const {
       batch,
       resolveOffset,
@@ -261,7 +272,7 @@ export class EnvelopeConsumer {
             resolveOffset(message.offset);
           }
         } else {
-          const deliveries: Delivery[] = [];
+          const deliveries: Delivery<E>[] = [];
           for (const message of chunk) {
             const delivery = await this.decodeOrDeadLetter(
               batch.topic,
@@ -287,9 +298,9 @@ export class EnvelopeConsumer {
     partition: number,
     message: KafkaMessage,
     ctx: ConsumerContext,
-  ): Promise<Delivery | undefined> {
+  ): Promise<Delivery<E> | undefined> {
     try {
-      const envelope = decodeEnvelope(message.value);
+      const envelope = this.codec.decode(message.value);
       return {
         topic,
         partition,
@@ -300,7 +311,7 @@ export class EnvelopeConsumer {
         message,
       };
     } catch (e) {
-      if (!(e instanceof EnvelopeError)) throw e;
+      if (!this.codec.isPoison(e)) throw e;
       await ctx.deadLetter(
         { topic, partition, offset: message.offset, message },
         { code: e.code, error: e.message, attempts: 0 },
@@ -314,7 +325,7 @@ export class EnvelopeConsumer {
     topic: string,
     partition: number,
     message: KafkaMessage,
-    handle: MessageHandler,
+    handle: MessageHandler<E>,
     ctx: ConsumerContext,
   ): Promise<boolean> {
     const delivery = await this.decodeOrDeadLetter(topic, partition, message, ctx);
@@ -327,7 +338,7 @@ export class EnvelopeConsumer {
         const error = e as Error;
         if (attempt >= this.opts.maxAttempts) {
           await ctx.deadLetter(delivery, {
-            code: 'HANDLER.FAILED',
+            code: HANDLER_FAILED,
             error: `${error.name}: ${error.message}`,
             attempts: attempt,
           });
@@ -340,7 +351,7 @@ export class EnvelopeConsumer {
             topic,
             partition,
             offset: message.offset,
-            eventId: delivery.envelope.eventId,
+            eventId: this.codec.id(delivery.envelope),
             attempt,
             retryInMs: delay,
           },
@@ -352,10 +363,7 @@ export class EnvelopeConsumer {
     }
   }
 
-  private async deadLetter(
-    d: Pick<Delivery, 'topic' | 'partition' | 'offset' | 'message'>,
-    reason: DeadLetterReason,
-  ): Promise<void> {
+  private async deadLetter(d: DeliveryOrigin, reason: DeadLetterReason): Promise<void> {
     const headers: IHeaders = {
       ...(d.message.headers ?? {}),
       [DEAD_LETTER_HEADERS.errorCode]: reason.code,

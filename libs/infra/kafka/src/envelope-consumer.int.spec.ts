@@ -4,16 +4,19 @@
 // finishes the in-flight message without losing or repeating it.
 import { randomUUID } from 'node:crypto';
 import type { IHeaders, Kafka } from 'kafkajs';
-import { DEAD_LETTER_HEADERS, HEADERS, type EventEnvelope } from '@atelier/market-messages';
+// The market envelope serves as the concrete format: the library itself knows none.
+import { HEADERS, marketEnvelopeCodec, type EventEnvelope } from '@atelier/market-messages';
 import pino from 'pino';
 import { waitFor } from '@atelier/testing';
 import {
   createKafka,
+  DEAD_LETTER_HEADERS,
   EnvelopeConsumer,
   EnvelopeProducer,
   ensureTopics,
   KafkaError,
   type Delivery,
+  type EnvelopeConsumerOptions,
 } from './index';
 
 // pino directly: the observability barrel pulls in NestJS, which is ESM-only and jest runs CommonJS.
@@ -23,8 +26,8 @@ const run = randomUUID().slice(0, 8);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 let kafka: Kafka;
-let producer: EnvelopeProducer;
-const consumers: EnvelopeConsumer[] = [];
+let producer: EnvelopeProducer<EventEnvelope>;
+const consumers: EnvelopeConsumer<EventEnvelope>[] = [];
 const topics: string[] = [];
 
 const envelope = (
@@ -55,10 +58,11 @@ const newTopic = async (name: string, partitions = 3): Promise<string> => {
 const consumer = (
   groupSuffix: string,
   topic: string,
-  extra: Partial<ConstructorParameters<typeof EnvelopeConsumer>[1]> = {},
+  extra: Partial<EnvelopeConsumerOptions> = {},
 ) => {
   const c = new EnvelopeConsumer(
     kafka,
+    marketEnvelopeCodec,
     {
       groupId: `int-${run}-${groupSuffix}`,
       topics: [topic],
@@ -108,7 +112,7 @@ const header = (h: IHeaders, name: string) => h[name]?.toString();
 
 beforeAll(async () => {
   kafka = createKafka({ clientId: `kafka-int-${run}`, brokers, logger });
-  producer = new EnvelopeProducer(kafka, logger);
+  producer = new EnvelopeProducer(kafka, marketEnvelopeCodec, logger);
   await producer.connect();
 });
 
@@ -152,7 +156,7 @@ describe('EnvelopeConsumer (real broker)', () => {
     const got = new Map<string, bigint[]>();
     const headerIds: string[] = [];
     await consumer('order', topic, { chunkSize: 7 }).start({
-      eachMessage: async (d: Delivery) => {
+      eachMessage: async (d: Delivery<EventEnvelope>) => {
         expect(d.key).toBe(d.envelope.streamName);
         headerIds.push(header(d.headers, HEADERS.eventId)!);
         got.set(d.envelope.streamName, [

@@ -1,56 +1,85 @@
-// Publishing envelopes. The producer is idempotent with one request in flight and waits for
+// Publishing messages. The producer is idempotent with one request in flight and waits for
 // every in-sync replica (acks=-1), so a retried send neither duplicates nor reorders a
 // message within a partition, and "sent" means durable (docs/decisions/0001). Retries are
 // left unbounded on purpose: kafkajs warns that a cap can break the idempotence guarantee;
-// a caller that must give up uses its own deadline.
+// a caller that must give up uses its own deadline. What a message looks like (key, value,
+// headers) is the codec's business: this file knows no message format.
 import {
   Partitioners,
+  type ICustomPartitioner,
   type Kafka,
   type Message,
   type Producer,
   type RecordMetadata,
 } from 'kafkajs';
-import {
-  encodeEnvelope,
-  ENVELOPE_SCHEMA,
-  HEADERS,
-  type EventEnvelope,
-} from '@atelier/market-messages';
 import type { Logger } from '@atelier/observability';
+import type { EnvelopeCodec } from './codec';
 import { KafkaError } from './errors';
 
-export interface OutgoingEnvelope {
+export interface OutgoingEnvelope<E> {
   readonly topic: string;
-  readonly envelope: EventEnvelope;
+  readonly envelope: E;
 }
 
-/** Key = stream name (one aggregate stays on one partition, in order); event id in a header too. */
-export function toKafkaMessage(envelope: EventEnvelope): Message {
-  return {
-    key: envelope.streamName,
-    value: encodeEnvelope(envelope),
-    headers: {
-      [HEADERS.eventId]: envelope.eventId,
-      [HEADERS.eventType]: envelope.type,
-      [HEADERS.schema]: ENVELOPE_SCHEMA,
-      [HEADERS.contentType]: 'application/json',
-    },
+export interface TopicMessages {
+  readonly topic: string;
+  readonly messages: Message[];
+}
+
+export interface ProducerOptions {
+  /**
+   * Upper bound of one produce request; a larger publish goes out as several requests, one
+   * after the other, so order within a partition holds. Kafka's default message.max.bytes
+   * is ~1 MB per record batch.
+   */
+  readonly maxRequestBytes?: number;
+}
+
+/** Per-message overhead counted against maxRequestBytes (record framing, headers). */
+const MESSAGE_OVERHEAD_BYTES = 200;
+const DEFAULT_MAX_REQUEST_BYTES = 900 * 1024;
+
+/** The codec's wire form of one envelope as a kafkajs message. */
+export function toKafkaMessage<E>(codec: EnvelopeCodec<E>, envelope: E): Message {
+  const { key, value, headers } = codec.encode(envelope);
+  return { key, value, headers: { ...headers } };
+}
+
+/**
+ * Kafka's default (Java-compatible murmur2) partitioner, remembered per key and partition
+ * count: for a keyed message it depends on nothing else, and producers send many messages
+ * under few keys (every event of a stream, every fact of a token).
+ */
+export const cachedDefaultPartitioner: ICustomPartitioner = () => {
+  const murmur = Partitioners.DefaultPartitioner();
+  const cache = new Map<string, number>();
+  return (args) => {
+    const key = args.message.key;
+    if (key === null || key === undefined) return murmur(args);
+    const k = `${args.partitionMetadata.length}:${key.toString()}`;
+    let partition = cache.get(k);
+    if (partition === undefined) {
+      partition = murmur(args);
+      cache.set(k, partition);
+    }
+    return partition;
   };
-}
+};
 
-export class EnvelopeProducer {
+/** Pre-built messages (dead letters, benchmarks), with the durability guarantees above. */
+export class MessageProducer {
   private readonly producer: Producer;
   private connected = false;
 
   constructor(
     kafka: Kafka,
-    private readonly logger: Logger,
+    protected readonly logger: Logger,
   ) {
     this.producer = kafka.producer({
       idempotent: true,
       maxInFlightRequests: 1,
       allowAutoTopicCreation: false,
-      createPartitioner: Partitioners.DefaultPartitioner,
+      createPartitioner: cachedDefaultPartitioner,
     });
   }
 
@@ -64,21 +93,8 @@ export class EnvelopeProducer {
     await this.producer.disconnect();
   }
 
-  /** Resolves once every message is acknowledged by all in-sync replicas; keeps the given order per topic. */
-  async publish(messages: readonly OutgoingEnvelope[]): Promise<RecordMetadata[]> {
-    const byTopic = new Map<string, Message[]>();
-    for (const { topic, envelope } of messages) {
-      const list = byTopic.get(topic) ?? [];
-      list.push(toKafkaMessage(envelope));
-      byTopic.set(topic, list);
-    }
-    return this.sendRaw([...byTopic].map(([topic, msgs]) => ({ topic, messages: msgs })));
-  }
-
-  /** Pre-built messages (dead letters, benchmarks); same guarantees as publish. */
-  async sendRaw(
-    topicMessages: ReadonlyArray<{ topic: string; messages: Message[] }>,
-  ): Promise<RecordMetadata[]> {
+  /** One produce request; resolves once every message is acknowledged by all in-sync replicas. */
+  async sendRaw(topicMessages: readonly TopicMessages[]): Promise<RecordMetadata[]> {
     if (!this.connected) throw new KafkaError('KAFKA.NOT_CONNECTED', 'producer is not connected');
     if (topicMessages.length === 0) return [];
     try {
@@ -93,5 +109,51 @@ export class EnvelopeProducer {
         { cause },
       );
     }
+  }
+}
+
+/** Publishes envelopes of one format, encoded (and validated) by its codec. */
+export class EnvelopeProducer<E> extends MessageProducer {
+  private readonly maxRequestBytes: number;
+
+  constructor(
+    kafka: Kafka,
+    private readonly codec: EnvelopeCodec<E>,
+    logger: Logger,
+    options: ProducerOptions = {},
+  ) {
+    super(kafka, logger);
+    this.maxRequestBytes = options.maxRequestBytes ?? DEFAULT_MAX_REQUEST_BYTES;
+  }
+
+  /**
+   * Resolves once every message is acknowledged by all in-sync replicas; keeps the given
+   * order per topic (and so per key). Encodes everything before sending anything: an
+   * envelope the codec rejects fails the call with nothing published.
+   */
+  async publish(messages: readonly OutgoingEnvelope<E>[]): Promise<RecordMetadata[]> {
+    const requests: Array<Map<string, Message[]>> = [];
+    let request = new Map<string, Message[]>();
+    let bytes = 0;
+    for (const { topic, envelope } of messages) {
+      const message = toKafkaMessage(this.codec, envelope);
+      const size = (message.value as Buffer).length + MESSAGE_OVERHEAD_BYTES;
+      if (bytes > 0 && bytes + size > this.maxRequestBytes) {
+        requests.push(request);
+        request = new Map();
+        bytes = 0;
+      }
+      const list = request.get(topic) ?? [];
+      list.push(message);
+      request.set(topic, list);
+      bytes += size;
+    }
+    if (request.size > 0) requests.push(request);
+    const acked: RecordMetadata[] = [];
+    for (const r of requests)
+      acked.push(
+        ...(await this.sendRaw([...r].map(([topic, msgs]) => ({ topic, messages: msgs })))),
+      );
+    return acked;
   }
 }

@@ -8,7 +8,12 @@
 // between ack and checkpoint duplicates at most one batch, which consumers discard by event
 // id / stream revision (docs/messaging.md).
 import type { Kafka } from 'kafkajs';
-import { categoryOf, marketTopic, type EventEnvelope } from '@atelier/market-messages';
+import {
+  categoryOf,
+  marketEnvelopeCodec,
+  marketTopic,
+  type EventEnvelope,
+} from '@atelier/market-messages';
 import { EnvelopeProducer, ensureTopics, type TopicSpec } from '@atelier/kafka';
 import type { Logger } from '@atelier/observability';
 import type { RelayCheckpoints } from './checkpoints';
@@ -54,7 +59,7 @@ export const defaultRoute = (envelope: EventEnvelope): string =>
   marketTopic(categoryOf(envelope.streamName));
 
 export class OutboxRelay {
-  private readonly producer: EnvelopeProducer;
+  private readonly producer: EnvelopeProducer<EventEnvelope>;
   private readonly logger: Logger;
   private readonly ensured = new Set<string>();
   private readonly batchSize: number;
@@ -76,7 +81,7 @@ export class OutboxRelay {
     this.pollIntervalMs = options.pollIntervalMs ?? 100;
     this.route = options.route ?? defaultRoute;
     this.logger = deps.logger.child({ component: 'outbox-relay', relay: options.name });
-    this.producer = new EnvelopeProducer(deps.kafka, this.logger);
+    this.producer = new EnvelopeProducer(deps.kafka, marketEnvelopeCodec, this.logger);
   }
 
   status(): RelayStatus {

@@ -11,6 +11,7 @@ import {
   type Delivery,
   type EnvelopeConsumerOptions,
 } from '@atelier/kafka';
+import { marketEnvelopeCodec, type EventEnvelope } from '@atelier/market-messages';
 import type { Logger } from '@atelier/observability';
 import { assertProjectionName, ProjectionError, type Projection } from './projection';
 import {
@@ -41,7 +42,7 @@ const describe = (e: ProjectionError): string => {
 };
 
 export class KafkaProjector {
-  private readonly consumer: EnvelopeConsumer;
+  private readonly consumer: EnvelopeConsumer<EventEnvelope>;
   private readonly logger: Logger;
   private readonly maxAttempts: number;
   private readonly retryBackoffMs: number;
@@ -66,6 +67,7 @@ export class KafkaProjector {
     this.retryBackoffMs = options.retryBackoffMs ?? 200;
     this.consumer = new EnvelopeConsumer(
       kafka,
+      marketEnvelopeCodec,
       { ...options, groupId: options.groupId ?? `projection.${projection.name}` },
       this.logger,
     );
@@ -75,11 +77,11 @@ export class KafkaProjector {
     return this.consumer.deadLetterTopic;
   }
 
-  get events(): EnvelopeConsumer['events'] {
+  get events(): EnvelopeConsumer<EventEnvelope>['events'] {
     return this.consumer.events;
   }
 
-  on: EnvelopeConsumer['on'] = (...args) => this.consumer.on(...args);
+  on: EnvelopeConsumer<EventEnvelope>['on'] = (...args) => this.consumer.on(...args);
 
   async start(): Promise<void> {
     await this.store.ensureSchema();
@@ -91,7 +93,10 @@ export class KafkaProjector {
     return this.consumer.stop();
   }
 
-  private async onChunk(deliveries: readonly Delivery[], ctx: ConsumerContext): Promise<void> {
+  private async onChunk(
+    deliveries: readonly Delivery<EventEnvelope>[],
+    ctx: ConsumerContext,
+  ): Promise<void> {
     const { topic, partition } = deliveries[0]!;
     const ref: SourceRef = { source: topic, partition };
     const items: ProjectionItem[] = deliveries.map((d) => ({
@@ -115,7 +120,7 @@ export class KafkaProjector {
   }
 
   private async applyAlone(
-    delivery: Delivery,
+    delivery: Delivery<EventEnvelope>,
     item: ProjectionItem,
     ref: SourceRef,
     ctx: ConsumerContext,

@@ -10,8 +10,8 @@ import { Pool } from 'pg';
 import pino from 'pino';
 import type { DataSource } from 'typeorm';
 import { ANY, type JsonObject } from '@atelier/eventsourcing';
-import { createKafka, EnvelopeProducer, ensureTopics } from '@atelier/kafka';
-import { DEAD_LETTER_HEADERS, HEADERS } from '@atelier/market-messages';
+import { createKafka, DEAD_LETTER_HEADERS, EnvelopeProducer, ensureTopics } from '@atelier/kafka';
+import { HEADERS, marketEnvelopeCodec, type EventEnvelope } from '@atelier/market-messages';
 import { toEnvelope } from '@atelier/messaging';
 import { repoRoot, waitFor } from '@atelier/testing';
 import {
@@ -35,7 +35,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 let pool: Pool;
 let es: TestStore;
 let kafka: Kafka;
-let producer: EnvelopeProducer;
+let producer: EnvelopeProducer<EventEnvelope>;
 const topics: string[] = [];
 const dataSources: DataSource[] = [];
 const projectors: KafkaProjector[] = [];
@@ -127,7 +127,7 @@ beforeAll(async () => {
     brokers: process.env['KAFKA_BROKERS']!.split(','),
     logger,
   });
-  producer = new EnvelopeProducer(kafka, logger);
+  producer = new EnvelopeProducer(kafka, marketEnvelopeCodec, logger);
   await producer.connect();
 });
 

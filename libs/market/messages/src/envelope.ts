@@ -2,8 +2,16 @@
 // consumers parse at the boundary, so a projection never touches raw bytes or a half-valid
 // event. It is versioned as a whole (`schema`), separately from each event's own `version`,
 // so the envelope can evolve without touching event payloads and vice versa. Positions are
-// bigints in the code and decimal strings on the wire: JSON numbers lose precision past 2^53.
+// bigints in the code and decimal strings on the wire: JSON numbers lose precision past 2^53
+// (the kernel's JSON rule, shared with every other message format).
 import { z } from 'zod';
+import {
+  CodedError,
+  describeIssues,
+  jsonBytes,
+  parseJsonDocument,
+  zUnsignedDecimal,
+} from '@atelier/kernel';
 
 /** The envelope format this code writes. Readers accept every entry of SUPPORTED_ENVELOPE_SCHEMAS. */
 export const ENVELOPE_SCHEMA = 'atelier.envelope/v1';
@@ -13,29 +21,16 @@ export type EnvelopeErrorCode =
   'ENVELOPE.EMPTY' | 'ENVELOPE.NOT_JSON' | 'ENVELOPE.UNSUPPORTED_SCHEMA' | 'ENVELOPE.INVALID';
 
 /** A message that is not a valid envelope: a poison message, never retried. */
-export class EnvelopeError extends Error {
+export class EnvelopeError extends CodedError<EnvelopeErrorCode> {
   override readonly name = 'EnvelopeError';
-  constructor(
-    readonly code: EnvelopeErrorCode,
-    message: string,
-    readonly details: readonly string[] = [],
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-  }
+  /** `issues` names every invalid field, one `path: message` line each. */
+  declare readonly details: Readonly<{ issues?: readonly string[] }>;
 }
 
-const DECIMAL = /^(0|[1-9][0-9]*)$/;
-
 /** A non-negative integer written as a decimal string, read as a bigint. */
-export const decimalBigint = z
-  .string()
-  .regex(DECIMAL, 'must be a non-negative integer as a decimal string')
-  .transform((s) => BigInt(s));
+export const decimalBigint = zUnsignedDecimal.transform((s) => BigInt(s));
 
-const decimalString = z
-  .string()
-  .regex(DECIMAL, 'must be a non-negative integer as a decimal string');
+const decimalString = zUnsignedDecimal;
 
 /** The wire form (JSON), schema atelier.envelope/v1. Unknown fields are ignored (forward compatible). */
 export const envelopeWireSchema = z.object({
@@ -73,13 +68,6 @@ export interface EventEnvelope {
   readonly metadata: Readonly<Record<string, unknown>>;
 }
 
-const describeIssues = (error: z.ZodError): string[] =>
-  error.issues.map((i) => `${i.path.length ? i.path.join('.') : '(root)'}: ${i.message}`);
-
-/** bigint anywhere in the payload becomes a decimal string; JSON.stringify would throw instead. */
-const bigintReplacer = (_key: string, value: unknown): unknown =>
-  typeof value === 'bigint' ? value.toString() : value;
-
 export function toWire(envelope: EventEnvelope): EnvelopeWire {
   let occurredAt: string;
   try {
@@ -88,7 +76,7 @@ export function toWire(envelope: EventEnvelope): EnvelopeWire {
     throw new EnvelopeError(
       'ENVELOPE.INVALID',
       `event ${envelope.eventId}: occurredAt is not a valid date`,
-      [],
+      {},
       { cause },
     );
   }
@@ -116,14 +104,15 @@ export function encodeEnvelope(envelope: EventEnvelope): Buffer {
   const wire = toWire(envelope);
   const checked = envelopeWireSchema.safeParse(wire);
   if (!checked.success) {
-    const details = describeIssues(checked.error);
+    const issues = describeIssues(checked.error);
     throw new EnvelopeError(
       'ENVELOPE.INVALID',
-      `event ${String(envelope.eventId)} is not a valid envelope: ${details.join('; ')}`,
-      details,
+      `event ${String(envelope.eventId)} is not a valid envelope: ${issues.join('; ')}`,
+      { issues },
     );
   }
-  return Buffer.from(JSON.stringify(wire, bigintReplacer), 'utf8');
+  // bigint anywhere in the payload becomes a decimal string; JSON.stringify would throw instead.
+  return jsonBytes(wire);
 }
 
 export function fromWire(wire: z.output<typeof envelopeWireSchema>): EventEnvelope {
@@ -144,36 +133,17 @@ export function fromWire(wire: z.output<typeof envelopeWireSchema>): EventEnvelo
 
 /** Parses message bytes into an envelope or throws an EnvelopeError naming what is wrong. */
 export function decodeEnvelope(bytes: Buffer | string | null | undefined): EventEnvelope {
-  if (bytes === null || bytes === undefined || bytes.length === 0) {
-    throw new EnvelopeError('ENVELOPE.EMPTY', 'message has no value (tombstone or empty)');
-  }
-  let raw: unknown;
-  try {
-    raw = JSON.parse(typeof bytes === 'string' ? bytes : bytes.toString('utf8'));
-  } catch (cause) {
-    throw new EnvelopeError(
-      'ENVELOPE.NOT_JSON',
-      `message value is not JSON: ${(cause as Error).message}`,
-      [],
-      { cause },
-    );
-  }
-  const schema =
-    typeof raw === 'object' && raw !== null ? (raw as { schema?: unknown }).schema : undefined;
-  if (typeof schema === 'string' && !SUPPORTED_ENVELOPE_SCHEMAS.includes(schema)) {
-    throw new EnvelopeError(
-      'ENVELOPE.UNSUPPORTED_SCHEMA',
-      `envelope schema '${schema}' is not supported (this consumer reads ${SUPPORTED_ENVELOPE_SCHEMAS.join(', ')})`,
-    );
-  }
-  const parsed = envelopeWireSchema.safeParse(raw);
-  if (!parsed.success) {
-    const details = describeIssues(parsed.error);
-    throw new EnvelopeError(
-      'ENVELOPE.INVALID',
-      `message is not a valid envelope: ${details.join('; ')}`,
-      details,
-    );
-  }
-  return fromWire(parsed.data);
+  const wire = parseJsonDocument(bytes, {
+    schema: envelopeWireSchema,
+    supportedSchemas: SUPPORTED_ENVELOPE_SCHEMAS,
+    what: 'envelope',
+    fail: (reason, message, issues, cause) =>
+      new EnvelopeError(
+        `ENVELOPE.${reason}`,
+        message,
+        issues.length ? { issues } : {},
+        cause === undefined ? undefined : { cause },
+      ),
+  });
+  return fromWire(wire);
 }

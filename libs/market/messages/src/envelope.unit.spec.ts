@@ -7,7 +7,9 @@ import {
   toWire,
   type EventEnvelope,
 } from './envelope';
-import { categoryOf, deadLetterTopic, marketTopic, TopicNameError } from './topics';
+import { marketEnvelopeCodec } from './codec';
+import { HEADERS } from './headers';
+import { categoryOf, marketTopic, TopicNameError } from './topics';
 
 const envelope = (overrides: Partial<EventEnvelope> = {}): EventEnvelope => ({
   eventId: '0b6f6c1e-7d4a-4a3c-9d59-6c1c2f0f9a11',
@@ -162,8 +164,8 @@ describe('event envelope codec', () => {
         decodeEnvelope(JSON.stringify(wire));
         throw new Error('expected a failure');
       } catch (e) {
-        expect((e as EnvelopeError).details.join('\n')).toMatch(/eventId/);
-        expect((e as EnvelopeError).details.join('\n')).toMatch(/globalPosition/);
+        expect((e as EnvelopeError).details.issues?.join('\n')).toMatch(/eventId/);
+        expect((e as EnvelopeError).details.issues?.join('\n')).toMatch(/globalPosition/);
       }
     });
 
@@ -205,11 +207,38 @@ describe('market topics', () => {
     expect(categoryOf('artwork')).toBe('artwork');
     expect(marketTopic(categoryOf('orderbook-0xabc'))).toBe('market.orderbook');
     expect(marketTopic('artwork', 'test-1.market')).toBe('test-1.market.artwork');
-    expect(deadLetterTopic('projection.trades')).toBe('projection.trades.dlq');
   });
 
   it('refuses names Kafka would reject', () => {
     expect(() => marketTopic('order book')).toThrow(TopicNameError);
     expect(() => marketTopic('x'.repeat(250))).toThrow(/not a valid Kafka topic name/);
+  });
+});
+
+describe('marketEnvelopeCodec', () => {
+  it('keys by stream name, carries id, type and schema in headers, and round-trips', () => {
+    const e = envelope();
+    const encoded = marketEnvelopeCodec.encode(e);
+    expect(encoded.key).toBe(e.streamName);
+    expect(encoded.headers).toEqual({
+      [HEADERS.eventId]: e.eventId,
+      [HEADERS.eventType]: e.type,
+      [HEADERS.schema]: ENVELOPE_SCHEMA,
+      [HEADERS.contentType]: 'application/json',
+    });
+    expect(marketEnvelopeCodec.decode(encoded.value)).toEqual(e);
+    expect(marketEnvelopeCodec.id(e)).toBe(e.eventId);
+  });
+
+  it('calls a decode failure poison, and nothing else', () => {
+    const error = (() => {
+      try {
+        marketEnvelopeCodec.decode('{');
+      } catch (e) {
+        return e;
+      }
+    })();
+    expect(marketEnvelopeCodec.isPoison(error)).toBe(true);
+    expect(marketEnvelopeCodec.isPoison(new TypeError('a bug'))).toBe(false);
   });
 });

@@ -1,3 +1,5 @@
+// The market.* Kafka contract: the versioned event envelope, its codec (key, headers), and
+// topic names.
 export {
   ENVELOPE_SCHEMA,
   SUPPORTED_ENVELOPE_SCHEMAS,
@@ -12,12 +14,12 @@ export {
   type EnvelopeWire,
   type EventEnvelope,
 } from './envelope';
-export { HEADERS, DEAD_LETTER_HEADERS, type DeadLetterReasonCode } from './headers';
+export { marketEnvelopeCodec } from './codec';
+export { HEADERS } from './headers';
 export {
   MARKET_TOPIC_PREFIX,
   TopicNameError,
   assertTopicName,
   categoryOf,
   marketTopic,
-  deadLetterTopic,
 } from './topics';

@@ -1,7 +1,7 @@
 // Topic names of the market's Kafka contract. One topic per stream category
 // (`market.<category>`), keyed by stream name: every event of one aggregate lands on one
 // partition, in append order, while a consumer subscribes only to the categories it needs.
-import { categoryOf } from '@atelier/kernel';
+import { categoryOf, CodedError } from '@atelier/kernel';
 
 /** A stream's category: its name before the first '-' (the event store's own rule, from @atelier/kernel). */
 export { categoryOf };
@@ -10,12 +10,13 @@ export const MARKET_TOPIC_PREFIX = 'market';
 
 const TOPIC_NAME = /^[a-zA-Z0-9._-]{1,249}$/;
 
-export class TopicNameError extends Error {
+export class TopicNameError extends CodedError<'TOPIC.INVALID_NAME'> {
   override readonly name = 'TopicNameError';
-  readonly code = 'TOPIC.INVALID_NAME';
   constructor(readonly topic: string) {
     super(
+      'TOPIC.INVALID_NAME',
       `'${topic}' is not a valid Kafka topic name (letters, digits, '.', '_', '-'; at most 249)`,
+      { topic },
     );
   }
 }
@@ -28,9 +29,4 @@ export function assertTopicName(topic: string): string {
 /** market.<category>; `prefix` lets tests and tenants use their own namespace. */
 export function marketTopic(category: string, prefix: string = MARKET_TOPIC_PREFIX): string {
   return assertTopicName(`${prefix}.${category}`);
-}
-
-/** The dead-letter topic of a consumer group: one per group, since a poison message for one reader may be fine for another. */
-export function deadLetterTopic(groupId: string): string {
-  return assertTopicName(`${groupId}.dlq`);
 }

@@ -47,3 +47,12 @@ export {
   type BigintErrorCode,
 } from './bigint';
 export { uuidv7, uuidv7Time } from './uuid';
+export {
+  stringifyJson,
+  jsonBytes,
+  describeIssues,
+  parseJsonDocument,
+  zUnsignedDecimal,
+  type JsonDocumentFailure,
+  type JsonDocumentFormat,
+} from './json';

@@ -1,0 +1,82 @@
+// JSON at the edges (Kafka messages, HTTP bodies): the one bigint rule (a bigint is written as
+// its decimal string, since JSON numbers lose precision past 2^53) and the one way bytes that
+// claim to be a versioned JSON document are parsed at a boundary, so every messages library
+// rejects a poison message with the same four reasons and names every invalid field.
+import { z } from 'zod';
+import { bigintJsonReplacer, parseUnsignedDecimalBigint } from './bigint';
+
+/** JSON text of `value` with every bigint, at any depth, as its decimal string. */
+export const stringifyJson = (value: unknown): string => JSON.stringify(value, bigintJsonReplacer);
+
+/** `stringifyJson` as UTF-8 bytes, the form a message value takes. */
+export const jsonBytes = (value: unknown): Buffer => Buffer.from(stringifyJson(value), 'utf8');
+
+/** A non-negative integer as a canonical decimal string (positions, amounts on the wire). */
+export const zUnsignedDecimal = z
+  .string()
+  .refine(
+    (s) => parseUnsignedDecimalBigint(s).ok,
+    'must be a non-negative integer as a decimal string',
+  );
+
+/** One line per zod issue, `path: message`, so an error names every invalid field. */
+export const describeIssues = (error: z.ZodError): string[] =>
+  error.issues.map((i) => `${i.path.length ? i.path.join('.') : '(root)'}: ${i.message}`);
+
+/** Why bytes are not a valid document; each library prefixes its own area (`ENVELOPE.EMPTY`). */
+export type JsonDocumentFailure = 'EMPTY' | 'NOT_JSON' | 'UNSUPPORTED_SCHEMA' | 'INVALID';
+
+export interface JsonDocumentFormat<S extends z.ZodType> {
+  /** Validates (and may transform) the parsed JSON. */
+  readonly schema: S;
+  /** Values of the document's `schema` field this reader understands. */
+  readonly supportedSchemas: readonly string[];
+  /** What the document is, in messages: 'envelope', 'chain fact'. */
+  readonly what: string;
+  /** Builds the library's own typed error; `issues` names every invalid field. */
+  fail(reason: JsonDocumentFailure, message: string, issues: string[], cause?: unknown): Error;
+}
+
+/**
+ * Parses message bytes into a document or throws the format's error: no value (a tombstone),
+ * not JSON, a `schema` this reader does not know (a newer producer: say so rather than list
+ * field errors), or fields that do not validate.
+ */
+export function parseJsonDocument<S extends z.ZodType>(
+  bytes: Buffer | string | null | undefined,
+  format: JsonDocumentFormat<S>,
+): z.output<S> {
+  if (bytes === null || bytes === undefined || bytes.length === 0) {
+    throw format.fail('EMPTY', 'message has no value (tombstone or empty)', []);
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(typeof bytes === 'string' ? bytes : bytes.toString('utf8'));
+  } catch (cause) {
+    throw format.fail(
+      'NOT_JSON',
+      `message value is not JSON: ${(cause as Error).message}`,
+      [],
+      cause,
+    );
+  }
+  const schema =
+    typeof raw === 'object' && raw !== null ? (raw as { schema?: unknown }).schema : undefined;
+  if (typeof schema === 'string' && !format.supportedSchemas.includes(schema)) {
+    throw format.fail(
+      'UNSUPPORTED_SCHEMA',
+      `${format.what} schema '${schema}' is not supported (this consumer reads ${format.supportedSchemas.join(', ')})`,
+      [],
+    );
+  }
+  const parsed = format.schema.safeParse(raw);
+  if (!parsed.success) {
+    const issues = describeIssues(parsed.error);
+    throw format.fail(
+      'INVALID',
+      `message is not a valid ${format.what}: ${issues.join('; ')}`,
+      issues,
+    );
+  }
+  return parsed.data;
+}
