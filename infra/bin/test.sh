@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # `npm test`: the whole suite on its own isolated stack (ATELIER_STACK=test: other ports,
 # .data/test, atelier_test* databases), so it never disturbs a stack from `npm run up`.
-# Order: forge (contracts), static checks (ABI freshness, typecheck, lint), jest unit,
+# Order: forge (contracts), static checks (ABI freshness, typecheck, lint, format), jest unit,
 # jest int (real Kafka/PostgreSQL/anvil, in band), jest e2e (whole scripts). Ends with one line "N passed, N failed" summed over all.
 set -uo pipefail
 export ATELIER_STACK=test # before common.sh, which picks the data folder from it
@@ -60,6 +60,7 @@ check "typecheck (every Nx project)" nx run-many -t typecheck --parallel=2 --out
 check "typecheck (infra, bench, contracts scripts)" \
   bash -c 'tsc -p infra/tsconfig.json --noEmit && tsc -p bench/tsconfig.json --noEmit && tsc -p contracts/tsconfig.json --noEmit'
 check "lint (eslint with module boundaries)" bash -c 'nx show projects >/dev/null && eslint --max-warnings=-1 .'
+check "format (prettier --check .)" prettier --check --log-level=warn .
 
 for tier in unit int e2e; do
   log "jest $tier"
