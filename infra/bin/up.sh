@@ -14,16 +14,16 @@ use_project_node
 source "$ATELIER_ROOT/infra/bin/env.sh"
 bash "$ATELIER_ROOT/infra/bin/stack.sh" start
 (cd "$ATELIER_ROOT" && tsx contracts/script/seed-demo.ts) # the demo market, on a local chain only
-cat <<INFO
-
-Atelier is up ($((SECONDS - started))s).
-  gateway     http://127.0.0.1:$GATEWAY_PORT      (GET /health, /metrics, /v1/deployments)
-  indexer     http://127.0.0.1:$INDEXER_PORT     (GET /health/ready, /graphql, /status, /metrics)
-  relay       http://127.0.0.1:$RELAY_PORT     (chain facts to Kafka chain.*; GET /health, /metrics)
-  settlement  http://127.0.0.1:$SETTLEMENT_PORT      (GET /health, /metrics)
-  chain       $RPC_URL (anvil, chain $CHAIN_ID; deployments in $ATELIER_DEPLOYMENTS)
-  kafka       $KAFKA_BROKERS
-  postgres    $GATEWAY_DATABASE_URL (+ _indexer, _settlement)
-  logs        $ATELIER_DATA/logs/
-Stop everything with: npm run down    Show what runs: npm run status
-INFO
+row() { # part, address[, what to ask it]: aligned columns whatever the ports' widths
+  if [ $# -gt 2 ]; then printf '  %-11s %-23s %s\n' "$@"; else printf '  %-11s %s\n' "$@"; fi
+}
+printf '\nAtelier is up (%ss).\n' "$((SECONDS - started))"
+row gateway "http://127.0.0.1:$GATEWAY_PORT" "(GET /health, /metrics, /v1/deployments)"
+row indexer "http://127.0.0.1:$INDEXER_PORT" "(GET /health/ready, /graphql, /status, /metrics)"
+row relay "http://127.0.0.1:$RELAY_PORT" "(chain facts to Kafka chain.*; GET /health, /metrics)"
+row settlement "http://127.0.0.1:$SETTLEMENT_PORT" "(GET /health, /metrics)"
+row chain "$RPC_URL" "(anvil, chain $CHAIN_ID; deployments in $ATELIER_DEPLOYMENTS)"
+row kafka "$KAFKA_BROKERS"
+row postgres "$GATEWAY_DATABASE_URL" "(+ _indexer, _settlement)"
+row logs "$ATELIER_DATA/logs/"
+echo 'Stop everything with: npm run down    Show what runs: npm run status'
