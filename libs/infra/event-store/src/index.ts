@@ -3,7 +3,8 @@ export {
   type PostgresEventStoreOptions,
 } from './postgres/postgres-event-store';
 export { PostgresSnapshotStore } from './postgres/postgres-snapshot-store';
-export { schemaSql, POSITION_SHIFT, MAX_EVENTS_PER_TRANSACTION } from './postgres/schema';
+export { schemaSql } from './postgres/schema';
+export { POSITION_SHIFT, MAX_EVENTS_PER_TRANSACTION } from './postgres/global-order';
 export {
   KurrentDbEventStore,
   type KurrentDbEventStoreOptions,

@@ -1,6 +1,6 @@
 // The PostgreSQL event store: the default adapter. Appends are one call to the
 // append_events function (one round trip, one transaction); reads of all streams go through
-// the safe bound of schema.ts, so the global order has no skipped events under concurrent
+// the safe bound of global-order.ts, so the global order has no skipped events under concurrent
 // writers; subscriptions are the shared catch-up loop woken by LISTEN/NOTIFY with polling
 // as the fallback. Notifications are sent after commit, coalesced, outside the append's
 // transaction: a NOTIFY inside it would take PostgreSQL's global notify lock at commit and
@@ -33,7 +33,8 @@ import {
   type UpcasterRegistry,
 } from '@atelier/eventsourcing';
 import { NotificationListener } from './listener';
-import { assertSchemaName, LOCK_NAMESPACE, notifyChannel, schemaSql } from './schema';
+import { LOCK_NAMESPACE } from './global-order';
+import { assertSchemaName, notifyChannel, schemaSql } from './schema';
 
 export interface PostgresEventStoreOptions {
   /** The caller's pool; the store never ends it. Reads of all streams need READ COMMITTED (the default). */

@@ -6,11 +6,11 @@
 import { randomUUID } from 'node:crypto';
 import { Client, type Pool } from 'pg';
 import { NO_STREAM, ANY, type NewEvent, type RecordedEvent } from '@atelier/eventsourcing';
-import { newEvent, uniqueCategory } from '../contract/event-store-contract';
+import { newEvent, uniqueCategory } from '../testing/event-store-conformance';
 import { dropSchema, freshSchemaName, testDatabaseUrl, testPool } from '../testing/pg-fixture';
 import { PostgresEventStore } from './postgres-event-store';
 import { PostgresSnapshotStore } from './postgres-snapshot-store';
-import { POSITION_SHIFT } from './schema';
+import { POSITION_SHIFT } from './global-order';
 
 const schema = freshSchemaName();
 let pool: Pool;

@@ -1,4 +1,5 @@
-// The one contract every EventStore adapter is held to (PostgreSQL, KurrentDB, in-memory).
+// The conformance suite: the behaviour every EventStore adapter is held to (PostgreSQL,
+// KurrentDB, in-memory), one describe block per adapter.
 // Every test works in its own category and streams, so the suite can run against a shared
 // server (KurrentDB's $all holds everything ever written) as well as a fresh schema.
 import { randomUUID } from 'node:crypto';
@@ -12,7 +13,7 @@ import {
   type RecordedEvent,
 } from '@atelier/eventsourcing';
 
-export interface ContractTarget {
+export interface ConformanceTarget {
   /** What the adapter cannot promise; the suite skips those tests visibly, saying why. */
   readonly limits?: {
     /** KurrentDB: event ids are unique per stream (within a window), not across streams. */
@@ -27,7 +28,7 @@ export interface ContractTarget {
 const meta = (extra: Record<string, string> = {}) => ({
   correlationId: randomUUID(),
   causationId: null,
-  actor: 'system:contract-test',
+  actor: 'system:conformance-test',
   occurredAt: '2025-01-01T00:00:00.000Z',
   ...extra,
 });
@@ -79,8 +80,8 @@ const expectCode = async (
   await expect(p).rejects.toMatchObject({ code, ...fields });
 };
 
-export function describeEventStoreContract(name: string, target: ContractTarget): void {
-  describe(`EventStore contract: ${name}`, () => {
+export function describeEventStoreConformance(name: string, target: ConformanceTarget): void {
+  describe(`EventStore conformance: ${name}`, () => {
     let store: EventStore;
     let upcasting: EventStore;
     const registry = new UpcasterRegistry([
@@ -458,9 +459,11 @@ export function describeEventStoreContract(name: string, target: ContractTarget)
 
       it('stops when its signal aborts', async () => {
         const controller = new AbortController();
-        const it = store
-          .subscribe({ category: uniqueCategory(), signal: controller.signal })
-          [Symbol.asyncIterator]();
+        const subscription = store.subscribe({
+          category: uniqueCategory(),
+          signal: controller.signal,
+        });
+        const it = subscription[Symbol.asyncIterator]();
         const next = it.next();
         setTimeout(() => controller.abort(), 50);
         await expect(next).resolves.toEqual({ done: true, value: undefined });

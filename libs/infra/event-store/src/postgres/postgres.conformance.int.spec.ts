@@ -1,13 +1,13 @@
-// The EventStore contract against real PostgreSQL, in a schema of its own.
+// The EventStore conformance suite against real PostgreSQL, in a schema of its own.
 import type { Pool } from 'pg';
-import { describeEventStoreContract } from '../contract/event-store-contract';
+import { describeEventStoreConformance } from '../testing/event-store-conformance';
 import { dropSchema, freshSchemaName, testPool } from '../testing/pg-fixture';
 import { PostgresEventStore } from './postgres-event-store';
 
 const schema = freshSchemaName();
 let pool: Pool | undefined;
 
-describeEventStoreContract('PostgreSQL', {
+describeEventStoreConformance('PostgreSQL', {
   async create({ upcasters }) {
     pool ??= testPool();
     const store = new PostgresEventStore({ pool, schema, upcasters, pollIntervalMs: 200 });

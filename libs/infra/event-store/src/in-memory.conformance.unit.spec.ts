@@ -1,10 +1,10 @@
-// The contract suite against the in-memory store, so unit tests that use it can trust it.
+// The conformance suite against the in-memory store, so unit tests that use it can trust it.
 import { InMemoryEventStore } from '@atelier/eventsourcing';
-import { describeEventStoreContract } from './contract/event-store-contract';
+import { describeEventStoreConformance } from './testing/event-store-conformance';
 
 // one log behind every store the suite creates, as one database would be
 const shared = new InMemoryEventStore();
 
-describeEventStoreContract('in-memory', {
+describeEventStoreConformance('in-memory', {
   create: async ({ upcasters }) => new InMemoryEventStore({ upcasters, sharing: shared }),
 });

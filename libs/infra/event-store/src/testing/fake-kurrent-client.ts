@@ -2,7 +2,7 @@
 // positions, per-stream revisions, the server's expected-revision checks and its documented
 // idempotency for exact retries, inclusive readAll / exclusive subscribeToAll positions,
 // stream-name filters, lazily thrown StreamNotFound, and some system events to filter out.
-// It checks the adapter's mapping, not the server: the real contract suite runs against a
+// It checks the adapter's mapping, not the server: the conformance suite runs against a
 // KurrentDB server when KURRENTDB_URL is set.
 import { EventEmitter } from 'node:events';
 import {
@@ -23,7 +23,7 @@ import {
   type ResolvedEvent,
   type SubscribeToAllOptions,
 } from '@kurrent/kurrentdb-client';
-import type { KurrentClientLike } from './kurrentdb-event-store';
+import type { KurrentClientLike } from '../kurrentdb/kurrentdb-event-store';
 
 interface Stored {
   streamId: string;
