@@ -66,7 +66,7 @@ case "$action" in
   env) # the stack's variables as KEY=value lines, for tests and tools
     for v in ATELIER_DATA KAFKA_BROKERS ATELIER_KAFKA_EXTERNAL RPC_URL CHAIN_ID ATELIER_DEPLOYMENTS \
       GATEWAY_PORT SETTLEMENT_PORT INDEXER_PORT GATEWAY_DATABASE_URL INDEXER_DATABASE_URL \
-      SETTLEMENT_DATABASE_URL KAFKA_PORT ANVIL_PORT RELAY_PORT; do printf '%s=%s\n' "$v" "${!v}"; done
+      SETTLEMENT_DATABASE_URL KAFKA_PORT KAFKA_CONTROLLER_PORT ANVIL_PORT RELAY_PORT; do printf '%s=%s\n' "$v" "${!v}"; done
     ;;
   *) die "unknown action '$action' (start | stop | status | env)" ;;
 esac
