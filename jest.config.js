@@ -1,4 +1,4 @@
-// One jest run per test tier (see CONVENTIONS.md): unit specs are pure and fast, int specs
+// One jest run per test tier (see docs/testing.md): unit specs are pure and fast, int specs
 // talk to the real Kafka / PostgreSQL / anvil that infra/ starts, e2e specs drive whole
 // scripts and apps. infra/bin/test.sh runs the tiers in that order and sums the counts.
 const preset = require('./jest.preset');

@@ -24,7 +24,7 @@ if (!canLoadNest) {
 } else {
   const { CommandBus, QueryBus } = require('@nestjs/cqrs') as typeof import('@nestjs/cqrs');
   const { boot, observed, IncrementCounter, GetCounter } =
-    require('./__fixtures__/counter-app') as typeof import('./__fixtures__/counter-app');
+    require('./testing/counter-app') as typeof import('./testing/counter-app');
 
   const schema = `es_${randomBytes(6).toString('hex')}`;
   let pool: Pool;

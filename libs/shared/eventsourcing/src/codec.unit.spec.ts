@@ -3,7 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
 import { InMemoryEventStore, UpcasterRegistry, zBigint, type RecordedEvent } from './index';
-import { listedV1ToV2, listingCodec, NOW, SELLER, type ListingEvent } from './__fixtures__/listing';
+import { listedV1ToV2, listingCodec, NOW, SELLER, type ListingEvent } from './testing/listing';
 import { z } from 'zod';
 
 const meta = { correlationId: 'c-1', causationId: null, actor: 'user:test', occurredAt: NOW };

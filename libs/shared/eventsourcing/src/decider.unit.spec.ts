@@ -11,7 +11,7 @@ import {
   SELLER,
   type ListingCommand,
   type ListingEvent,
-} from './__fixtures__/listing';
+} from './testing/listing';
 
 const given = (events: ListingEvent[]) => ({
   when: (command: ListingCommand) => listingDecider.decide(command, fold(listingDecider, events)),

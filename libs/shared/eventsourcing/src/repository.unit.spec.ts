@@ -19,7 +19,7 @@ import {
   NOW,
   SELLER,
   type ListingState,
-} from './__fixtures__/listing';
+} from './testing/listing';
 
 const listing = defineAggregate({
   name: 'Listing',
