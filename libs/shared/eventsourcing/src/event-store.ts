@@ -1,6 +1,6 @@
 // The event store port: what the domain's repositories and the projections need from an
 // event store, and nothing an adapter happens to offer on top. Two adapters implement it
-// (@atelier/event-store: PostgreSQL, the default, and KurrentDB) and one contract suite
+// (@atelier/event-store: PostgreSQL, the default, and KurrentDB) and one conformance suite
 // holds both to it; an in-memory one serves unit tests.
 import type { AppendResult, NewEvent, RecordedEvent } from './event';
 import type { ExpectedRevision } from './revision';

@@ -1,4 +1,4 @@
-// An in-memory EventStore with the same contract as the real adapters (the contract suite
+// An in-memory EventStore with the same contract as the real adapters (the conformance suite
 // runs against it too): for unit tests of repositories, handlers and projections. Appends are
 // synchronous in one process, so the global order is simply the append order.
 import { categoryOf } from '@atelier/kernel';
