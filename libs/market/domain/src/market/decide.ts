@@ -1,0 +1,571 @@
+// The market's commands and how each is decided. Every decision runs on a draft (an overlay of
+// the state, see book.ts): it applies the observations the command brings, then the command's
+// own events, then announces every order whose derived status changed, then matches every order
+// that became fillable, in arrival order. What the draft saw is exactly what `evolve` will see
+// when the events are folded, so deciding and folding cannot disagree.
+import {
+  domainError,
+  err,
+  ok,
+  type Address,
+  type DomainError,
+  type OrderHash,
+  type Result,
+} from '@atelier/kernel';
+import type { Decider } from '@atelier/eventsourcing';
+import { Overlay, type MapLike } from './book';
+import { bestCounterparty } from './matching';
+import {
+  applyEvent,
+  emptyMarket,
+  statusOf,
+  tradeIdOf,
+  type BookOrder,
+  type MarketEvent,
+  type MarketState,
+  type OrderStatus,
+} from './market';
+import { fundsKey, isAsk, nonceKey, orderFieldProblem, type Hex, type SignedOrder } from './order';
+import type { SkipReason } from './skip-reasons';
+import { askSplit, tradeSplit, type RoyaltyTerms } from './split';
+
+/*//////////////////////////////////////////////////////////////
+                            COMMANDS
+//////////////////////////////////////////////////////////////*/
+
+/** Chain state read at a block (the application reads it; the decider only compares blocks). */
+export interface Observations {
+  readonly tokens?: readonly {
+    readonly tokenId: bigint;
+    readonly owner: Address;
+    readonly approved: boolean;
+    readonly block: bigint;
+  }[];
+  readonly funds?: readonly {
+    readonly maker: Address;
+    readonly currency: Address;
+    readonly balance: bigint;
+    readonly reservedElsewhere?: bigint;
+    readonly block: bigint;
+  }[];
+  readonly counters?: readonly {
+    readonly maker: Address;
+    readonly counter: bigint;
+    readonly block: bigint;
+  }[];
+  readonly nonces?: readonly {
+    readonly maker: Address;
+    readonly nonce: bigint;
+    readonly state: 'open' | 'filled' | 'cancelled';
+    readonly filledBy?: OrderHash | null;
+    readonly block: bigint;
+  }[];
+  readonly fee?: {
+    readonly recipient: Address | null;
+    readonly bps: number;
+    readonly block: bigint;
+  };
+}
+
+export type MarketCommand =
+  | {
+      readonly type: 'SubmitOrder';
+      readonly collection: Address;
+      readonly order: SignedOrder;
+      /** Asks: the royalty terms of the token (immutable for Atelier works). */
+      readonly royalty: RoyaltyTerms | null;
+      readonly observed: Observations;
+      /** Unix seconds, and the same instant as ISO-8601 for the events. */
+      readonly now: bigint;
+      readonly at: string;
+    }
+  | {
+      readonly type: 'CancelOrders';
+      readonly maker: Address;
+      readonly hashes: readonly OrderHash[];
+      readonly now: bigint;
+      readonly at: string;
+    }
+  | {
+      readonly type: 'Observe';
+      readonly observed: Observations;
+      readonly now: bigint;
+      readonly at: string;
+    }
+  | {
+      readonly type: 'SettleTrade';
+      readonly askHash: OrderHash;
+      readonly bidHash: OrderHash;
+      readonly transactionHash: Hex;
+      readonly block: bigint;
+      readonly now: bigint;
+      readonly at: string;
+    }
+  | {
+      /** The block holding the settlement left the canonical chain. */
+      readonly type: 'UnsettleTrade';
+      readonly askHash: OrderHash;
+      readonly bidHash: OrderHash;
+      readonly now: bigint;
+      readonly at: string;
+    }
+  | {
+      readonly type: 'ReleaseTrade';
+      readonly tradeId: string;
+      readonly reason: SkipReason;
+      readonly now: bigint;
+      readonly at: string;
+    }
+  | {
+      /** Time passed: expire what is past its expiry, match what just started. */
+      readonly type: 'Tick';
+      readonly now: bigint;
+      readonly at: string;
+    };
+
+export type MarketErrorCode =
+  | 'ORDER.INVALID'
+  | 'ORDER.WRONG_MARKET'
+  | 'ORDER.EXPIRED'
+  | 'ORDER.NONCE_USED'
+  | 'ORDER.NONCE_RESERVED'
+  | 'ORDER.COUNTER_STALE'
+  | 'ORDER.COUNTER_AHEAD'
+  | 'ORDER.ROYALTY_TERMS_MISSING'
+  | 'TRADE.UNKNOWN';
+
+export type MarketError = DomainError<MarketErrorCode>;
+
+const refuse = (
+  code: MarketErrorCode,
+  message: string,
+  details?: Readonly<Record<string, unknown>>,
+): Result<never, MarketError> => err(domainError(code, message, details));
+
+/*//////////////////////////////////////////////////////////////
+                             DRAFT
+//////////////////////////////////////////////////////////////*/
+
+const over = <K, V>(m: MapLike<K, V>): Overlay<K, V> =>
+  new Overlay<K, V>(m as unknown as ReadonlyMap<K, V>);
+
+class Draft {
+  readonly events: MarketEvent[] = [];
+  readonly state: MarketState;
+  /** Orders that became fillable in this decision, to be matched. */
+  private readonly toMatch = new Set<OrderHash>();
+
+  constructor(base: MarketState) {
+    this.state = {
+      collection: base.collection,
+      fee: base.fee,
+      nextSeq: base.nextSeq,
+      nextTrade: base.nextTrade,
+      orders: over(base.orders),
+      fillable: over(base.fillable),
+      nonceHolder: over(base.nonceHolder),
+      nonces: over(base.nonces),
+      counters: over(base.counters),
+      tokens: over(base.tokens),
+      funds: over(base.funds),
+      reserved: over(base.reserved),
+      trades: over(base.trades),
+    };
+  }
+
+  emit(event: MarketEvent): void {
+    this.events.push(event);
+    applyEvent(this.state, event);
+  }
+
+  observe(o: Observations): void {
+    const s = this.state;
+    for (const t of o.tokens ?? []) {
+      const cur = s.tokens.get(t.tokenId.toString());
+      if (
+        cur &&
+        (cur.block > t.block ||
+          (cur.owner === t.owner && cur.approved === t.approved && !cur.verdict))
+      )
+        continue;
+      this.emit({ type: 'TokenObserved', data: { ...t } });
+    }
+    for (const f of o.funds ?? []) {
+      const cur = s.funds.get(fundsKey(f.maker, f.currency));
+      const reservedElsewhere = f.reservedElsewhere ?? 0n;
+      if (
+        cur &&
+        (cur.block > f.block ||
+          (cur.balance === f.balance &&
+            cur.reservedElsewhere === reservedElsewhere &&
+            cur.block === f.block &&
+            !cur.stale))
+      )
+        continue;
+      this.emit({
+        type: 'FundsObserved',
+        data: {
+          maker: f.maker,
+          currency: f.currency,
+          balance: f.balance,
+          reservedElsewhere,
+          block: f.block,
+        },
+      });
+    }
+    for (const c of o.counters ?? []) {
+      const cur = s.counters.get(c.maker);
+      if (cur && (cur.block > c.block || cur.counter === c.counter)) continue;
+      this.emit({ type: 'CounterObserved', data: { ...c } });
+    }
+    for (const n of o.nonces ?? []) {
+      const cur = s.nonces.get(nonceKey(n));
+      if (cur && cur.block > n.block) continue;
+      if ((cur?.state ?? 'open') === n.state && !n.filledBy) continue;
+      this.emit({
+        type: 'NonceObserved',
+        data: {
+          maker: n.maker,
+          nonce: n.nonce,
+          state: n.state,
+          filledBy: n.filledBy ?? null,
+          block: n.block,
+        },
+      });
+    }
+    if (o.fee) {
+      const cur = s.fee;
+      if (
+        !cur ||
+        (cur.block <= o.fee.block && (cur.recipient !== o.fee.recipient || cur.bps !== o.fee.bps))
+      )
+        this.emit({ type: 'ProtocolFeeObserved', data: { ...o.fee } });
+    }
+  }
+
+  /** Announces every order whose derived status differs from its recorded one. */
+  reconcile(at: string): void {
+    const changes: { o: BookOrder; status: OrderStatus; reason: string | null }[] = [];
+    for (const o of this.state.orders.values()) {
+      if (o.status === 'filled') continue;
+      const next = statusOf(this.state, o);
+      if (next.status !== o.status) changes.push({ o, ...next });
+    }
+    changes.sort((a, b) => a.o.seq - b.o.seq);
+    for (const { o, status, reason } of changes) {
+      this.emit({
+        type: 'OrderStatusChanged',
+        data: { hash: o.hash, from: o.status, status, reason, at },
+      });
+      if (status === 'fillable') this.toMatch.add(o.hash);
+    }
+  }
+
+  markForMatching(hash: OrderHash): void {
+    this.toMatch.add(hash);
+  }
+
+  /** Matches each order that became fillable, in arrival order, until none trades. */
+  match(now: bigint, at: string): void {
+    const fee = this.state.fee;
+    const collection = this.state.collection;
+    if (!fee || !collection) return;
+    const queue = [...this.toMatch]
+      .map((h) => this.state.orders.get(h))
+      .filter((o): o is BookOrder => o !== undefined)
+      .sort((a, b) => a.seq - b.seq);
+    this.toMatch.clear();
+    for (const queued of queue) {
+      const incoming = this.state.orders.get(queued.hash);
+      if (!incoming || incoming.status !== 'fillable') continue;
+      const counterparty = bestCounterparty(this.state, incoming, now);
+      if (!counterparty) continue;
+      const [ask, bid] = isAsk(incoming.order)
+        ? [incoming, counterparty]
+        : [counterparty, incoming];
+      const price = ask.order.price;
+      const tradeId = tradeIdOf(collection, this.state.nextTrade);
+      this.emit({
+        type: 'TradeMatched',
+        data: {
+          tradeId,
+          collection,
+          tokenId: ask.order.tokenId,
+          currency: ask.order.currency,
+          price,
+          seller: ask.order.maker,
+          buyer: bid.order.maker,
+          ask: { hash: ask.hash, order: ask.order, signature: ask.signature },
+          bid: { hash: bid.hash, order: bid.order, signature: bid.signature },
+          split: tradeSplit(price, ask.split ?? askSplit(price, noRoyalty), fee),
+          matchedAt: at,
+        },
+      });
+      // The buyer's free balance fell: its other bids may no longer be covered.
+      this.reconcile(at);
+    }
+    if (this.toMatch.size > 0) this.match(now, at);
+  }
+}
+
+const noRoyalty: RoyaltyTerms = { kind: 'erc2981', receiver: null, amount: 0n };
+
+/*//////////////////////////////////////////////////////////////
+                             DECIDE
+//////////////////////////////////////////////////////////////*/
+
+function submitOrder(
+  state: MarketState,
+  c: Extract<MarketCommand, { type: 'SubmitOrder' }>,
+): Result<readonly MarketEvent[], MarketError> {
+  const { order, hash } = c.order;
+  const problem = orderFieldProblem(order);
+  if (problem) return refuse('ORDER.INVALID', problem, { hash });
+  if (order.collection !== c.collection || (state.collection && state.collection !== c.collection))
+    return refuse('ORDER.WRONG_MARKET', `the order is for collection ${order.collection}`, {
+      hash,
+      collection: c.collection,
+    });
+  if (state.orders.has(hash)) return ok([]); // the same signed order again: nothing new
+  if (order.expiry <= c.now)
+    return refuse('ORDER.EXPIRED', 'the order has expired', {
+      hash,
+      expiry: order.expiry.toString(),
+    });
+  if (isAsk(order) && !c.royalty)
+    return refuse('ORDER.ROYALTY_TERMS_MISSING', 'an ask needs the royalty terms of its token', {
+      hash,
+    });
+
+  const draft = new Draft(state);
+  const s = draft.state;
+  draft.observe(c.observed);
+
+  const used = s.nonces.get(nonceKey(order));
+  if (used)
+    return refuse('ORDER.NONCE_USED', `nonce ${order.nonce} is already ${used.state} on chain`, {
+      hash,
+      nonce: order.nonce.toString(),
+    });
+  const counter = s.counters.get(order.maker);
+  if (counter && order.counter < counter.counter)
+    return refuse(
+      'ORDER.COUNTER_STALE',
+      `signed under counter ${order.counter}, the maker's is ${counter.counter}`,
+      {
+        hash,
+        counter: counter.counter.toString(),
+      },
+    );
+  if (counter && order.counter > counter.counter)
+    return refuse(
+      'ORDER.COUNTER_AHEAD',
+      `signed under counter ${order.counter}, the maker's is ${counter.counter}`,
+      {
+        hash,
+        counter: counter.counter.toString(),
+      },
+    );
+  const holderHash = s.nonceHolder.get(nonceKey(order));
+  const holder = holderHash ? s.orders.get(holderHash) : undefined;
+  if (holder && (holder.status === 'reserved' || holder.status === 'filled'))
+    return refuse(
+      'ORDER.NONCE_RESERVED',
+      `order ${holder.hash} holds nonce ${order.nonce} in a trade`,
+      {
+        hash,
+        holder: holder.hash,
+      },
+    );
+
+  const provisional: BookOrder = {
+    ...c.order,
+    seq: s.nextSeq,
+    acceptedAt: c.at,
+    status: 'fillable',
+    reason: null,
+    split: isAsk(order) && c.royalty ? askSplit(order.price, c.royalty) : null,
+    tradeId: null,
+    closed: null,
+    filled: false,
+  };
+  const initial = statusOf(s, provisional);
+  draft.emit({
+    type: 'OrderAccepted',
+    data: {
+      collection: c.collection,
+      hash,
+      order,
+      signature: c.order.signature,
+      seq: provisional.seq,
+      acceptedAt: c.at,
+      status: initial.status,
+      reason: initial.reason,
+      split: provisional.split,
+    },
+  });
+  if (holder && holder.status !== 'replaced' && !holder.closed)
+    draft.emit({
+      type: 'OrderStatusChanged',
+      data: {
+        hash: holder.hash,
+        from: holder.status,
+        status: 'replaced',
+        reason: `replaced by ${hash}`,
+        at: c.at,
+      },
+    });
+  draft.reconcile(c.at);
+  if (initial.status === 'fillable') draft.markForMatching(hash);
+  draft.match(c.now, c.at);
+  return ok(draft.events);
+}
+
+function cancelOrders(
+  state: MarketState,
+  c: Extract<MarketCommand, { type: 'CancelOrders' }>,
+): Result<readonly MarketEvent[], MarketError> {
+  const draft = new Draft(state);
+  for (const hash of new Set(c.hashes)) {
+    const o = draft.state.orders.get(hash);
+    if (!o || o.order.maker !== c.maker) continue;
+    if (o.filled || o.tradeId !== null || o.closed) continue;
+    if (o.status === 'cancelled' || o.status === 'void') continue; // already dead on chain
+    draft.emit({
+      type: 'OrderStatusChanged',
+      data: {
+        hash,
+        from: o.status,
+        status: 'cancelled-off-chain',
+        reason: 'cancelled by its maker',
+        at: c.at,
+      },
+    });
+  }
+  return ok(draft.events);
+}
+
+function findTrade(state: MarketState, askHash: OrderHash, bidHash: OrderHash) {
+  for (const t of state.trades.values())
+    if (t.askHash === askHash && t.bidHash === bidHash) return t;
+  return undefined;
+}
+
+export function decideMarket(
+  command: MarketCommand,
+  state: MarketState,
+): Result<readonly MarketEvent[], MarketError> {
+  switch (command.type) {
+    case 'SubmitOrder':
+      return submitOrder(state, command);
+    case 'CancelOrders':
+      return cancelOrders(state, command);
+    case 'Observe': {
+      const draft = new Draft(state);
+      const hadFee = state.fee !== null;
+      draft.observe(command.observed);
+      draft.reconcile(command.at);
+      // The first fee known: everything fillable so far may now be matched.
+      if (!hadFee && draft.state.fee)
+        for (const o of draft.state.fillable.values()) draft.markForMatching(o.hash);
+      draft.match(command.now, command.at);
+      return ok(draft.events);
+    }
+    case 'SettleTrade': {
+      const trade = findTrade(state, command.askHash, command.bidHash);
+      if (!trade)
+        return refuse('TRADE.UNKNOWN', 'no trade of this market matched these orders', {
+          askHash: command.askHash,
+          bidHash: command.bidHash,
+        });
+      if (trade.settled) return ok([]);
+      const draft = new Draft(state);
+      draft.emit({
+        type: 'TradeSettled',
+        data: {
+          tradeId: trade.tradeId,
+          transactionHash: command.transactionHash,
+          block: command.block,
+          at: command.at,
+        },
+      });
+      draft.reconcile(command.at);
+      draft.match(command.now, command.at);
+      return ok(draft.events);
+    }
+    case 'UnsettleTrade': {
+      const trade = findTrade(state, command.askHash, command.bidHash);
+      if (!trade)
+        return refuse('TRADE.UNKNOWN', 'no trade of this market matched these orders', {
+          askHash: command.askHash,
+          bidHash: command.bidHash,
+        });
+      if (!trade.settled) return ok([]);
+      const draft = new Draft(state);
+      draft.emit({
+        type: 'TradeUnsettled',
+        data: {
+          tradeId: trade.tradeId,
+          reason: 'settlement block left the canonical chain',
+          at: command.at,
+        },
+      });
+      draft.reconcile(command.at);
+      return ok(draft.events);
+    }
+    case 'ReleaseTrade': {
+      const trade = state.trades.get(command.tradeId);
+      if (!trade)
+        return refuse('TRADE.UNKNOWN', `no trade ${command.tradeId}`, { tradeId: command.tradeId });
+      if (trade.settled) return ok([]); // the chain settled it after all: the settlement wins
+      const draft = new Draft(state);
+      draft.emit({
+        type: 'TradeReleased',
+        data: { tradeId: trade.tradeId, reason: command.reason, at: command.at },
+      });
+      draft.reconcile(command.at);
+      draft.match(command.now, command.at);
+      return ok(draft.events);
+    }
+    case 'Tick': {
+      const draft = new Draft(state);
+      const expired: BookOrder[] = [];
+      for (const o of state.orders.values()) {
+        if (o.filled || o.tradeId !== null || o.closed) continue;
+        if (o.order.expiry <= command.now) expired.push(o);
+        else if (o.status === 'fillable' && startedSince(o, command.now))
+          draft.markForMatching(o.hash);
+      }
+      expired.sort((a, b) => a.seq - b.seq);
+      for (const o of expired)
+        draft.emit({
+          type: 'OrderStatusChanged',
+          data: {
+            hash: o.hash,
+            from: o.status,
+            status: 'expired',
+            reason: 'past its expiry',
+            at: command.at,
+          },
+        });
+      draft.match(command.now, command.at);
+      return ok(draft.events);
+    }
+    default: {
+      const _exhaustive: never = command;
+      return _exhaustive;
+    }
+  }
+}
+
+/** An order that was not yet active when accepted and is now: Tick gives it its first match. */
+const startedSince = (o: BookOrder, now: bigint): boolean =>
+  BigInt(Math.floor(Date.parse(o.acceptedAt) / 1000)) < o.order.start && o.order.start <= now;
+
+export const marketDecider: Decider<MarketCommand, MarketEvent, MarketState, MarketError> = {
+  get initialState() {
+    return emptyMarket();
+  },
+  decide: decideMarket,
+  evolve: applyEvent,
+};

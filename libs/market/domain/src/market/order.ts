@@ -1,0 +1,73 @@
+// The order the Marketplace contract executes, as the market sees it: the EIP-712 `Order`
+// fields (docs/contracts.md), its hash (the contract's `hashOrder`, computed at the edge where
+// viem lives) and its signature, checked at the edge too. The field ranges are the contract's
+// and the packed `settleBatch`'s: a price must fit 128 bits, times and counters 64, so an order
+// accepted here can always be settled.
+import type { Address, OrderHash } from '@atelier/kernel';
+
+export const OrderKind = { Ask: 0, TokenBid: 1, CollectionBid: 2 } as const;
+export type OrderKind = (typeof OrderKind)[keyof typeof OrderKind];
+
+export type Hex = `0x${string}`;
+
+export interface Order {
+  readonly maker: Address;
+  readonly kind: OrderKind;
+  readonly collection: Address;
+  /** 0 for a collection bid (it matches any token of the collection). */
+  readonly tokenId: bigint;
+  readonly currency: Address;
+  /** An ask's exact price; a bid's ceiling. Base units of `currency`. */
+  readonly price: bigint;
+  /** Valid while start <= time < expiry (unix seconds). */
+  readonly start: bigint;
+  readonly expiry: bigint;
+  readonly counter: bigint;
+  readonly nonce: bigint;
+}
+
+export interface SignedOrder {
+  readonly hash: OrderHash;
+  readonly order: Order;
+  readonly signature: Hex;
+}
+
+export const MAX_PRICE = (1n << 128n) - 1n;
+export const MAX_UINT64 = (1n << 64n) - 1n;
+export const MAX_UINT256 = (1n << 256n) - 1n;
+
+export const isAsk = (o: Order): boolean => o.kind === OrderKind.Ask;
+export const isBid = (o: Order): boolean => !isAsk(o);
+
+/** The key of a maker's nonce: orders sharing it exclude each other (that is how one is replaced). */
+export const nonceKey = (o: Pick<Order, 'maker' | 'nonce'>): string => `${o.maker}:${o.nonce}`;
+
+/** The key of a (maker, currency) balance. */
+export const fundsKey = (maker: Address, currency: Address): string => `${maker}:${currency}`;
+
+/** True while the order may trade at `now` (unix seconds): start <= now < expiry. */
+export const isActiveAt = (o: Order, now: bigint): boolean => o.start <= now && now < o.expiry;
+
+/**
+ * Why an order's fields can never be settled, or undefined. The contract would accept some of
+ * these (a zero price), but nothing useful comes of them.
+ */
+export function orderFieldProblem(o: Order): string | undefined {
+  if (
+    o.kind !== OrderKind.Ask &&
+    o.kind !== OrderKind.TokenBid &&
+    o.kind !== OrderKind.CollectionBid
+  )
+    return `kind ${String(o.kind)} is not 0 (ask), 1 (token bid) or 2 (collection bid)`;
+  if (o.price <= 0n) return 'price must be positive';
+  if (o.price > MAX_PRICE) return 'price must be below 2^128';
+  if (o.start < 0n || o.start > MAX_UINT64) return 'start must be a uint64';
+  if (o.expiry < 0n || o.expiry > MAX_UINT64) return 'expiry must be a uint64';
+  if (o.expiry <= o.start) return 'expiry must be after start';
+  if (o.counter < 0n || o.counter > MAX_UINT64) return 'counter must be below 2^64';
+  if (o.nonce < 0n || o.nonce > MAX_UINT256) return 'nonce must be a uint256';
+  if (o.tokenId < 0n || o.tokenId > MAX_UINT256) return 'tokenId must be a uint256';
+  if (o.kind === OrderKind.CollectionBid && o.tokenId !== 0n)
+    return 'a collection bid is signed with tokenId 0';
+  return undefined;
+}
