@@ -1,26 +1,17 @@
 // The indexer's configuration, validated when Ponder loads the config (a bad variable
-// stops it with a message naming the variable).
+// stops it with a message naming the variable). The shared variables are @atelier/config's
+// serviceEnv, as in every other service.
 import { z } from 'zod';
-import { env, loadConfig } from '@atelier/config';
+import { databaseUrl, loadConfig, serviceEnv } from '@atelier/config';
+
+const { RPC_URL, KAFKA_BROKERS, ATELIER_DEPLOYMENTS, CHAIN_ID } = serviceEnv;
 
 const schema = z.object({
-  INDEXER_DATABASE_URL: env
-    .url()
-    .describe('postgres:// URL of the indexer database (infra/postgres/ensure.ts creates it)'),
-  RPC_URL: env.url().describe('JSON-RPC URL of the EVM chain, e.g. http://127.0.0.1:18545 (anvil)'),
-  KAFKA_BROKERS: env
-    .brokers()
-    .describe('comma-separated host:port list of Kafka brokers, e.g. 127.0.0.1:19092'),
-  ATELIER_DEPLOYMENTS: z
-    .string()
-    .min(1)
-    .describe('absolute path of the deployments file written by infra/contracts/deploy.sh'),
-  CHAIN_ID: z.coerce
-    .number()
-    .int()
-    .positive()
-    .default(31337)
-    .describe('chain id the RPC must report'),
+  INDEXER_DATABASE_URL: databaseUrl('indexer'),
+  RPC_URL,
+  KAFKA_BROKERS,
+  ATELIER_DEPLOYMENTS,
+  CHAIN_ID,
   INDEXER_POLLING_INTERVAL_MS: z.coerce
     .number()
     .int()

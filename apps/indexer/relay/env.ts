@@ -1,12 +1,14 @@
 // The relay's configuration, validated at start: a bad variable stops the process with exit
-// code 78 and a line naming it. The reorg policy is per deployment (docs/indexer.md):
+// code 78 and a line naming it. The variables every service shares (HOST, LOG_LEVEL, Kafka,
+// RPC, chain id, deployments) are @atelier/config's serviceEnv. The reorg policy is per
+// deployment (docs/indexer.md):
 //   retract        publish a fact as soon as Ponder has indexed it; if its block later leaves
 //                  the canonical chain, publish a `retracted` message for it (lowest latency).
 //   confirmations  publish a fact once RELAY_CONFIRMATIONS blocks are indexed on top of it
 //                  (a reorg no deeper than that is never seen by consumers; deeper ones are
 //                  still retracted), at the price of that many block times of latency.
 import { z } from 'zod';
-import { env, loadConfig } from '@atelier/config';
+import { databaseUrl, env, loadConfig, serviceEnv } from '@atelier/config';
 
 const identifier = z
   .string()
@@ -17,34 +19,17 @@ const identifier = z
 
 const schema = z
   .object({
-    INDEXER_DATABASE_URL: env
-      .url()
-      .describe('postgres:// URL of the indexer database (the one Ponder writes)'),
+    ...serviceEnv,
+    INDEXER_DATABASE_URL: databaseUrl('indexer'),
     INDEXER_SCHEMA: identifier.describe(
       'the Ponder schema to publish from, the same as ponder start --schema (infra/apps/start.sh computes chain_<hash>)',
     ),
     RELAY_SCHEMA: identifier
       .default('relay')
       .describe('schema of the relay’s own checkpoint and ledger, in the indexer database'),
-    KAFKA_BROKERS: env
-      .brokers()
-      .describe('comma-separated host:port list of Kafka brokers, e.g. 127.0.0.1:19092'),
-    RPC_URL: env.url().describe('JSON-RPC URL of the chain, for the chain head and readiness'),
-    CHAIN_ID: z.coerce
-      .number()
-      .int()
-      .positive()
-      .default(31337)
-      .describe('chain id the RPC must report'),
-    ATELIER_DEPLOYMENTS: z
-      .string()
-      .min(1)
-      .describe('path of the deployments file written by infra/contracts/deploy.sh'),
-    HOST: z.string().default('127.0.0.1').describe('interface the ops server listens on'),
     RELAY_PORT: env
       .port(3201)
       .describe('port of /health, /health/live, /health/ready and /metrics'),
-    LOG_LEVEL: env.logLevel().describe('one of fatal, error, warn, info, debug, trace, silent'),
     RELAY_REORG_MODE: z
       .enum(['retract', 'confirmations'])
       .default('retract')

@@ -1,1 +1,2 @@
 export { ConfigError, loadConfig, env, type ConfigProblem } from './config';
+export { serviceEnv, databaseUrl } from './service-env';
