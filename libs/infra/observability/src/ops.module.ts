@@ -1,7 +1,20 @@
 // The operational surface every Nest app shares: /health/live (the process answers),
 // /health and /health/ready (every dependency answers; 503 naming the failing ones),
 // /metrics (Prometheus text). Checks time out, so a hung dependency reads as down.
-import { Controller, Get, Header, Inject, Module, type DynamicModule } from '@nestjs/common';
+import {
+  Catch,
+  Controller,
+  Get,
+  Header,
+  Inject,
+  Module,
+  ServiceUnavailableException,
+  UseFilters,
+  type ArgumentsHost,
+  type DynamicModule,
+  type ExceptionFilter,
+} from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
 import {
   HealthCheck,
   HealthCheckService,
@@ -22,7 +35,23 @@ export interface OpsOptions {
   readonly timeoutMs?: number;
 }
 
+/**
+ * A failing readiness check is a probe result, not an API error: it keeps terminus' body
+ * (`{ status, info, error, details }`, which load balancers and the stack scripts read)
+ * with 503, where the app's problem+json filter would otherwise answer for it.
+ */
+@Catch(ServiceUnavailableException)
+class ProbeResultFilter implements ExceptionFilter {
+  constructor(private readonly adapterHost: HttpAdapterHost) {}
+
+  catch(exception: ServiceUnavailableException, host: ArgumentsHost): void {
+    const response: unknown = host.switchToHttp().getResponse();
+    this.adapterHost.httpAdapter.reply(response, exception.getResponse(), exception.getStatus());
+  }
+}
+
 @Controller()
+@UseFilters(ProbeResultFilter)
 class OpsController {
   private readonly timeoutMs: number;
 

@@ -1,6 +1,7 @@
 // Boots a NestJS service on Fastify the same way in every app: typed config first (a bad
 // variable ends the process with exit code 78 and a message naming it), pino logs,
-// request metrics, and a graceful shutdown on SIGTERM/SIGINT that closes every client.
+// request metrics, every error answered as problem+json through the app's status table,
+// and a graceful shutdown on SIGTERM/SIGINT that closes every client.
 import 'reflect-metadata';
 import type { DynamicModule, INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
@@ -14,6 +15,8 @@ import {
   type AppMetrics,
   type Logger,
 } from '@atelier/observability';
+import type { ErrorStatusTable } from './problem-details';
+import { ProblemDetailsFilter } from './problem-details.filter';
 
 /** EX_CONFIG from sysexits.h: the supervisor should not restart into the same mistake. */
 export const EXIT_CONFIG = 78;
@@ -29,6 +32,30 @@ export interface HttpAppSpec<C extends { HOST: string; LOG_LEVEL: string }> {
   readonly loadConfig: () => C;
   readonly port: (config: C) => number;
   readonly module: (ctx: HttpAppContext<C>) => DynamicModule | Promise<DynamicModule>;
+  /** The app's codes -> HTTP statuses (its `http-errors.ts`), the only place a status is chosen. */
+  readonly errorStatus: ErrorStatusTable;
+}
+
+/**
+ * The app, wired but not listening: what runHttpApp starts, and what an int spec boots
+ * (on port 0) to drive the real HTTP pipeline. Throws instead of exiting.
+ */
+export async function createHttpApp<C extends { HOST: string; LOG_LEVEL: string }>(
+  spec: HttpAppSpec<C>,
+  config: C,
+  logger: Logger = createLogger(spec.name, config.LOG_LEVEL),
+): Promise<{ app: NestFastifyApplication; logger: Logger; metrics: AppMetrics }> {
+  const metrics = createMetrics(spec.name);
+  const app = await NestFactory.create<NestFastifyApplication>(
+    await spec.module({ config, logger, metrics }),
+    new FastifyAdapter({ logger: false }),
+    { logger: new PinoNestLogger(logger.child({ component: 'nest' })), abortOnError: false },
+  );
+  app.useGlobalFilters(
+    new ProblemDetailsFilter(spec.errorStatus, logger.child({ component: 'http' })),
+  );
+  instrumentFastify(app.getHttpAdapter().getInstance(), metrics);
+  return { app, logger, metrics };
 }
 
 export async function runHttpApp<C extends { HOST: string; LOG_LEVEL: string }>(
@@ -45,15 +72,9 @@ export async function runHttpApp<C extends { HOST: string; LOG_LEVEL: string }>(
     throw e;
   }
   const logger = createLogger(spec.name, config.LOG_LEVEL);
-  const metrics = createMetrics(spec.name);
   try {
-    const app = await NestFactory.create<NestFastifyApplication>(
-      await spec.module({ config, logger, metrics }),
-      new FastifyAdapter({ logger: false }),
-      { logger: new PinoNestLogger(logger.child({ component: 'nest' })), abortOnError: false },
-    );
+    const { app } = await createHttpApp(spec, config, logger);
     app.enableShutdownHooks(['SIGTERM', 'SIGINT']);
-    instrumentFastify(app.getHttpAdapter().getInstance(), metrics);
     const port = spec.port(config);
     await app.listen(port, config.HOST);
     logger.info({ url: `http://${config.HOST}:${port}` }, `${spec.name} listening`);
