@@ -133,7 +133,8 @@ module.exports = [
     rules: {
       'no-console': 'error',
       '@nx/enforce-module-boundaries': boundaries(false),
-      // A library's public surface is its src/index.ts; a deep path couples to its layout.
+      // A library's public surface is its src/index.ts (a deep path couples to its layout),
+      // and an app is wired, never imported.
       'no-restricted-imports': [
         'error',
         {
