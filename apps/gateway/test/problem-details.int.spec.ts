@@ -1,0 +1,146 @@
+// The real gateway (its root module, config, error table and the platform's bootstrap, on
+// the test stack) answers every failure as application/problem+json carrying a code, never
+// a bare Nest error body. A test-only controller beside the real routes raises the failures
+// the gateway's routes will raise once orders land (event-store conflicts, validation).
+import type { AddressInfo } from 'node:net';
+import { Body, Controller, Get, Post, type DynamicModule } from '@nestjs/common';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { EventStoreUnavailableError, WrongExpectedVersionError } from '@atelier/eventsourcing';
+import { createHttpApp, ZodValidationPipe } from '@atelier/platform';
+import { z } from 'zod';
+import { gatewayApp } from '../src/gateway.app';
+
+const listing = z.object({ price: z.string().regex(/^[0-9]+$/, 'a decimal string') });
+
+@Controller('test-only')
+class RaisingController {
+  @Post('listings')
+  create(@Body(new ZodValidationPipe(listing)) body: z.infer<typeof listing>) {
+    return body;
+  }
+  @Get('conflict')
+  conflict() {
+    throw new WrongExpectedVersionError('listing-1', 3n, 4n);
+  }
+  @Get('store-down')
+  storeDown() {
+    throw new EventStoreUnavailableError('connect ECONNREFUSED 10.9.8.7:5432');
+  }
+  @Get('crash')
+  crash() {
+    throw new TypeError("Cannot read properties of undefined (reading 'privateKey')");
+  }
+}
+
+describe('gateway errors as problem+json (real app on the test stack)', () => {
+  let app: NestFastifyApplication;
+  let base: string;
+
+  beforeAll(async () => {
+    const config = { ...gatewayApp.loadConfig(), LOG_LEVEL: 'silent' as const };
+    ({ app } = await createHttpApp(
+      {
+        ...gatewayApp,
+        module: async (ctx): Promise<DynamicModule> => {
+          const root = await gatewayApp.module(ctx);
+          return { ...root, controllers: [...(root.controllers ?? []), RaisingController] };
+        },
+      },
+      config,
+    ));
+    await app.listen(0, '127.0.0.1');
+    base = `http://127.0.0.1:${(app.getHttpServer().address() as AddressInfo).port}`;
+  }, 60_000);
+
+  afterAll(async () => {
+    await app?.close();
+  });
+
+  const problem = async (res: Response, status: number, code: string) => {
+    expect({ status: res.status, type: res.headers.get('content-type') }).toEqual({
+      status,
+      type: 'application/problem+json; charset=utf-8',
+    });
+    const body = (await res.json()) as Record<string, unknown>;
+    expect(body).toMatchObject({ status, code, type: `urn:atelier:error:${code}` });
+    expect(typeof body['title']).toBe('string');
+    expect(typeof body['detail']).toBe('string');
+    // Nest's own error body is { statusCode, message, error }: none of it may show.
+    expect(body).not.toHaveProperty('statusCode');
+    expect(body).not.toHaveProperty('message');
+    return body;
+  };
+
+  it('still serves its routes as before', async () => {
+    const res = await fetch(`${base}/v1/deployments`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toMatch(/^application\/json/);
+    expect(((await res.json()) as { chainId: number }).chainId).toBe(
+      gatewayApp.loadConfig().CHAIN_ID,
+    );
+    expect((await fetch(`${base}/health/live`)).status).toBe(200);
+  });
+
+  it('answers an unknown route 404 HTTP.NOT_FOUND, with or without a body', async () => {
+    const get = await problem(await fetch(`${base}/v1/nope?x=1`), 404, 'HTTP.NOT_FOUND');
+    expect(get['instance']).toBe('/v1/nope');
+    const post = (body: string) =>
+      fetch(`${base}/v1/nope`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body,
+      });
+    await problem(await post('{"a": 1}'), 404, 'HTTP.NOT_FOUND');
+    // Fastify parses the body before its not-found handler runs, so bad JSON is named first.
+    await problem(await post('{"not": json'), 400, 'REQUEST.MALFORMED_JSON');
+  });
+
+  it('answers malformed JSON 400 REQUEST.MALFORMED_JSON and an invalid body 400 REQUEST.INVALID', async () => {
+    const post = (body: string, type = 'application/json') =>
+      fetch(`${base}/test-only/listings`, {
+        method: 'POST',
+        headers: { 'content-type': type },
+        body,
+      });
+    await problem(await post('{"price": '), 400, 'REQUEST.MALFORMED_JSON');
+    const invalid = await problem(await post('{"price": "1.5"}'), 400, 'REQUEST.INVALID');
+    expect(invalid['errors']).toEqual([{ path: '/price', message: 'a decimal string' }]);
+    await problem(
+      await post('<listing/>', 'application/xml'),
+      415,
+      'REQUEST.UNSUPPORTED_MEDIA_TYPE',
+    );
+    await problem(
+      await post(JSON.stringify({ price: '1', pad: 'x'.repeat(1_100_000) })),
+      413,
+      'REQUEST.TOO_LARGE',
+    );
+    const ok = await post('{"price": "15"}');
+    expect({ status: ok.status, body: await ok.json() }).toEqual({
+      status: 201,
+      body: { price: '15' },
+    });
+  });
+
+  it('answers a CodedError with the status of its code in the gateway table', async () => {
+    const conflict = await problem(
+      await fetch(`${base}/test-only/conflict`),
+      409,
+      'EVENT_STORE.WRONG_EXPECTED_VERSION',
+    );
+    expect(conflict).toMatchObject({ streamName: 'listing-1', expected: '3', actual: '4' });
+    const down = await problem(
+      await fetch(`${base}/test-only/store-down`),
+      503,
+      'EVENT_STORE.UNAVAILABLE',
+    );
+    expect(JSON.stringify(down)).not.toContain('10.9.8.7');
+  });
+
+  it('answers an unexpected error 500 INTERNAL.UNEXPECTED without leaking it', async () => {
+    const res = await fetch(`${base}/test-only/crash`);
+    const text = await res.clone().text();
+    await problem(res, 500, 'INTERNAL.UNEXPECTED');
+    expect(text).not.toMatch(/privateKey|TypeError|\.ts:\d+|at /);
+  });
+});
