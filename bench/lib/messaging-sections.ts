@@ -14,8 +14,13 @@ import pino from 'pino';
 import { PostgresEventStore } from '@atelier/event-store';
 import { ANY, type NewEvent } from '@atelier/eventsourcing';
 import { createKafka, ensureTopics, toKafkaMessage } from '@atelier/kafka';
-import { categoryOf, marketEnvelopeCodec, marketTopic } from '@atelier/market-messages';
-import { OutboxRelay, RelayCheckpoints, toEnvelope } from '@atelier/messaging';
+import {
+  categoryOf,
+  marketEnvelopeCodec,
+  marketRoutes,
+  marketTopic,
+} from '@atelier/market-messages';
+import { OutboxRelay, OutboxRelayCheckpoints, toEnvelope } from '@atelier/outbox';
 import {
   createProjectionDataSource,
   KafkaProjector,
@@ -33,6 +38,8 @@ export interface BenchSection {
 
 const EVENTS = Number(process.env['BENCH_MESSAGING_EVENTS'] ?? 50_000);
 const STREAMS = 500;
+/** The two stream categories of the fixture, each routed to its own topic. */
+const CATEGORIES = ['artwork', 'orderbook'];
 const BATCH = 1000; // relay read/publish batch and projector/rebuild chunk
 const PARTITIONS = 6;
 const logger = pino({ name: 'bench-messaging', level: process.env['BENCH_LOG_LEVEL'] ?? 'warn' });
@@ -176,22 +183,23 @@ async function rawProducerRate(f: Fixture, prefix: string): Promise<number> {
 }
 
 async function relayRate(f: Fixture, prefix: string): Promise<number> {
+  const routes = marketRoutes(CATEGORIES, prefix);
+  for (const topic of Object.values(routes)) f.topics.add(topic);
   const relay = new OutboxRelay(
     {
       source: f.store,
       kafka: f.kafka,
-      checkpoints: new RelayCheckpoints({ connection: f.pool.options, schema: f.schema }, logger),
+      checkpoints: new OutboxRelayCheckpoints(
+        { connection: f.pool.options, schema: f.schema },
+        logger,
+      ),
       logger,
     },
     {
       name: `bench-${prefix}`,
       batchSize: BATCH,
       pollIntervalMs: 5,
-      route: (e) => {
-        const topic = marketTopic(categoryOf(e.streamName), prefix);
-        f.topics.add(topic);
-        return topic;
-      },
+      routes,
       topics: { partitions: PARTITIONS, replicationFactor: 1 },
     },
   );

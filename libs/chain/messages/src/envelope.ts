@@ -149,12 +149,7 @@ export function decodeChainFact(bytes: Buffer | string | null | undefined): Chai
     schema: chainFactEnvelopeSchema,
     supportedSchemas: SUPPORTED_CHAIN_FACT_SCHEMAS,
     what: 'chain fact',
-    fail: (reason, message, issues, cause) =>
-      new ChainFactError(
-        `CHAIN_FACT.${reason}`,
-        message,
-        issues.length ? { issues } : {},
-        cause === undefined ? undefined : { cause },
-      ),
+    area: 'CHAIN_FACT',
+    error: ChainFactError,
   }) as ChainFactEnvelope;
 }

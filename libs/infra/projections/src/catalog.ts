@@ -1,7 +1,8 @@
 // How a process tells the rebuild CLI (and later the apps) which projections exist and
 // where the event log is: a module exporting `catalog`. The CLI stays free of any app's
 // wiring, and an app lists its projections in one place.
-import type { GlobalLogReader } from '@atelier/messaging';
+import type { EventEnvelope } from '@atelier/market-messages';
+import type { GlobalLogReader } from '@atelier/outbox';
 import type { Projection } from './projection';
 
 export interface OpenedLog {
@@ -12,6 +13,7 @@ export interface OpenedLog {
 }
 
 export interface ProjectionCatalog {
-  readonly projections: readonly Projection[];
+  /** The projections of market events, rebuilt from the store's log. */
+  readonly projections: readonly Projection<EventEnvelope>[];
   openLog(env: NodeJS.ProcessEnv): Promise<OpenedLog>;
 }

@@ -1,13 +1,13 @@
 // The read models' own TypeORM DataSource: their entities only, in their own PostgreSQL
 // schema, so creating and dropping read-model tables can never touch the write side.
 import { DataSource } from 'typeorm';
-import type { Projection } from './projection';
+import type { AnyProjection } from './projection';
 
 export interface ProjectionDataSourceOptions {
   readonly url: string;
   /** PostgreSQL schema of the read models and their checkpoints. */
   readonly schema: string;
-  readonly projections: readonly Projection[];
+  readonly projections: readonly AnyProjection[];
   readonly applicationName?: string;
   readonly poolSize?: number;
 }

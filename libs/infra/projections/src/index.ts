@@ -1,11 +1,15 @@
-// Projection runner: applies events to TypeORM read models with the checkpoint in the same
-// transaction (exactly-once effect over at-least-once delivery), from Kafka or from the
-// event store's log, and rebuilds a projection by replay. See docs/messaging.md.
+// Projection runner: applies envelopes of any format (market events, chain facts) to TypeORM
+// read models with the checkpoint in the same transaction (exactly-once effect over
+// at-least-once delivery), from Kafka or from the event store's log, and rebuilds a
+// projection by replay. See docs/messaging.md.
 export {
   ProjectionError,
   assertProjectionName,
+  type AnyProjection,
+  type EnvelopeFormat,
   type Projection,
   type ProjectionErrorCode,
+  type StreamPosition,
   type ReadModelEntity,
 } from './projection';
 export {
@@ -23,6 +27,7 @@ export {
   type ReplayProgress,
   type ReplayResult,
 } from './replay';
+export { marketEvents, chainFacts } from './formats';
 export type { ProjectionCatalog, OpenedLog } from './catalog';
 export { createProjectionDataSource, type ProjectionDataSourceOptions } from './data-source';
 export { isTransientDbError } from './sql';

@@ -1,4 +1,5 @@
-// Runs one projection from Kafka topics in a consumer group. Each chunk of a partition is
+// Runs one projection from Kafka topics in a consumer group, decoding with the codec of the
+// projection's format (market events, chain facts alike). Each chunk of a partition is
 // applied in one transaction together with its checkpoint; Kafka's committed offset is only
 // a hint of where to fetch next (it trails the database, never leads it). A chunk that
 // fails is retried one event at a time so that one bad event cannot hold back the others:
@@ -7,11 +8,11 @@
 import type { Kafka } from 'kafkajs';
 import {
   EnvelopeConsumer,
+  HANDLER_FAILED,
   type ConsumerContext,
   type Delivery,
   type EnvelopeConsumerOptions,
 } from '@atelier/kafka';
-import { marketEnvelopeCodec, type EventEnvelope } from '@atelier/market-messages';
 import type { Logger } from '@atelier/observability';
 import { assertProjectionName, ProjectionError, type Projection } from './projection';
 import {
@@ -41,8 +42,8 @@ const describe = (e: ProjectionError): string => {
   return cause ? `${cause.name}: ${cause.message}` : e.message;
 };
 
-export class KafkaProjector {
-  private readonly consumer: EnvelopeConsumer<EventEnvelope>;
+export class KafkaProjector<E> {
+  private readonly consumer: EnvelopeConsumer<E>;
   private readonly logger: Logger;
   private readonly maxAttempts: number;
   private readonly retryBackoffMs: number;
@@ -57,7 +58,7 @@ export class KafkaProjector {
   constructor(
     kafka: Kafka,
     private readonly store: ProjectionStore,
-    private readonly projection: Projection,
+    private readonly projection: Projection<E>,
     options: KafkaProjectorOptions,
     logger: Logger,
   ) {
@@ -67,7 +68,7 @@ export class KafkaProjector {
     this.retryBackoffMs = options.retryBackoffMs ?? 200;
     this.consumer = new EnvelopeConsumer(
       kafka,
-      marketEnvelopeCodec,
+      projection.format.codec,
       { ...options, groupId: options.groupId ?? `projection.${projection.name}` },
       this.logger,
     );
@@ -77,11 +78,11 @@ export class KafkaProjector {
     return this.consumer.deadLetterTopic;
   }
 
-  get events(): EnvelopeConsumer<EventEnvelope>['events'] {
+  get events(): EnvelopeConsumer<E>['events'] {
     return this.consumer.events;
   }
 
-  on: EnvelopeConsumer<EventEnvelope>['on'] = (...args) => this.consumer.on(...args);
+  on: EnvelopeConsumer<E>['on'] = (...args) => this.consumer.on(...args);
 
   async start(): Promise<void> {
     await this.store.ensureSchema();
@@ -93,13 +94,10 @@ export class KafkaProjector {
     return this.consumer.stop();
   }
 
-  private async onChunk(
-    deliveries: readonly Delivery<EventEnvelope>[],
-    ctx: ConsumerContext,
-  ): Promise<void> {
+  private async onChunk(deliveries: readonly Delivery<E>[], ctx: ConsumerContext): Promise<void> {
     const { topic, partition } = deliveries[0]!;
     const ref: SourceRef = { source: topic, partition };
-    const items: ProjectionItem[] = deliveries.map((d) => ({
+    const items: ProjectionItem<E>[] = deliveries.map((d) => ({
       position: BigInt(d.offset),
       envelope: d.envelope,
     }));
@@ -120,8 +118,8 @@ export class KafkaProjector {
   }
 
   private async applyAlone(
-    delivery: Delivery<EventEnvelope>,
-    item: ProjectionItem,
+    delivery: Delivery<E>,
+    item: ProjectionItem<E>,
     ref: SourceRef,
     ctx: ConsumerContext,
   ): Promise<void> {
@@ -133,7 +131,7 @@ export class KafkaProjector {
         if (!(e instanceof ProjectionError)) throw e;
         if (attempt >= this.maxAttempts) {
           await ctx.deadLetter(delivery, {
-            code: 'HANDLER.FAILED',
+            code: HANDLER_FAILED,
             error: describe(e),
             attempts: attempt,
           });

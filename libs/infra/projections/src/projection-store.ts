@@ -5,14 +5,21 @@
 //   for a replay from the store). A redelivered offset is at or below it and is skipped;
 //   the row is locked FOR UPDATE, so a zombie member still holding a revoked partition
 //   waits for the new owner's transaction and then sees its offsets as done.
-// - per stream, the last applied revision. A relay that crashed between Kafka's ack and its
-//   own checkpoint republishes events under new offsets; their stream revision is at or
+// - per stream, the last applied revision (the projection's format says what stream and
+//   revision an envelope has: formats.ts). A relay that crashed between Kafka's ack and its
+//   own checkpoint republishes envelopes under new offsets; their stream revision is at or
 //   below this one, so they are skipped too. It also makes a Kafka topic and a replay from
 //   the store interchangeable sources for the same projection.
 import type { DataSource, EntityManager, EntityMetadata } from 'typeorm';
-import type { EventEnvelope } from '@atelier/market-messages';
-import { assertProjectionName, ProjectionError, type Projection } from './projection';
-import { isTransientDbError, quoteIdent } from './sql';
+import { CHECKPOINT_COLUMNS, ensureTables, quoteIdent } from '@atelier/persistence';
+import {
+  assertProjectionName,
+  ProjectionError,
+  type AnyProjection,
+  type Projection,
+  type StreamPosition,
+} from './projection';
+import { isTransientDbError } from './sql';
 
 export interface SourceRef {
   /** The Kafka topic, or STORE_SOURCE for the event store's global log. */
@@ -22,10 +29,10 @@ export interface SourceRef {
 
 export const STORE_SOURCE = '$all';
 
-export interface ProjectionItem {
+export interface ProjectionItem<E> {
   /** Position within the source: the Kafka offset, or the global position. */
   readonly position: bigint;
-  readonly envelope: EventEnvelope;
+  readonly envelope: E;
 }
 
 export interface ApplyResult {
@@ -69,36 +76,23 @@ export class ProjectionStore {
     const runner = this.dataSource.createQueryRunner();
     await runner.connect();
     try {
-      await runner.query(
-        "SELECT pg_advisory_lock(hashtextextended('atelier.projections.schema', 0))",
+      await ensureTables(
+        (sql, params) => runner.query(sql, params),
+        {
+          schema: this.schema,
+          tables: {
+            [this.checkpoints]:
+              `projection text NOT NULL, source text NOT NULL, partition integer NOT NULL, ${CHECKPOINT_COLUMNS}, PRIMARY KEY (projection, source, partition)`,
+            [this.streams]:
+              'projection text NOT NULL, stream_name text NOT NULL, revision bigint NOT NULL, global_position bigint NOT NULL, PRIMARY KEY (projection, stream_name)',
+          },
+          lock: 'atelier.projections.schema',
+        },
+        // Read models are derived data: their tables follow their entities, and a shape change
+        // is handled by a rebuild, not a migration (docs/decisions/0008).
+        () => this.dataSource.synchronize(),
       );
-      await runner.query(`CREATE SCHEMA IF NOT EXISTS ${this.schema}`);
-      await runner.query(
-        `CREATE TABLE IF NOT EXISTS ${this.checkpoints} (
-           projection text NOT NULL,
-           source text NOT NULL,
-           partition integer NOT NULL,
-           position bigint NOT NULL,
-           updated_at timestamptz NOT NULL DEFAULT now(),
-           PRIMARY KEY (projection, source, partition)
-         )`,
-      );
-      await runner.query(
-        `CREATE TABLE IF NOT EXISTS ${this.streams} (
-           projection text NOT NULL,
-           stream_name text NOT NULL,
-           revision bigint NOT NULL,
-           global_position bigint NOT NULL,
-           PRIMARY KEY (projection, stream_name)
-         )`,
-      );
-      // Read models are derived data: their tables follow their entities, and a shape change
-      // is handled by a rebuild, not a migration (docs/decisions/0008).
-      await this.dataSource.synchronize();
     } finally {
-      await runner
-        .query("SELECT pg_advisory_unlock(hashtextextended('atelier.projections.schema', 0))")
-        .catch(() => undefined);
       await runner.release();
     }
   }
@@ -107,10 +101,10 @@ export class ProjectionStore {
    * Applies `items` (consecutive positions of one source partition) in one transaction with
    * the checkpoint. Throws if any apply fails; nothing of the chunk is then written.
    */
-  async apply(
-    projection: Projection,
+  async apply<E>(
+    projection: Projection<E>,
     ref: SourceRef,
-    items: readonly ProjectionItem[],
+    items: readonly ProjectionItem<E>[],
     options: { sharedLock?: boolean } = {},
   ): Promise<ApplyResult> {
     const name = assertProjectionName(projection.name);
@@ -126,56 +120,61 @@ export class ProjectionStore {
       const redelivered = items.length - fresh.length;
       if (fresh.length === 0) return { applied: 0, duplicates: 0, redelivered, gaps: [] };
 
-      const names = [...new Set(fresh.map((i) => i.envelope.streamName))];
+      const { format } = projection;
+      const positioned = fresh.map((i) => ({
+        envelope: i.envelope,
+        at: format.positionOf(i.envelope),
+      }));
+      const names = [...new Set(positioned.map((p) => p.at.stream))];
       const rows: Array<{ stream_name: string; revision: string }> = await tx.query(
         `SELECT stream_name, revision::text AS revision FROM ${this.streams} WHERE projection = $1 AND stream_name = ANY($2::text[])`,
         [name, names],
       );
       const known = new Map(rows.map((r) => [r.stream_name, BigInt(r.revision)]));
-      const touched = new Map<string, EventEnvelope>();
+      const touched = new Map<string, StreamPosition>();
       const gaps: Array<{ streamName: string; expected: bigint; got: bigint }> = [];
       let applied = 0;
       let duplicates = 0;
-      for (const { envelope } of fresh) {
-        const last = known.get(envelope.streamName);
-        if (last !== undefined && envelope.streamRevision <= last) {
+      for (const { envelope, at } of positioned) {
+        const last = known.get(at.stream);
+        if (last !== undefined && at.revision <= last) {
           duplicates++;
           continue;
         }
         const expected = last === undefined ? 0n : last + 1n;
-        if (envelope.streamRevision !== expected)
-          gaps.push({ streamName: envelope.streamName, expected, got: envelope.streamRevision });
+        if (at.revision !== expected)
+          gaps.push({ streamName: at.stream, expected, got: at.revision });
         try {
           await projection.apply(envelope, tx);
         } catch (cause) {
           if (isTransientDbError(cause)) throw cause;
           throw new ProjectionError(
             'PROJECTION.APPLY_FAILED',
-            `${name} failed on ${envelope.type} ${envelope.eventId} (${envelope.streamName}@${envelope.streamRevision}): ${(cause as Error).message}`,
+            `${name} failed on ${format.describe(envelope)}: ${(cause as Error).message}`,
             {
               projection: name,
-              eventId: envelope.eventId,
-              streamName: envelope.streamName,
-              globalPosition: envelope.globalPosition.toString(),
+              eventId: format.codec.id(envelope),
+              streamName: at.stream,
+              globalPosition: at.globalPosition.toString(),
             },
             { cause },
           );
         }
-        known.set(envelope.streamName, envelope.streamRevision);
-        touched.set(envelope.streamName, envelope);
+        known.set(at.stream, at.revision);
+        touched.set(at.stream, at);
         applied++;
       }
       if (touched.size > 0) {
-        const envs = [...touched.values()];
+        const positions = [...touched.values()];
         await tx.query(
           `INSERT INTO ${this.streams} (projection, stream_name, revision, global_position)
            SELECT $1, s, r, g FROM unnest($2::text[], $3::bigint[], $4::bigint[]) AS t(s, r, g)
            ON CONFLICT (projection, stream_name) DO UPDATE SET revision = EXCLUDED.revision, global_position = EXCLUDED.global_position`,
           [
             name,
-            envs.map((e) => e.streamName),
-            envs.map((e) => e.streamRevision.toString()),
-            envs.map((e) => e.globalPosition.toString()),
+            positions.map((p) => p.stream),
+            positions.map((p) => p.revision.toString()),
+            positions.map((p) => p.globalPosition.toString()),
           ],
         );
       }
@@ -185,7 +184,7 @@ export class ProjectionStore {
   }
 
   /** Moves the checkpoint past a dead-lettered message without applying it. */
-  async skip(projection: Projection, ref: SourceRef, position: bigint): Promise<void> {
+  async skip(projection: AnyProjection, ref: SourceRef, position: bigint): Promise<void> {
     const name = assertProjectionName(projection.name);
     await this.dataSource.transaction(async (tx) => {
       const done = await this.lockCheckpoint(tx, name, ref);
@@ -205,7 +204,7 @@ export class ProjectionStore {
    * Drops the projection's tables and checkpoints and creates the tables again, empty.
    * Runs under `lock` (see rebuild), so no live projector writes meanwhile.
    */
-  async reset(projection: Projection, tx: EntityManager): Promise<void> {
+  async reset(projection: AnyProjection, tx: EntityManager): Promise<void> {
     const name = assertProjectionName(projection.name);
     for (const metadata of this.ownedTables(projection)) {
       const path = metadata.tablePath
@@ -220,7 +219,7 @@ export class ProjectionStore {
 
   /** Takes the projection's lock exclusively on a dedicated connection; returns its release. */
   async lockExclusively(
-    projection: Projection,
+    projection: AnyProjection,
   ): Promise<{ tx: EntityManager; release: () => Promise<void> }> {
     const runner = this.dataSource.createQueryRunner();
     await runner.connect();
@@ -238,7 +237,7 @@ export class ProjectionStore {
     };
   }
 
-  private ownedTables(projection: Projection): EntityMetadata[] {
+  private ownedTables(projection: AnyProjection): EntityMetadata[] {
     const owned = projection.entities.map((e) => this.dataSource.getMetadata(e));
     const junctions = owned.flatMap((m) =>
       m.ownerManyToManyRelations.map((r) => r.junctionEntityMetadata!).filter(Boolean),

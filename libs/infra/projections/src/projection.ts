@@ -1,23 +1,51 @@
-// What a projection is to the runner: a name (its checkpoint key), the TypeORM entities of
-// the read-model tables it owns (dropped and recreated by a rebuild), and a function that
-// applies one event inside the runner's transaction. The runner owns ordering, dedupe and
-// checkpoints; a projection only writes rows through the EntityManager it is given.
+// What a projection is to the runner: a name (its checkpoint key), the message format it
+// reads (market events, chain facts: see formats.ts), the TypeORM entities of the read-model
+// tables it owns (dropped and recreated by a rebuild), and a function that applies one
+// envelope inside the runner's transaction. The runner owns ordering, dedupe and checkpoints;
+// a projection only writes rows through the EntityManager it is given.
 import type { EntityManager, EntitySchema } from 'typeorm';
-import type { EventEnvelope } from '@atelier/market-messages';
+import type { EnvelopeCodec } from '@atelier/kafka';
+import { CodedError } from '@atelier/kernel';
 
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
 export type ReadModelEntity = Function | EntitySchema<unknown>;
 
-export interface Projection {
+/**
+ * An envelope's place in its own ordered stream. The runner skips an envelope at or below
+ * the last revision it applied for that stream: the copy a relay republished after a crash
+ * between Kafka's ack and its checkpoint arrives under a new offset, and this catches it.
+ */
+export interface StreamPosition {
+  readonly stream: string;
+  readonly revision: bigint;
+  /** Recorded beside the revision, for operators (the store's global position, a block number). */
+  readonly globalPosition: bigint;
+}
+
+/** A message format as the runner sees it: how to decode it, and where each envelope stands. */
+export interface EnvelopeFormat<E> {
+  readonly codec: EnvelopeCodec<E>;
+  positionOf(envelope: E): StreamPosition;
+  /** Names an envelope in errors and logs. */
+  describe(envelope: E): string;
+}
+
+export interface Projection<E> {
   /** Stable key of the checkpoint rows: [a-z0-9_.-]. Renaming it means a rebuild. */
   readonly name: string;
+  /** The envelopes it reads; its topics are given where it runs (KafkaProjector). */
+  readonly format: EnvelopeFormat<E>;
   readonly entities: readonly ReadModelEntity[];
   /**
-   * Applies one event. Runs inside the transaction that also moves the checkpoint, so it
+   * Applies one envelope. Runs inside the transaction that also moves the checkpoint, so it
    * must write only through `tx`, and must not have effects outside the database.
    */
-  apply(event: EventEnvelope, tx: EntityManager): Promise<void>;
+  apply(envelope: E, tx: EntityManager): Promise<void>;
 }
+
+/** Any projection, whatever it reads (catalogs, data sources). */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type AnyProjection = Projection<any>;
 
 export type ProjectionErrorCode =
   | 'PROJECTION.APPLY_FAILED'
@@ -25,16 +53,8 @@ export type ProjectionErrorCode =
   | 'PROJECTION.UNKNOWN'
   | 'PROJECTION.REBUILD_FAILED';
 
-export class ProjectionError extends Error {
+export class ProjectionError extends CodedError<ProjectionErrorCode> {
   override readonly name = 'ProjectionError';
-  constructor(
-    readonly code: ProjectionErrorCode,
-    message: string,
-    readonly details: Readonly<Record<string, unknown>> = {},
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-  }
 }
 
 export function assertProjectionName(name: string): string {

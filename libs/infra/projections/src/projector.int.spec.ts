@@ -12,7 +12,7 @@ import type { DataSource } from 'typeorm';
 import { ANY, type JsonObject } from '@atelier/eventsourcing';
 import { createKafka, DEAD_LETTER_HEADERS, EnvelopeProducer, ensureTopics } from '@atelier/kafka';
 import { HEADERS, marketEnvelopeCodec, type EventEnvelope } from '@atelier/market-messages';
-import { toEnvelope } from '@atelier/messaging';
+import { toEnvelope } from '@atelier/outbox';
 import { repoRoot, waitFor } from '@atelier/testing';
 import {
   createProjectionDataSource,
@@ -38,7 +38,7 @@ let kafka: Kafka;
 let producer: EnvelopeProducer<EventEnvelope>;
 const topics: string[] = [];
 const dataSources: DataSource[] = [];
-const projectors: KafkaProjector[] = [];
+const projectors: KafkaProjector<EventEnvelope>[] = [];
 
 async function newTopic(name: string): Promise<string> {
   const topic = `int.${run}.${name}`;
@@ -64,10 +64,10 @@ async function appendAndRead(
 }
 
 async function projector(
-  projection: Projection,
+  projection: Projection<EventEnvelope>,
   topic: string,
   groupId: string,
-): Promise<{ p: KafkaProjector; ds: DataSource }> {
+): Promise<{ p: KafkaProjector<EventEnvelope>; ds: DataSource }> {
   const ds = await createProjectionDataSource({
     url: databaseUrl,
     schema,
@@ -179,7 +179,7 @@ it('discards redeliveries: a republished event and a whole partition read again 
 it('dead-letters a poison message with its reason, and the partition goes on', async () => {
   const topic = await newTopic('poison');
   const counter = streamCounterProjection('counter-poison');
-  const exploding: Projection = {
+  const exploding: Projection<EventEnvelope> = {
     ...counter,
     async apply(event, tx) {
       if (event.data['explode']) throw new TypeError('cannot read the price of nothing');

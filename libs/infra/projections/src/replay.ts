@@ -1,9 +1,12 @@
-// Replaying the event store's global log into a projection, and the rebuild built on it.
+// Replaying the event store's global log into a projection of market events, and the
+// rebuild built on it (a projection of chain facts is rebuilt from its chain.* topics, which
+// are kept forever, by a KafkaProjector under a new group).
 // The store, not Kafka, is the source of a rebuild: it holds every event since position 0,
 // while a topic's retention may not. Because checkpoints dedupe by stream revision, a
 // projection rebuilt from the store can go back to its Kafka topics without double-applying.
-import { toEnvelope, type GlobalLogReader } from '@atelier/messaging';
+import type { EventEnvelope } from '@atelier/market-messages';
 import type { Logger } from '@atelier/observability';
+import { toEnvelope, type GlobalLogReader } from '@atelier/outbox';
 import { assertProjectionName, ProjectionError, type Projection } from './projection';
 import { ProjectionStore, STORE_SOURCE, type SourceRef } from './projection-store';
 
@@ -37,7 +40,7 @@ const STORE_REF: SourceRef = { source: STORE_SOURCE, partition: 0 };
 /** Applies the log from the projection's store checkpoint up to the current end. */
 export async function replayFromStore(
   store: ProjectionStore,
-  projection: Projection,
+  projection: Projection<EventEnvelope>,
   log: GlobalLogReader,
   options: ReplayOptions & { sharedLock?: boolean } = {},
 ): Promise<ReplayResult> {
@@ -97,7 +100,7 @@ export async function replayFromStore(
  */
 export async function rebuildProjection(
   store: ProjectionStore,
-  projection: Projection,
+  projection: Projection<EventEnvelope>,
   log: GlobalLogReader,
   options: ReplayOptions = {},
 ): Promise<ReplayResult> {

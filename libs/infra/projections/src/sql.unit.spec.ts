@@ -1,4 +1,4 @@
-import { isTransientDbError, quoteIdent } from './sql';
+import { isTransientDbError } from './sql';
 
 describe('isTransientDbError: wait for the database, never dead-letter because of it', () => {
   it.each([
@@ -20,12 +20,4 @@ describe('isTransientDbError: wait for the database, never dead-letter because o
     ['a handler bug', new TypeError('cannot read properties of undefined')],
     ['nothing', undefined],
   ])('%s is not', (_what, e) => expect(isTransientDbError(e)).toBe(false));
-});
-
-describe('quoteIdent', () => {
-  it('quotes safe names and refuses anything else', () => {
-    expect(quoteIdent('read_models')).toBe('"read_models"');
-    expect(() => quoteIdent('x"; DROP TABLE y; --')).toThrow(/unsafe/);
-    expect(() => quoteIdent('Upper')).toThrow(/unsafe/);
-  });
 });

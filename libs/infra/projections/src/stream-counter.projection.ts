@@ -3,6 +3,8 @@
 // of its numbers exposes a delivery bug: a duplicate inflates `events`, a loss leaves it
 // short, a reordering bumps `outOfOrder`. Real domain projections live in libs/<domain>/projections.
 import { EntitySchema } from 'typeorm';
+import type { EventEnvelope } from '@atelier/market-messages';
+import { marketEvents } from './formats';
 import type { Projection } from './projection';
 
 export interface StreamCounter {
@@ -24,9 +26,10 @@ export const StreamCounterEntity = new EntitySchema<StreamCounter>({
 });
 
 /** `name` lets several copies run side by side (tests, benchmarks). */
-export function streamCounterProjection(name = 'stream-counter'): Projection {
+export function streamCounterProjection(name = 'stream-counter'): Projection<EventEnvelope> {
   return {
     name,
+    format: marketEvents,
     entities: [StreamCounterEntity],
     async apply(event, tx) {
       const table = tx.connection.getMetadata(StreamCounterEntity).tablePath;

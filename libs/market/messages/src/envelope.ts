@@ -137,13 +137,8 @@ export function decodeEnvelope(bytes: Buffer | string | null | undefined): Event
     schema: envelopeWireSchema,
     supportedSchemas: SUPPORTED_ENVELOPE_SCHEMAS,
     what: 'envelope',
-    fail: (reason, message, issues, cause) =>
-      new EnvelopeError(
-        `ENVELOPE.${reason}`,
-        message,
-        issues.length ? { issues } : {},
-        cause === undefined ? undefined : { cause },
-      ),
+    area: 'ENVELOPE',
+    error: EnvelopeError,
   });
   return fromWire(wire);
 }

@@ -9,7 +9,7 @@ import {
 } from './envelope';
 import { marketEnvelopeCodec } from './codec';
 import { HEADERS } from './headers';
-import { categoryOf, marketTopic, TopicNameError } from './topics';
+import { categoryOf, marketRoutes, marketTopic, TopicNameError } from './topics';
 
 const envelope = (overrides: Partial<EventEnvelope> = {}): EventEnvelope => ({
   eventId: '0b6f6c1e-7d4a-4a3c-9d59-6c1c2f0f9a11',
@@ -207,6 +207,10 @@ describe('market topics', () => {
     expect(categoryOf('artwork')).toBe('artwork');
     expect(marketTopic(categoryOf('orderbook-0xabc'))).toBe('market.orderbook');
     expect(marketTopic('artwork', 'test-1.market')).toBe('test-1.market.artwork');
+    expect(marketRoutes(['artwork', 'orderbook'], 't.market')).toEqual({
+      artwork: 't.market.artwork',
+      orderbook: 't.market.orderbook',
+    });
   });
 
   it('refuses names Kafka would reject', () => {

@@ -22,4 +22,5 @@ export {
   assertTopicName,
   categoryOf,
   marketTopic,
+  marketRoutes,
 } from './topics';

@@ -30,3 +30,11 @@ export function assertTopicName(topic: string): string {
 export function marketTopic(category: string, prefix: string = MARKET_TOPIC_PREFIX): string {
   return assertTopicName(`${prefix}.${category}`);
 }
+
+/** An outbox routing table: each of these stream categories to market.<category>. */
+export function marketRoutes(
+  categories: readonly string[],
+  prefix: string = MARKET_TOPIC_PREFIX,
+): Record<string, string> {
+  return Object.fromEntries(categories.map((c) => [c, marketTopic(c, prefix)]));
+}

@@ -26,15 +26,22 @@ export const describeIssues = (error: z.ZodError): string[] =>
 /** Why bytes are not a valid document; each library prefixes its own area (`ENVELOPE.EMPTY`). */
 export type JsonDocumentFailure = 'EMPTY' | 'NOT_JSON' | 'UNSUPPORTED_SCHEMA' | 'INVALID';
 
-export interface JsonDocumentFormat<S extends z.ZodType> {
+export interface JsonDocumentFormat<S extends z.ZodType, A extends string> {
   /** Validates (and may transform) the parsed JSON. */
   readonly schema: S;
   /** Values of the document's `schema` field this reader understands. */
   readonly supportedSchemas: readonly string[];
   /** What the document is, in messages: 'envelope', 'chain fact'. */
   readonly what: string;
-  /** Builds the library's own typed error; `issues` names every invalid field. */
-  fail(reason: JsonDocumentFailure, message: string, issues: string[], cause?: unknown): Error;
+  /** The area of the error codes: `${area}.EMPTY`, `${area}.INVALID`, … */
+  readonly area: A;
+  /** The library's own error class (a CodedError); `details.issues` names every invalid field. */
+  readonly error: new (
+    code: `${A}.${JsonDocumentFailure}`,
+    message: string,
+    details: { issues?: string[] },
+    options?: { cause?: unknown },
+  ) => Error;
 }
 
 /**
@@ -42,41 +49,43 @@ export interface JsonDocumentFormat<S extends z.ZodType> {
  * not JSON, a `schema` this reader does not know (a newer producer: say so rather than list
  * field errors), or fields that do not validate.
  */
-export function parseJsonDocument<S extends z.ZodType>(
+export function parseJsonDocument<S extends z.ZodType, A extends string>(
   bytes: Buffer | string | null | undefined,
-  format: JsonDocumentFormat<S>,
+  format: JsonDocumentFormat<S, A>,
 ): z.output<S> {
+  const fail = (reason: JsonDocumentFailure, message: string, issues?: string[], cause?: unknown) =>
+    new format.error(
+      `${format.area}.${reason}`,
+      message,
+      issues ? { issues } : {},
+      cause === undefined ? undefined : { cause },
+    );
   if (bytes === null || bytes === undefined || bytes.length === 0) {
-    throw format.fail('EMPTY', 'message has no value (tombstone or empty)', []);
+    throw fail('EMPTY', 'message has no value (tombstone or empty)');
   }
   let raw: unknown;
   try {
     raw = JSON.parse(typeof bytes === 'string' ? bytes : bytes.toString('utf8'));
   } catch (cause) {
-    throw format.fail(
+    throw fail(
       'NOT_JSON',
       `message value is not JSON: ${(cause as Error).message}`,
-      [],
+      undefined,
       cause,
     );
   }
   const schema =
     typeof raw === 'object' && raw !== null ? (raw as { schema?: unknown }).schema : undefined;
   if (typeof schema === 'string' && !format.supportedSchemas.includes(schema)) {
-    throw format.fail(
+    throw fail(
       'UNSUPPORTED_SCHEMA',
       `${format.what} schema '${schema}' is not supported (this consumer reads ${format.supportedSchemas.join(', ')})`,
-      [],
     );
   }
   const parsed = format.schema.safeParse(raw);
   if (!parsed.success) {
     const issues = describeIssues(parsed.error);
-    throw format.fail(
-      'INVALID',
-      `message is not a valid ${format.what}: ${issues.join('; ')}`,
-      issues,
-    );
+    throw fail('INVALID', `message is not a valid ${format.what}: ${issues.join('; ')}`, issues);
   }
   return parsed.data;
 }

@@ -2,9 +2,9 @@
 //   node -r @swc-node/register workers.ts relay|projector
 // Configured through the environment by the spec; they log JSON lines to stdout.
 import pino from 'pino';
-import { categoryOf, marketTopic } from '@atelier/market-messages';
+import { marketRoutes } from '@atelier/market-messages';
 import { createKafka, onShutdownSignals } from '@atelier/kafka';
-import { OutboxRelay, RelayCheckpoints } from '@atelier/messaging';
+import { OutboxRelay, OutboxRelayCheckpoints } from '@atelier/outbox';
 import { createProjectionDataSource } from '../data-source';
 import { KafkaProjector } from '../kafka-projector';
 import { ProjectionStore } from '../projection-store';
@@ -15,10 +15,10 @@ import { openTestStore } from './store';
  * Fault injection for the spec: wait between Kafka's ack and the checkpoint write, so a
  * SIGKILL is likely to land in that window and the restarted relay republishes a batch.
  */
-class SlowCheckpoints extends RelayCheckpoints {
+class SlowCheckpoints extends OutboxRelayCheckpoints {
   constructor(
-    options: ConstructorParameters<typeof RelayCheckpoints>[0],
-    logger: ConstructorParameters<typeof RelayCheckpoints>[1],
+    options: ConstructorParameters<typeof OutboxRelayCheckpoints>[0],
+    logger: ConstructorParameters<typeof OutboxRelayCheckpoints>[1],
     private readonly delayMs: number,
   ) {
     super(options, logger);
@@ -62,7 +62,7 @@ async function relay(): Promise<void> {
       batchSize: Number(process.env['RELAY_BATCH'] ?? 200),
       pollIntervalMs: 50,
       standbyPollMs: 200,
-      route: (e) => marketTopic(categoryOf(e.streamName), prefix),
+      routes: marketRoutes(['artwork', 'orderbook'], prefix),
       topics: { partitions: Number(need('PARTITIONS')), replicationFactor: 1 },
     },
   );

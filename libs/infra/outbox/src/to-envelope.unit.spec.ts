@@ -1,5 +1,5 @@
 import type { RecordedEvent } from '@atelier/eventsourcing';
-import { RelayError } from './errors';
+import { OutboxRelayError } from './errors';
 import { toEnvelope } from './to-envelope';
 
 const recorded = (overrides: Partial<RecordedEvent> = {}): RecordedEvent => ({
@@ -33,12 +33,7 @@ describe('toEnvelope (stored event → wire envelope)', () => {
       correlationId: 'corr-1',
       causationId: 'cmd-7',
       data: { price: '1250000', amount: '2' },
-      metadata: {
-        correlationId: 'corr-1',
-        causationId: 'cmd-7',
-        actor: 'maker:k1',
-        occurredAt: '2025-06-01T12:00:00.000Z',
-      },
+      metadata: recorded().metadata, // kept whole
     });
   });
 
@@ -60,7 +55,7 @@ describe('toEnvelope (stored event → wire envelope)', () => {
 
   it('refuses a payload that is not a JSON object, with a stable code', () => {
     const bad = recorded({ data: ['not', 'an', 'object'] as unknown as RecordedEvent['data'] });
-    expect(() => toEnvelope(bad)).toThrow(RelayError);
+    expect(() => toEnvelope(bad)).toThrow(OutboxRelayError);
     expect(() => toEnvelope(bad)).toThrow(
       expect.objectContaining({ code: 'RELAY.UNPUBLISHABLE_EVENT' }),
     );

@@ -1,24 +1,21 @@
 // The outbox relay: the one way appended events leave the event store for Kafka. The
 // store's global log is the outbox (events are committed there, atomically with the
 // aggregate, before anything is published); the relay reads it forward from its
-// checkpoint, publishes each batch through an idempotent producer, and moves the
-// checkpoint only after every in-sync replica acknowledged the batch.
+// checkpoint, publishes each batch through an idempotent producer (@atelier/kafka with the
+// market envelope codec) to the topic its routing table names for the stream's category, and
+// moves the checkpoint only after every in-sync replica acknowledged the batch.
 // Consequences: nothing is lost (a crash before the checkpoint write republishes the
 // batch), order per stream holds (key = stream name, one request in flight), and a crash
 // between ack and checkpoint duplicates at most one batch, which consumers discard by event
 // id / stream revision (docs/messaging.md).
 import type { Kafka } from 'kafkajs';
-import {
-  categoryOf,
-  marketEnvelopeCodec,
-  marketTopic,
-  type EventEnvelope,
-} from '@atelier/market-messages';
+import { marketEnvelopeCodec, type EventEnvelope } from '@atelier/market-messages';
 import { EnvelopeProducer, ensureTopics, type TopicSpec } from '@atelier/kafka';
 import type { Logger } from '@atelier/observability';
-import type { RelayCheckpoints } from './checkpoints';
-import { RelayError } from './errors';
+import type { OutboxRelayCheckpoints } from './checkpoints';
+import { OutboxRelayError } from './errors';
 import type { GlobalLogReader, LoggedEvent } from './global-log';
+import { routeOf, type OutboxRoutes } from './routing';
 import { toEnvelope } from './to-envelope';
 
 export interface TopicSettings {
@@ -36,8 +33,11 @@ export interface OutboxRelayOptions {
   readonly pollIntervalMs?: number;
   /** How often a standby checks whether the leader is gone. */
   readonly standbyPollMs?: number;
-  /** Topic of an event; default market.<category of its stream>. */
-  readonly route?: (envelope: EventEnvelope) => string;
+  /**
+   * Stream category -> topic. An event of a category missing here stops the relay with
+   * RELAY.UNROUTED_CATEGORY (nothing of its batch is published).
+   */
+  readonly routes: OutboxRoutes;
   /** Settings of every topic the relay creates (idempotently, on first use). */
   readonly topics: TopicSettings;
 }
@@ -45,18 +45,15 @@ export interface OutboxRelayOptions {
 export interface OutboxRelayDeps {
   readonly source: GlobalLogReader;
   readonly kafka: Kafka;
-  readonly checkpoints: RelayCheckpoints;
+  readonly checkpoints: OutboxRelayCheckpoints;
   readonly logger: Logger;
 }
 
-export interface RelayStatus {
+export interface OutboxRelayStatus {
   readonly leading: boolean;
   readonly position: bigint | undefined;
   readonly published: number;
 }
-
-export const defaultRoute = (envelope: EventEnvelope): string =>
-  marketTopic(categoryOf(envelope.streamName));
 
 export class OutboxRelay {
   private readonly producer: EnvelopeProducer<EventEnvelope>;
@@ -64,7 +61,6 @@ export class OutboxRelay {
   private readonly ensured = new Set<string>();
   private readonly batchSize: number;
   private readonly pollIntervalMs: number;
-  private readonly route: (envelope: EventEnvelope) => string;
   private stopping = false;
   private wake: (() => void) | undefined;
   private running: Promise<void> | undefined;
@@ -76,15 +72,14 @@ export class OutboxRelay {
     private readonly deps: OutboxRelayDeps,
     private readonly options: OutboxRelayOptions,
   ) {
-    if (!options.name) throw new RelayError('RELAY.INVALID_CONFIG', 'a relay needs a name');
+    if (!options.name) throw new OutboxRelayError('RELAY.INVALID_CONFIG', 'a relay needs a name');
     this.batchSize = options.batchSize ?? 500;
     this.pollIntervalMs = options.pollIntervalMs ?? 100;
-    this.route = options.route ?? defaultRoute;
     this.logger = deps.logger.child({ component: 'outbox-relay', relay: options.name });
     this.producer = new EnvelopeProducer(deps.kafka, marketEnvelopeCodec, this.logger);
   }
 
-  status(): RelayStatus {
+  status(): OutboxRelayStatus {
     return { leading: this.leading, position: this.checkpoint, published: this.published };
   }
 
@@ -115,7 +110,7 @@ export class OutboxRelay {
     if (events.length === 0) return { count: 0 };
     const messages = events.map((e) => {
       const envelope = toEnvelope(e);
-      return { topic: this.route(envelope), envelope };
+      return { topic: routeOf(this.options.routes, envelope), envelope };
     });
     const last = events[events.length - 1]!.position;
     const next = events.length >= this.batchSize ? this.read(last) : undefined;

@@ -1,4 +1,4 @@
-// The relay's progress and its single-writer guard, in PostgreSQL next to the event store.
+// The outbox relay's progress and its single-writer guard, in PostgreSQL next to the event store.
 // One relay per name publishes at a time: it holds a session-level advisory lock on its own
 // connection (released by the server the moment the process dies, even by SIGKILL), and it
 // writes its checkpoint through that same connection, so a relay that lost the lock cannot
@@ -6,22 +6,22 @@
 // them), but a standby costs nothing and keeps the duplicates away.
 import { Client, type ClientConfig } from 'pg';
 import type { Logger } from '@atelier/observability';
-import { RelayError } from './errors';
-import { quoteIdent } from './sql';
+import { CHECKPOINT_COLUMNS, ensureTables, quoteIdent } from '@atelier/persistence';
+import { OutboxRelayError } from './errors';
 
-export interface RelayCheckpointOptions {
+export interface OutboxRelayCheckpointOptions {
   readonly connection: string | ClientConfig;
   /** PostgreSQL schema of the checkpoint table (created if missing). */
   readonly schema?: string;
 }
 
-export class RelayCheckpoints {
+export class OutboxRelayCheckpoints {
   private client: Client | undefined;
   private readonly table: string;
   private readonly schema: string;
 
   constructor(
-    private readonly options: RelayCheckpointOptions,
+    private readonly options: OutboxRelayCheckpointOptions,
     private readonly logger: Logger,
   ) {
     this.schema = quoteIdent(options.schema ?? 'messaging');
@@ -37,25 +37,11 @@ export class RelayCheckpoints {
     client.on('error', (e) => this.logger.error({ err: e }, 'checkpoint connection failed'));
     await client.connect();
     this.client = client;
-    // IF NOT EXISTS still races between two processes starting together: serialise them.
-    await client.query('BEGIN');
-    try {
-      await client.query(
-        "SELECT pg_advisory_xact_lock(hashtextextended('atelier.outbox-relay.schema', 0))",
-      );
-      await client.query(`CREATE SCHEMA IF NOT EXISTS ${this.schema}`);
-      await client.query(
-        `CREATE TABLE IF NOT EXISTS ${this.table} (
-           relay text PRIMARY KEY,
-           position bigint NOT NULL,
-           updated_at timestamptz NOT NULL DEFAULT now()
-         )`,
-      );
-      await client.query('COMMIT');
-    } catch (e) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw e;
-    }
+    await ensureTables((sql, params) => client.query(sql, params), {
+      schema: this.schema,
+      tables: { [this.table]: `relay text PRIMARY KEY, ${CHECKPOINT_COLUMNS}` },
+      lock: 'atelier.outbox-relay.schema',
+    });
   }
 
   /** True when this process now leads `relay`; the lock lives as long as the connection. */
@@ -97,7 +83,7 @@ export class RelayCheckpoints {
 
   private db(): Client {
     if (!this.client)
-      throw new RelayError('RELAY.LEADERSHIP_LOST', 'checkpoint connection is closed');
+      throw new OutboxRelayError('RELAY.LEADERSHIP_LOST', 'checkpoint connection is closed');
     return this.client;
   }
 }

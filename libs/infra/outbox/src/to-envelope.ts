@@ -2,7 +2,7 @@
 // occurrence time in metadata; the envelope lifts them to first-class fields so every
 // consumer reads them the same way, and keeps the whole metadata alongside.
 import type { EventEnvelope } from '@atelier/market-messages';
-import { RelayError } from './errors';
+import { OutboxRelayError } from './errors';
 import type { LoggedEvent } from './global-log';
 
 const isRecord = (v: unknown): v is Record<string, unknown> =>
@@ -17,7 +17,7 @@ function occurredAtOf(event: LoggedEvent): Date {
 
 export function toEnvelope(event: LoggedEvent): EventEnvelope {
   if (!isRecord(event.data)) {
-    throw new RelayError(
+    throw new OutboxRelayError(
       'RELAY.UNPUBLISHABLE_EVENT',
       `event ${event.id} (${event.type}) has a payload that is not a JSON object`,
       {

@@ -1,5 +1,5 @@
 // The outbox relay against the real PostgreSQL event store and the real broker: events reach
-// market.<category> keyed by stream, in order, with their id in a header; the checkpoint
+// the topic the routing table names for their category (market.<category>), keyed by stream, in order, with their id in a header; the checkpoint
 // moves only after Kafka acked, so a crash in between republishes (never skips); a restart
 // resumes from the checkpoint; and only one relay of a name publishes at a time.
 import { randomUUID } from 'node:crypto';
@@ -9,9 +9,9 @@ import pino from 'pino';
 import { PostgresEventStore } from '@atelier/event-store';
 import { ANY, type NewEvent } from '@atelier/eventsourcing';
 import { createKafka } from '@atelier/kafka';
-import { HEADERS, decodeEnvelope, marketTopic, categoryOf } from '@atelier/market-messages';
+import { HEADERS, decodeEnvelope, marketRoutes, categoryOf } from '@atelier/market-messages';
 import { waitFor } from '@atelier/testing';
-import { OutboxRelay, RelayCheckpoints, type OutboxRelayOptions } from './index';
+import { OutboxRelay, OutboxRelayCheckpoints, type OutboxRelayOptions } from './index';
 
 const logger = pino({ name: 'relay-int', level: process.env['TEST_LOG_LEVEL'] ?? 'fatal' });
 const run = randomUUID().slice(0, 8);
@@ -41,16 +41,14 @@ const event = (n: number): NewEvent => ({
 
 /** A prefix per test, so each test reads only its own topics. */
 function relayOptions(prefix: string, name: string): OutboxRelayOptions {
+  const routes = marketRoutes(['artwork', 'orderbook'], prefix);
+  for (const topic of Object.values(routes)) topics.add(topic);
   return {
     name,
     batchSize: 50,
     pollIntervalMs: 20,
     standbyPollMs: 100,
-    route: (e) => {
-      const topic = marketTopic(categoryOf(e.streamName), prefix);
-      topics.add(topic);
-      return topic;
-    },
+    routes,
     topics: { partitions: 3, replicationFactor: 1 },
   };
 }
@@ -58,7 +56,7 @@ function relayOptions(prefix: string, name: string): OutboxRelayOptions {
 const relay = (
   prefix: string,
   name: string,
-  checkpoints = new RelayCheckpoints({ connection: databaseUrl, schema }, logger),
+  checkpoints = new OutboxRelayCheckpoints({ connection: databaseUrl, schema }, logger),
 ) => new OutboxRelay({ source: store, kafka, checkpoints, logger }, relayOptions(prefix, name));
 
 async function append(streams: readonly string[], perStream: number): Promise<void> {
@@ -188,7 +186,7 @@ it('republishes, never skips, a batch whose checkpoint write was lost after Kafk
   const streams = ['artwork-x', 'artwork-y'];
   await append(streams, 40); // 80 events: two batches of 50 and 30
 
-  class CrashAfterAck extends RelayCheckpoints {
+  class CrashAfterAck extends OutboxRelayCheckpoints {
     saves = 0;
     override async save(name: string, position: bigint): Promise<void> {
       if (++this.saves === 2) throw new Error('simulated crash between ack and checkpoint');
@@ -246,4 +244,15 @@ it('lets one relay of a name publish at a time; a standby takes over when the le
   expect(standby.status()).toMatchObject({ leading: true, published: 2 });
   await standby.stop();
   await runningStandby;
+});
+
+it('stops, publishing nothing of the batch, at an event whose category has no route', async () => {
+  const prefix = `int.${run}.d.market`;
+  await append(['artwork-ok', 'ledger-unrouted'], 1);
+  const r = relay(prefix, 'unrouted');
+  await expect(r.run()).rejects.toMatchObject({
+    code: 'RELAY.UNROUTED_CATEGORY',
+    details: { category: 'ledger', streamName: 'ledger-unrouted' },
+  });
+  expect(r.status()).toMatchObject({ published: 0, position: undefined });
 });
