@@ -13,7 +13,7 @@ import { createPublicClient, http } from 'viem';
 import { INDEXED_CONTRACTS } from '../contracts';
 import { loadRelayEnv, type RelayEnv } from './env';
 import { createRelayMetrics } from './metrics';
-import { FactPublisher } from './publisher';
+import { KafkaFactPublisher } from './publisher';
 import { Relay } from './relay';
 import { createOpsServer } from './server';
 import { RelayStore } from './store';
@@ -38,6 +38,26 @@ const logger = pino({
   base: { app: 'indexer-relay', pid: process.pid },
 });
 
+/**
+ * Test-only crash point (`RELAY_TEST_CRASH_AFTER=send:<n>`): SIGKILL this process once Kafka
+ * has acknowledged the n-th step that published something, before the relay records it
+ * anywhere else; the int specs use it to prove a restart publishes nothing twice.
+ */
+function crashHook(): (() => void) | undefined {
+  const spec = process.env['RELAY_TEST_CRASH_AFTER'];
+  const m = spec ? /^send:([1-9][0-9]*)$/.exec(spec) : null;
+  if (!m) return undefined;
+  let left = Number(m[1]);
+  return () => {
+    if (--left > 0) return;
+    logger.warn(
+      { spec },
+      'RELAY_TEST_CRASH_AFTER: killing the relay after a step Kafka acknowledged',
+    );
+    process.kill(process.pid, 'SIGKILL');
+  };
+}
+
 async function main(cfg: RelayEnv): Promise<void> {
   // Fail fast on a contract without a topic, and on a deployments file for another chain.
   for (const { name } of INDEXED_CONTRACTS) chainContractSpec(name);
@@ -60,11 +80,13 @@ async function main(cfg: RelayEnv): Promise<void> {
     relaySchema: cfg.RELAY_SCHEMA,
     chainId: cfg.CHAIN_ID,
   });
-  const publisher = new FactPublisher({
+  const publisher = new KafkaFactPublisher({
     brokers: cfg.KAFKA_BROKERS,
     topicPrefix: cfg.RELAY_TOPIC_PREFIX,
     partitions: cfg.RELAY_TOPIC_PARTITIONS,
     replicationFactor: cfg.RELAY_TOPIC_REPLICATION,
+    stream: cfg.INDEXER_SCHEMA,
+    relaySchema: cfg.RELAY_SCHEMA,
     logger,
   });
   const rpc = createPublicClient({
@@ -77,6 +99,7 @@ async function main(cfg: RelayEnv): Promise<void> {
     batchSize: cfg.RELAY_BATCH_SIZE,
     pollIntervalMs: cfg.RELAY_POLL_INTERVAL_MS,
     topicPrefix: cfg.RELAY_TOPIC_PREFIX,
+    onAcknowledged: crashHook(),
     canonicalBlockHash: async (blockNumber) => {
       const block = await rpc.getBlock({ blockNumber: BigInt(blockNumber) }).catch((e: Error) => {
         if (e.name === 'BlockNotFoundError') return undefined;

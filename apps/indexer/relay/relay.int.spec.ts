@@ -8,7 +8,7 @@ import { Pool } from 'pg';
 import { factId, type ChainFactEnvelope } from '@atelier/chain-messages';
 import { createRelayMetrics } from './metrics';
 import { Relay, type FactPublisher } from './relay';
-import { RelayStore } from './store';
+import { RelayStore, type RelayProgress } from './store';
 
 const url = process.env['INDEXER_DATABASE_URL']!;
 const run = randomUUID().replaceAll('-', '').slice(0, 8);
@@ -62,19 +62,36 @@ const dropFact = (block: number, fork = 0) =>
     factId(chainId, hash(block, fork), 0),
   ]);
 
+/**
+ * Kafka as a read_committed consumer sees it: a transaction's messages and progress record
+ * become visible together, or not at all. It can fail before committing (nothing visible) or
+ * after (committed, but the caller is told the outcome is unknown, as when a commit response
+ * is lost).
+ */
 class FakeKafka implements FactPublisher {
   readonly sent: ChainFactEnvelope[] = [];
+  progress: RelayProgress | undefined;
   failBefore = 0;
+  failAfterCommit = 0;
   /** Fails the n-th call (1-based), e.g. in the middle of a backfill. */
   failCall = 0;
   private calls = 0;
-  async send(envelopes: readonly ChainFactEnvelope[]): Promise<void> {
-    if (++this.calls === this.failCall) throw new Error('broker down');
-    if (this.failBefore > 0) {
-      this.failBefore--;
-      throw new Error('broker down');
+  async publish(messages: readonly ChainFactEnvelope[], progress: RelayProgress): Promise<void> {
+    if (++this.calls === this.failCall || this.failBefore > 0) {
+      if (this.failBefore > 0) this.failBefore--;
+      throw Object.assign(new Error('broker down'), { code: 'KAFKA.TRANSACTION_ABORTED' });
     }
-    this.sent.push(...envelopes);
+    this.sent.push(...messages);
+    this.progress = progress;
+    if (this.failAfterCommit > 0) {
+      this.failAfterCommit--;
+      throw Object.assign(new Error('commit response lost'), {
+        code: 'KAFKA.TRANSACTION_OUTCOME_UNKNOWN',
+      });
+    }
+  }
+  async committedProgress(): Promise<RelayProgress | undefined> {
+    return this.progress;
   }
 }
 
@@ -149,7 +166,7 @@ describe('relay bookkeeping (real PostgreSQL, Ponder tables written by the spec)
     expect(ids(kafka.sent)).toEqual(['fact:1', 'fact:2']);
   });
 
-  it('after a failed send, pending facts are sent again if canonical and retracted if a reorg dropped them', async () => {
+  it('after an aborted transaction nothing was visible: a fact a reorg dropped meanwhile needs no retraction', async () => {
     for (const b of [1, 2, 3, 4]) await fact(b);
     await ponder(4, 1);
     const r = relay();
@@ -159,30 +176,55 @@ describe('relay bookkeeping (real PostgreSQL, Ponder tables written by the spec)
     // While the relay is down, block 4 is replaced by 4'.
     await dropFact(4);
     await fact(4, 1);
-    await r.step();
-    expect(ids(kafka.sent)).toEqual(['retracted:4', 'fact:1', 'fact:2', 'fact:3', "fact:4'"]);
-    expect(await store.ledgerCounts()).toEqual({ pending: 0, sent: 3, retracted: 1 });
+    await r.step(); // reads Kafka's progress back first: the prepared step never committed
+    expect(ids(kafka.sent)).toEqual(['fact:1', 'fact:2', 'fact:3', "fact:4'"]);
+    expect(await store.ledgerCounts()).toEqual({ pending: 0, sent: 3, retracted: 0 });
   });
 
-  it('a crash between the acknowledgement and the commit re-sends the same ids', async () => {
+  it('killed after Kafka committed and before the ledger did: resumes after the committed step, nothing twice', async () => {
     for (const b of [1, 2, 3]) await fact(b);
     await ponder(3, 1);
-    const commit = store.commit.bind(store);
+    const apply = store.apply.bind(store);
     let crash = true;
-    store.commit = async (done) => {
+    store.apply = async (progress) => {
       if (crash) {
         crash = false;
         throw new Error('killed');
       }
-      return commit(done);
+      return apply(progress);
     };
+    await expect(relay().step()).rejects.toThrow('killed');
+    expect(await store.ledgerCounts()).toEqual({ pending: 2, sent: 0, retracted: 0 });
+    // A new process: it knows only what PostgreSQL and Kafka hold.
+    const restarted = relay();
+    await restarted.step();
+    await restarted.step();
+    expect(ids(kafka.sent)).toEqual(['fact:1', 'fact:2', 'fact:3']);
+    expect(await store.ledgerCounts()).toEqual({ pending: 0, sent: 2, retracted: 0 });
+    expect((await store.totals())?.cursor).toEqual({ block: 3, log: 2_147_483_647 });
+    expect(restarted.status).toMatchObject({ publishedTotal: 3, publishedThroughBlock: 3 });
+  });
+
+  it('a commit whose outcome is unknown is read back from Kafka, not repeated', async () => {
+    for (const b of [1, 2, 3]) await fact(b);
+    await ponder(3, 1);
     const r = relay();
-    await expect(r.step()).rejects.toThrow('killed');
+    kafka.failAfterCommit = 1;
+    await expect(r.step()).rejects.toThrow('commit response lost');
+    await fact(4);
+    await ponder(4, 1);
     await r.step();
-    expect(ids(kafka.sent)).toEqual(['fact:1', 'fact:2', 'fact:3', 'fact:1', 'fact:2', 'fact:3']);
-    expect(new Set(kafka.sent.map((e) => e.id)).size).toBe(3);
-    await r.step();
-    expect(kafka.sent).toHaveLength(6);
+    expect(ids(kafka.sent)).toEqual(['fact:1', 'fact:2', 'fact:3', 'fact:4']);
+    expect(await store.ledgerCounts()).toEqual({ pending: 0, sent: 3, retracted: 0 });
+  });
+
+  it('Kafka without progress for the stream (topics deleted): the stream is published again from block 0', async () => {
+    for (const b of [1, 2]) await fact(b);
+    await ponder(2, 2);
+    await relay().step();
+    kafka = new FakeKafka();
+    await relay().step();
+    expect(ids(kafka.sent)).toEqual(['fact:1', 'fact:2']);
   });
 
   it('a reorg while live: retraction first, then the replacement, and the cursor never goes back', async () => {
@@ -207,6 +249,62 @@ describe('relay bookkeeping (real PostgreSQL, Ponder tables written by the spec)
       'retracted:4',
       "fact:3'",
       "fact:4'",
+    ]);
+  });
+
+  it('a depth-3 reorg whose last new block is empty: every dropped block is retracted before any replacement', async () => {
+    for (const b of [1, 2, 3, 4, 5]) await fact(b);
+    await ponder(5, 1);
+    const r = relay();
+    await r.step();
+    // 3-5 are replaced by 3', 4' and an empty 5'; Ponder has rolled back and indexed 3'-4' so
+    // far (its checkpoint does not cover the empty block yet).
+    for (const b of [3, 4, 5]) await dropFact(b);
+    canonical.set(5, hash(5, 1));
+    await fact(3, 1);
+    await fact(4, 1);
+    await ponder(4, 1);
+    await r.step();
+    expect(ids(kafka.sent)).toEqual([
+      'fact:1',
+      'fact:2',
+      'fact:3',
+      'fact:4',
+      'fact:5',
+      'retracted:3',
+      'retracted:4',
+      'retracted:5',
+      "fact:3'",
+      "fact:4'",
+    ]);
+  });
+
+  it('a new chain (another genesis) retracts every open fact of the old one at once, before any new fact', async () => {
+    canonical.set(0, hash(0));
+    for (const b of [1, 2, 3, 4, 5]) await fact(b);
+    await ponder(5, 1);
+    const r = relay();
+    await r.step();
+    // anvil restarted: a new chain, shorter than the old one; Ponder indexes it from scratch.
+    canonical.clear();
+    canonical.set(0, hash(0, 1));
+    await pool.query(`DELETE FROM "${src}".chain_fact`);
+    await fact(1, 1);
+    await fact(2, 1);
+    await ponder(2, 0);
+    await r.step();
+    expect(ids(kafka.sent)).toEqual([
+      'fact:1',
+      'fact:2',
+      'fact:3',
+      'fact:4',
+      'fact:5',
+      'retracted:2',
+      'retracted:3',
+      'retracted:4',
+      'retracted:5',
+      "fact:1'",
+      "fact:2'",
     ]);
   });
 

@@ -1,9 +1,12 @@
-// The relay loop: Ponder indexes, this publishes. Each step reads one consistent snapshot
-// of Ponder's tables (store.ts), sends the retractions of dropped facts, then the new facts in
-// chain order, and only after Kafka acknowledged them moves its cursor and ledger, in one
-// transaction. Killed at any point, it resumes from that cursor: nothing is skipped, and what
-// may have been sent already is sent again with the same id (at-least-once; consumers dedupe
-// by id). It wakes on Ponder's own notification of a committed block, or every poll interval.
+// The relay loop: Ponder indexes, this publishes, each fact exactly once. Each step reads one
+// consistent snapshot of Ponder's tables (store.ts) and publishes, in ONE Kafka transaction,
+// the retractions of dropped facts, then the new facts in chain order, then a progress record
+// (cursor, step, totals, genesis). Kafka's committed progress is the truth: the PostgreSQL
+// ledger is prepared before the transaction and applied after it, and whenever the two may
+// disagree (start, a failed step) the relay reads the progress back and reconciles the ledger
+// with it. Killed at any point, it resumes exactly after the last committed transaction; an
+// uncommitted one is invisible to read_committed consumers. It wakes on Ponder's own
+// notification of a committed block, or every poll interval.
 import type { Logger } from 'pino';
 import type { Client, Notification } from 'pg';
 import {
@@ -13,12 +16,23 @@ import {
   toJsonArgs,
   type ChainFactEnvelope,
 } from '@atelier/chain-messages';
+import { hasCode } from '@atelier/kernel';
 import type { RelayMetrics } from './metrics';
-import { MAX_LOG, type FactRow, type Position, type RelayStore, type Snapshot } from './store';
+import {
+  MAX_LOG,
+  type FactRow,
+  type Position,
+  type RelayProgress,
+  type RelayStore,
+  type Snapshot,
+} from './store';
 
-/** What the loop needs of the Kafka side (FactPublisher; a fake in specs). */
+/** What the loop needs of the Kafka side (publisher.ts; a fake in specs). */
 export interface FactPublisher {
-  send(envelopes: readonly ChainFactEnvelope[]): Promise<void>;
+  /** Retractions and facts, in order, and the progress record: one transaction, all or nothing. */
+  publish(messages: readonly ChainFactEnvelope[], progress: RelayProgress): Promise<void>;
+  /** The stream's last committed progress record; undefined if Kafka holds none. */
+  committedProgress(): Promise<RelayProgress | undefined>;
 }
 
 export interface RelayOptions {
@@ -28,8 +42,13 @@ export interface RelayOptions {
   readonly batchSize: number;
   readonly pollIntervalMs: number;
   readonly topicPrefix: string;
-  /** The hash of the canonical block at a height (from the RPC), or undefined if there is none. */
+  /**
+   * The hash of the canonical block at a height (from the RPC), or undefined if there is none.
+   * Block 0's is the chain's genesis: when it changes, the chain is another one.
+   */
   readonly canonicalBlockHash: (blockNumber: number) => Promise<string | undefined>;
+  /** Test hook: called once Kafka acknowledged a step's messages, before anything else records it. */
+  readonly onAcknowledged?: () => void;
 }
 
 export type Phase = 'starting' | 'waiting-for-indexer' | 'historical' | 'live';
@@ -88,10 +107,12 @@ export class Relay {
   private lastSuccess = 0;
   private readAhead: Promise<Snapshot | undefined> | undefined;
   private wake: (() => void) | undefined;
+  /** Transactions Kafka has committed for the stream; undefined until read back from Kafka. */
+  private committedStep: number | undefined;
 
   constructor(
     private readonly store: RelayStore,
-    private readonly publisher: Pick<FactPublisher, 'send'>,
+    private readonly publisher: FactPublisher,
     private readonly metrics: RelayMetrics,
     private readonly logger: Logger,
     private readonly options: RelayOptions,
@@ -132,17 +153,37 @@ export class Relay {
     this.updateLag();
   }
 
-  async run(signal: AbortSignal): Promise<void> {
+  /**
+   * Reads the stream's committed progress from Kafka and makes the PostgreSQL cache follow it.
+   * Runs before the first step and after any failed one (a transaction whose commit failed
+   * may have committed after all).
+   */
+  async recover(): Promise<void> {
+    this.readAhead = undefined;
+    const progress = await this.publisher.committedProgress();
+    const r = await this.store.reconcile(progress);
     const totals = await this.store.totals();
+    this.committedStep = progress?.step ?? 0;
     if (totals) {
       this.status.publishedTotal = totals.publishedTotal;
       this.status.retractedTotal = totals.retractedTotal;
       this.status.lastPublishedBlock = totals.lastPublishedBlock;
-      this.logger.info(
-        { cursor: totals.cursor, stream: this.store.stream },
-        'resuming from checkpoint',
-      );
     }
+    const log = {
+      stream: this.store.stream,
+      step: this.committedStep,
+      cursor: totals?.cursor,
+      ...r,
+    };
+    if (r.rewound)
+      this.logger.warn(
+        log,
+        "the relay's checkpoint disagreed with Kafka's committed progress; following Kafka",
+      );
+    else this.logger.info(log, 'resuming from the progress committed in Kafka');
+  }
+
+  async run(signal: AbortSignal): Promise<void> {
     let failures = 0;
     while (!signal.aborted) {
       let more = false;
@@ -155,6 +196,8 @@ export class Relay {
         failures = 0;
         this.metrics.batchDuration.observe((performance.now() - started) / 1000);
       } catch (e) {
+        // Another relay of this stream took over its transactionalId: this one must stop.
+        if (hasCode(e, 'KAFKA.PRODUCER_FENCED')) throw e;
         failures++;
         this.metrics.stepErrors.inc();
         this.status.lastError = (e as Error).message;
@@ -172,28 +215,49 @@ export class Relay {
     }
   }
 
-  /** One snapshot → send → commit. Returns true when more facts are already waiting. */
+  /** One snapshot → one Kafka transaction → apply. Returns true when more facts are already waiting. */
   async step(): Promise<boolean> {
+    try {
+      if (this.committedStep === undefined) await this.recover();
+      return await this.publishStep();
+    } catch (e) {
+      // Whatever failed (a transaction aborted, or committed without our knowing, or the
+      // ledger not applied), the next step first reads Kafka's committed progress back.
+      this.committedStep = undefined;
+      this.readAhead = undefined;
+      throw e;
+    }
+  }
+
+  private async publishStep(): Promise<boolean> {
     const t0 = performance.now();
+    const genesis = (await this.options.canonicalBlockHash(0))?.toLowerCase() ?? null;
     const ahead = this.readAhead;
     this.readAhead = undefined;
-    const snap = ahead
-      ? await ahead
-      : await this.store.read(this.options.batchSize, this.options.confirmations);
+    let snap = ahead ? await ahead : undefined;
+    // A read-ahead was taken for one chain; if the chain changed since, read again.
+    if (!snap || snap.genesis !== genesis)
+      snap = await this.store.read(this.options.batchSize, this.options.confirmations, genesis);
     const t1 = performance.now();
     if (!snap) {
       this.status.phase = 'waiting-for-indexer';
       return false;
     }
-    const retractions = (await this.confirmDropped(snap.dropped)).map(retractionOf);
-    const resend = snap.resend.map((f) => toEnvelope(this.options.chainId, f));
-    const fresh = snap.fresh.map((f) => toEnvelope(this.options.chainId, f));
-    const facts = [...resend, ...fresh].sort(
-      (a, b) => a.blockNumber - b.blockNumber || a.logIndex - b.logIndex,
+    // Every dropped block is retracted before any fact of its replacement: all of a chain that
+    // is gone (another genesis) without further checks, then this chain's missing facts that
+    // the RPC confirms dropped, in chain order, then the facts, all in this one transaction.
+    if (snap.foreign.length > 0) {
+      this.logger.warn(
+        { count: snap.foreign.length, genesis },
+        'the chain was replaced (another genesis); retracting every open fact of the old one',
+      );
+    }
+    const retractions = [...snap.foreign, ...(await this.confirmDropped(snap.dropped))].map(
+      retractionOf,
     );
-    // Facts a reorg could still drop are written to the ledger before they leave.
-    const pending = fresh.filter((e) => e.blockNumber > snap.ponder.finalized);
-    await this.store.recordPending(pending);
+    const facts = snap.fresh.map((f) => toEnvelope(this.options.chainId, f));
+    // Facts a reorg could still drop go to the ledger, for a later retraction.
+    const pending = facts.filter((e) => e.blockNumber > snap.ponder.finalized);
 
     if (retractions.length > 0) {
       this.logger.warn(
@@ -201,61 +265,69 @@ export class Relay {
         'facts dropped by a reorg; publishing retractions',
       );
     }
+    const cursor = this.nextCursor(snap);
+    if (facts.length + retractions.length === 0) {
+      await this.store.advance(cursor, snap.ponder.finalized, genesis);
+      this.observe(snap, cursor, [], [], Date.now());
+      return snap.full;
+    }
+    const step = this.committedStep! + 1;
+    await this.store.prepare(
+      step,
+      pending,
+      retractions.map((r) => r.factId),
+      genesis,
+    );
     const t2 = performance.now();
     // Backfill: while Kafka takes this batch, PostgreSQL reads the next one. Only for a full
-    // batch of final facts with nothing to retract or resend, so committing this batch changes
-    // nothing the next read depends on but the cursor, which it is given.
+    // batch of final facts with nothing to retract, so applying this step changes nothing the
+    // next read depends on but the cursor, which it is given.
     const last = snap.fresh[snap.fresh.length - 1];
-    if (
-      snap.full &&
-      last &&
-      pending.length === 0 &&
-      retractions.length === 0 &&
-      resend.length === 0
-    ) {
-      this.readAhead = this.store.read(this.options.batchSize, this.options.confirmations, {
-        block: last.blockNumber,
-        log: last.logIndex,
-      });
+    if (snap.full && last && pending.length === 0 && retractions.length === 0) {
+      this.readAhead = this.store.read(
+        this.options.batchSize,
+        this.options.confirmations,
+        genesis,
+        {
+          block: last.blockNumber,
+          log: last.logIndex,
+        },
+      );
       this.readAhead.catch(() => undefined); // a failure surfaces when the next step awaits it
     }
-    const cursor = this.nextCursor(snap);
-    const lastPublishedBlock = facts.length > 0 ? facts[facts.length - 1]!.blockNumber : null;
-    let ackedAt: number;
-    let t3: number;
-    try {
-      await this.publisher.send([...retractions, ...facts]);
-      ackedAt = Date.now();
-      t3 = performance.now();
-      await this.store.commit({
-        retracted: retractions.map((r) => r.factId),
-        sent: [...resend, ...pending].map((e) => e.factId),
-        cursor,
-        published: facts.length,
-        lastPublishedBlock,
-        finalized: snap.ponder.finalized,
-      });
-    } catch (e) {
-      // The read-ahead assumed this batch sent and committed: read again from the checkpoint.
-      this.readAhead = undefined;
-      throw e;
-    }
+    const lastPublishedBlock =
+      facts.length > 0 ? facts[facts.length - 1]!.blockNumber : this.status.lastPublishedBlock;
+    const progress: RelayProgress = {
+      stream: this.store.stream,
+      step,
+      cursor,
+      genesis,
+      finalized: snap.ponder.finalized,
+      publishedTotal: this.status.publishedTotal + facts.length,
+      retractedTotal: this.status.retractedTotal + retractions.length,
+      lastPublishedBlock,
+    };
+    await this.publisher.publish([...retractions, ...facts], progress);
+    this.committedStep = step;
+    this.options.onAcknowledged?.();
+    const ackedAt = Date.now();
+    const t3 = performance.now();
+    await this.store.apply(progress);
     this.observe(snap, cursor, retractions, facts, ackedAt);
-    if (facts.length + retractions.length > 0) {
-      const ms = (a: number, b: number) => Math.round(b - a);
-      this.logger.debug(
-        {
-          facts: facts.length,
-          retractions: retractions.length,
-          cursor,
-          readMs: ms(t0, t1),
-          prepareMs: ms(t1, t2),
-          sendMs: ms(t2, t3),
-          commitMs: ms(t3, performance.now()),
-        },
-        'published',
-      );
-    }
+    const ms = (a: number, b: number) => Math.round(b - a);
+    this.logger.debug(
+      {
+        step,
+        facts: facts.length,
+        retractions: retractions.length,
+        cursor,
+        readMs: ms(t0, t1),
+        prepareMs: ms(t1, t2),
+        sendMs: ms(t2, t3),
+        commitMs: ms(t3, performance.now()),
+      },
+      'published',
+    );
     return snap.full;
   }
 

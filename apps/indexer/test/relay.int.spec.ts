@@ -47,7 +47,7 @@ const relayUnderTest = async (name: string): Promise<RelayUnderTest> => ({
 
 let ponderPort: number;
 let ponder: ManagedProcess;
-const relays: Record<'retract' | 'confirm' | 'killed', RelayUnderTest> = {} as never;
+const relays: Record<'retract' | 'confirm' | 'killed' | 'crashing', RelayUnderTest> = {} as never;
 /** The facts of the block the reorg case dropped (retracted by the retract relay). */
 let droppedFactIds = new Set<string>();
 
@@ -84,6 +84,7 @@ const ponderAt = async (block: bigint) => {
 };
 
 const factIds = (m: Map<string, ChainFactEnvelope>) => new Set(m.keys());
+const sleep = (ms: number) => new Promise((ok) => setTimeout(ok, ms));
 const sorted = (s: Iterable<string>) => [...s].sort();
 /** Waits until the reader's believed facts are exactly `expected`. */
 const believesExactly = (
@@ -112,6 +113,7 @@ describe('indexer relay to Kafka (real anvil, PostgreSQL, Kafka)', () => {
     relays.retract = await relayUnderTest('retract');
     relays.confirm = await relayUnderTest('confirm');
     relays.killed = await relayUnderTest('killed');
+    relays.crashing = await relayUnderTest('crashing');
     await launchPonder();
     await Promise.all([
       launchRelay(relays.retract),
@@ -146,6 +148,8 @@ describe('indexer relay to Kafka (real anvil, PostgreSQL, Kafka)', () => {
     const { reader } = relays.retract;
     await believesExactly(relays.retract, expected, 'the whole history in Kafka');
     expect(reader!.decodeErrors()).toEqual([]);
+    expect(reader!.duplicateIds()).toEqual([]);
+    expect(reader!.orderViolations()).toEqual([]);
 
     const stablecoin = chain.stablecoin.toLowerCase();
     const transfers = reader!.received.filter((r) => r.envelope.type === 'TestStablecoin.Transfer');
@@ -298,7 +302,11 @@ describe('indexer relay to Kafka (real anvil, PostgreSQL, Kafka)', () => {
     expect(
       retract.received.filter((r) => r.envelope.kind === 'retracted').map((r) => r.envelope.factId),
     ).toEqual(expect.arrayContaining([...droppedIds]));
-    droppedFactIds = droppedIds;
+    // Every partition: the dropped block's retractions before any fact of the new branch.
+    expect(
+      retract.replacedBeforeRetracted(Number(dropped.blockNumber), new Set([dropped.blockHash])),
+    ).toEqual([]);
+    droppedFactIds = new Set([...droppedFactIds, ...droppedIds]);
 
     // confirmations mode: 3 more blocks publish the replacement; the dropped facts never left.
     await chain.mine(4);
@@ -322,9 +330,58 @@ describe('indexer relay to Kafka (real anvil, PostgreSQL, Kafka)', () => {
       await chain.canonicalFactIds(head - 3n),
       'canonical confirmed facts',
     );
-    // Still no dropped fact in either folded view.
-    for (const r of [retract, confirm])
+    // Still no dropped fact in either folded view; each message once, each key in chain order.
+    for (const r of [retract, confirm]) {
       expect([...droppedIds].filter((id) => r.believed().has(id))).toEqual([]);
+      expect(r.duplicateIds()).toEqual([]);
+      expect(r.orderViolations()).toEqual([]);
+    }
+  });
+
+  it('a depth-3 reorg whose last new block is empty: every dropped block retracted before any replacement', async () => {
+    const retract = relays.retract.reader!;
+    // Three blocks of one token's transfers (one key, one partition)...
+    const blocks: Awaited<ReturnType<typeof chain.transfer>>[] = [];
+    for (let i = 0; i < 3; i++)
+      blocks.push(await chain.transfer(1, account(3 + i), 1_000n + BigInt(i)));
+    const hashes = new Set<string>(blocks.map((b) => b.blockHash));
+    await ponderAt(blocks[2]!.blockNumber);
+    await retract.waitFor('the three blocks published', () =>
+      blocks.every((b) => retract.received.some((r) => r.envelope.blockHash === b.blockHash))
+        ? true
+        : undefined,
+    );
+    const droppedIds = new Set(
+      retract.received.filter((r) => hashes.has(r.envelope.blockHash)).map((r) => r.envelope.id),
+    );
+    // ...replaced by two blocks of other transfers and a third, empty one.
+    await chain.reorg(3, [
+      [chain.transferRequest(1, account(6), 2_000n), 0],
+      [chain.transferRequest(1, account(7), 2_001n), 1],
+    ]);
+    const fork = Number(blocks[0]!.blockNumber);
+    const replacements = () =>
+      retract.received.filter(
+        (r) =>
+          r.envelope.kind === 'fact' &&
+          r.envelope.blockNumber >= fork &&
+          r.envelope.blockNumber <= fork + 2 &&
+          !hashes.has(r.envelope.blockHash),
+      );
+    await retract.waitFor('the replacements and every retraction', () =>
+      replacements().length >= 2 &&
+      [...droppedIds].every((id) =>
+        retract.received.some((r) => r.envelope.kind === 'retracted' && r.envelope.factId === id),
+      )
+        ? true
+        : undefined,
+    );
+    expect(retract.replacedBeforeRetracted(fork, hashes)).toEqual([]);
+    droppedFactIds = new Set([...droppedFactIds, ...droppedIds]);
+    await chain.mine(1);
+    await believesExactly(relays.retract, await chain.canonicalFactIds(), 'canonical facts');
+    expect(retract.duplicateIds()).toEqual([]);
+    expect(retract.orderViolations()).toEqual([]);
   });
 
   it('SIGKILL of the relay mid-sync and of Ponder: no gap, no fact with two ids', async () => {
@@ -367,6 +424,9 @@ describe('indexer relay to Kafka (real anvil, PostgreSQL, Kafka)', () => {
     console.log(
       `killed relay: ${facts.length} fact messages for ${expected.size} facts (${facts.length - expected.size} re-sent)`,
     );
+    // Exactly once: no id twice in the read_committed stream, every key in chain order.
+    expect(killed.reader!.duplicateIds()).toEqual([]);
+    expect(killed.reader!.orderViolations()).toEqual([]);
 
     // The relay that kept running through Ponder's crash recovery saw no false retraction.
     await believesExactly(relays.retract, expected, 'the running relay after Ponder restarted');
@@ -378,5 +438,36 @@ describe('indexer relay to Kafka (real anvil, PostgreSQL, Kafka)', () => {
           .map((r) => r.envelope.factId),
       ),
     ).toEqual(sorted(droppedFactIds));
+  });
+  it('SIGKILL right after Kafka acknowledged a step, again and again: every fact once, in order', async () => {
+    const r = relays.crashing;
+    const expected = await chain.canonicalFactIds();
+    // RELAY_TEST_CRASH_AFTER=send:n: the relay SIGKILLs itself once Kafka has acknowledged its
+    // n-th step and before it records that step anywhere else. Three crashes, then a clean run.
+    for (const n of [2, 3, 1]) {
+      r.proc = startRelay({
+        schema,
+        relaySchema: r.relaySchema,
+        port: r.port,
+        topicPrefix: r.prefix,
+        env,
+        logDir,
+        extra: { RELAY_BATCH_SIZE: '300', RELAY_TEST_CRASH_AFTER: `send:${n}` },
+      });
+      const exited = await Promise.race([r.proc.exited, sleep(90_000).then(() => 'running')]);
+      expect(exited).not.toBe('running');
+      await r.proc.kill(); // reaps what is left of the process group
+      // The relay created its topics on the first start; read them from the beginning.
+      r.reader ??= await ChainTopicReader.start(brokers, topicsOf(r.prefix), `it-${run}-${r.name}`);
+    }
+    await launchRelay(r, { RELAY_BATCH_SIZE: '300' });
+    await believesExactly(r, expected, 'every canonical fact after three crashes', 90_000);
+    const facts = r.reader!.received.filter((m) => m.envelope.kind === 'fact');
+    console.log(
+      `crashing relay: ${facts.length} fact messages for ${expected.size} facts (${facts.length - expected.size} re-sent)`,
+    );
+    expect(r.reader!.duplicateIds()).toEqual([]);
+    expect(r.reader!.orderViolations()).toEqual([]);
+    expect(facts).toHaveLength(expected.size);
   });
 });

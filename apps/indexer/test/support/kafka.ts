@@ -84,6 +84,88 @@ export class ChainTopicReader {
     return believed;
   }
 
+  /** Message ids received more than once (a delivery is counted once per topic, partition, offset). */
+  duplicateIds(): string[] {
+    const seen = new Set<string>();
+    const twice = new Set<string>();
+    for (const r of this.received) {
+      if (seen.has(r.envelope.id)) twice.add(r.envelope.id);
+      seen.add(r.envelope.id);
+    }
+    return [...twice];
+  }
+
+  /**
+   * Per topic and key, the facts a consumer ends up believing must have arrived in chain order
+   * (block, log index). Facts later retracted are left out: a reorg legitimately follows them
+   * with lower blocks of the new branch. A second copy of a fact counts as a message of its own.
+   * Returns the neighbours that run backwards.
+   */
+  orderViolations(): { key: string; before: string; after: string }[] {
+    const retracted = new Set(
+      this.received.filter((r) => r.envelope.kind === 'retracted').map((r) => r.envelope.factId),
+    );
+    const last = new Map<string, ChainFactEnvelope>();
+    const violations: { key: string; before: string; after: string }[] = [];
+    for (const r of this.inPartitionOrder()) {
+      const e = r.envelope;
+      if (e.kind !== 'fact' || retracted.has(e.factId)) continue;
+      const k = `${r.topic}/${r.key}`;
+      const prev = last.get(k);
+      if (
+        prev &&
+        (prev.blockNumber > e.blockNumber ||
+          (prev.blockNumber === e.blockNumber && prev.logIndex >= e.logIndex))
+      )
+        violations.push({ key: k, before: prev.id, after: e.id });
+      last.set(k, e);
+    }
+    return violations;
+  }
+
+  /**
+   * A reorg replaced every block from `forkBlock` on: in each partition, every retraction of a
+   * fact of a dropped block (`droppedHashes`) must come before any fact of the new branch
+   * (a block at or above `forkBlock` with another hash). Returns the replacements that came first.
+   */
+  replacedBeforeRetracted(
+    forkBlock: number,
+    droppedHashes: ReadonlySet<string>,
+  ): { partition: string; replacement: string; laterRetraction: string }[] {
+    const byPartition = new Map<string, Received[]>();
+    for (const r of this.inPartitionOrder()) {
+      const k = `${r.topic}/${r.partition}`;
+      byPartition.set(k, [...(byPartition.get(k) ?? []), r]);
+    }
+    const violations: { partition: string; replacement: string; laterRetraction: string }[] = [];
+    for (const [partition, list] of byPartition) {
+      const firstReplacement = list.findIndex(
+        (r) =>
+          r.envelope.kind === 'fact' &&
+          r.envelope.blockNumber >= forkBlock &&
+          !droppedHashes.has(r.envelope.blockHash),
+      );
+      if (firstReplacement < 0) continue;
+      for (const r of list.slice(firstReplacement + 1)) {
+        if (r.envelope.kind === 'retracted' && droppedHashes.has(r.envelope.blockHash))
+          violations.push({
+            partition,
+            replacement: list[firstReplacement]!.envelope.id,
+            laterRetraction: r.envelope.id,
+          });
+      }
+    }
+    return violations;
+  }
+
+  private inPartitionOrder(): Received[] {
+    return [...this.received].sort((a, b) =>
+      a.topic !== b.topic
+        ? a.topic.localeCompare(b.topic)
+        : a.partition - b.partition || Number(BigInt(a.offset) - BigInt(b.offset)),
+    );
+  }
+
   decodeErrors(): readonly Error[] {
     return this.errors;
   }

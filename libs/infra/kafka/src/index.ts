@@ -35,3 +35,4 @@ export {
   type DeadLetterReason,
 } from './consumer';
 export { onShutdownSignals, type ShutdownOptions } from './shutdown';
+export * from './transactional-producer';
