@@ -35,4 +35,13 @@ export {
   type DeadLetterReason,
 } from './consumer';
 export { onShutdownSignals, type ShutdownOptions } from './shutdown';
-export * from './transactional-producer';
+export {
+  TransactionalProducer,
+  TransactionError,
+  readLastCommitted,
+  type CommittedRecord,
+  type ReadLastCommittedOptions,
+  type Transaction,
+  type TransactionalProducerOptions,
+  type TransactionErrorCode,
+} from './transactional-producer';
