@@ -8,6 +8,8 @@
 // every read, and `decide` works on an `Overlay`, never on the state itself (a unit spec checks
 // that deciding leaves the state untouched).
 
+import type { OrderHash } from '@atelier/kernel';
+
 export interface MapLike<K, V> {
   get(key: K): V | undefined;
   has(key: K): boolean;
@@ -51,5 +53,59 @@ export class Overlay<K, V> implements MapLike<K, V> {
       if (!this.local.has(key) && !this.deleted.has(key)) yield value;
     }
     yield* this.local.values();
+  }
+}
+
+/**
+ * Orders by a key (maker, token): which orders a change can concern. An index may hold more
+ * than it must (a decision's draft never removes), never less: a caller re-derives each order
+ * it finds, so an extra entry costs a lookup and a missing one would be a missed update.
+ */
+export interface HashIndex<K> {
+  add(key: K, hash: OrderHash): void;
+  remove(key: K, hash: OrderHash): void;
+  get(key: K): Iterable<OrderHash>;
+}
+
+export class SetIndex<K> implements HashIndex<K> {
+  private readonly sets = new Map<K, Set<OrderHash>>();
+
+  add(key: K, hash: OrderHash): void {
+    let set = this.sets.get(key);
+    if (!set) this.sets.set(key, (set = new Set()));
+    set.add(hash);
+  }
+
+  remove(key: K, hash: OrderHash): void {
+    const set = this.sets.get(key);
+    if (!set) return;
+    set.delete(hash);
+    if (set.size === 0) this.sets.delete(key);
+  }
+
+  get(key: K): Iterable<OrderHash> {
+    return this.sets.get(key) ?? [];
+  }
+}
+
+/** A draft's view of an index: the base's entries plus what the draft added. */
+export class IndexOverlay<K> implements HashIndex<K> {
+  private readonly added = new Map<K, OrderHash[]>();
+
+  constructor(private readonly base: HashIndex<K>) {}
+
+  add(key: K, hash: OrderHash): void {
+    const list = this.added.get(key);
+    if (list) list.push(hash);
+    else this.added.set(key, [hash]);
+  }
+
+  remove(): void {
+    // A superset is enough (see HashIndex); the base is not the draft's to change.
+  }
+
+  *get(key: K): Iterable<OrderHash> {
+    yield* this.base.get(key);
+    yield* this.added.get(key) ?? [];
   }
 }

@@ -13,7 +13,7 @@ import {
   type Result,
 } from '@atelier/kernel';
 import type { Decider } from '@atelier/eventsourcing';
-import { Overlay, type MapLike } from './book';
+import { IndexOverlay, Overlay, type MapLike } from './book';
 import { bestCounterparty } from './matching';
 import {
   applyEvent,
@@ -24,6 +24,7 @@ import {
   type MarketEvent,
   type MarketState,
   type OrderStatus,
+  type PendingTrade,
 } from './market';
 import { fundsKey, isAsk, nonceKey, orderFieldProblem, type Hex, type SignedOrder } from './order';
 import type { SkipReason } from './skip-reasons';
@@ -170,7 +171,28 @@ class Draft {
       funds: over(base.funds),
       reserved: over(base.reserved),
       trades: over(base.trades),
+      byMaker: new IndexOverlay(base.byMaker),
+      byToken: new IndexOverlay(base.byToken),
+      collectionBids: new IndexOverlay(base.collectionBids),
     };
+  }
+
+  /** Orders a change to this maker's balances, counter or trades can concern. */
+  ofMaker(maker: Address): Iterable<OrderHash> {
+    return this.state.byMaker.get(maker);
+  }
+
+  /** Orders a trade's settlement, reversal or release can concern. */
+  *concerning(trade: PendingTrade): Iterable<OrderHash> {
+    yield trade.askHash;
+    yield trade.bidHash;
+    yield* this.ofMaker(trade.buyer);
+    yield* this.ofToken(trade.tokenId);
+  }
+
+  /** Orders a change to this token can concern (its asks and token bids). */
+  ofToken(tokenId: bigint): Iterable<OrderHash> {
+    return this.state.byToken.get(tokenId.toString());
   }
 
   emit(event: MarketEvent): void {
@@ -178,8 +200,13 @@ class Draft {
     applyEvent(this.state, event);
   }
 
-  observe(o: Observations): void {
+  /** Applies what the chain says and returns the orders it can concern. */
+  observe(o: Observations): Set<OrderHash> {
     const s = this.state;
+    const touched = new Set<OrderHash>();
+    const touch = (hashes: Iterable<OrderHash>) => {
+      for (const h of hashes) touched.add(h);
+    };
     for (const t of o.tokens ?? []) {
       const cur = s.tokens.get(t.tokenId.toString());
       if (
@@ -189,6 +216,7 @@ class Draft {
       )
         continue;
       this.emit({ type: 'TokenObserved', data: { ...t } });
+      touch(this.ofToken(t.tokenId));
     }
     for (const f of o.funds ?? []) {
       const cur = s.funds.get(fundsKey(f.maker, f.currency));
@@ -212,11 +240,13 @@ class Draft {
           block: f.block,
         },
       });
+      touch(this.ofMaker(f.maker));
     }
     for (const c of o.counters ?? []) {
       const cur = s.counters.get(c.maker);
       if (cur && (cur.block > c.block || cur.counter === c.counter)) continue;
       this.emit({ type: 'CounterObserved', data: { ...c } });
+      touch(this.ofMaker(c.maker));
     }
     for (const n of o.nonces ?? []) {
       const cur = s.nonces.get(nonceKey(n));
@@ -232,6 +262,9 @@ class Draft {
           block: n.block,
         },
       });
+      const holder = s.nonceHolder.get(nonceKey(n));
+      if (holder) touched.add(holder);
+      if (n.filledBy) touched.add(n.filledBy);
     }
     if (o.fee) {
       const cur = s.fee;
@@ -241,13 +274,15 @@ class Draft {
       )
         this.emit({ type: 'ProtocolFeeObserved', data: { ...o.fee } });
     }
+    return touched;
   }
 
-  /** Announces every order whose derived status differs from its recorded one. */
-  reconcile(at: string): void {
+  /** Announces each of `candidates` whose derived status differs from its recorded one. */
+  reconcile(at: string, candidates: Iterable<OrderHash>): void {
     const changes: { o: BookOrder; status: OrderStatus; reason: string | null }[] = [];
-    for (const o of this.state.orders.values()) {
-      if (o.status === 'filled') continue;
+    for (const hash of new Set(candidates)) {
+      const o = this.state.orders.get(hash);
+      if (!o || o.status === 'filled') continue;
       const next = statusOf(this.state, o);
       if (next.status !== o.status) changes.push({ o, ...next });
     }
@@ -302,7 +337,7 @@ class Draft {
         },
       });
       // The buyer's free balance fell: its other bids may no longer be covered.
-      this.reconcile(at);
+      this.reconcile(at, this.ofMaker(bid.order.maker));
     }
     if (this.toMatch.size > 0) this.match(now, at);
   }
@@ -339,7 +374,7 @@ function submitOrder(
 
   const draft = new Draft(state);
   const s = draft.state;
-  draft.observe(c.observed);
+  const touched = draft.observe(c.observed);
 
   const used = s.nonces.get(nonceKey(order));
   if (used)
@@ -415,7 +450,7 @@ function submitOrder(
         at: c.at,
       },
     });
-  draft.reconcile(c.at);
+  draft.reconcile(c.at, touched);
   if (initial.status === 'fillable') draft.markForMatching(hash);
   draft.match(c.now, c.at);
   return ok(draft.events);
@@ -463,8 +498,7 @@ export function decideMarket(
     case 'Observe': {
       const draft = new Draft(state);
       const hadFee = state.fee !== null;
-      draft.observe(command.observed);
-      draft.reconcile(command.at);
+      draft.reconcile(command.at, draft.observe(command.observed));
       // The first fee known: everything fillable so far may now be matched.
       if (!hadFee && draft.state.fee)
         for (const o of draft.state.fillable.values()) draft.markForMatching(o.hash);
@@ -489,7 +523,7 @@ export function decideMarket(
           at: command.at,
         },
       });
-      draft.reconcile(command.at);
+      draft.reconcile(command.at, draft.concerning(trade));
       draft.match(command.now, command.at);
       return ok(draft.events);
     }
@@ -510,7 +544,7 @@ export function decideMarket(
           at: command.at,
         },
       });
-      draft.reconcile(command.at);
+      draft.reconcile(command.at, draft.concerning(trade));
       return ok(draft.events);
     }
     case 'ReleaseTrade': {
@@ -523,7 +557,7 @@ export function decideMarket(
         type: 'TradeReleased',
         data: { tradeId: trade.tradeId, reason: command.reason, at: command.at },
       });
-      draft.reconcile(command.at);
+      draft.reconcile(command.at, draft.concerning(trade));
       draft.match(command.now, command.at);
       return ok(draft.events);
     }

@@ -10,8 +10,16 @@
 // re-reads the chain when a fact arrives, reorg retractions included), so a late or repeated
 // observation can never move the state backwards.
 import type { Address, OrderHash } from '@atelier/kernel';
-import type { MapLike } from './book';
-import { fundsKey, isAsk, nonceKey, type Hex, type Order, type SignedOrder } from './order';
+import { SetIndex, type HashIndex, type MapLike } from './book';
+import {
+  fundsKey,
+  isAsk,
+  nonceKey,
+  OrderKind,
+  type Hex,
+  type Order,
+  type SignedOrder,
+} from './order';
 import type { AskSplit, TradeSplit } from './split';
 import { skipEffects, type SkipReason } from './skip-reasons';
 
@@ -122,6 +130,12 @@ export interface MarketMaps {
   /** What this market's pending trades hold of each (buyer, currency). */
   reserved: MapLike<string, bigint>;
   trades: MapLike<string, PendingTrade>;
+  /** Every order not closed for good, by maker: what a balance, counter or trade can change. */
+  byMaker: HashIndex<Address>;
+  /** Asks and token bids not closed for good, by token id (decimal). */
+  byToken: HashIndex<string>;
+  /** Collection bids not closed for good (one key). */
+  collectionBids: HashIndex<'all'>;
 }
 
 export interface MarketState extends MarketMaps {
@@ -146,6 +160,9 @@ export function emptyMarket(): MarketState {
     funds: new Map(),
     reserved: new Map(),
     trades: new Map(),
+    byMaker: new SetIndex(),
+    byToken: new SetIndex(),
+    collectionBids: new SetIndex(),
   };
 }
 
@@ -312,6 +329,14 @@ function putOrder(state: MarketMaps, o: BookOrder): void {
   state.orders.set(o.hash, o);
   if (o.status === 'fillable') state.fillable.set(o.hash, o);
   else state.fillable.delete(o.hash);
+  if (o.closed) index(state, o, 'remove');
+}
+
+/** Adds an order to (or removes it from) the indexes that find it. */
+function index(state: MarketMaps, o: SignedOrder, op: 'add' | 'remove'): void {
+  state.byMaker[op](o.order.maker, o.hash);
+  if (o.order.kind === OrderKind.CollectionBid) state.collectionBids[op]('all', o.hash);
+  else state.byToken[op](o.order.tokenId.toString(), o.hash);
 }
 
 function addReserved(state: MarketMaps, buyer: Address, currency: Address, amount: bigint): void {
@@ -346,6 +371,7 @@ export function applyEvent<S extends MarketState>(state: S, event: MarketEvent):
         filled: false,
       });
       state.nonceHolder.set(nonceKey(d.order), d.hash);
+      index(state, d, 'add');
       state.nextSeq = Math.max(state.nextSeq, d.seq + 1);
       return state;
     }
@@ -433,6 +459,16 @@ export function applyEvent<S extends MarketState>(state: S, event: MarketEvent):
             ...funds.debits,
             { tradeId: trade.tradeId, block: d.block, amount: trade.price },
           ],
+        });
+      // The token went to the buyer in that block (until an observation says more).
+      const tokenKey = trade.tokenId.toString();
+      const token = state.tokens.get(tokenKey);
+      if (!token || token.block < d.block)
+        state.tokens.set(tokenKey, {
+          owner: trade.buyer,
+          approved: false,
+          block: d.block,
+          verdict: null,
         });
       for (const hash of [trade.askHash, trade.bidHash]) {
         const o = state.orders.get(hash);

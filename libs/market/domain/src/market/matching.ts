@@ -25,7 +25,8 @@ export function bestCounterparty(
   if (!isActiveAt(incoming.order, now)) return undefined;
   const incomingIsAsk = isAsk(incoming.order);
   let best: BookOrder | undefined;
-  for (const resting of state.fillable.values()) {
+  for (const resting of candidates(state, incoming)) {
+    if (resting.status !== 'fillable') continue;
     if (resting.hash === incoming.hash || isAsk(resting.order) === incomingIsAsk) continue;
     if (!isActiveAt(resting.order, now)) continue;
     const ask = incomingIsAsk ? incoming : resting;
@@ -36,6 +37,22 @@ export function bestCounterparty(
     if (best === undefined || better(resting, best, incomingIsAsk)) best = resting;
   }
   return best;
+}
+
+/** The resting orders that could meet `incoming`, found through the market's indexes. */
+function* candidates(state: MarketMaps, incoming: BookOrder): Iterable<BookOrder> {
+  const o = incoming.order;
+  if (o.kind === OrderKind.CollectionBid) {
+    yield* state.fillable.values();
+    return;
+  }
+  const hashes = [state.byToken.get(o.tokenId.toString())];
+  if (o.kind === OrderKind.Ask) hashes.push(state.collectionBids.get('all'));
+  for (const list of hashes)
+    for (const hash of list) {
+      const resting = state.orders.get(hash);
+      if (resting) yield resting;
+    }
 }
 
 /** Is `a` ahead of `b` among resting bids (incoming ask) or resting asks (incoming bid)? */
