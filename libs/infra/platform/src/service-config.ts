@@ -2,12 +2,12 @@
 // its HTTP port and its own database, as `<PREFIX>_PORT` and `<PREFIX>_DATABASE_URL`, plus
 // whatever else the app names. Framework-free; validated once at bootstrap by loadConfig.
 import { z } from 'zod';
-import { env, loadConfig } from '@atelier/config';
+import { databaseUrl, env, loadConfig } from '@atelier/config';
 import { serviceEnv } from './app-env';
 
 type ServiceShape<P extends string> = typeof serviceEnv & {
   [K in `${P}_PORT`]: ReturnType<typeof env.port>;
-} & { [K in `${P}_DATABASE_URL`]: ReturnType<typeof env.url> };
+} & { [K in `${P}_DATABASE_URL`]: ReturnType<typeof databaseUrl> };
 
 export interface ServiceConfigSpec<P extends string, X extends z.ZodRawShape> {
   /** Names the app in a configuration error ('Invalid configuration for gateway'). */
@@ -25,11 +25,7 @@ export function serviceConfig<P extends string, X extends z.ZodRawShape = Record
   const shape = {
     ...serviceEnv,
     [`${spec.prefix}_PORT`]: env.port(spec.port.default).describe(spec.port.describe),
-    [`${spec.prefix}_DATABASE_URL`]: env
-      .url()
-      .describe(
-        `postgres:// URL of the ${spec.app} database (infra/postgres/ensure.ts creates it)`,
-      ),
+    [`${spec.prefix}_DATABASE_URL`]: databaseUrl(spec.app),
     ...spec.extra,
   } as ServiceShape<P> & X; // computed keys: TypeScript cannot name them, the cast does
   const schema = z.object(shape);
