@@ -13,6 +13,8 @@ import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
 import {SignatureChecker} from "@openzeppelin/contracts/utils/cryptography/SignatureChecker.sol";
 
 import {ArtworkRegistry} from "./ArtworkRegistry.sol";
+import {BatchDecoder} from "./lib/BatchDecoder.sol";
+import {NonceBitmap} from "./lib/NonceBitmap.sol";
 
 /// @title Marketplace
 /// @notice Atelier's order settlement: EIP-712 signed asks, token bids and collection bids for ERC-721
@@ -28,7 +30,7 @@ import {ArtworkRegistry} from "./ArtworkRegistry.sol";
 ///        and sellers' slots are written in place (warm after the first trade, which the EVM nets).
 ///      - {settleBatch} takes packed calldata with an address table (each distinct address once): calldata
 ///        is paid per byte, and ABI encoding would triple it.
-///      - Order state is two bits per (maker, nonce), 128 nonces per storage word (open, filled,
+///      - Order state is two bits per (maker, nonce), 128 nonces per storage word ({NonceBitmap}: open, filled,
 ///        cancelled); a per-maker counter cancels everything signed under an older counter. Two orders
 ///        signed with the same nonce exclude each other: at most one of them ever fills.
 ///      - The operator supplies nothing but signed terms: both order hashes are rebuilt from the pair, the
@@ -39,7 +41,7 @@ import {ArtworkRegistry} from "./ArtworkRegistry.sol";
 ///        `nonReentrant` (transient storage), so a malicious collection, currency or wallet cannot re-enter.
 ///      - Currencies must be plain ERC-20s: fee-on-transfer or rebasing tokens break the ledger's equality
 ///        with the contract's token balance and must never be allow-listed.
-contract Marketplace is EIP712, Ownable2Step, Pausable, ReentrancyGuardTransient {
+contract Marketplace is EIP712, Ownable2Step, Pausable, ReentrancyGuardTransient, NonceBitmap {
     using SafeERC20 for IERC20;
 
     /*//////////////////////////////////////////////////////////////
@@ -273,8 +275,6 @@ contract Marketplace is EIP712, Ownable2Step, Pausable, ReentrancyGuardTransient
     uint256 private constant _COLLECTION_BID = 2;
     uint256 private constant _SIDE_ASK = 0;
     uint256 private constant _SIDE_BID = 1;
-    uint256 private constant _NONCE_FILLED = 1;
-    uint256 private constant _NONCE_CANCELLED = 2;
 
     /// @notice Atelier's registry: its works also pay their training-data contributors.
     ArtworkRegistry public immutable registry;
@@ -293,8 +293,6 @@ contract Marketplace is EIP712, Ownable2Step, Pausable, ReentrancyGuardTransient
 
     /// @notice Each maker's current counter.
     mapping(address maker => uint256) public counterOf;
-
-    mapping(address maker => mapping(uint256 word => uint256 bits)) private _nonceWords;
 
     mapping(address account => mapping(address currency => uint256)) private _balances;
 
@@ -341,17 +339,17 @@ contract Marketplace is EIP712, Ownable2Step, Pausable, ReentrancyGuardTransient
         returns (SkipReason[] memory reasons)
     {
         if (!isOperator[msg.sender]) revert NotOperator(msg.sender);
-        (uint256 cursor, uint256 end, uint256 count) = _batchBounds(batch);
+        (uint256 cursor, uint256 end, uint256 count) = BatchDecoder.bounds(batch);
         FeeConfig memory fee = _fee;
         Trade memory trade;
         trade.domainSeparator = _domainSeparatorV4();
-        (cursor, trade.addressTable) = _addressTable(cursor, end);
+        (cursor, trade.addressTable) = BatchDecoder.addressTable(cursor, end);
         Order memory ask;
         Order memory bid;
         reasons = new SkipReason[](count);
         uint256 skipped;
         for (uint256 i; i < count; ++i) {
-            cursor = _decodePair(cursor, ask, bid, trade);
+            cursor = BatchDecoder.decodePair(cursor, ask, bid, trade);
             if (cursor > end) revert MalformedBatch();
             SkipReason reason = _settlePair(ask, bid, trade, fee);
             if (reason != SkipReason.None) {
@@ -443,7 +441,7 @@ contract Marketplace is EIP712, Ownable2Step, Pausable, ReentrancyGuardTransient
         for (uint256 i; i < orders.length; ++i) {
             Order memory order = orders[i];
             if (order.maker != msg.sender) revert NotMaker(msg.sender, order.maker);
-            if (_nonceState(msg.sender, order.nonce) != 0) continue;
+            if (_nonceState(msg.sender, order.nonce) != _NONCE_OPEN) continue;
             _setNonceState(msg.sender, order.nonce, _NONCE_CANCELLED);
             emit OrderCancelled(_hashOrder(order, _domainSeparatorV4()), msg.sender, order.nonce);
         }
@@ -567,18 +565,18 @@ contract Marketplace is EIP712, Ownable2Step, Pausable, ReentrancyGuardTransient
             bytes[] memory bidSignatures
         )
     {
-        (uint256 cursor, uint256 end, uint256 count) = _batchBounds(batch);
+        (uint256 cursor, uint256 end, uint256 count) = BatchDecoder.bounds(batch);
         asks = new Order[](count);
         bids = new Order[](count);
         askSignatures = new bytes[](count);
         bidSignatures = new bytes[](count);
         Trade memory trade;
-        (cursor, trade.addressTable) = _addressTable(cursor, end);
+        (cursor, trade.addressTable) = BatchDecoder.addressTable(cursor, end);
         for (uint256 i; i < count; ++i) {
-            cursor = _decodePair(cursor, asks[i], bids[i], trade);
+            cursor = BatchDecoder.decodePair(cursor, asks[i], bids[i], trade);
             if (cursor > end) revert MalformedBatch();
-            askSignatures[i] = _signatureAt(trade.askSignature);
-            bidSignatures[i] = _signatureAt(trade.bidSignature);
+            askSignatures[i] = BatchDecoder.signatureAt(trade.askSignature);
+            bidSignatures[i] = BatchDecoder.signatureAt(trade.bidSignature);
         }
         if (cursor != end) revert MalformedBatch();
     }
@@ -600,9 +598,9 @@ contract Marketplace is EIP712, Ownable2Step, Pausable, ReentrancyGuardTransient
         if (bid.price < ask.price) return SkipReason.BidBelowAsk;
         reason = _checkTrade(trade);
         if (reason != SkipReason.None) return reason;
-        reason = _checkOrder(ask, trade.askHash, _signatureAt(trade.askSignature), _SIDE_ASK);
+        reason = _checkOrder(ask, trade.askHash, BatchDecoder.signatureAt(trade.askSignature), _SIDE_ASK);
         if (reason != SkipReason.None) return reason;
-        reason = _checkOrder(bid, trade.bidHash, _signatureAt(trade.bidSignature), _SIDE_BID);
+        reason = _checkOrder(bid, trade.bidHash, BatchDecoder.signatureAt(trade.bidSignature), _SIDE_BID);
         if (reason != SkipReason.None) return reason;
         if (_balances[trade.buyer][trade.currency] < trade.price) return SkipReason.BuyerUnfunded;
 
@@ -942,94 +940,7 @@ contract Marketplace is EIP712, Ownable2Step, Pausable, ReentrancyGuardTransient
     }
 
     /*//////////////////////////////////////////////////////////////
-                           BATCH ENCODING
-    //////////////////////////////////////////////////////////////*/
-
-    /// @dev Where the contents of `batch` start (after its pair count) and end, and how many pairs it holds.
-    function _batchBounds(bytes calldata batch)
-        private
-        pure
-        returns (uint256 cursor, uint256 end, uint256 count)
-    {
-        if (batch.length < 4) revert MalformedBatch();
-        assembly ("memory-safe") {
-            cursor := add(batch.offset, 2)
-            end := add(batch.offset, batch.length)
-            count := shr(240, calldataload(batch.offset))
-        }
-    }
-
-    /// @dev The address table at `cursor` (`addressCount:uint16`, then 20 bytes each): where it lies, packed as
-    ///      `offset << 16 | count`, and the offset after it.
-    function _addressTable(uint256 cursor, uint256 end) private pure returns (uint256 next, uint256 table) {
-        uint256 count;
-        assembly ("memory-safe") {
-            count := shr(240, calldataload(cursor))
-            table := or(shl(16, add(cursor, 2)), count)
-            next := add(add(cursor, 2), mul(count, 20))
-        }
-        if (next > end) revert MalformedBatch();
-    }
-
-    /// @dev Decodes the pair at calldata offset `p` (layout in {settleBatch}) into the two orders it stands for
-    ///      and the locations of their signatures (into `trade`); returns the offset after it. Reads past the
-    ///      batch return zeros and the caller rejects the batch, so a malformed pair can only yield orders no
-    ///      maker signed.
-    function _decodePair(uint256 p, Order memory ask, Order memory bid, Trade memory trade)
-        private
-        pure
-        returns (uint256 next)
-    {
-        uint256 table = trade.addressTable; // offset << 16 | count
-        bool bad;
-        assembly ("memory-safe") {
-            // Pair: collection(2) tokenId(32) currency(2) flags(1). An address is a uint16 table index.
-            let i := shr(240, calldataload(p))
-            bad := iszero(lt(i, and(table, 0xffff)))
-            mstore(add(ask, 0x40), shr(96, calldataload(add(shr(16, table), mul(i, 20)))))
-            mstore(add(bid, 0x40), mload(add(ask, 0x40)))
-            i := shr(240, calldataload(add(p, 34)))
-            bad := or(bad, iszero(lt(i, and(table, 0xffff))))
-            mstore(add(ask, 0x80), shr(96, calldataload(add(shr(16, table), mul(i, 20)))))
-            mstore(add(bid, 0x80), mload(add(ask, 0x80)))
-            let collectionBid := byte(0, calldataload(add(p, 36)))
-            bad := or(bad, gt(collectionBid, 1))
-            mstore(add(ask, 0x60), calldataload(add(p, 2)))
-            mstore(add(bid, 0x60), mul(mload(add(ask, 0x60)), iszero(collectionBid)))
-            mstore(add(ask, 0x20), 0) // Ask
-            mstore(add(bid, 0x20), add(1, collectionBid)) // TokenBid or CollectionBid
-
-            // Sides: maker(2) price(16) start(8) expiry(8) counter(8) nonce(32) signatureLength(2) signature.
-            next := add(p, 37)
-            for { let k := 0 } lt(k, 2) { k := add(k, 1) } {
-                let o := ask
-                if k { o := bid }
-                i := shr(240, calldataload(next))
-                bad := or(bad, iszero(lt(i, and(table, 0xffff))))
-                mstore(o, shr(96, calldataload(add(shr(16, table), mul(i, 20)))))
-                mstore(add(o, 0xa0), shr(128, calldataload(add(next, 2))))
-                mstore(add(o, 0xc0), shr(192, calldataload(add(next, 18))))
-                mstore(add(o, 0xe0), shr(192, calldataload(add(next, 26))))
-                mstore(add(o, 0x100), shr(192, calldataload(add(next, 34))))
-                mstore(add(o, 0x120), calldataload(add(next, 42)))
-                i := shr(240, calldataload(add(next, 74))) // signature length
-                mstore(add(trade, add(0x1a0, shl(5, k))), or(shl(16, add(next, 76)), i)) // ask/bidSignature
-                next := add(add(next, 76), i)
-            }
-        }
-        if (bad) revert MalformedBatch();
-    }
-
-    /// @dev The calldata slice a `Trade.askSignature` / `bidSignature` word locates.
-    function _signatureAt(uint256 location) private pure returns (bytes calldata signature) {
-        assembly ("memory-safe") {
-            signature.offset := shr(16, location)
-            signature.length := and(location, 0xffff)
-        }
-    }
-
-    /*//////////////////////////////////////////////////////////////
-                      ORDER HASHES AND NONCES
+                             ORDER HASHES
     //////////////////////////////////////////////////////////////*/
 
     /// @dev EIP-712 digest of `order` (`keccak256("\x19\x01" || domainSeparator || hashStruct(order))`): its
@@ -1059,33 +970,6 @@ contract Marketplace is EIP712, Ownable2Step, Pausable, ReentrancyGuardTransient
     function _releaseMemory(uint256 pointer) private pure {
         assembly ("memory-safe") {
             mstore(0x40, pointer)
-        }
-    }
-
-    /// @dev Two bits per nonce, 128 nonces per word of `_nonceWords[maker][nonce >> 7]`.
-    function _nonceState(address maker, uint256 nonce) private view returns (uint256 state) {
-        uint256 slot = _nonceSlot(maker, nonce);
-        assembly ("memory-safe") {
-            state := and(shr(shl(1, and(nonce, 127)), sload(slot)), 3)
-        }
-    }
-
-    /// @dev Only ever called on an open nonce, so OR-ing the state in is enough.
-    function _setNonceState(address maker, uint256 nonce, uint256 state) private {
-        uint256 slot = _nonceSlot(maker, nonce);
-        assembly ("memory-safe") {
-            sstore(slot, or(sload(slot), shl(shl(1, and(nonce, 127)), state)))
-        }
-    }
-
-    /// @dev The storage slot of `_nonceWords[maker][nonce >> 7]`, as Solidity lays out nested mappings.
-    function _nonceSlot(address maker, uint256 nonce) private pure returns (uint256 slot) {
-        assembly ("memory-safe") {
-            mstore(0x00, and(maker, 0xffffffffffffffffffffffffffffffffffffffff))
-            mstore(0x20, _nonceWords.slot)
-            mstore(0x20, keccak256(0x00, 0x40))
-            mstore(0x00, shr(7, nonce))
-            slot := keccak256(0x00, 0x40)
         }
     }
 
