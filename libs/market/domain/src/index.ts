@@ -7,3 +7,4 @@ export * from './market/market';
 export * from './market/matching';
 export * from './market/decide';
 export * from './market/market.codec';
+export * from './market/market.aggregate';

@@ -78,6 +78,8 @@ export {
   type CommandContext,
   type LoadedAggregate,
   type HandleSuccess,
+  type HandleAllSuccess,
+  type CommandOutcome,
   type RepositoryOptions,
   type AppendedInfo,
 } from './repository';

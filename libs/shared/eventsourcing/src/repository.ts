@@ -36,6 +36,12 @@ export interface AggregateDefinition<
   readonly decider: Decider<C, E, S, Err>;
   readonly codec: EventCodec<E>;
   readonly snapshots?: SnapshotPolicy<S>;
+  /**
+   * A copy of a state that folding into does not change the original. Needed by `handleAll`
+   * only when `evolve` changes the state it is given (a large aggregate may, to stay linear);
+   * the default (identity) is right for a decider whose evolve returns new values.
+   */
+  readonly cloneState?: (state: S) => S;
 }
 
 export const defineAggregate = <C, E extends DomainEvent, S, Err extends DomainError = DomainError>(
@@ -79,6 +85,13 @@ export interface RepositoryOptions {
   /** Total tries per command (first one included). Default 5. */
   readonly maxAttempts?: number;
   readonly snapshots?: SnapshotStore;
+  /**
+   * Keep the last state of up to this many streams in memory and run this process's commands
+   * on one stream one at a time: a command then reads only the events appended since (by any
+   * writer), instead of the whole stream. Other processes are still fenced by the expected
+   * revision. Default 0 (off).
+   */
+  readonly cachedStreams?: number;
   readonly logger?: Logger;
   /** Observes each conflict that leads to a retry (metrics, tests). */
   readonly onConflict?: (info: {
@@ -93,6 +106,22 @@ export interface RepositoryOptions {
    * commit skips it): never the path for effects that must happen; those follow the store.
    */
   readonly onAppended?: (info: AppendedInfo) => void;
+}
+
+/** One command's outcome within `handleAll`. */
+export type CommandOutcome<E, Err> =
+  | { readonly ok: true; readonly events: readonly E[] }
+  | { readonly ok: false; readonly error: Err };
+
+export interface HandleAllSuccess<E, S, Err> {
+  readonly streamName: string;
+  /** In the order of the commands. */
+  readonly outcomes: readonly CommandOutcome<E, Err>[];
+  readonly state: S;
+  readonly revision: StreamState;
+  /** Global position of the last appended event; undefined when nothing was appended. */
+  readonly position: bigint | undefined;
+  readonly attempts: number;
 }
 
 export interface AppendedInfo {
@@ -138,19 +167,157 @@ export class EventSourcedRepository<
     return this.catchUp(start);
   }
 
+  private readonly cache = new Map<string, LoadedAggregate<S>>();
+  private readonly queues = new Map<string, Promise<unknown>>();
+
+  /** Runs `work` after every earlier call on the same stream (when caching), in order. */
+  private serialized<T>(stream: string, work: () => Promise<T>): Promise<T> {
+    if (!this.options.cachedStreams) return work();
+    const previous = this.queues.get(stream) ?? Promise.resolve();
+    const run = previous.then(work, work);
+    const settled = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.queues.set(stream, settled);
+    void settled.then(() => {
+      if (this.queues.get(stream) === settled) this.queues.delete(stream);
+    });
+    return run;
+  }
+
+  /** The stream's state: from the cache (caught up) when caching, else loaded afresh. */
+  private async current(stream: string): Promise<LoadedAggregate<S>> {
+    const cached = this.cache.get(stream);
+    if (!cached) return this.catchUp(await this.fromSnapshot(stream));
+    this.cache.delete(stream); // taken out while in use: a failure never leaves a half-folded state
+    return this.catchUp(cached);
+  }
+
+  private remember(loaded: LoadedAggregate<S>): void {
+    const max = this.options.cachedStreams ?? 0;
+    if (max <= 0) return;
+    this.cache.set(loaded.streamName, loaded);
+    while (this.cache.size > max) this.cache.delete(this.cache.keys().next().value as string);
+  }
+
+  /**
+   * Decides `commands` one after the other against the state each leaves, and appends every
+   * accepted command's events in one append (one expected revision): a refused command is
+   * reported in its outcome and the others go on. On a conflict the whole batch is decided
+   * again against the new state.
+   */
+  async handleAll(
+    id: string,
+    commands: readonly C[],
+    context: CommandContext,
+  ): Promise<HandleAllSuccess<E, S, Err>> {
+    const stream = this.streamName(id);
+    return this.serialized(stream, async () => {
+      const { decider, codec } = this.definition;
+      const clone = this.definition.cloneState ?? ((s: S) => s);
+      let loaded = await this.current(stream);
+      for (let attempt = 1; ; attempt++) {
+        let state = clone(loaded.state);
+        const outcomes: CommandOutcome<E, Err>[] = [];
+        const events: E[] = [];
+        for (const command of commands) {
+          const decision = decider.decide(command, state);
+          if (!decision.ok) {
+            outcomes.push({ ok: false, error: decision.error });
+            continue;
+          }
+          for (const e of decision.value) state = decider.evolve(state, e);
+          events.push(...decision.value);
+          outcomes.push({ ok: true, events: decision.value });
+        }
+        if (events.length === 0) {
+          this.remember(loaded);
+          return {
+            streamName: stream,
+            outcomes,
+            state: loaded.state,
+            revision: loaded.revision,
+            position: undefined,
+            attempts: attempt,
+          };
+        }
+        const metadata = this.metadata(context);
+        const toAppend: NewEvent[] = events.map((e) => ({
+          id: this.newId(),
+          ...codec.encode(e),
+          metadata,
+        }));
+        try {
+          const result = await this.store.append(stream, toAppend, {
+            expectedRevision: loaded.revision,
+          });
+          const after: LoadedAggregate<S> = {
+            ...loaded,
+            state,
+            revision: result.nextExpectedRevision,
+          };
+          await this.maybeSnapshot(loaded, state, result.nextExpectedRevision);
+          this.remember(after);
+          this.notifyAppended({
+            aggregate: this.definition.name,
+            streamName: stream,
+            events,
+            revision: result.nextExpectedRevision,
+            position: result.position,
+            metadata,
+          });
+          return {
+            streamName: stream,
+            outcomes,
+            state,
+            revision: result.nextExpectedRevision,
+            position: result.position,
+            attempts: attempt,
+          };
+        } catch (e) {
+          if (!(e instanceof WrongExpectedVersionError)) throw e;
+          if (attempt >= this.maxAttempts)
+            throw new ConcurrencyRetriesExhaustedError(stream, attempt, e);
+          this.options.onConflict?.({ streamName: stream, attempt, error: e });
+          await this.jitter();
+          loaded = await this.catchUp(loaded);
+        }
+      }
+    });
+  }
+
+  private async jitter(): Promise<void> {
+    const jitter = this.options.retryJitterMs ?? 5;
+    if (jitter > 0) await new Promise((r) => setTimeout(r, Math.random() * jitter));
+  }
+
   /** Decides `command` against the current state and appends the result, retrying conflicts. */
   async handle(
     id: string,
     command: C,
     context: CommandContext,
   ): Promise<Result<HandleSuccess<E, S>, Err>> {
+    const stream = this.streamName(id);
+    return this.serialized(stream, () => this.handleNow(stream, command, context));
+  }
+
+  private async handleNow(
+    stream: string,
+    command: C,
+    context: CommandContext,
+  ): Promise<Result<HandleSuccess<E, S>, Err>> {
     const { decider, codec } = this.definition;
-    let loaded = await this.load(id);
+    let loaded = await this.current(stream);
     for (let attempt = 1; ; attempt++) {
       const decision = decider.decide(command, loaded.state);
-      if (!decision.ok) return err(decision.error);
+      if (!decision.ok) {
+        this.remember(loaded);
+        return err(decision.error);
+      }
       const events = decision.value;
-      if (events.length === 0)
+      if (events.length === 0) {
+        this.remember(loaded);
         return ok({
           streamName: loaded.streamName,
           events,
@@ -159,6 +326,7 @@ export class EventSourcedRepository<
           position: undefined,
           attempts: attempt,
         });
+      }
 
       const metadata = this.metadata(context);
       const toAppend: NewEvent[] = events.map((e) => ({
@@ -173,6 +341,7 @@ export class EventSourcedRepository<
         let state = loaded.state;
         for (const e of events) state = decider.evolve(state, e);
         await this.maybeSnapshot(loaded, state, result.nextExpectedRevision);
+        this.remember({ ...loaded, state, revision: result.nextExpectedRevision });
         this.notifyAppended({
           aggregate: this.definition.name,
           streamName: loaded.streamName,
@@ -198,8 +367,7 @@ export class EventSourcedRepository<
           { streamName: loaded.streamName, attempt, actual: String(e.actual) },
           'append conflict, retrying',
         );
-        const jitter = this.options.retryJitterMs ?? 5;
-        if (jitter > 0) await new Promise((r) => setTimeout(r, Math.random() * jitter));
+        await this.jitter();
         loaded = await this.catchUp(loaded);
       }
     }

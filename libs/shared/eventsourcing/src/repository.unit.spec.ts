@@ -251,3 +251,115 @@ describe('EventSourcedRepository with snapshots', () => {
     }
   });
 });
+
+describe('EventSourcedRepository.handleAll', () => {
+  it('decides each command against the state the previous ones leave, reports refusals, appends once', async () => {
+    const { repo, store, inner } = setup();
+    const result = await repo.handleAll(
+      'a1',
+      [
+        { type: 'List', seller: SELLER, price: 10n, now: NOW },
+        { type: 'Reprice', seller: BUYER, price: 11n }, // refused: not the seller
+        { type: 'Reprice', seller: SELLER, price: 12n },
+        { type: 'Purchase', buyer: BUYER, price: 12n }, // sees the price of command 3
+      ],
+      ctx,
+    );
+    expect(result.outcomes.map((o) => (o.ok ? o.events.map((e) => e.type) : o.error.code))).toEqual(
+      [['Listed'], 'LISTING.NOT_SELLER', ['Repriced'], ['Sold']],
+    );
+    expect(store.appends).toBe(1);
+    expect(result.revision).toBe(2n);
+    expect(result.state).toMatchObject({ status: 'sold', price: 12n });
+    expect((await inner.readStream('listing-a1')).map((e) => e.type)).toEqual([
+      'Listed',
+      'Repriced',
+      'Sold',
+    ]);
+  });
+
+  it('decides the whole batch again after a conflict', async () => {
+    const { repo, store, other } = setup({ retryJitterMs: 0 });
+    await repo.handle('a1', { type: 'List', seller: SELLER, price: 10n, now: NOW }, ctx);
+    store.interfere = async () => {
+      store.interfere = undefined;
+      await other.handle('a1', { type: 'Reprice', seller: SELLER, price: 12n }, ctx);
+    };
+    const result = await repo.handleAll(
+      'a1',
+      [{ type: 'Purchase', buyer: BUYER, price: 10n }],
+      ctx,
+    );
+    expect(result.attempts).toBe(2);
+    expect(result.outcomes).toEqual([
+      { ok: false, error: expect.objectContaining({ code: 'LISTING.PRICE_MISMATCH' }) },
+    ]);
+    expect(result.position).toBeUndefined();
+  });
+
+  it('never folds a tentative decision into the state it started from (cloneState)', async () => {
+    const clones: ListingState[] = [];
+    const mutableListing = defineAggregate({
+      ...listing,
+      cloneState: (s: ListingState) => {
+        const copy = { ...s };
+        clones.push(copy);
+        return copy;
+      },
+    });
+    const repo = new EventSourcedRepository(mutableListing, new InMemoryEventStore(), {
+      retryJitterMs: 0,
+      cachedStreams: 10,
+    });
+    await repo.handleAll('a1', [{ type: 'List', seller: SELLER, price: 10n, now: NOW }], ctx);
+    expect(clones).toHaveLength(1);
+  });
+});
+
+describe('EventSourcedRepository with a stream cache', () => {
+  it('reads only the events appended since its last command, including other writers', async () => {
+    const inner = new InMemoryEventStore();
+    const reads: bigint[] = [];
+    const store: EventStore = {
+      append: (...a) => inner.append(...a),
+      readStream: (stream, options) => {
+        reads.push(BigInt(options?.fromRevision ?? 0n));
+        return inner.readStream(stream, options);
+      },
+      readAll: (...a) => inner.readAll(...a),
+      subscribe: (...a) => inner.subscribe(...a),
+      close: () => inner.close(),
+    };
+    const repo = new EventSourcedRepository(listing, store, {
+      cachedStreams: 10,
+      retryJitterMs: 0,
+    });
+    const other = new EventSourcedRepository(listing, inner, { retryJitterMs: 0 });
+    await repo.handle('a1', { type: 'List', seller: SELLER, price: 10n, now: NOW }, ctx);
+    await other.handle('a1', { type: 'Reprice', seller: SELLER, price: 12n }, ctx);
+    const buy = await repo.handle('a1', { type: 'Purchase', buyer: BUYER, price: 12n }, ctx);
+    expect(buy.ok).toBe(true);
+    // first load from 0; then only from revision 1 (our List was cached, the Reprice read)
+    expect(reads).toEqual([0n, 1n]);
+  });
+
+  it('runs one process’s commands on a stream one at a time: concurrent commands never conflict', async () => {
+    const conflicts: number[] = [];
+    const repo = new EventSourcedRepository(listing, new InMemoryEventStore(), {
+      cachedStreams: 10,
+      retryJitterMs: 0,
+      onConflict: ({ attempt }) => conflicts.push(attempt),
+    });
+    await repo.handle('a1', { type: 'List', seller: SELLER, price: 1n, now: NOW }, ctx);
+    const results = await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        repo.handle('a1', { type: 'Reprice', seller: SELLER, price: BigInt(i + 2) }, ctx),
+      ),
+    );
+    expect(results.every((r) => r.ok)).toBe(true);
+    expect(conflicts).toEqual([]);
+    const loaded = await repo.load('a1');
+    expect(loaded.revision).toBe(20n);
+    expect(loaded.state).toMatchObject({ price: 21n });
+  });
+});

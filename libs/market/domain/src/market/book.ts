@@ -86,6 +86,12 @@ export class SetIndex<K> implements HashIndex<K> {
   get(key: K): Iterable<OrderHash> {
     return this.sets.get(key) ?? [];
   }
+
+  clone(): SetIndex<K> {
+    const copy = new SetIndex<K>();
+    for (const [key, set] of this.sets) copy.sets.set(key, new Set(set));
+    return copy;
+  }
 }
 
 /** A draft's view of an index: the base's entries plus what the draft added. */

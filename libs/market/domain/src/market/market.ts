@@ -166,6 +166,37 @@ export function emptyMarket(): MarketState {
   };
 }
 
+/**
+ * A copy that folding into leaves `state` as it was (orders are immutable values; the maps and
+ * indexes are copied). O(size): for batches, not per event.
+ */
+export function cloneMarket(state: MarketState): MarketState {
+  const copy = <K, V>(m: MapLike<K, V>) => new Map(m as unknown as Map<K, V>);
+  const idx = <K>(i: HashIndex<K>) => {
+    if (!(i instanceof SetIndex))
+      throw new Error('cloneMarket: a folded state has SetIndex indexes');
+    return (i as SetIndex<K>).clone();
+  };
+  return {
+    collection: state.collection,
+    fee: state.fee,
+    nextSeq: state.nextSeq,
+    nextTrade: state.nextTrade,
+    orders: copy(state.orders),
+    fillable: copy(state.fillable),
+    nonceHolder: copy(state.nonceHolder),
+    nonces: copy(state.nonces),
+    counters: copy(state.counters),
+    tokens: copy(state.tokens),
+    funds: copy(state.funds),
+    reserved: copy(state.reserved),
+    trades: copy(state.trades),
+    byMaker: idx(state.byMaker),
+    byToken: idx(state.byToken),
+    collectionBids: idx(state.collectionBids),
+  };
+}
+
 /*//////////////////////////////////////////////////////////////
                               EVENTS
 //////////////////////////////////////////////////////////////*/
