@@ -76,12 +76,18 @@ export type MarketCommand =
       /** Asks: the royalty terms of the token (immutable for Atelier works). */
       readonly royalty: RoyaltyTerms | null;
       readonly observed: Observations;
+      /** Refuse (NOT_OWNER, NOT_APPROVED, INSUFFICIENT_BALANCE) rather than accept an order the
+       *  chain does not back now. Intake sets it; an order accepted later loses and regains
+       *  fillability without ever being removed. */
+      readonly requireFillable?: boolean;
       /** Unix seconds, and the same instant as ISO-8601 for the events. */
       readonly now: bigint;
       readonly at: string;
     }
   | {
       readonly type: 'CancelOrders';
+      /** The signed cancel message's hash: a cancel is taken once (a replay is refused). */
+      readonly cancelId: string;
       readonly maker: Address;
       readonly hashes: readonly OrderHash[];
       readonly now: bigint;
@@ -133,6 +139,11 @@ export type MarketErrorCode =
   | 'ORDER.COUNTER_STALE'
   | 'ORDER.COUNTER_AHEAD'
   | 'ORDER.ROYALTY_TERMS_MISSING'
+  | 'ORDER.DUPLICATE'
+  | 'ORDER.NOT_OWNER'
+  | 'ORDER.NOT_APPROVED'
+  | 'ORDER.INSUFFICIENT_BALANCE'
+  | 'CANCEL.REPLAYED'
   | 'TRADE.UNKNOWN';
 
 export type MarketError = DomainError<MarketErrorCode>;
@@ -171,6 +182,7 @@ class Draft {
       funds: over(base.funds),
       reserved: over(base.reserved),
       trades: over(base.trades),
+      cancels: over(base.cancels),
       byMaker: new IndexOverlay(base.byMaker),
       byToken: new IndexOverlay(base.byToken),
       collectionBids: new IndexOverlay(base.collectionBids),
@@ -361,7 +373,12 @@ function submitOrder(
       hash,
       collection: c.collection,
     });
-  if (state.orders.has(hash)) return ok([]); // the same signed order again: nothing new
+  const known = state.orders.get(hash);
+  if (known)
+    return refuse('ORDER.DUPLICATE', 'this signed order was submitted before', {
+      hash,
+      status: known.status,
+    });
   if (order.expiry <= c.now)
     return refuse('ORDER.EXPIRED', 'the order has expired', {
       hash,
@@ -425,6 +442,10 @@ function submitOrder(
     filled: false,
   };
   const initial = statusOf(s, provisional);
+  if (c.requireFillable) {
+    const refusal = UNFILLABLE_AT_INTAKE[initial.status as keyof typeof UNFILLABLE_AT_INTAKE];
+    if (refusal) return refuse(refusal.code, refusal.message, { hash, status: initial.status });
+  }
   draft.emit({
     type: 'OrderAccepted',
     data: {
@@ -456,11 +477,33 @@ function submitOrder(
   return ok(draft.events);
 }
 
+/** What intake answers for an order the chain does not back right now (when it must be). */
+const UNFILLABLE_AT_INTAKE = {
+  'not-owner': { code: 'ORDER.NOT_OWNER', message: 'the maker does not own the token' },
+  'no-approval': {
+    code: 'ORDER.NOT_APPROVED',
+    message: 'the Marketplace is not approved to move the token',
+  },
+  'no-balance': {
+    code: 'ORDER.INSUFFICIENT_BALANCE',
+    message:
+      "the maker's Marketplace balance (less what its unsettled trades hold) is below the price",
+  },
+} as const satisfies Partial<Record<OrderStatus, { code: MarketErrorCode; message: string }>>;
+
 function cancelOrders(
   state: MarketState,
   c: Extract<MarketCommand, { type: 'CancelOrders' }>,
 ): Result<readonly MarketEvent[], MarketError> {
+  if (state.cancels.has(c.cancelId))
+    return refuse('CANCEL.REPLAYED', 'this signed cancel was taken before', {
+      cancelId: c.cancelId,
+    });
   const draft = new Draft(state);
+  draft.emit({
+    type: 'CancelRecorded',
+    data: { cancelId: c.cancelId, maker: c.maker, hashes: [...new Set(c.hashes)], at: c.at },
+  });
   for (const hash of new Set(c.hashes)) {
     const o = draft.state.orders.get(hash);
     if (!o || o.order.maker !== c.maker) continue;

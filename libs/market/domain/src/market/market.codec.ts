@@ -101,6 +101,17 @@ export const marketEventCodec = defineEventCodec<MarketEvent>({
       }),
     ),
   },
+  CancelRecorded: {
+    schemaVersion: 1,
+    schema: schema<'CancelRecorded'>(
+      z.object({
+        cancelId: z.string().min(1).max(200),
+        maker: zAddress,
+        hashes: z.array(zOrderHash),
+        at: z.string(),
+      }),
+    ),
+  },
   TokenObserved: {
     schemaVersion: 1,
     schema: schema<'TokenObserved'>(

@@ -130,6 +130,8 @@ export interface MarketMaps {
   /** What this market's pending trades hold of each (buyer, currency). */
   reserved: MapLike<string, bigint>;
   trades: MapLike<string, PendingTrade>;
+  /** Signed off-chain cancels taken (by cancel id), so a replay is refused. */
+  cancels: MapLike<string, true>;
   /** Every order not closed for good, by maker: what a balance, counter or trade can change. */
   byMaker: HashIndex<Address>;
   /** Asks and token bids not closed for good, by token id (decimal). */
@@ -160,6 +162,7 @@ export function emptyMarket(): MarketState {
     funds: new Map(),
     reserved: new Map(),
     trades: new Map(),
+    cancels: new Map(),
     byMaker: new SetIndex(),
     byToken: new SetIndex(),
     collectionBids: new SetIndex(),
@@ -191,6 +194,7 @@ export function cloneMarket(state: MarketState): MarketState {
     funds: copy(state.funds),
     reserved: copy(state.reserved),
     trades: copy(state.trades),
+    cancels: copy(state.cancels),
     byMaker: idx(state.byMaker),
     byToken: idx(state.byToken),
     collectionBids: idx(state.collectionBids),
@@ -223,6 +227,15 @@ export type MarketEvent =
         readonly from: OrderStatus;
         readonly status: OrderStatus;
         readonly reason: string | null;
+        readonly at: string;
+      };
+    }
+  | {
+      readonly type: 'CancelRecorded';
+      readonly data: {
+        readonly cancelId: string;
+        readonly maker: Address;
+        readonly hashes: readonly OrderHash[];
         readonly at: string;
       };
     }
@@ -416,6 +429,9 @@ export function applyEvent<S extends MarketState>(state: S, event: MarketEvent):
       putOrder(state, { ...o, status: d.status, reason: d.reason, closed });
       return state;
     }
+    case 'CancelRecorded':
+      state.cancels.set(event.data.cancelId, true);
+      return state;
     case 'TokenObserved': {
       const { tokenId, owner, approved, block } = event.data;
       state.tokens.set(tokenId.toString(), { owner, approved, block, verdict: null });
