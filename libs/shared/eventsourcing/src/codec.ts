@@ -2,9 +2,9 @@
 // (bigint amounts, branded ids); the store holds `{ type, schemaVersion, data: JSON }`.
 // Each event type declares its current schemaVersion and a zod codec for its data, so
 // encoding validates what is written and decoding validates what is read. bigints travel
-// as canonical decimal strings (zBigint).
+// as canonical decimal strings (zBigint), the kernel's rule (@atelier/kernel json.ts).
 import { z } from 'zod';
-import { isDecimalString } from '@atelier/kernel';
+import { bigintToDecimal, isDecimalString, zUnsignedDecimal } from '@atelier/kernel';
 import { EventDecodeError } from './errors';
 import type { JsonObject } from './json';
 
@@ -85,16 +85,15 @@ export function defineEventCodec<E extends DomainEvent>(
   };
 }
 
+/** The kernel's JSON rule for bigints, both ways. */
+const decimalCodec = { decode: (s: string) => BigInt(s), encode: bigintToDecimal };
+
 /** bigint in the domain, canonical decimal string in JSON. */
 export const zBigint = z.codec(
   z.string().refine(isDecimalString, 'must be an integer as a canonical decimal string'),
   z.bigint(),
-  { decode: (s) => BigInt(s), encode: (n) => n.toString(10) },
+  decimalCodec,
 );
 
 /** A non-negative bigint (amounts, prices, positions). */
-export const zUnsignedBigint = z.codec(
-  z.string().regex(/^(0|[1-9][0-9]*)$/, 'must be a non-negative integer as a decimal string'),
-  z.bigint().nonnegative(),
-  { decode: (s) => BigInt(s), encode: (n) => n.toString(10) },
-);
+export const zUnsignedBigint = z.codec(zUnsignedDecimal, z.bigint().nonnegative(), decimalCodec);
