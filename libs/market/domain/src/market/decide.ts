@@ -132,6 +132,7 @@ export type MarketCommand =
 
 export type MarketErrorCode =
   | 'ORDER.INVALID'
+  | 'ORDER.OUT_OF_RANGE'
   | 'ORDER.WRONG_MARKET'
   | 'ORDER.EXPIRED'
   | 'ORDER.NONCE_USED'
@@ -367,7 +368,7 @@ function submitOrder(
 ): Result<readonly MarketEvent[], MarketError> {
   const { order, hash } = c.order;
   const problem = orderFieldProblem(order);
-  if (problem) return refuse('ORDER.INVALID', problem, { hash });
+  if (problem) return refuse(problem.code, problem.message, { hash, field: problem.field });
   if (order.collection !== c.collection || (state.collection && state.collection !== c.collection))
     return refuse('ORDER.WRONG_MARKET', `the order is for collection ${order.collection}`, {
       hash,

@@ -114,8 +114,10 @@ describe('market decider: intake', () => {
   it('refuses orders that can never settle, with a stable code', () => {
     const given = spec.given(history(feeKnown()));
     given.when(submit(ask(SELLER, 0n))).thenError('ORDER.INVALID');
-    given.when(submit(ask(SELLER, 1n << 128n))).thenError('ORDER.INVALID');
-    given.when(submit(ask(SELLER, 100n, { counter: 1n << 64n }))).thenError('ORDER.INVALID');
+    given.when(submit(ask(SELLER, 1n << 128n))).thenError('ORDER.OUT_OF_RANGE', { field: 'price' });
+    given
+      .when(submit(ask(SELLER, 100n, { counter: 1n << 64n })))
+      .thenError('ORDER.OUT_OF_RANGE', { field: 'counter' });
     given.when(submit(collectionBid(BUYER, 100n, { tokenId: 5n }))).thenError('ORDER.INVALID');
     given.when(submit(ask(SELLER, 100n, { start: 10n, expiry: 10n }))).thenError('ORDER.INVALID');
     given.when(submit(ask(SELLER, 100n, { expiry: NOW }))).thenError('ORDER.EXPIRED');

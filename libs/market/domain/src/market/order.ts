@@ -48,26 +48,50 @@ export const fundsKey = (maker: Address, currency: Address): string => `${maker}
 /** True while the order may trade at `now` (unix seconds): start <= now < expiry. */
 export const isActiveAt = (o: Order, now: bigint): boolean => o.start <= now && now < o.expiry;
 
+/** Why an order's fields can never be settled, by kind of problem. */
+export interface OrderFieldProblem {
+  /** OUT_OF_RANGE: a field the contract or the packed `settleBatch` cannot carry; INVALID: the rest. */
+  readonly code: 'ORDER.OUT_OF_RANGE' | 'ORDER.INVALID';
+  readonly field: keyof Order;
+  readonly message: string;
+}
+
 /**
- * Why an order's fields can never be settled, or undefined. The contract would accept some of
- * these (a zero price), but nothing useful comes of them.
+ * What is wrong with an order's fields, or undefined. The contract would take some of these (a
+ * zero price, a counter of 2^64 is signable), but none can ever be settled usefully.
  */
-export function orderFieldProblem(o: Order): string | undefined {
+export function orderFieldProblem(o: Order): OrderFieldProblem | undefined {
+  const range = (field: keyof Order, message: string): OrderFieldProblem => ({
+    code: 'ORDER.OUT_OF_RANGE',
+    field,
+    message,
+  });
+  const invalid = (field: keyof Order, message: string): OrderFieldProblem => ({
+    code: 'ORDER.INVALID',
+    field,
+    message,
+  });
   if (
     o.kind !== OrderKind.Ask &&
     o.kind !== OrderKind.TokenBid &&
     o.kind !== OrderKind.CollectionBid
   )
-    return `kind ${String(o.kind)} is not 0 (ask), 1 (token bid) or 2 (collection bid)`;
-  if (o.price <= 0n) return 'price must be positive';
-  if (o.price > MAX_PRICE) return 'price must be below 2^128';
-  if (o.start < 0n || o.start > MAX_UINT64) return 'start must be a uint64';
-  if (o.expiry < 0n || o.expiry > MAX_UINT64) return 'expiry must be a uint64';
-  if (o.expiry <= o.start) return 'expiry must be after start';
-  if (o.counter < 0n || o.counter > MAX_UINT64) return 'counter must be below 2^64';
-  if (o.nonce < 0n || o.nonce > MAX_UINT256) return 'nonce must be a uint256';
-  if (o.tokenId < 0n || o.tokenId > MAX_UINT256) return 'tokenId must be a uint256';
+    return invalid(
+      'kind',
+      `kind ${String(o.kind)} is not 0 (ask), 1 (token bid) or 2 (collection bid)`,
+    );
+  if (o.price <= 0n) return invalid('price', 'price must be positive');
+  if (o.price > MAX_PRICE)
+    return range('price', 'price must be below 2^128 (the packed settleBatch carries 128 bits)');
+  if (o.start < 0n || o.start > MAX_UINT64) return range('start', 'start must be a uint64');
+  if (o.expiry < 0n || o.expiry > MAX_UINT64) return range('expiry', 'expiry must be a uint64');
+  if (o.counter < 0n || o.counter > MAX_UINT64)
+    return range('counter', 'counter must be below 2^64 (the packed settleBatch carries 64 bits)');
+  if (o.nonce < 0n || o.nonce > MAX_UINT256) return range('nonce', 'nonce must be a uint256');
+  if (o.tokenId < 0n || o.tokenId > MAX_UINT256)
+    return range('tokenId', 'tokenId must be a uint256');
+  if (o.expiry <= o.start) return invalid('expiry', 'expiry must be after start');
   if (o.kind === OrderKind.CollectionBid && o.tokenId !== 0n)
-    return 'a collection bid is signed with tokenId 0';
+    return invalid('tokenId', 'a collection bid is signed with tokenId 0');
   return undefined;
 }
