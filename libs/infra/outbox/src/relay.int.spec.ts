@@ -71,6 +71,15 @@ async function head(): Promise<bigint> {
   return BigInt(rows[0]!.p ?? 0);
 }
 
+/** Runs `r` until it has published up to the log's head, then stops it cleanly. */
+async function runUntilCaughtUp(r: OutboxRelay, what: string): Promise<void> {
+  const running = r.run();
+  const target = await head();
+  await waitFor(what, async () => (r.status().position === target ? true : undefined));
+  await r.stop();
+  await running;
+}
+
 interface Read {
   readonly topic: string;
   readonly key: string;
@@ -150,25 +159,12 @@ it('publishes each event to market.<category>, keyed by stream, in order, then r
   const streams = ['artwork-1', 'artwork-2', 'orderbook-0xaa', 'orderbook-0xbb'];
   await append(streams, 30);
 
-  const first = relay(prefix, 'resume');
-  const running = first.run();
-  const target = await head();
-  await waitFor('relay caught up', async () =>
-    first.status().position === target ? true : undefined,
-  );
-  await first.stop();
-  await running;
+  await runUntilCaughtUp(relay(prefix, 'resume'), 'relay caught up');
 
   await append(streams, 5); // while no relay runs
   const second = relay(prefix, 'resume');
-  const running2 = second.run();
-  const target2 = await head();
-  await waitFor('relay caught up again', async () =>
-    second.status().position === target2 ? true : undefined,
-  );
+  await runUntilCaughtUp(second, 'relay caught up again');
   expect(second.status().published).toBe(20); // only what the first had not published
-  await second.stop();
-  await running2;
 
   const reads = await readTopics([`${prefix}.artwork`, `${prefix}.orderbook`], 140);
   expect(reads).toHaveLength(140);
@@ -202,13 +198,7 @@ it('republishes, never skips, a batch whose checkpoint write was lost after Kafk
   expect(crashing.status().published).toBe(50); // the second batch was acked but not checkpointed
 
   const restarted = relay(prefix, 'crash');
-  const running = restarted.run();
-  const target = await head();
-  await waitFor('caught up after the crash', async () =>
-    restarted.status().position === target ? true : undefined,
-  );
-  await restarted.stop();
-  await running;
+  await runUntilCaughtUp(restarted, 'caught up after the crash');
   expect(restarted.status().published).toBe(30); // it started from the last checkpoint
 
   const reads = await readTopics([`${prefix}.artwork`], 110);
