@@ -2,7 +2,7 @@
 // and the contracts answer through viem on the real anvil chain.
 import { createPublicClient, createWalletClient, http, parseUnits } from 'viem';
 import { mnemonicToAccount } from 'viem/accounts';
-import { testStablecoinAbi } from '@atelier/contracts-abi';
+import { marketplaceAbi, testStablecoinAbi } from '@atelier/contracts-abi';
 import { readDeployments } from './deployments';
 
 const rpcUrl = process.env['RPC_URL']!;
@@ -16,6 +16,19 @@ describe('deployed contracts (real anvil)', () => {
   it('the deployments file names the chain the RPC is on', async () => {
     expect(deployments.chainId).toBe(await client.getChainId());
     expect(await client.getCode({ address: stablecoin.address })).toMatch(/^0x[0-9a-f]{10,}/);
+  });
+
+  it('keeps the settings the deploy script reconciled: the Marketplace operator holds its role', async () => {
+    const operator = deployments.settings?.Marketplace?.operator;
+    expect(operator).toMatch(/^0x[0-9a-fA-F]{40}$/);
+    expect(deployments.settings?.Marketplace?.currencies).toContain(stablecoin.address);
+    const isOperator = await client.readContract({
+      address: deployments.contracts['Marketplace']!.address,
+      abi: marketplaceAbi,
+      functionName: 'isOperator',
+      args: [operator!],
+    });
+    expect(isOperator).toBe(true);
   });
 
   it('TestStablecoin is callable: metadata, demo balances, and a transfer', async () => {
