@@ -3,21 +3,15 @@
 // the stablecoin answers the calls the API and indexer rely on (decimals, symbol, balanceOf).
 // Exits non-zero when something is missing, so CI and `npm run up` can use it after deploy.ts.
 // Env: RPC_URL, ATELIER_DEPLOYMENTS (same defaults as deploy.ts).
-import { readFile } from 'node:fs/promises';
-import path from 'node:path';
-
-import { type Address, createPublicClient, erc20Abi, formatUnits, http } from 'viem';
+import { createPublicClient, erc20Abi, formatUnits, http } from 'viem';
 import { mnemonicToAccount } from 'viem/accounts';
 
-const DEFAULT_RPC_URL = 'http://127.0.0.1:18545';
-const ANVIL_MNEMONIC = 'test test test test test test test test test test test junk';
-const DEMO_ACCOUNTS = 3;
-const REPO_ROOT = process.env.ATELIER_ROOT ?? path.resolve(__dirname, '..', '..');
+import { readDeployments } from '@atelier/chain';
 
-interface DeploymentsFile {
-  chainId: number;
-  contracts: Record<string, { address: Address; startBlock: number }>;
-}
+import { ANVIL_MNEMONIC, DEFAULT_RPC_URL } from './deploy/config';
+import { deploymentsPath } from './deploy/deployments-file';
+
+const DEMO_ACCOUNTS = 3;
 
 function line(message: string): void {
   process.stdout.write(`[check] ${message}\n`);
@@ -31,10 +25,8 @@ async function main(): Promise<number> {
       `cannot reach ${rpcUrl}: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`,
     );
   });
-  const dataDir = process.env.ATELIER_DATA ?? path.join(REPO_ROOT, '.data');
-  const file =
-    process.env.ATELIER_DEPLOYMENTS ?? path.join(dataDir, 'deployments', `${chainId}.json`);
-  const deployments = JSON.parse(await readFile(file, 'utf8')) as DeploymentsFile;
+  const file = deploymentsPath(chainId);
+  const deployments = readDeployments(file);
   if (deployments.chainId !== chainId) {
     line(`${file} is for chain ${deployments.chainId}, the RPC is chain ${chainId}`);
     return 1;
