@@ -15,8 +15,6 @@
 // each to write. docs/decisions/0006-settlement-netting.md explains the figures.
 // Anchors (not measured here): Seaport 1.6 fills such a sale alone for ~162,000 gas and batches 10
 // plain sales (no royalty, no contributors) at ~69,000 each.
-import { readFileSync } from 'node:fs';
-
 import {
   type Address,
   type Chain,
@@ -32,19 +30,21 @@ import {
   parseEther,
   parseEventLogs,
   toHex,
-  zeroAddress,
 } from 'viem';
 import { mnemonicToAccount, privateKeyToAccount } from 'viem/accounts';
 
+import { readDeployments } from '@atelier/chain';
 import {
-  type Order,
   type SettlementPair,
   OrderKind,
   artworkRegistryAbi,
+  buildOrder,
   encodeSettlementBatch,
+  generatedProvenance,
   marketplaceAbi,
   marketplaceDomain,
-  orderTypedData,
+  mintArgs,
+  signOrder,
   testStablecoinAbi,
   toSettlementPair,
 } from '@atelier/contracts-abi';
@@ -71,10 +71,7 @@ const ANVIL_MNEMONIC = 'test test test test test test test test test test test j
 //////////////////////////////////////////////////////////////*/
 
 const env = benchEnv();
-const deployments = JSON.parse(readFileSync(env.ATELIER_DEPLOYMENTS, 'utf8')) as {
-  chainId: number;
-  contracts: Record<string, { address: Address }>;
-};
+const deployments = readDeployments(env.ATELIER_DEPLOYMENTS);
 const contractAddress = (name: string): Address => {
   const entry = deployments.contracts[name];
   if (!entry)
@@ -96,6 +93,7 @@ const client = createPublicClient({ chain, transport, pollingInterval: 50 });
 const testClient = createTestClient({ chain, transport, mode: 'anvil' });
 const domain = marketplaceDomain(deployments.chainId, market);
 const operator = mnemonicToAccount(ANVIL_MNEMONIC, { addressIndex: 9 });
+const hashText = (text: string) => keccak256(toHex(text));
 
 /*//////////////////////////////////////////////////////////////
                              ACCOUNTS
@@ -194,21 +192,17 @@ async function stock(
         address: registry,
         abi: artworkRegistryAbi,
         functionName: 'mint',
-        args: [
-          seller.address,
-          {
-            modelId: 'stabilityai/sdxl-base-1.0',
-            modelHash: keccak256(toHex('weights')),
-            promptHash: keccak256(toHex(`prompt ${k}`)),
-            seed: BigInt(k),
-            manifestHash: keccak256(toHex(`manifest ${k}`)),
+        args: mintArgs({
+          to: seller.address,
+          provenance: generatedProvenance(hashText, {
+            prompt: `prompt ${k}`,
+            manifest: `manifest ${k}`,
             manifestURI: `ipfs://bench/${k}`,
-            parents: [],
+            seed: BigInt(k),
             contributors,
-          },
-          zeroAddress,
-          ROYALTY_BPS,
-        ],
+          }),
+          royaltyBps: ROYALTY_BPS,
+        }),
       });
     }
   }
@@ -272,20 +266,19 @@ const nextNonce = (maker: Address) => {
 
 async function order(maker: PrivateKeyAccount, kind: OrderKind, tokenId: bigint, price = PRICE) {
   const now = (await client.getBlock()).timestamp;
-  const o: Order = {
+  const o = buildOrder({
     maker: maker.address,
     kind,
     collection: registry,
     tokenId,
     currency: usd,
     price,
-    start: now - 60n,
-    expiry: now + 86_400n,
-    counter: 0n,
+    now,
+    lifetime: 86_400n,
     nonce: nextNonce(maker.address),
-  };
+  });
   // What a market maker's client does: eth_signTypedData_v4 over the shared definitions.
-  return { order: o, signature: await maker.signTypedData(orderTypedData(o, domain)) };
+  return signOrder(maker, o, domain);
 }
 
 async function pairs(

@@ -3,28 +3,21 @@
 // funded bidder, one trade settled by the operator through settleBatch and one direct fill, so
 // the indexer, the relay and the ledgers have real marketplace facts from the first minute.
 // Idempotent: a registry that already has works is left alone.
-import { readFileSync } from 'node:fs';
-
-import {
-  type Address,
-  createPublicClient,
-  createWalletClient,
-  defineChain,
-  http,
-  keccak256,
-  toHex,
-  zeroAddress,
-} from 'viem';
+import { createPublicClient, createWalletClient, defineChain, http, keccak256, toHex } from 'viem';
 import { type HDAccount, mnemonicToAccount } from 'viem/accounts';
 
+import { readDeployments } from '@atelier/chain';
 import {
   type Order,
   OrderKind,
   artworkRegistryAbi,
+  buildOrder,
   encodeSettlementBatch,
+  generatedProvenance,
   marketplaceAbi,
   marketplaceDomain,
-  orderTypedData,
+  mintArgs,
+  signOrder,
   testStablecoinAbi,
   toSettlementPair,
 } from '@atelier/contracts-abi';
@@ -35,13 +28,11 @@ const rpcUrl = process.env['RPC_URL'] ?? 'http://127.0.0.1:18545';
 const deploymentsPath = process.env['ATELIER_DEPLOYMENTS'];
 
 const log = (msg: string) => console.error(`[demo] ${msg}`);
+const hashText = (text: string) => keccak256(toHex(text));
 
 async function main(): Promise<void> {
   if (!deploymentsPath) throw new Error('ATELIER_DEPLOYMENTS is not set');
-  const deployments = JSON.parse(readFileSync(deploymentsPath, 'utf8')) as {
-    chainId: number;
-    contracts: Record<string, { address: Address } | undefined>;
-  };
+  const deployments = readDeployments(deploymentsPath);
   if (!LOCAL_CHAINS.has(deployments.chainId)) {
     log(`chain ${deployments.chainId} is not a local chain: no demo data`);
     return;
@@ -89,21 +80,19 @@ async function main(): Promise<void> {
       address: registry,
       abi: artworkRegistryAbi,
       functionName: 'mint',
-      args: [
-        creator.address,
-        {
-          modelId: 'stabilityai/sdxl-base-1.0',
-          modelHash: keccak256(toHex('sdxl-base-1.0 weights')),
-          promptHash: keccak256(toHex(`a study of ${title}`)),
-          seed: BigInt(1000 + i),
-          manifestHash: keccak256(toHex(`c2pa manifest of ${title}`)),
+      args: mintArgs({
+        to: creator.address,
+        provenance: generatedProvenance(hashText, {
+          weights: 'sdxl-base-1.0 weights',
+          prompt: `a study of ${title}`,
+          manifest: `c2pa manifest of ${title}`,
           manifestURI: `ipfs://atelier-demo/${i + 1}.c2pa`,
+          seed: BigInt(1000 + i),
           parents: i === 2 ? works.slice(0, 2) : [],
           contributors: contributors.map((c, j) => ({ account: c, bps: j === 0 ? 150 : 100 })),
-        },
-        zeroAddress,
-        500,
-      ],
+        }),
+        royaltyBps: 500,
+      }),
     });
     works.push(BigInt(i + 1));
   }
@@ -133,20 +122,20 @@ async function main(): Promise<void> {
 
   const domain = marketplaceDomain(deployments.chainId, market);
   const now = (await client.getBlock()).timestamp;
-  const sign = async (maker: HDAccount, fields: Pick<Order, 'kind' | 'tokenId' | 'nonce'>) => {
-    const order: Order = {
-      maker: maker.address,
-      collection: registry,
-      currency: usd,
-      price,
-      start: now - 60n,
-      expiry: now + 30n * 86_400n,
-      counter: 0n,
-      ...fields,
-    };
-    const wallet = createWalletClient({ account: maker, chain, transport });
-    return { order, signature: await wallet.signTypedData(orderTypedData(order, domain)) };
-  };
+  const sign = (maker: HDAccount, fields: Pick<Order, 'kind' | 'tokenId' | 'nonce'>) =>
+    signOrder(
+      maker,
+      buildOrder({
+        maker: maker.address,
+        collection: registry,
+        currency: usd,
+        price,
+        now,
+        lifetime: 30n * 86_400n,
+        ...fields,
+      }),
+      domain,
+    );
 
   // A matched pair settled by the operator, as the settlement service will do.
   const batch = encodeSettlementBatch([

@@ -1,2 +1,3 @@
 export * from './generated';
 export * from './eip712';
+export * from './builders';

@@ -19,7 +19,6 @@ import {
   parseEther,
   parseEventLogs,
   toHex,
-  zeroAddress,
   zeroHash,
 } from 'viem';
 import { mnemonicToAccount, privateKeyToAccount } from 'viem/accounts';
@@ -29,10 +28,14 @@ import {
   ORDER_TYPEHASH,
   OrderKind,
   artworkRegistryAbi,
+  buildOrder,
   encodeSettlementBatch,
+  generatedProvenance,
   marketplaceAbi,
   marketplaceDomain,
+  mintArgs,
   orderTypedData,
+  signOrder as signWith,
   skipReasonName,
   testStablecoinAbi,
   toSettlementPair,
@@ -112,19 +115,17 @@ async function signOrder(
   fields: Partial<Order> & Pick<Order, 'kind' | 'tokenId'>,
 ) {
   const now = (await client.getBlock()).timestamp;
-  const order: Order = {
+  const order = buildOrder({
     maker: maker.address,
     collection: registry,
     currency: usd,
     price: PRICE,
-    start: now - 60n,
-    expiry: now + 3600n,
-    counter: 0n,
+    now,
+    lifetime: 3600n,
     nonce: 0n,
     ...fields,
-  };
-  const wallet = createWalletClient({ account: maker, chain, transport });
-  return { order, signature: await wallet.signTypedData(orderTypedData(order, domain)) };
+  });
+  return signWith(maker, order, domain);
 }
 
 describe('Marketplace on anvil', () => {
@@ -138,21 +139,17 @@ describe('Marketplace on anvil', () => {
         address: registry,
         abi: artworkRegistryAbi,
         functionName: 'mint',
-        args: [
-          seller.address,
-          {
-            modelId: 'stabilityai/sdxl-base-1.0',
-            modelHash: keccak256(toHex('weights')),
-            promptHash: keccak256(toHex(`prompt ${i}`)),
-            seed: BigInt(i),
-            manifestHash: keccak256(toHex(`manifest ${i}`)),
+        args: mintArgs({
+          to: seller.address,
+          provenance: generatedProvenance((text) => keccak256(toHex(text)), {
+            prompt: `prompt ${i}`,
+            manifest: `manifest ${i}`,
             manifestURI: `ipfs://int/${i}`,
-            parents: [],
+            seed: BigInt(i),
             contributors: contributors.map((c, j) => ({ account: c, bps: Number(SHARES_BPS[j]) })),
-          },
-          zeroAddress,
-          Number(ROYALTY_BPS),
-        ],
+          }),
+          royaltyBps: Number(ROYALTY_BPS),
+        }),
       });
       const [minted] = parseEventLogs({
         abi: artworkRegistryAbi,
