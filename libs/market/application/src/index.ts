@@ -1,3 +1,5 @@
-// The market's use cases (submit-order, cancel-orders): command handlers that load and save
-// aggregates through @atelier/cqrs's repositories; adapters are wired in by the apps.
-export {};
+// The market's use cases: order intake, off-chain cancels, and keeping fillability current
+// from chain facts. Each runs decisions through the market aggregate's repository and reaches
+// the world only through the ports in ports.ts (docs/decisions/0010).
+export * from './ports';
+export * from './submit-orders/submit-orders';
