@@ -3,3 +3,4 @@
 // the world only through the ports in ports.ts (docs/decisions/0010).
 export * from './ports';
 export * from './submit-orders/submit-orders';
+export * from './cancel-orders/cancel-orders';

@@ -41,8 +41,42 @@ export interface IntakeReading {
 export const royaltyKey = (o: Pick<Order, 'collection' | 'tokenId' | 'price'>): string =>
   `${o.collection}:${o.tokenId}:${o.price}`;
 
+/** What to re-read when chain facts arrive (all at one block). */
+export interface ObservationRequest {
+  readonly tokens?: readonly { readonly collection: Address; readonly tokenId: bigint }[];
+  readonly funds?: readonly { readonly maker: Address; readonly currency: Address }[];
+  readonly counters?: readonly Address[];
+  readonly nonces?: readonly { readonly maker: Address; readonly nonce: bigint }[];
+  readonly fee?: boolean;
+}
+
+/** The answers, at `block`, in the decider's shape (tokens grouped by collection). */
+export interface ObservationReading {
+  readonly block: bigint;
+  readonly tokens: readonly {
+    readonly collection: Address;
+    readonly tokenId: bigint;
+    readonly owner: Address;
+    readonly approved: boolean;
+  }[];
+  readonly funds: readonly {
+    readonly maker: Address;
+    readonly currency: Address;
+    readonly balance: bigint;
+  }[];
+  readonly counters: readonly { readonly maker: Address; readonly counter: bigint }[];
+  readonly nonces: readonly {
+    readonly maker: Address;
+    readonly nonce: bigint;
+    readonly state: 'open' | 'filled' | 'cancelled';
+  }[];
+  readonly fee: { readonly recipient: Address | null; readonly bps: number } | null;
+}
+
 export interface MarketChainReader {
   readForIntake(orders: readonly Order[]): Promise<IntakeReading>;
+  /** One multicall at the latest block (or `block`), for the fillability tracker. */
+  readObservations(request: ObservationRequest, block?: bigint): Promise<ObservationReading>;
 }
 
 export const MARKET_CHAIN_READER = Symbol('atelier.market.MarketChainReader');

@@ -12,7 +12,12 @@ import {
   type Order,
   type RoyaltyTerms,
 } from '@atelier/market-domain';
-import { royaltyKey, type IntakeReading, type OrderSignatures } from '../ports';
+import {
+  royaltyKey,
+  type IntakeReading,
+  type MarketChainReader,
+  type OrderSignatures,
+} from '../ports';
 import { SubmitOrders, type OrderSubmission } from './submit-orders';
 
 const addr = (n: number): Address => asAddress(`0x${n.toString(16).padStart(40, '0')}`);
@@ -61,7 +66,10 @@ function setup(chain: Partial<Record<Address, Observations>> = {}) {
     retryJitterMs: 0,
   });
   const reads: Order[][] = [];
-  const reader = {
+  const reader: MarketChainReader = {
+    readObservations: async () => {
+      throw new Error('intake never re-reads observations');
+    },
     readForIntake: async (orders: readonly Order[]): Promise<IntakeReading> => {
       reads.push([...orders]);
       const observed = new Map<Address, Observations>();
