@@ -2,6 +2,7 @@
 // the gateway can raise has a row: adding an error area adds its code union to
 // GatewayErrorCode, and the compiler then asks for each missing row; a new code in an area
 // already listed is one line here. A code thrown without a row answers 500 INTERNAL.UNEXPECTED.
+import type { DeploymentsErrorCode } from '@atelier/chain';
 import type { EventStoreErrorCode } from '@atelier/eventsourcing';
 import {
   PLATFORM_ERROR_STATUS,
@@ -9,7 +10,7 @@ import {
   type PlatformErrorCode,
 } from '@atelier/platform';
 
-export type GatewayErrorCode = PlatformErrorCode | EventStoreErrorCode;
+export type GatewayErrorCode = PlatformErrorCode | EventStoreErrorCode | DeploymentsErrorCode;
 
 export const GATEWAY_ERROR_STATUS = {
   ...PLATFORM_ERROR_STATUS,
@@ -24,4 +25,9 @@ export const GATEWAY_ERROR_STATUS = {
   'EVENT_STORE.UPCAST_FAILED': 500,
   'EVENT_STORE.UNKNOWN_EVENT_TYPE': 500,
   'EVENT_STORE.EVENT_DECODE_FAILED': 500,
+  // The gateway reads its deployments at start (and refuses to start without them), so
+  // these reach a client only if a route reads the file again: not deployed yet, retry later.
+  'DEPLOYMENTS.UNREADABLE': 503,
+  'DEPLOYMENTS.MALFORMED': 500,
+  'DEPLOYMENTS.INVALID': 500,
 } as const satisfies ErrorStatusTable<GatewayErrorCode>;

@@ -6,6 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { Body, Controller, Get, Post, type DynamicModule } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { EventStoreUnavailableError, WrongExpectedVersionError } from '@atelier/eventsourcing';
+import { readDeployments } from '@atelier/chain';
 import { createHttpApp, ZodValidationPipe } from '@atelier/platform';
 import { z } from 'zod';
 import { gatewayApp } from '../src/gateway.app';
@@ -25,6 +26,10 @@ class RaisingController {
   @Get('store-down')
   storeDown() {
     throw new EventStoreUnavailableError('connect ECONNREFUSED 10.9.8.7:5432');
+  }
+  @Get('deployments-missing')
+  deploymentsMissing() {
+    return readDeployments('/nonexistent/atelier/31337.json');
   }
   @Get('crash')
   crash() {
@@ -135,6 +140,24 @@ describe('gateway errors as problem+json (real app on the test stack)', () => {
       'EVENT_STORE.UNAVAILABLE',
     );
     expect(JSON.stringify(down)).not.toContain('10.9.8.7');
+    const missing = await problem(
+      await fetch(`${base}/test-only/deployments-missing`),
+      503,
+      'DEPLOYMENTS.UNREADABLE',
+    );
+    expect(JSON.stringify(missing)).not.toContain('/nonexistent');
+  });
+
+  it('still refuses to start without its deployments file (DEPLOYMENTS.UNREADABLE)', async () => {
+    const config = {
+      ...gatewayApp.loadConfig(),
+      LOG_LEVEL: 'silent' as const,
+      ATELIER_DEPLOYMENTS: '/nonexistent/atelier/31337.json',
+    };
+    await expect(createHttpApp(gatewayApp, config)).rejects.toMatchObject({
+      name: 'DeploymentsError',
+      code: 'DEPLOYMENTS.UNREADABLE',
+    });
   });
 
   it('answers an unexpected error 500 INTERNAL.UNEXPECTED without leaking it', async () => {
