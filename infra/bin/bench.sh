@@ -14,9 +14,10 @@ use_project_node
 source "$ATELIER_ROOT/infra/bin/env.sh"
 parts=("$@")
 [ ${#parts[@]} -gt 0 ] || parts=(postgres kafka anvil contracts)
-bash "$ATELIER_ROOT/infra/bin/stack.sh" start "${parts[@]}"
+[ "${parts[*]}" != none ] || parts=() # `bench.sh <name> none`: an in-process bench, no stack part
+[ ${#parts[@]} -eq 0 ] || bash "$ATELIER_ROOT/infra/bin/stack.sh" start "${parts[@]}"
 cd "$ATELIER_ROOT"
 status=0
 tsx "bench/$name.ts" || status=$?
-[ "${ATELIER_KEEP_STACK:-0}" = 1 ] || bash infra/bin/stack.sh stop "${parts[@]}" >/dev/null 2>&1 || true
+[ "${ATELIER_KEEP_STACK:-0}" = 1 ] || [ ${#parts[@]} -eq 0 ] || bash infra/bin/stack.sh stop "${parts[@]}" >/dev/null 2>&1 || true
 exit "$status"
