@@ -1,3 +1,11 @@
-// The market's read models (order books, trades, ledgers): projections implementing the
-// @atelier/projections contract over market.* messages, and their readers.
-export {};
+// The market's read models: projections implementing the @atelier/projections contract over
+// market.* messages, and their readers. Today: orders and trades (orders/).
+export * from './orders/orders.entities';
+export {
+  ordersProjection,
+  applyMarketEvent,
+  marketEventOf,
+  collectionOfStream,
+  ORDERS_PROJECTION,
+} from './orders/orders.projection';
+export * from './orders/orders.reader';
