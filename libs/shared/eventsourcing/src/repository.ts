@@ -214,7 +214,7 @@ export class EventSourcedRepository<
   ): Promise<HandleAllSuccess<E, S, Err>> {
     const stream = this.streamName(id);
     return this.serialized(stream, async () => {
-      const { decider, codec } = this.definition;
+      const { decider } = this.definition;
       const clone = this.definition.cloneState ?? ((s: S) => s);
       let loaded = await this.current(stream);
       for (let attempt = 1; ; attempt++) {
@@ -242,47 +242,17 @@ export class EventSourcedRepository<
             attempts: attempt,
           };
         }
-        const metadata = this.metadata(context);
-        const toAppend: NewEvent[] = events.map((e) => ({
-          id: this.newId(),
-          ...codec.encode(e),
-          metadata,
-        }));
-        try {
-          const result = await this.store.append(stream, toAppend, {
-            expectedRevision: loaded.revision,
-          });
-          const after: LoadedAggregate<S> = {
-            ...loaded,
-            state,
-            revision: result.nextExpectedRevision,
-          };
-          await this.maybeSnapshot(loaded, state, result.nextExpectedRevision);
-          this.remember(after);
-          this.notifyAppended({
-            aggregate: this.definition.name,
-            streamName: stream,
-            events,
-            revision: result.nextExpectedRevision,
-            position: result.position,
-            metadata,
-          });
+        const appended = await this.appendDecided(loaded, events, context, attempt, () => state);
+        if (appended)
           return {
             streamName: stream,
             outcomes,
-            state,
-            revision: result.nextExpectedRevision,
-            position: result.position,
+            state: appended.state,
+            revision: appended.revision,
+            position: appended.position,
             attempts: attempt,
           };
-        } catch (e) {
-          if (!(e instanceof WrongExpectedVersionError)) throw e;
-          if (attempt >= this.maxAttempts)
-            throw new ConcurrencyRetriesExhaustedError(stream, attempt, e);
-          this.options.onConflict?.({ streamName: stream, attempt, error: e });
-          await this.jitter();
-          loaded = await this.catchUp(loaded);
-        }
+        loaded = await this.catchUp(loaded);
       }
     });
   }
@@ -307,7 +277,7 @@ export class EventSourcedRepository<
     command: C,
     context: CommandContext,
   ): Promise<Result<HandleSuccess<E, S>, Err>> {
-    const { decider, codec } = this.definition;
+    const { decider } = this.definition;
     let loaded = await this.current(stream);
     for (let attempt = 1; ; attempt++) {
       const decision = decider.decide(command, loaded.state);
@@ -328,48 +298,69 @@ export class EventSourcedRepository<
         });
       }
 
-      const metadata = this.metadata(context);
-      const toAppend: NewEvent[] = events.map((e) => ({
-        id: this.newId(),
-        ...codec.encode(e),
-        metadata,
-      }));
-      try {
-        const result = await this.store.append(loaded.streamName, toAppend, {
-          expectedRevision: loaded.revision,
-        });
+      const appended = await this.appendDecided(loaded, events, context, attempt, () => {
         let state = loaded.state;
         for (const e of events) state = decider.evolve(state, e);
-        await this.maybeSnapshot(loaded, state, result.nextExpectedRevision);
-        this.remember({ ...loaded, state, revision: result.nextExpectedRevision });
-        this.notifyAppended({
-          aggregate: this.definition.name,
-          streamName: loaded.streamName,
-          events,
-          revision: result.nextExpectedRevision,
-          position: result.position,
-          metadata,
-        });
+        return state;
+      });
+      if (appended)
         return ok({
           streamName: loaded.streamName,
           events,
-          state,
-          revision: result.nextExpectedRevision,
-          position: result.position,
+          state: appended.state,
+          revision: appended.revision,
+          position: appended.position,
           attempts: attempt,
         });
-      } catch (e) {
-        if (!(e instanceof WrongExpectedVersionError)) throw e;
-        if (attempt >= this.maxAttempts)
-          throw new ConcurrencyRetriesExhaustedError(loaded.streamName, attempt, e);
-        this.options.onConflict?.({ streamName: loaded.streamName, attempt, error: e });
-        this.logger.debug(
-          { streamName: loaded.streamName, attempt, actual: String(e.actual) },
-          'append conflict, retrying',
-        );
-        await this.jitter();
-        loaded = await this.catchUp(loaded);
-      }
+      loaded = await this.catchUp(loaded);
+    }
+  }
+
+  /**
+   * Appends decided events at `loaded.revision`. On success: the state after them (`fold`,
+   * called only then), a snapshot if due, the cache, the observer. On a conflict: null, after
+   * the bounded-retry bookkeeping, so the caller catches up and decides again.
+   */
+  private async appendDecided(
+    loaded: LoadedAggregate<S>,
+    events: readonly E[],
+    context: CommandContext,
+    attempt: number,
+    fold: () => S,
+  ): Promise<{ state: S; revision: bigint; position: bigint } | null> {
+    const metadata = this.metadata(context);
+    const toAppend: NewEvent[] = events.map((e) => ({
+      id: this.newId(),
+      ...this.definition.codec.encode(e),
+      metadata,
+    }));
+    try {
+      const result = await this.store.append(loaded.streamName, toAppend, {
+        expectedRevision: loaded.revision,
+      });
+      const state = fold();
+      await this.maybeSnapshot(loaded, state, result.nextExpectedRevision);
+      this.remember({ ...loaded, state, revision: result.nextExpectedRevision });
+      this.notifyAppended({
+        aggregate: this.definition.name,
+        streamName: loaded.streamName,
+        events,
+        revision: result.nextExpectedRevision,
+        position: result.position,
+        metadata,
+      });
+      return { state, revision: result.nextExpectedRevision, position: result.position };
+    } catch (e) {
+      if (!(e instanceof WrongExpectedVersionError)) throw e;
+      if (attempt >= this.maxAttempts)
+        throw new ConcurrencyRetriesExhaustedError(loaded.streamName, attempt, e);
+      this.options.onConflict?.({ streamName: loaded.streamName, attempt, error: e });
+      this.logger.debug(
+        { streamName: loaded.streamName, attempt, actual: String(e.actual) },
+        'append conflict, retrying',
+      );
+      await this.jitter();
+      return null;
     }
   }
 
