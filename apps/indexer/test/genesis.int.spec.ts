@@ -8,6 +8,8 @@ import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import { Client } from 'pg';
+import pino from 'pino';
+import { createKafka } from '@atelier/kafka';
 import { chainTopic, CHAIN_CONTRACTS } from '@atelier/chain-messages';
 import { TestChain } from './support/chain';
 import { ChainTopicReader } from './support/kafka';
@@ -135,8 +137,6 @@ describe('relay across a restarted local chain (own anvil, Ponder, relay)', () =
     for (const schema of [...schemas, relaySchema])
       await db.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
     await db.end();
-    const { createKafka } = await import('@atelier/kafka');
-    const { default: pino } = await import('pino');
     const admin = createKafka({
       clientId: 'it-cleanup',
       brokers,

@@ -7,7 +7,8 @@
 // Ponder and relay processes (own ports, schemas, topic prefixes) beside the stack's indexer.
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
-import { Kafka, logLevel } from 'kafkajs';
+import pino from 'pino';
+import { createKafka } from '@atelier/kafka';
 import { Client } from 'pg';
 import { chainTopic, CHAIN_CONTRACTS, type ChainFactEnvelope } from '@atelier/chain-messages';
 import { account, TestChain } from './support/chain';
@@ -130,14 +131,19 @@ describe('indexer relay to Kafka (real anvil, PostgreSQL, Kafka)', () => {
       await db.query(`DROP SCHEMA IF EXISTS "${s}" CASCADE`);
     }
     await db.end();
-    const admin = new Kafka({
+    const admin = createKafka({
       clientId: 'it-cleanup',
       brokers,
-      logLevel: logLevel.NOTHING,
+      logger: pino({ level: 'silent' }),
     }).admin();
     await admin.connect();
     await admin
-      .deleteTopics({ topics: Object.values(relays).flatMap((r) => topicsOf(r.prefix)) })
+      .deleteTopics({
+        topics: Object.values(relays).flatMap((r) => [
+          ...topicsOf(r.prefix),
+          `${r.prefix}.relay-progress`,
+        ]),
+      })
       .catch(() => undefined);
     await admin.disconnect();
   }, 60_000);

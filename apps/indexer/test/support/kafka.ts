@@ -1,9 +1,11 @@
-// A chain.* reader for specs and benchmarks: consumes topics from the beginning, decodes every
-// message with the shared schema (a message that does not parse fails the spec), and keeps
-// them in arrival order with their partition and key. A message the consumer group delivers
+// A chain.* reader for specs and benchmarks: consumes topics from the beginning, read_committed
+// as every chain.* consumer must, decodes every message with the shared schema (a message that
+// does not parse fails the spec), and keeps them in arrival order with their partition and key. A message the consumer group delivers
 // twice (a rebalance before its offset was committed) is kept once: specs count what the relay
 // sent, not what the group redelivered.
-import { Kafka, logLevel, type Consumer } from 'kafkajs';
+import type { Consumer } from 'kafkajs';
+import pino from 'pino';
+import { createKafka } from '@atelier/kafka';
 import { decodeChainFact, foldChainFacts, type ChainFactEnvelope } from '@atelier/chain-messages';
 
 export interface Received {
@@ -28,12 +30,15 @@ export class ChainTopicReader {
     topics: readonly string[],
     groupId: string,
   ): Promise<ChainTopicReader> {
-    const kafka = new Kafka({
+    const kafka = createKafka({
       clientId: 'atelier-indexer-spec',
-      brokers: [...brokers],
-      logLevel: logLevel.NOTHING,
+      brokers,
+      logger: pino({ level: 'silent' }),
     });
+    // read_committed (kafkajs' default, stated here because the specs depend on it): only
+    // committed transactions, as every consumer of chain.* must read.
     const consumer = kafka.consumer({
+      readUncommitted: false,
       groupId,
       sessionTimeout: 10_000,
       heartbeatInterval: 500,
