@@ -1,9 +1,12 @@
-// Root module of the gateway: wires the infrastructure the HTTP edge depends on.
-// Domain modules (orders, artworks, royalties) plug in here as their issues land.
+// Root module of the gateway: wires the infrastructure the HTTP edge depends on, the market
+// aggregate with its adapters (market/) and the orders API (orders/).
+// Further domain modules (artworks, royalties) plug in here as their issues land.
 import { Controller, Get, Inject, Module, type DynamicModule } from '@nestjs/common';
 import { readDeployments, type Deployments } from '@atelier/chain';
 import { serviceInfraModules, type HttpAppContext } from '@atelier/platform';
 import type { GatewayConfig } from './config';
+import { MarketModule } from './market/market.module';
+import { OrdersModule } from './orders/orders.module';
 
 const DEPLOYMENTS = Symbol('DEPLOYMENTS');
 
@@ -24,7 +27,11 @@ export class GatewayModule {
     const deployments = readDeployments(ctx.config.ATELIER_DEPLOYMENTS);
     return {
       module: GatewayModule,
-      imports: serviceInfraModules('gateway', ctx.config.GATEWAY_DATABASE_URL, ctx),
+      imports: [
+        ...serviceInfraModules('gateway', ctx.config.GATEWAY_DATABASE_URL, ctx),
+        MarketModule.forRoot(ctx, deployments),
+        OrdersModule.forRoot({ readYourWritesWaitMs: ctx.config.READ_YOUR_WRITES_WAIT_MS }),
+      ],
       controllers: [ChainController],
       providers: [{ provide: DEPLOYMENTS, useValue: deployments }],
     };

@@ -3,14 +3,26 @@
 // GatewayErrorCode, and the compiler then asks for each missing row; a new code in an area
 // already listed is one line here. A code thrown without a row answers 500 INTERNAL.UNEXPECTED.
 import type { DeploymentsErrorCode } from '@atelier/chain';
+import type { ChainActionErrorCode } from '@atelier/chain-actions';
 import type { EventStoreErrorCode } from '@atelier/eventsourcing';
+import type { CancelErrorCode } from '@atelier/market-application';
+import type { OrdersReadError } from '@atelier/market-projections';
 import {
   PLATFORM_ERROR_STATUS,
   type ErrorStatusTable,
   type PlatformErrorCode,
 } from '@atelier/platform';
+import type { IntakeRefusalCode, OrdersApiErrorCode } from './orders/orders.errors';
 
-export type GatewayErrorCode = PlatformErrorCode | EventStoreErrorCode | DeploymentsErrorCode;
+export type GatewayErrorCode =
+  | PlatformErrorCode
+  | EventStoreErrorCode
+  | DeploymentsErrorCode
+  | IntakeRefusalCode
+  | OrdersApiErrorCode
+  | CancelErrorCode
+  | OrdersReadError['code']
+  | ChainActionErrorCode;
 
 export const GATEWAY_ERROR_STATUS = {
   ...PLATFORM_ERROR_STATUS,
@@ -30,4 +42,43 @@ export const GATEWAY_ERROR_STATUS = {
   'DEPLOYMENTS.UNREADABLE': 503,
   'DEPLOYMENTS.MALFORMED': 500,
   'DEPLOYMENTS.INVALID': 500,
+  // A single submitted order refused (a bulk call answers these per order, inside a 200): a
+  // well-formed order the market will not take.
+  'ORDER.INVALID': 422,
+  'ORDER.OUT_OF_RANGE': 422,
+  'ORDER.WRONG_CHAIN': 422,
+  'ORDER.WRONG_CONTRACT': 422,
+  'ORDER.WRONG_MARKET': 422,
+  'ORDER.EXPIRED': 422,
+  'ORDER.TOO_FAR_IN_FUTURE': 422,
+  'ORDER.BAD_SIGNATURE': 422,
+  'ORDER.CURRENCY_NOT_ALLOWED': 422,
+  'ORDER.NONCE_USED': 422,
+  'ORDER.COUNTER_STALE': 422,
+  'ORDER.COUNTER_AHEAD': 422,
+  'ORDER.NOT_OWNER': 422,
+  'ORDER.NOT_APPROVED': 422,
+  'ORDER.INSUFFICIENT_BALANCE': 422,
+  'ORDER.ROYALTY_TERMS_MISSING': 422,
+  'ORDER.REFUSED': 422,
+  // The nonce is held by a matched trade: it may be released, so a later retry may pass.
+  'ORDER.NONCE_RESERVED': 409,
+  // The same signed order was taken before (or twice in one request).
+  'ORDER.DUPLICATE': 409,
+  // Decider codes of other commands; never the answer to an intake, mapped for completeness.
+  'CANCEL.REPLAYED': 409,
+  'TRADE.UNKNOWN': 409,
+  'ORDERS.TOO_MANY': 413,
+  'ORDER.NOT_FOUND': 404,
+  // A read with ?minPosition= the read model did not reach in time: retry.
+  'READ_MODEL.BEHIND': 409,
+  'ORDERS.BAD_CURSOR': 400,
+  'CANCEL.EMPTY': 400,
+  'CANCEL.BAD_SIGNATURE': 422,
+  'CANCEL.EXPIRED': 422,
+  // The chain node: down (retry later) or answering what our ABIs do not allow.
+  'CHAIN.UNAVAILABLE': 503,
+  'CHAIN.BAD_ANSWER': 502,
+  'CHAIN.REVERTED': 502,
+  'CHAIN.NO_ACCOUNT': 500,
 } as const satisfies ErrorStatusTable<GatewayErrorCode>;

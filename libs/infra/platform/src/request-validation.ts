@@ -8,6 +8,8 @@ import { CodedError } from '@atelier/kernel';
 export interface RequestFieldError {
   readonly path: string;
   readonly message: string;
+  /** The field's own stable code, when the schema gave one (`params: { code }` on a custom issue). */
+  readonly code?: string;
 }
 
 export class RequestValidationError extends CodedError<'REQUEST.INVALID'> {
@@ -23,8 +25,17 @@ export class RequestValidationError extends CodedError<'REQUEST.INVALID'> {
 const pointer = (path: readonly PropertyKey[]): string =>
   path.map((k) => `/${String(k).replaceAll('~', '~0').replaceAll('/', '~1')}`).join('');
 
+const issueCode = (issue: z.core.$ZodIssue): string | undefined => {
+  const code =
+    issue.code === 'custom' ? (issue.params as { code?: unknown } | undefined)?.code : undefined;
+  return typeof code === 'string' ? code : undefined;
+};
+
 export const fieldErrors = (error: z.ZodError): RequestFieldError[] =>
-  error.issues.map((issue) => ({ path: pointer(issue.path), message: issue.message }));
+  error.issues.map((issue) => {
+    const code = issueCode(issue);
+    return { path: pointer(issue.path), message: issue.message, ...(code ? { code } : {}) };
+  });
 
 /** The parsed value, or a throw of `REQUEST.INVALID` naming every invalid field. */
 export function parseRequest<S extends z.ZodType>(
