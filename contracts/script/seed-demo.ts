@@ -3,23 +3,26 @@
 // funded bidder, one trade settled by the operator through settleBatch and one direct fill, so
 // the indexer, the relay and the ledgers have real marketplace facts from the first minute.
 // Idempotent: a registry that already has works is left alone.
-import { createPublicClient, createWalletClient, defineChain, http, keccak256, toHex } from 'viem';
+import { createPublicClient, createWalletClient, defineChain, http } from 'viem';
 import { type HDAccount, mnemonicToAccount } from 'viem/accounts';
 
 import { readDeployments } from '@atelier/chain';
+import {
+  approveMarketplace,
+  deposit,
+  mintArtwork,
+  settleBatch,
+  signOrder,
+  writeAndWait,
+} from '@atelier/chain-actions';
 import {
   type Order,
   OrderKind,
   artworkRegistryAbi,
   buildOrder,
-  encodeSettlementBatch,
-  generatedProvenance,
   marketplaceAbi,
   marketplaceDomain,
-  mintArgs,
-  signOrder,
   testStablecoinAbi,
-  toSettlementPair,
 } from '@atelier/contracts-abi';
 
 const LOCAL_CHAINS = new Set([31337, 1337]);
@@ -28,7 +31,6 @@ const rpcUrl = process.env['RPC_URL'] ?? 'http://127.0.0.1:18545';
 const deploymentsPath = process.env['ATELIER_DEPLOYMENTS'];
 
 const log = (msg: string) => console.error(`[demo] ${msg}`);
-const hashText = (text: string) => keccak256(toHex(text));
 
 async function main(): Promise<void> {
   if (!deploymentsPath) throw new Error('ATELIER_DEPLOYMENTS is not set');
@@ -62,70 +64,49 @@ async function main(): Promise<void> {
   }
 
   const account = (index: number) => mnemonicToAccount(MNEMONIC, { addressIndex: index });
+  const wallet = (from: HDAccount) => createWalletClient({ account: from, chain, transport });
   const creator = account(1);
   const collector = account(2);
   const contributors = [account(3).address, account(4).address];
   const operator = account(9); // deploy.ts grants it the operator role on local chains
-  const send = async (from: HDAccount, call: Record<string, unknown>) => {
-    const wallet = createWalletClient({ account: from, chain, transport });
-    const hash = await wallet.writeContract(call as Parameters<typeof wallet.writeContract>[0]);
-    const receipt = await client.waitForTransactionReceipt({ hash });
-    if (receipt.status !== 'success') throw new Error(`${String(call['functionName'])} reverted`);
-    return receipt;
-  };
 
   const works: bigint[] = [];
   for (const [i, title] of ['dawn', 'dusk', 'dawn x dusk'].entries()) {
-    await send(creator, {
-      address: registry,
-      abi: artworkRegistryAbi,
-      functionName: 'mint',
-      args: mintArgs({
-        to: creator.address,
-        provenance: generatedProvenance(hashText, {
-          weights: 'sdxl-base-1.0 weights',
-          prompt: `a study of ${title}`,
-          manifest: `c2pa manifest of ${title}`,
-          manifestURI: `ipfs://atelier-demo/${i + 1}.c2pa`,
-          seed: BigInt(1000 + i),
-          parents: i === 2 ? works.slice(0, 2) : [],
-          contributors: contributors.map((c, j) => ({ account: c, bps: j === 0 ? 150 : 100 })),
-        }),
-        royaltyBps: 500,
-      }),
+    const { tokenId } = await mintArtwork(wallet(creator), {
+      registry,
+      to: creator.address,
+      work: {
+        weights: 'sdxl-base-1.0 weights',
+        prompt: `a study of ${title}`,
+        manifest: `c2pa manifest of ${title}`,
+        manifestURI: `ipfs://atelier-demo/${i + 1}.c2pa`,
+        seed: BigInt(1000 + i),
+        parents: i === 2 ? works.slice(0, 2) : [],
+        contributors: contributors.map((c, j) => ({ account: c, bps: j === 0 ? 150 : 100 })),
+      },
+      royaltyBps: 500,
     });
-    works.push(BigInt(i + 1));
+    works.push(tokenId);
   }
   log(
     `minted works ${works.join(', ')} (work 3 remixes 1 and 2; royalty 5 %, contributors 1.5 % + 1 %)`,
   );
 
   const price = 250_000_000n; // 250 tUSD
-  await send(creator, {
-    address: registry,
-    abi: artworkRegistryAbi,
-    functionName: 'setApprovalForAll',
-    args: [market, true],
-  });
-  await send(collector, {
+  await approveMarketplace(wallet(creator), { collection: registry, marketplace: market });
+  await writeAndWait(wallet(collector), {
     address: usd,
     abi: testStablecoinAbi,
     functionName: 'approve',
     args: [market, 10n * price],
   });
-  await send(collector, {
-    address: market,
-    abi: marketplaceAbi,
-    functionName: 'deposit',
-    args: [usd, 4n * price],
-  });
+  await deposit(wallet(collector), { marketplace: market, currency: usd, amount: 4n * price });
 
   const domain = marketplaceDomain(deployments.chainId, market);
   const now = (await client.getBlock()).timestamp;
   const sign = (maker: HDAccount, fields: Pick<Order, 'kind' | 'tokenId' | 'nonce'>) =>
-    signOrder(
-      maker,
-      buildOrder({
+    signOrder(maker, {
+      order: buildOrder({
         maker: maker.address,
         collection: registry,
         currency: usd,
@@ -135,26 +116,23 @@ async function main(): Promise<void> {
         ...fields,
       }),
       domain,
-    );
+    });
 
   // A matched pair settled by the operator, as the settlement service will do.
-  const batch = encodeSettlementBatch([
-    toSettlementPair(
-      await sign(creator, { kind: OrderKind.Ask, tokenId: works[0]!, nonce: 1n }),
-      await sign(collector, { kind: OrderKind.TokenBid, tokenId: works[0]!, nonce: 1n }),
-    ),
-  ]);
-  await send(operator, {
-    address: market,
-    abi: marketplaceAbi,
-    functionName: 'settleBatch',
-    args: [batch],
+  await settleBatch(wallet(operator), {
+    marketplace: market,
+    pairs: [
+      {
+        ask: await sign(creator, { kind: OrderKind.Ask, tokenId: works[0]!, nonce: 1n }),
+        bid: await sign(collector, { kind: OrderKind.TokenBid, tokenId: works[0]!, nonce: 1n }),
+      },
+    ],
   });
   log(`operator settled work ${works[0]} for 250 tUSD (settleBatch)`);
 
   // A taker accepting an ask directly, without the operator.
   const ask = await sign(creator, { kind: OrderKind.Ask, tokenId: works[1]!, nonce: 2n });
-  await send(collector, {
+  await writeAndWait(wallet(collector), {
     address: market,
     abi: marketplaceAbi,
     functionName: 'acceptAsk',
