@@ -115,3 +115,177 @@ export class IndexOverlay<K> implements HashIndex<K> {
     yield* this.added.get(key) ?? [];
   }
 }
+
+/*//////////////////////////////////////////////////////////////
+                          RANKED INDEXES
+//////////////////////////////////////////////////////////////*/
+
+/** What a ranked index orders by: price, then arrival (seq, unique in a market). */
+export interface Ranked {
+  readonly hash: OrderHash;
+  readonly seq: number;
+  readonly order: { readonly price: bigint };
+}
+
+/** What a scan's visitor answers for an entry: take it, pass over it, or stop (none further can do). */
+export const TAKE = 1;
+export const SKIP = 0;
+export const STOP = -1;
+export type Visit = (entry: Ranked) => typeof TAKE | typeof SKIP | typeof STOP;
+
+/**
+ * Orders by a key in matching rank: price ascending (asks) or descending (bids), then earliest.
+ * Matching reads the best entry a visitor takes instead of every order on a token, so a deep
+ * book costs a submit O(log n), not O(n). Like `HashIndex`, a view may hold more than the
+ * fillable orders (a draft never removes), never fewer: the visitor re-reads each entry.
+ */
+export interface RankedIndex<K> {
+  add(key: K, entry: Ranked): void;
+  remove(key: K, entry: Ranked): void;
+  /** The first entry in rank order that `visit` takes, unless it stops first. */
+  best(key: K, visit: Visit): Ranked | undefined;
+}
+
+/** Is `a` ranked before `b`? */
+const rankedBefore = (a: Ranked, b: Ranked, descending: boolean): boolean =>
+  a.order.price !== b.order.price
+    ? descending
+      ? a.order.price > b.order.price
+      : a.order.price < b.order.price
+    : a.seq < b.seq;
+
+/** Chunks bound the cost of an insert or removal in one long list (all asks of a collection). */
+const CHUNK = 512;
+
+/** One key's entries, sorted, in chunks of at most 2 * CHUNK. */
+class RankedList {
+  chunks: Ranked[][] = [];
+
+  constructor(private readonly descending: boolean) {}
+
+  /** Index of the first chunk whose last entry is not before `x` (the last chunk if none). */
+  private chunkOf(x: Ranked): number {
+    let lo = 0;
+    let hi = this.chunks.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      const chunk = this.chunks[mid]!;
+      if (rankedBefore(chunk[chunk.length - 1]!, x, this.descending)) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
+  /** Index of the first entry of `chunk` not before `x`. */
+  private positionIn(chunk: readonly Ranked[], x: Ranked): number {
+    let lo = 0;
+    let hi = chunk.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (rankedBefore(chunk[mid]!, x, this.descending)) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
+  insert(x: Ranked): void {
+    if (this.chunks.length === 0) {
+      this.chunks.push([x]);
+      return;
+    }
+    const ci = this.chunkOf(x);
+    const chunk = this.chunks[ci]!;
+    chunk.splice(this.positionIn(chunk, x), 0, x);
+    if (chunk.length > 2 * CHUNK)
+      this.chunks.splice(ci, 1, chunk.slice(0, CHUNK), chunk.slice(CHUNK));
+  }
+
+  /** Removes `x` (found by price and seq); true when the list is empty after. */
+  remove(x: Ranked): boolean {
+    if (this.chunks.length === 0) return true;
+    const ci = this.chunkOf(x);
+    const chunk = this.chunks[ci]!;
+    const at = this.positionIn(chunk, x);
+    if (chunk[at]?.seq === x.seq) {
+      chunk.splice(at, 1);
+      if (chunk.length === 0) this.chunks.splice(ci, 1);
+    }
+    return this.chunks.length === 0;
+  }
+
+  best(visit: Visit): Ranked | undefined {
+    for (const chunk of this.chunks)
+      for (let i = 0; i < chunk.length; i++) {
+        const verdict = visit(chunk[i]!);
+        if (verdict === TAKE) return chunk[i];
+        if (verdict === STOP) return undefined;
+      }
+    return undefined;
+  }
+
+  clone(): RankedList {
+    const copy = new RankedList(this.descending);
+    copy.chunks = this.chunks.map((c) => c.slice());
+    return copy;
+  }
+}
+
+export class SortedIndex<K> implements RankedIndex<K> {
+  readonly #lists = new Map<K, RankedList>();
+
+  /** `descending`: highest price first (bids); else lowest first (asks). Then earliest. */
+  constructor(readonly descending: boolean) {}
+
+  add(key: K, entry: Ranked): void {
+    let list = this.#lists.get(key);
+    if (!list) this.#lists.set(key, (list = new RankedList(this.descending)));
+    list.insert(entry);
+  }
+
+  remove(key: K, entry: Ranked): void {
+    const list = this.#lists.get(key);
+    if (list?.remove(entry)) this.#lists.delete(key);
+  }
+
+  best(key: K, visit: Visit): Ranked | undefined {
+    return this.#lists.get(key)?.best(visit);
+  }
+
+  clone(): SortedIndex<K> {
+    const copy = new SortedIndex<K>(this.descending);
+    for (const [key, list] of this.#lists) copy.#lists.set(key, list.clone());
+    return copy;
+  }
+}
+
+/** A draft's view of a ranked index: the base's entries plus what the draft added. */
+export class RankedOverlay<K> implements RankedIndex<K> {
+  private added: Map<K, Ranked[]> | undefined;
+
+  constructor(
+    private readonly base: RankedIndex<K>,
+    private readonly descending: boolean,
+  ) {}
+
+  add(key: K, entry: Ranked): void {
+    this.added ??= new Map();
+    const list = this.added.get(key);
+    if (list) list.push(entry);
+    else this.added.set(key, [entry]);
+  }
+
+  remove(): void {
+    // A superset is enough (see RankedIndex); the base is not the draft's to change.
+  }
+
+  best(key: K, visit: Visit): Ranked | undefined {
+    let found = this.base.best(key, visit);
+    for (const entry of this.added?.get(key) ?? [])
+      if (
+        visit(entry) === TAKE &&
+        (found === undefined || rankedBefore(entry, found, this.descending))
+      )
+        found = entry;
+    return found;
+  }
+}

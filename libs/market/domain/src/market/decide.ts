@@ -13,7 +13,7 @@ import {
   type Result,
 } from '@atelier/kernel';
 import type { Decider } from '@atelier/eventsourcing';
-import { IndexOverlay, Overlay, type MapLike } from './book';
+import { IndexOverlay, Overlay, RankedOverlay, type MapLike } from './book';
 import { bestCounterparty } from './matching';
 import {
   applyEvent,
@@ -187,6 +187,8 @@ class Draft {
       byMaker: new IndexOverlay(base.byMaker),
       byToken: new IndexOverlay(base.byToken),
       collectionBids: new IndexOverlay(base.collectionBids),
+      askRanks: new RankedOverlay(base.askRanks, false),
+      bidRanks: new RankedOverlay(base.bidRanks, true),
     };
   }
 

@@ -10,7 +10,7 @@
 // re-reads the chain when a fact arrives, reorg retractions included), so a late or repeated
 // observation can never move the state backwards.
 import type { Address, OrderHash } from '@atelier/kernel';
-import { SetIndex, type HashIndex, type MapLike } from './book';
+import { SetIndex, SortedIndex, type HashIndex, type MapLike, type RankedIndex } from './book';
 import {
   fundsKey,
   isAsk,
@@ -138,7 +138,15 @@ export interface MarketMaps {
   byToken: HashIndex<string>;
   /** Collection bids not closed for good (one key). */
   collectionBids: HashIndex<'all'>;
+  /** Fillable asks, cheapest then earliest: by token id (decimal) and all under `ANY_TOKEN`. */
+  askRanks: RankedIndex<string>;
+  /** Fillable bids, dearest then earliest: token bids by token id, collection bids under
+   *  `ANY_TOKEN`. */
+  bidRanks: RankedIndex<string>;
 }
+
+/** The ranked indexes' key for every token: all asks, or the collection bids. */
+export const ANY_TOKEN = '*';
 
 export interface MarketState extends MarketMaps {
   collection: Address | null;
@@ -166,6 +174,8 @@ export function emptyMarket(): MarketState {
     byMaker: new SetIndex(),
     byToken: new SetIndex(),
     collectionBids: new SetIndex(),
+    askRanks: new SortedIndex(false),
+    bidRanks: new SortedIndex(true),
   };
 }
 
@@ -179,6 +189,11 @@ export function cloneMarket(state: MarketState): MarketState {
     if (!(i instanceof SetIndex))
       throw new Error('cloneMarket: a folded state has SetIndex indexes');
     return (i as SetIndex<K>).clone();
+  };
+  const ranks = <K>(i: RankedIndex<K>) => {
+    if (!(i instanceof SortedIndex))
+      throw new Error('cloneMarket: a folded state has SortedIndex indexes');
+    return (i as SortedIndex<K>).clone();
   };
   return {
     collection: state.collection,
@@ -198,6 +213,8 @@ export function cloneMarket(state: MarketState): MarketState {
     byMaker: idx(state.byMaker),
     byToken: idx(state.byToken),
     collectionBids: idx(state.collectionBids),
+    askRanks: ranks(state.askRanks),
+    bidRanks: ranks(state.bidRanks),
   };
 }
 
@@ -370,10 +387,25 @@ const CLOSING_STATUSES: ReadonlySet<OrderStatus> = new Set([
 ]);
 
 function putOrder(state: MarketMaps, o: BookOrder): void {
+  const was = state.fillable.has(o.hash);
   state.orders.set(o.hash, o);
-  if (o.status === 'fillable') state.fillable.set(o.hash, o);
-  else state.fillable.delete(o.hash);
+  if (o.status === 'fillable') {
+    state.fillable.set(o.hash, o);
+    if (!was) rank(state, o, 'add');
+  } else if (was) {
+    state.fillable.delete(o.hash);
+    rank(state, o, 'remove');
+  }
   if (o.closed) index(state, o, 'remove');
+}
+
+/** Adds a fillable order to (or removes it from) the ranked indexes matching scans. */
+function rank(state: MarketMaps, o: BookOrder, op: 'add' | 'remove'): void {
+  if (o.order.kind === OrderKind.Ask) {
+    state.askRanks[op](o.order.tokenId.toString(), o);
+    state.askRanks[op](ANY_TOKEN, o);
+  } else if (o.order.kind === OrderKind.TokenBid) state.bidRanks[op](o.order.tokenId.toString(), o);
+  else state.bidRanks[op](ANY_TOKEN, o);
 }
 
 /** Adds an order to (or removes it from) the indexes that find it. */

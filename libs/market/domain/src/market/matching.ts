@@ -6,8 +6,9 @@
 //   collection for a collection bid, lowest price first, then earliest.
 // Never a maker with itself, never across currencies, only orders active at `now`, and only a
 // buyer whose free balance covers the trade price.
+import { SKIP, STOP, TAKE, type Ranked } from './book';
 import type { BookOrder, MarketMaps } from './market';
-import { freeFunds } from './market';
+import { ANY_TOKEN, freeFunds } from './market';
 import { isActiveAt, isAsk, OrderKind, type Order } from './order';
 
 const covers = (ask: Order, bid: Order): boolean =>
@@ -23,36 +24,38 @@ export function bestCounterparty(
   now: bigint,
 ): BookOrder | undefined {
   if (!isActiveAt(incoming.order, now)) return undefined;
-  const incomingIsAsk = isAsk(incoming.order);
-  let best: BookOrder | undefined;
-  for (const resting of candidates(state, incoming)) {
-    if (resting.status !== 'fillable') continue;
-    if (resting.hash === incoming.hash || isAsk(resting.order) === incomingIsAsk) continue;
-    if (!isActiveAt(resting.order, now)) continue;
-    const ask = incomingIsAsk ? incoming : resting;
-    const bid = incomingIsAsk ? resting : incoming;
-    if (!covers(ask.order, bid.order)) continue;
-    const free = freeFunds(state, bid.order.maker, bid.order.currency);
-    if (free === null || free < ask.order.price) continue;
-    if (best === undefined || better(resting, best, incomingIsAsk)) best = resting;
-  }
-  return best;
-}
-
-/** The resting orders that could meet `incoming`, found through the market's indexes. */
-function* candidates(state: MarketMaps, incoming: BookOrder): Iterable<BookOrder> {
   const o = incoming.order;
-  if (o.kind === OrderKind.CollectionBid) {
-    yield* state.fillable.values();
-    return;
-  }
-  const hashes = [state.byToken.get(o.tokenId.toString())];
-  if (o.kind === OrderKind.Ask) hashes.push(state.collectionBids.get('all'));
-  for (const list of hashes)
-    for (const hash of list) {
-      const resting = state.orders.get(hash);
-      if (resting) yield resting;
-    }
+  const incomingIsAsk = isAsk(o);
+  // Each ranked index yields the best resting order it holds that can trade; the visitor re-reads
+  // the order (an index may hold more than the fillable orders, see book.ts) and stops once the
+  // price no longer covers, since every later entry is further away.
+  const visit = (entry: Ranked) => {
+    if (incomingIsAsk ? entry.order.price < o.price : entry.order.price > o.price) return STOP;
+    const resting = state.orders.get(entry.hash);
+    if (!resting || resting.status !== 'fillable') return SKIP;
+    if (resting.hash === incoming.hash || isAsk(resting.order) === incomingIsAsk) return SKIP;
+    if (!isActiveAt(resting.order, now)) return SKIP;
+    const ask = incomingIsAsk ? o : resting.order;
+    const bid = incomingIsAsk ? resting.order : o;
+    if (!covers(ask, bid)) return SKIP;
+    const free = freeFunds(state, bid.maker, bid.currency);
+    if (free === null || free < ask.price) return SKIP;
+    return TAKE;
+  };
+  const current = (entry: Ranked | undefined) =>
+    entry === undefined ? undefined : state.orders.get(entry.hash);
+  if (!incomingIsAsk)
+    return current(
+      state.askRanks.best(
+        o.kind === OrderKind.CollectionBid ? ANY_TOKEN : o.tokenId.toString(),
+        visit,
+      ),
+    );
+  const tokenBid = current(state.bidRanks.best(o.tokenId.toString(), visit));
+  const collectionBid = current(state.bidRanks.best(ANY_TOKEN, visit));
+  if (tokenBid === undefined) return collectionBid;
+  if (collectionBid === undefined) return tokenBid;
+  return better(collectionBid, tokenBid, true) ? collectionBid : tokenBid;
 }
 
 /** Is `a` ahead of `b` among resting bids (incoming ask) or resting asks (incoming bid)? */
