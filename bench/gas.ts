@@ -35,18 +35,18 @@ import { mnemonicToAccount, privateKeyToAccount } from 'viem/accounts';
 
 import { readDeployments } from '@atelier/chain';
 import {
-  type SettlementPair,
+  type EncodeSettleBatchParameters,
+  buildMint,
+  encodeSettleBatch,
+  signOrder,
+} from '@atelier/chain-actions';
+import {
   OrderKind,
   artworkRegistryAbi,
   buildOrder,
-  encodeSettlementBatch,
-  generatedProvenance,
   marketplaceAbi,
   marketplaceDomain,
-  mintArgs,
-  signOrder,
   testStablecoinAbi,
-  toSettlementPair,
 } from '@atelier/contracts-abi';
 
 import { type BenchRow, benchEnv, report } from './lib/harness';
@@ -93,7 +93,6 @@ const client = createPublicClient({ chain, transport, pollingInterval: 50 });
 const testClient = createTestClient({ chain, transport, mode: 'anvil' });
 const domain = marketplaceDomain(deployments.chainId, market);
 const operator = mnemonicToAccount(ANVIL_MNEMONIC, { addressIndex: 9 });
-const hashText = (text: string) => keccak256(toHex(text));
 
 /*//////////////////////////////////////////////////////////////
                              ACCOUNTS
@@ -192,17 +191,17 @@ async function stock(
         address: registry,
         abi: artworkRegistryAbi,
         functionName: 'mint',
-        args: mintArgs({
+        args: buildMint({
           to: seller.address,
-          provenance: generatedProvenance(hashText, {
+          work: {
             prompt: `prompt ${k}`,
             manifest: `manifest ${k}`,
             manifestURI: `ipfs://bench/${k}`,
             seed: BigInt(k),
             contributors,
-          }),
+          },
           royaltyBps: ROYALTY_BPS,
-        }),
+        }).args,
       });
     }
   }
@@ -278,7 +277,7 @@ async function order(maker: PrivateKeyAccount, kind: OrderKind, tokenId: bigint,
     nonce: nextNonce(maker.address),
   });
   // What a market maker's client does: eth_signTypedData_v4 over the shared definitions.
-  return signOrder(maker, o, domain);
+  return signOrder(maker, { order: o, domain });
 }
 
 async function pairs(
@@ -289,23 +288,23 @@ async function pairs(
   return Promise.all(
     sellers.map(async (seller, i) => {
       const buyer = buyers[i % buyers.length]!;
-      return toSettlementPair(
-        await order(seller, OrderKind.Ask, tokens[i]!),
-        await order(buyer, OrderKind.TokenBid, tokens[i]!),
-      );
+      return {
+        ask: await order(seller, OrderKind.Ask, tokens[i]!),
+        bid: await order(buyer, OrderKind.TokenBid, tokens[i]!),
+      };
     }),
   );
 }
 
 /** One settleBatch from the operator; every pair must settle. */
-async function settle(batch: readonly SettlementPair[]) {
+async function settle(batch: EncodeSettleBatchParameters['pairs']) {
   const [receipt] = await sendAll([
     {
       from: operator,
       address: market,
       abi: marketplaceAbi,
       functionName: 'settleBatch',
-      args: [encodeSettlementBatch(batch)],
+      args: [encodeSettleBatch({ pairs: batch }).batch],
     },
   ]);
   const [done] = parseEventLogs({
