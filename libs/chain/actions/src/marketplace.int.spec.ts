@@ -5,6 +5,17 @@
 import { readFileSync } from 'node:fs';
 
 import {
+  type Order,
+  ORDER_TYPEHASH,
+  OrderKind,
+  artworkRegistryAbi,
+  buildOrder,
+  marketplaceAbi,
+  marketplaceDomain,
+  skipReasonName,
+  testStablecoinAbi,
+} from '@atelier/contracts-abi';
+import {
   type Address,
   type Chain,
   type Hex,
@@ -13,7 +24,6 @@ import {
   createTestClient,
   createWalletClient,
   defineChain,
-  hashTypedData,
   http,
   keccak256,
   parseEther,
@@ -24,21 +34,13 @@ import {
 import { mnemonicToAccount, privateKeyToAccount } from 'viem/accounts';
 
 import {
-  type Order,
-  ORDER_TYPEHASH,
-  OrderKind,
-  artworkRegistryAbi,
-  buildOrder,
-  encodeSettlementBatch,
-  generatedProvenance,
-  marketplaceAbi,
-  marketplaceDomain,
-  mintArgs,
-  orderTypedData,
+  approveMarketplace,
+  deposit,
+  encodeSettleBatch,
+  hashOrder,
+  mintArtwork,
   signOrder as signWith,
-  skipReasonName,
-  testStablecoinAbi,
-  toSettlementPair,
+  writeAndWait,
 } from './index';
 
 const rpcUrl = process.env['RPC_URL']!;
@@ -78,21 +80,12 @@ const PRICE = 250_000_000n; // 250 tUSD
 const ROYALTY_BPS = 500n;
 const SHARES_BPS = [150n, 100n] as const;
 
-async function send(
+/** Sends `call` from `from` and waits for it: writeAndWait refuses a revert. */
+const send = (
   from: PrivateKeyAccount | typeof operator,
-  call: {
-    address: Address;
-    abi: readonly unknown[];
-    functionName: string;
-    args: readonly unknown[];
-  },
-) {
-  const wallet = createWalletClient({ account: from, chain, transport });
-  const hash = await wallet.writeContract(call as Parameters<typeof wallet.writeContract>[0]);
-  const receipt = await client.waitForTransactionReceipt({ hash });
-  expect(receipt.status).toBe('success');
-  return receipt;
-}
+  call: Parameters<typeof writeAndWait>[1],
+) => writeAndWait(createWalletClient({ account: from, chain, transport }), call);
+const wallet = (from: PrivateKeyAccount) => createWalletClient({ account: from, chain, transport });
 
 const ledger = (who: Address) =>
   client.readContract({
@@ -125,7 +118,7 @@ async function signOrder(
     nonce: 0n,
     ...fields,
   });
-  return signWith(maker, order, domain);
+  return signWith(maker, { order, domain });
 }
 
 describe('Marketplace on anvil', () => {
@@ -135,35 +128,21 @@ describe('Marketplace on anvil', () => {
     for (const a of [creator, seller, buyer, taker])
       await testClient.setBalance({ address: a.address, value: parseEther('10') });
     for (let i = 0; i < 4; i++) {
-      const receipt = await send(creator, {
-        address: registry,
-        abi: artworkRegistryAbi,
-        functionName: 'mint',
-        args: mintArgs({
-          to: seller.address,
-          provenance: generatedProvenance((text) => keccak256(toHex(text)), {
-            prompt: `prompt ${i}`,
-            manifest: `manifest ${i}`,
-            manifestURI: `ipfs://int/${i}`,
-            seed: BigInt(i),
-            contributors: contributors.map((c, j) => ({ account: c, bps: Number(SHARES_BPS[j]) })),
-          }),
-          royaltyBps: Number(ROYALTY_BPS),
-        }),
+      const { tokenId } = await mintArtwork(wallet(creator), {
+        registry,
+        to: seller.address,
+        work: {
+          prompt: `prompt ${i}`,
+          manifest: `manifest ${i}`,
+          manifestURI: `ipfs://int/${i}`,
+          seed: BigInt(i),
+          contributors: contributors.map((c, j) => ({ account: c, bps: Number(SHARES_BPS[j]) })),
+        },
+        royaltyBps: Number(ROYALTY_BPS),
       });
-      const [minted] = parseEventLogs({
-        abi: artworkRegistryAbi,
-        eventName: 'ArtworkMinted',
-        logs: receipt.logs,
-      });
-      works.push(minted!.args.tokenId);
+      works.push(tokenId);
     }
-    await send(seller, {
-      address: registry,
-      abi: artworkRegistryAbi,
-      functionName: 'setApprovalForAll',
-      args: [market, true],
-    });
+    await approveMarketplace(wallet(seller), { collection: registry, marketplace: market });
     for (const who of [buyer, taker]) {
       await send(who, {
         address: usd,
@@ -178,12 +157,7 @@ describe('Marketplace on anvil', () => {
         args: [market, 10n * PRICE],
       });
     }
-    await send(buyer, {
-      address: market,
-      abi: marketplaceAbi,
-      functionName: 'deposit',
-      args: [usd, 5n * PRICE],
-    });
+    await deposit(wallet(buyer), { marketplace: market, currency: usd, amount: 5n * PRICE });
   });
 
   it('hashes orders exactly as the shared TypeScript definitions do', async () => {
@@ -194,7 +168,7 @@ describe('Marketplace on anvil', () => {
       functionName: 'hashOrder',
       args: [order],
     });
-    expect(onChain).toBe(hashTypedData(orderTypedData(order, domain)));
+    expect(onChain).toBe(hashOrder({ order, domain }));
     expect(
       await client.readContract({
         address: market,
@@ -205,26 +179,32 @@ describe('Marketplace on anvil', () => {
   });
 
   it('settles a batch from the operator: token bid, collection bid, and a skipped expired pair', async () => {
-    const pairs = [
-      toSettlementPair(
-        await signOrder(seller, { kind: OrderKind.Ask, tokenId: works[0]!, nonce: 1n }),
-        await signOrder(buyer, { kind: OrderKind.TokenBid, tokenId: works[0]!, nonce: 1n }),
-      ),
-      toSettlementPair(
-        await signOrder(seller, { kind: OrderKind.Ask, tokenId: works[1]!, nonce: 2n }),
-        await signOrder(buyer, {
-          kind: OrderKind.CollectionBid,
-          tokenId: 0n,
-          nonce: 2n,
-          price: PRICE + 1n,
-        }),
-      ),
-      toSettlementPair(
-        await signOrder(seller, { kind: OrderKind.Ask, tokenId: works[2]!, nonce: 3n, expiry: 1n }),
-        await signOrder(buyer, { kind: OrderKind.TokenBid, tokenId: works[2]!, nonce: 3n }),
-      ),
-    ];
-    const batch = encodeSettlementBatch(pairs);
+    const { batch, pairs } = encodeSettleBatch({
+      pairs: [
+        {
+          ask: await signOrder(seller, { kind: OrderKind.Ask, tokenId: works[0]!, nonce: 1n }),
+          bid: await signOrder(buyer, { kind: OrderKind.TokenBid, tokenId: works[0]!, nonce: 1n }),
+        },
+        {
+          ask: await signOrder(seller, { kind: OrderKind.Ask, tokenId: works[1]!, nonce: 2n }),
+          bid: await signOrder(buyer, {
+            kind: OrderKind.CollectionBid,
+            tokenId: 0n,
+            nonce: 2n,
+            price: PRICE + 1n,
+          }),
+        },
+        {
+          ask: await signOrder(seller, {
+            kind: OrderKind.Ask,
+            tokenId: works[2]!,
+            nonce: 3n,
+            expiry: 1n,
+          }),
+          bid: await signOrder(buyer, { kind: OrderKind.TokenBid, tokenId: works[2]!, nonce: 3n }),
+        },
+      ],
+    });
 
     // The contract reads the packed batch back as the orders that were signed.
     const [asks, askSignatures] = await client.readContract({
@@ -321,7 +301,7 @@ describe('Marketplace on anvil', () => {
     });
     const trade = logs.find((l) => l.eventName === 'TradeSettled');
     expect(trade?.args).toMatchObject({
-      askHash: hashTypedData(orderTypedData(ask.order, domain)),
+      askHash: hashOrder({ order: ask.order, domain }),
       bidHash: zeroHash,
       buyer: taker.address,
       price: PRICE,
