@@ -4,3 +4,4 @@
 export * from './ports';
 export * from './submit-orders/submit-orders';
 export * from './cancel-orders/cancel-orders';
+export * from './track-fillability/track-fillability';

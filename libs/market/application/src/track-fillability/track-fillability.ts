@@ -1,0 +1,297 @@
+// The fillability tracker: keeps every order's status current from chain facts. For the facts
+// of one Kafka chunk it works out what each means (fact-effects.ts), asks the order directory
+// which markets are concerned, re-reads all of it in one multicall at the chain's head
+// (MarketChainReader.readObservations), and sends each concerned market one decision batch:
+// the trade commands the facts imply (SettleTrade, UnsettleTrade, ReleaseTrade) then one
+// `Observe` with everything read for it. The decider announces the status changes.
+//
+// Redelivery is harmless: a fact seen again re-reads the same chain state, and the decider
+// emits nothing for an observation that changes nothing; settling a settled trade or
+// releasing a released one is a no-op too.
+import { systemClock, type Address, type Clock, type OrderHash } from '@atelier/kernel';
+import type { CommandContext } from '@atelier/eventsourcing';
+import type { ChainFactEnvelope } from '@atelier/chain-messages';
+import { marketId, type MarketCommand, type Observations } from '@atelier/market-domain';
+import type { MarketChainReader, ObservationRequest, OrderDirectory } from '../ports';
+import type { MarketRepository } from '../submit-orders/submit-orders';
+import { effectsOf, type FactEffect } from './fact-effects';
+
+export { ChainFactArgsError, effectsOf, type FactEffect } from './fact-effects';
+
+/** What the tracker asks of the orders read model, beyond the intake's directory. */
+export interface FillabilityDirectory extends OrderDirectory {
+  /** Every collection with a market. */
+  markets(): Promise<readonly Address[]>;
+  /** Those of `collections` that have a market. */
+  marketsAmong(collections: readonly Address[]): Promise<ReadonlySet<Address>>;
+  /** Markets where `maker` has orders that may still trade. */
+  marketsOfMaker(maker: Address): Promise<readonly Address[]>;
+  /** Token ids of `maker`'s asks in `collection` that may still trade. */
+  askTokensOf(maker: Address, collection: Address): Promise<readonly bigint[]>;
+  /** Our latest trade pairing these orders. */
+  tradeOf(
+    askHash: OrderHash,
+    bidHash: OrderHash,
+  ): Promise<{ readonly tradeId: string; readonly collection: Address } | null>;
+  get(hash: OrderHash): Promise<{
+    readonly collection: Address;
+    readonly maker: Address;
+    readonly nonce: bigint;
+  } | null>;
+}
+
+type TradeCommand = Extract<
+  MarketCommand,
+  { type: 'SettleTrade' | 'UnsettleTrade' | 'ReleaseTrade' }
+>;
+type Timeless<C> = C extends unknown ? Omit<C, 'now' | 'at'> : never;
+
+/** What one market must re-read and decide. */
+class MarketPlan {
+  readonly tokens = new Map<string, bigint>();
+  readonly funds = new Map<string, { maker: Address; currency: Address }>();
+  readonly counters = new Set<Address>();
+  readonly nonces = new Map<
+    string,
+    { maker: Address; nonce: bigint; filledBy: OrderHash | null }
+  >();
+  fee = false;
+  readonly commands: Timeless<TradeCommand>[] = [];
+
+  get observes(): boolean {
+    return (
+      this.tokens.size + this.funds.size + this.counters.size + this.nonces.size > 0 || this.fee
+    );
+  }
+}
+
+export interface TrackResult {
+  /** Markets that received a decision batch. */
+  readonly markets: number;
+  readonly events: number;
+  /** Trade commands the market refused (e.g. TRADE.UNKNOWN for a trade already released). */
+  readonly refused: readonly { readonly collection: Address; readonly code: string }[];
+  /** Global position of the last event appended, if any. */
+  readonly position: bigint | null;
+}
+
+const key = (...parts: readonly (string | bigint)[]) => parts.join(':');
+
+export class TrackFillability {
+  constructor(
+    private readonly markets: MarketRepository,
+    private readonly chain: MarketChainReader,
+    private readonly directory: FillabilityDirectory,
+    private readonly clock: Clock = systemClock,
+  ) {}
+
+  /** Plans, reads and decides for the facts of one chunk, in their order. */
+  async track(
+    facts: readonly ChainFactEnvelope[],
+    context?: Partial<CommandContext>,
+  ): Promise<TrackResult> {
+    const plans = await this.plan(facts.flatMap((f) => effectsOf(f)));
+    if (plans.size === 0) return { markets: 0, events: 0, refused: [], position: null };
+    const observed = await this.read(plans);
+    const nowMs = this.clock.now().getTime();
+    const now = BigInt(Math.floor(nowMs / 1000));
+    const at = new Date(nowMs).toISOString();
+    const ctx: CommandContext = {
+      correlationId: context?.correlationId ?? facts[0]?.id ?? 'chain',
+      causationId: context?.causationId ?? facts[facts.length - 1]?.id ?? null,
+      actor: context?.actor ?? 'system:fillability-tracker',
+    };
+    let events = 0;
+    let position: bigint | null = null;
+    const refused: { collection: Address; code: string }[] = [];
+    for (const [collection, plan] of plans) {
+      const commands: MarketCommand[] = plan.commands.map(
+        (c) => ({ ...c, now, at }) as MarketCommand,
+      );
+      const observations = observed.get(collection);
+      if (observations) commands.push({ type: 'Observe', observed: observations, now, at });
+      if (commands.length === 0) continue;
+      const outcome = await this.markets.handleAll(marketId(collection), commands, ctx);
+      for (const o of outcome.outcomes) {
+        if (o.ok) events += o.events.length;
+        else refused.push({ collection, code: o.error.code });
+      }
+      if (outcome.position !== undefined && (position === null || outcome.position > position))
+        position = outcome.position;
+    }
+    return { markets: plans.size, events, refused, position };
+  }
+
+  /** Which markets each effect concerns, and what they must re-read or decide. */
+  private async plan(effects: readonly FactEffect[]): Promise<Map<Address, MarketPlan>> {
+    const plans = new Map<Address, MarketPlan>();
+    const planOf = (c: Address) => {
+      let p = plans.get(c);
+      if (!p) plans.set(c, (p = new MarketPlan()));
+      return p;
+    };
+    const memo = new Map<string, Promise<unknown>>();
+    const once = <T>(k: string, f: () => Promise<T>): Promise<T> => {
+      if (!memo.has(k)) memo.set(k, f());
+      return memo.get(k) as Promise<T>;
+    };
+    const ofMaker = (maker: Address) =>
+      once(`maker:${maker}`, () => this.directory.marketsOfMaker(maker));
+    const hasMarket = async (c: Address) =>
+      (await once(`market:${c}`, () => this.directory.marketsAmong([c]))).has(c);
+    const filledOrder = async (hash: OrderHash) => {
+      const order = await this.directory.get(hash);
+      if (!order) return; // not ours: no order of ours is known to hold its nonce
+      for (const c of await ofMaker(order.maker))
+        planOf(c).nonces.set(key(order.maker, order.nonce), {
+          maker: order.maker,
+          nonce: order.nonce,
+          filledBy: c === order.collection ? hash : null,
+        });
+      planOf(order.collection).nonces.set(key(order.maker, order.nonce), {
+        maker: order.maker,
+        nonce: order.nonce,
+        filledBy: hash,
+      });
+    };
+
+    for (const e of effects) {
+      switch (e.type) {
+        case 'token':
+          if (await hasMarket(e.collection))
+            planOf(e.collection).tokens.set(key(e.tokenId), e.tokenId);
+          break;
+        case 'operator':
+          if (await hasMarket(e.collection))
+            for (const tokenId of await this.directory.askTokensOf(e.owner, e.collection))
+              planOf(e.collection).tokens.set(key(tokenId), tokenId);
+          break;
+        case 'funds':
+          for (const c of await ofMaker(e.maker))
+            planOf(c).funds.set(key(e.maker, e.currency), { maker: e.maker, currency: e.currency });
+          break;
+        case 'counter':
+          for (const c of await ofMaker(e.maker)) planOf(c).counters.add(e.maker);
+          break;
+        case 'nonce':
+          for (const c of await ofMaker(e.maker)) {
+            const p = planOf(c);
+            const k = key(e.maker, e.nonce);
+            if (!p.nonces.has(k))
+              p.nonces.set(k, { maker: e.maker, nonce: e.nonce, filledBy: null });
+          }
+          break;
+        case 'filled-order':
+          await filledOrder(e.hash);
+          break;
+        case 'fee':
+          for (const c of await once('all', () => this.directory.markets())) planOf(c).fee = true;
+          break;
+        case 'settlement': {
+          const trade = await this.directory.tradeOf(e.askHash, e.bidHash);
+          if (!trade) {
+            // Another operator's settlement of orders we may know: their nonces are used.
+            await filledOrder(e.askHash);
+            await filledOrder(e.bidHash);
+            break;
+          }
+          planOf(trade.collection).commands.push(
+            e.retracted
+              ? { type: 'UnsettleTrade', askHash: e.askHash, bidHash: e.bidHash }
+              : {
+                  type: 'SettleTrade',
+                  askHash: e.askHash,
+                  bidHash: e.bidHash,
+                  transactionHash: e.transactionHash,
+                  block: e.block,
+                },
+          );
+          break;
+        }
+        case 'skipped': {
+          const trade = await this.directory.tradeOf(e.askHash, e.bidHash);
+          if (trade)
+            planOf(trade.collection).commands.push({
+              type: 'ReleaseTrade',
+              tradeId: trade.tradeId,
+              reason: e.reason,
+            });
+          break;
+        }
+        default: {
+          const _exhaustive: never = e;
+          return _exhaustive;
+        }
+      }
+    }
+    return plans;
+  }
+
+  /** One multicall for every market's needs; each market's Observations from the answers. */
+  private async read(plans: ReadonlyMap<Address, MarketPlan>): Promise<Map<Address, Observations>> {
+    const tokens = new Map<string, { collection: Address; tokenId: bigint }>();
+    const funds = new Map<string, { maker: Address; currency: Address }>();
+    const counters = new Set<Address>();
+    const nonces = new Map<string, { maker: Address; nonce: bigint }>();
+    let fee = false;
+    for (const [collection, p] of plans) {
+      for (const tokenId of p.tokens.values())
+        tokens.set(key(collection, tokenId), { collection, tokenId });
+      for (const [k, f] of p.funds) funds.set(k, f);
+      for (const m of p.counters) counters.add(m);
+      for (const [k, n] of p.nonces) nonces.set(k, { maker: n.maker, nonce: n.nonce });
+      fee ||= p.fee;
+    }
+    const out = new Map<Address, Observations>();
+    if (tokens.size + funds.size + counters.size + nonces.size === 0 && !fee) return out;
+    const request: ObservationRequest = {
+      ...(tokens.size ? { tokens: [...tokens.values()] } : {}),
+      ...(funds.size ? { funds: [...funds.values()] } : {}),
+      ...(counters.size ? { counters: [...counters] } : {}),
+      ...(nonces.size ? { nonces: [...nonces.values()] } : {}),
+      ...(fee ? { fee: true } : {}),
+    };
+    const reading = await this.chain.readObservations(request);
+    const { block } = reading;
+    const tokenOf = new Map(reading.tokens.map((t) => [key(t.collection, t.tokenId), t]));
+    const balanceOf = new Map(reading.funds.map((f) => [key(f.maker, f.currency), f.balance]));
+    const counterOf = new Map(reading.counters.map((c) => [c.maker, c.counter]));
+    const nonceOf = new Map(reading.nonces.map((n) => [key(n.maker, n.nonce), n.state]));
+    for (const [collection, p] of plans) {
+      if (!p.observes) continue;
+      const o: {
+        -readonly [K in keyof Observations]: Observations[K];
+      } = {};
+      const t = [...p.tokens.values()].flatMap((tokenId) => {
+        const r = tokenOf.get(key(collection, tokenId));
+        return r ? [{ tokenId, owner: r.owner, approved: r.approved, block }] : [];
+      });
+      if (t.length) o.tokens = t;
+      if (p.funds.size)
+        o.funds = await Promise.all(
+          [...p.funds].flatMap(([k, f]) => {
+            const balance = balanceOf.get(k);
+            if (balance === undefined) return [];
+            return [
+              this.directory
+                .reservedElsewhere(f.maker, f.currency, collection)
+                .then((reservedElsewhere) => ({ ...f, balance, reservedElsewhere, block })),
+            ];
+          }),
+        );
+      const c = [...p.counters].flatMap((maker) => {
+        const counter = counterOf.get(maker);
+        return counter === undefined ? [] : [{ maker, counter, block }];
+      });
+      if (c.length) o.counters = c;
+      const n = [...p.nonces].flatMap(([k, x]) => {
+        const state = nonceOf.get(k);
+        return state === undefined ? [] : [{ ...x, state, block }];
+      });
+      if (n.length) o.nonces = n;
+      if (p.fee && reading.fee) o.fee = { ...reading.fee, block };
+      out.set(collection, o);
+    }
+    return out;
+  }
+}
