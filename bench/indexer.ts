@@ -33,15 +33,20 @@ import {
 import { privateKeyToAccount } from 'viem/accounts';
 import {
   artworkRegistryAbi,
-  encodeSettlementBatch,
+  buildOrder,
   marketplaceAbi,
   marketplaceDomain,
-  orderTypedData,
   OrderKind,
   testStablecoinAbi,
-  toSettlementPair,
-  type Order,
 } from '@atelier/contracts-abi';
+import {
+  approveMarketplace,
+  buildMint,
+  deposit,
+  encodeSettleBatch,
+  signOrder,
+  writeAndWait,
+} from '@atelier/chain-actions';
 import { CHAIN_CONTRACTS, chainTopic } from '@atelier/chain-messages';
 import { account, TestChain } from '../apps/indexer/test/support/chain';
 import {
@@ -221,30 +226,23 @@ async function generateMarketHistory(target: number, events: Map<string, number>
   const key = (name: string) => keccak256(toHex(`bench-indexer:${run}:${name}`));
   const seller = privateKeyToAccount(key('seller'));
   const buyer = privateKeyToAccount(key('buyer'));
-  const send = async (
-    from: PrivateKeyAccount,
-    address: Address,
-    abi: Abi,
-    functionName: string,
-    args: readonly unknown[],
-  ) => {
-    const wallet = createWalletClient({ account: from, transport: http(env['RPC_URL']!) });
-    const hash = await wallet.writeContract({
+  const wallet = (from: PrivateKeyAccount) =>
+    createWalletClient({
+      account: from,
       chain: chain.client.chain,
-      address,
-      abi,
-      functionName,
-      args,
-    } as never);
-    await chain.client.waitForTransactionReceipt({ hash, pollingInterval: 50 });
-  };
+      transport: http(env['RPC_URL']!),
+    });
   for (const a of [seller, buyer])
     await chain.rpc('anvil_setBalance', [a.address, toHex(10n ** 21n)]);
-  await send(seller, registry, artworkRegistryAbi, 'setApprovalForAll', [marketplace, true]);
+  await approveMarketplace(wallet(seller), { collection: registry, marketplace });
   const budget = PRICE * BigInt(target); // more than enough: a trade yields several facts
-  await send(buyer, usd, testStablecoinAbi, 'mint', [buyer.address, budget]);
-  await send(buyer, usd, testStablecoinAbi, 'approve', [marketplace, budget]);
-  await send(buyer, marketplace, marketplaceAbi, 'deposit', [usd, budget]);
+  await writeAndWait(wallet(buyer), {
+    address: usd,
+    abi: testStablecoinAbi,
+    functionName: 'mint',
+    args: [buyer.address, budget],
+  });
+  await deposit(wallet(buyer), { marketplace, currency: usd, amount: budget });
 
   const domain = marketplaceDomain(chain.chainId, marketplace);
   const history: MarketHistory = { facts: 0, works: 0, trades: 0, batches: 0, mintTxs: 0 };
@@ -259,24 +257,21 @@ async function generateMarketHistory(target: number, events: Map<string, number>
       encodeFunctionData({
         abi: artworkRegistryAbi,
         functionName: 'mint',
-        args: [
-          seller.address,
-          {
-            modelId: 'stabilityai/sdxl-base-1.0',
-            modelHash: keccak256(toHex('weights')),
-            promptHash: keccak256(toHex(`prompt ${run} ${i}`)),
-            seed: BigInt(i),
-            manifestHash: keccak256(toHex(`manifest ${run} ${i}`)),
+        args: buildMint({
+          to: seller.address,
+          work: {
+            prompt: `prompt ${run} ${i}`,
+            manifest: `manifest ${run} ${i}`,
             manifestURI: `ipfs://bench/${run}/${i}`,
-            parents: [],
+            seed: BigInt(i),
             contributors: Array.from({ length: CONTRIBUTORS }, (_, c) => ({
               account: addr(0x1000000 + i * CONTRIBUTORS + c),
               bps: 100,
             })),
           },
-          addr(0x2000000 + i), // one royalty receiver per work
-          500,
-        ],
+          royaltyReceiver: addr(0x2000000 + i), // one royalty receiver per work
+          royaltyBps: 500,
+        }).args,
       });
     mintGas ??=
       ((await chain.client.estimateGas({
@@ -303,36 +298,32 @@ async function generateMarketHistory(target: number, events: Map<string, number>
     // Token ids are sequential; this round's are the last WORKS_PER_ROUND.
     const tokenIds = Array.from({ length: WORKS_PER_ROUND }, (_, k) => before + 1n + BigInt(k));
     const now = (await chain.client.getBlock()).timestamp;
-    const sign = (maker: PrivateKeyAccount, kind: OrderKind, tokenId: bigint, nonce: bigint) => {
-      const order: Order = {
-        maker: maker.address,
-        kind,
-        collection: registry,
-        tokenId,
-        currency: usd,
-        price: PRICE,
-        start: now - 60n,
-        expiry: now + 86_400n,
-        counter: 0n,
-        nonce,
-      };
-      return maker
-        .signTypedData(orderTypedData(order, domain))
-        .then((signature) => ({ order, signature }));
-    };
+    const sign = (maker: PrivateKeyAccount, kind: OrderKind, tokenId: bigint, nonce: bigint) =>
+      signOrder(maker, {
+        order: buildOrder({
+          maker: maker.address,
+          kind,
+          collection: registry,
+          tokenId,
+          currency: usd,
+          price: PRICE,
+          now,
+          lifetime: 86_400n,
+          nonce,
+        }),
+        domain,
+      });
     const pairs = [];
     for (const [k, tokenId] of tokenIds.entries()) {
       const nonce = BigInt(first + k + 1);
-      pairs.push(
-        toSettlementPair(
-          await sign(seller, OrderKind.Ask, tokenId, nonce),
-          await sign(buyer, OrderKind.TokenBid, tokenId, nonce),
-        ),
-      );
+      pairs.push({
+        ask: await sign(seller, OrderKind.Ask, tokenId, nonce),
+        bid: await sign(buyer, OrderKind.TokenBid, tokenId, nonce),
+      });
     }
     const batches: Hex[] = [];
     for (let i = 0; i < pairs.length; i += PAIRS_PER_BATCH)
-      batches.push(encodeSettlementBatch(pairs.slice(i, i + PAIRS_PER_BATCH)));
+      batches.push(encodeSettleBatch({ pairs: pairs.slice(i, i + PAIRS_PER_BATCH) }).batch);
     const settleData = (batch: Hex) =>
       encodeFunctionData({ abi: marketplaceAbi, functionName: 'settleBatch', args: [batch] });
     settleGas ??=
