@@ -5,7 +5,10 @@ import { Controller, Get, Inject, Module, type DynamicModule } from '@nestjs/com
 import { readDeployments, type Deployments } from '@atelier/chain';
 import { serviceInfraModules, type HttpAppContext } from '@atelier/platform';
 import type { GatewayConfig } from './config';
+import { accessOptions } from './access/access.config';
+import { AccessModule } from './access/access.module';
 import { MarketModule } from './market/market.module';
+import { OrderStreamModule } from './order-stream/order-stream.module';
 import { OrdersModule } from './orders/orders.module';
 
 const DEPLOYMENTS = Symbol('DEPLOYMENTS');
@@ -31,6 +34,8 @@ export class GatewayModule {
         ...serviceInfraModules('gateway', ctx.config.GATEWAY_DATABASE_URL, ctx),
         MarketModule.forRoot(ctx, deployments),
         OrdersModule.forRoot({ readYourWritesWaitMs: ctx.config.READ_YOUR_WRITES_WAIT_MS }),
+        AccessModule.forRoot(accessOptions(ctx.config), ctx.logger),
+        OrderStreamModule.forRoot({ logger: ctx.logger }),
       ],
       controllers: [ChainController],
       providers: [{ provide: DEPLOYMENTS, useValue: deployments }],

@@ -3,6 +3,7 @@
 import { z } from 'zod';
 import { eventStoreEnv } from '@atelier/event-store';
 import { serviceConfig } from '@atelier/platform';
+import { accessEnv } from './access/access.config';
 
 const seconds = (fallback: number, max: number) =>
   z.coerce.number().int().min(1).max(max).default(fallback);
@@ -39,7 +40,7 @@ const gatewayConfig = serviceConfig({
   app: 'gateway',
   prefix: 'GATEWAY',
   port: { default: 3000, describe: 'HTTP port of the gateway' },
-  extra: { ...eventStoreEnv, ...intakeEnv },
+  extra: { ...eventStoreEnv, ...intakeEnv, ...accessEnv },
 });
 
 export type GatewayConfig = ReturnType<typeof gatewayConfig.load>;

@@ -12,6 +12,7 @@ import {
   type ErrorStatusTable,
   type PlatformErrorCode,
 } from '@atelier/platform';
+import type { AccessErrorCode } from './access/access.errors';
 import type { IntakeRefusalCode, OrdersApiErrorCode } from './orders/orders.errors';
 
 export type GatewayErrorCode =
@@ -22,7 +23,8 @@ export type GatewayErrorCode =
   | OrdersApiErrorCode
   | CancelErrorCode
   | OrdersReadError['code']
-  | ChainActionErrorCode;
+  | ChainActionErrorCode
+  | AccessErrorCode;
 
 export const GATEWAY_ERROR_STATUS = {
   ...PLATFORM_ERROR_STATUS,
@@ -81,4 +83,13 @@ export const GATEWAY_ERROR_STATUS = {
   'CHAIN.BAD_ANSWER': 502,
   'CHAIN.REVERTED': 502,
   'CHAIN.NO_ACCOUNT': 500,
+  // Access (access/): API keys, limits, idempotency keys. 429s carry Retry-After.
+  'AUTH.INVALID_KEY': 401,
+  'AUTH.KEY_REQUIRED': 401,
+  'AUTH.MAKER_NOT_ALLOWED': 403,
+  'RATE.LIMITED': 429,
+  'RATE.QUOTA_EXCEEDED': 429,
+  'IDEMPOTENCY.KEY_INVALID': 400,
+  'IDEMPOTENCY.KEY_REUSED': 409,
+  'IDEMPOTENCY.IN_PROGRESS': 409,
 } as const satisfies ErrorStatusTable<GatewayErrorCode>;

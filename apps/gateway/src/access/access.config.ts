@@ -1,6 +1,7 @@
 // The access layer's part of the gateway's typed config (spread into config.ts's `extra`):
 // where its tables live, and the limit of callers without a key (one bucket per client IP).
 import { z } from 'zod';
+import type { AccessOptions } from './access.tokens';
 
 export const accessEnv = {
   ACCESS_SCHEMA: z
@@ -28,3 +29,10 @@ export interface AccessConfig {
   readonly ACCESS_IP_RPS: number;
   readonly ACCESS_IP_BURST: number;
 }
+
+/** The access module's options from the gateway's config. */
+export const accessOptions = (c: AccessConfig): AccessOptions => ({
+  schema: c.ACCESS_SCHEMA,
+  ipRps: c.ACCESS_IP_RPS,
+  ipBurst: c.ACCESS_IP_BURST,
+});
