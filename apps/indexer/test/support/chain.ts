@@ -11,9 +11,7 @@ import {
   http,
   keccak256,
   parseAbi,
-  parseEventLogs,
   toHex,
-  zeroAddress,
   type Address,
   type Hex,
   type PrivateKeyAccount,
@@ -21,17 +19,22 @@ import {
 } from 'viem';
 import { mnemonicToAccount, privateKeyToAccount } from 'viem/accounts';
 import {
-  artworkRegistryAbi,
-  encodeSettlementBatch,
+  buildOrder,
   marketplaceAbi,
   marketplaceDomain,
-  orderTypedData,
   OrderKind,
   testStablecoinAbi,
-  toSettlementPair,
-  type Order,
   type SignedOrder,
 } from '@atelier/contracts-abi';
+import {
+  approveMarketplace,
+  deposit,
+  encodeSettleBatch,
+  mintArtwork,
+  settleBatch,
+  signOrder,
+  writeAndWait,
+} from '@atelier/chain-actions';
 import { readDeployments } from '@atelier/chain';
 import { factId } from '@atelier/chain-messages';
 import { resolveIndexedContracts } from '../../contracts';
@@ -137,20 +140,8 @@ export class TestChain {
     return a;
   }
 
-  private async send(
-    from: number | PrivateKeyAccount,
-    call: {
-      address: Address;
-      abi: readonly unknown[];
-      functionName: string;
-      args: readonly unknown[];
-    },
-  ) {
-    const wallet = this.wallet(from);
-    const hash = await wallet.writeContract(call as Parameters<typeof wallet.writeContract>[0]);
-    const r = await this.client.waitForTransactionReceipt({ hash, pollingInterval: 50 });
-    if (r.status !== 'success') throw new Error(`${call.functionName} ${hash} reverted`);
-    return r;
+  private send(from: number | PrivateKeyAccount, call: Parameters<typeof writeAndWait>[1]) {
+    return writeAndWait(this.wallet(from), call);
   }
 
   private market(): { registry: Address; marketplace: Address } {
@@ -168,76 +159,53 @@ export class TestChain {
     const { registry, marketplace } = this.market();
     const creator = await this.freshAccount();
     const seller = await this.freshAccount();
-    const minted = await this.send(creator, {
-      address: registry,
-      abi: artworkRegistryAbi,
-      functionName: 'mint',
-      args: [
-        seller.address,
-        {
-          modelId: 'stabilityai/sdxl-base-1.0',
-          modelHash: keccak256(toHex('weights')),
-          promptHash: keccak256(toHex(`prompt ${this.keyRun} ${this.keys}`)),
-          seed: BigInt(this.keys),
-          manifestHash: keccak256(toHex(`manifest ${this.keyRun} ${this.keys}`)),
-          manifestURI: `ipfs://indexer-it/${this.keyRun}/${this.keys}`,
-          parents: [],
-          contributors: [{ account: (await this.freshAccount()).address, bps: 100 }],
-        },
-        zeroAddress,
-        500,
-      ],
+    const n = this.keys;
+    const { tokenId } = await mintArtwork(this.wallet(creator), {
+      registry,
+      to: seller.address,
+      work: {
+        prompt: `prompt ${this.keyRun} ${n}`,
+        manifest: `manifest ${this.keyRun} ${n}`,
+        manifestURI: `ipfs://indexer-it/${this.keyRun}/${n}`,
+        seed: BigInt(n),
+        contributors: [{ account: (await this.freshAccount()).address, bps: 100 }],
+      },
+      royaltyBps: 500,
     });
-    const [event] = parseEventLogs({
-      abi: artworkRegistryAbi,
-      eventName: 'ArtworkMinted',
-      logs: minted.logs,
-    });
-    const tokenId = event!.args.tokenId;
-    await this.send(seller, {
-      address: registry,
-      abi: artworkRegistryAbi,
-      functionName: 'setApprovalForAll',
-      args: [marketplace, true],
-    });
+    await approveMarketplace(this.wallet(seller), { collection: registry, marketplace });
     const buyers: PrivateKeyAccount[] = [];
     for (let i = 0; i < buyerCount; i++) {
       const buyer = await this.freshAccount();
-      for (const [functionName, args] of [
-        ['mint', [buyer.address, TRADE_PRICE]],
-        ['approve', [marketplace, TRADE_PRICE]],
-      ] as const)
-        await this.send(buyer, {
-          address: this.stablecoin,
-          abi: testStablecoinAbi,
-          functionName,
-          args,
-        });
       await this.send(buyer, {
-        address: marketplace,
-        abi: marketplaceAbi,
-        functionName: 'deposit',
-        args: [this.stablecoin, TRADE_PRICE],
+        address: this.stablecoin,
+        abi: testStablecoinAbi,
+        functionName: 'mint',
+        args: [buyer.address, TRADE_PRICE],
+      });
+      await deposit(this.wallet(buyer), {
+        marketplace,
+        currency: this.stablecoin,
+        amount: TRADE_PRICE,
       });
       buyers.push(buyer);
     }
     const now = (await this.client.getBlock()).timestamp;
     const domain = marketplaceDomain(this.chainId, marketplace);
-    const sign = async (maker: PrivateKeyAccount, kind: OrderKind): Promise<SignedOrder> => {
-      const order: Order = {
-        maker: maker.address,
-        kind,
-        collection: registry,
-        tokenId,
-        currency: this.stablecoin,
-        price: TRADE_PRICE,
-        start: now - 60n,
-        expiry: now + 3600n,
-        counter: 0n,
-        nonce: 1n,
-      };
-      return { order, signature: await maker.signTypedData(orderTypedData(order, domain)) };
-    };
+    const sign = (maker: PrivateKeyAccount, kind: OrderKind): Promise<SignedOrder> =>
+      signOrder(maker, {
+        order: buildOrder({
+          maker: maker.address,
+          kind,
+          collection: registry,
+          tokenId,
+          currency: this.stablecoin,
+          price: TRADE_PRICE,
+          now,
+          lifetime: 3600n,
+          nonce: 1n,
+        }),
+        domain,
+      });
     return {
       tokenId,
       seller: seller.address,
@@ -252,11 +220,9 @@ export class TestChain {
     trade: TradeSetup,
     buyer = 0,
   ): Promise<{ hash: Hex; blockNumber: bigint; blockHash: Hex }> {
-    const r = await this.send(OPERATOR, {
-      address: this.market().marketplace,
-      abi: marketplaceAbi,
-      functionName: 'settleBatch',
-      args: [encodeSettlementBatch([toSettlementPair(trade.ask, trade.bids[buyer]!)])],
+    const r = await settleBatch(this.wallet(OPERATOR), {
+      marketplace: this.market().marketplace,
+      pairs: [{ ask: trade.ask, bid: trade.bids[buyer]! }],
     });
     return { hash: r.transactionHash, blockNumber: r.blockNumber, blockHash: r.blockHash };
   }
@@ -269,7 +235,7 @@ export class TestChain {
       data: encodeFunctionData({
         abi: marketplaceAbi,
         functionName: 'settleBatch',
-        args: [encodeSettlementBatch([toSettlementPair(trade.ask, trade.bids[buyer]!)])],
+        args: [encodeSettleBatch({ pairs: [{ ask: trade.ask, bid: trade.bids[buyer]! }] }).batch],
       }),
       gas: '0x100000',
     };
