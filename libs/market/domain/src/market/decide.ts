@@ -13,11 +13,12 @@ import {
   type Result,
 } from '@atelier/kernel';
 import type { Decider } from '@atelier/eventsourcing';
-import { IndexOverlay, Overlay, RankedOverlay, type MapLike } from './book';
+import { IndexOverlay, Overlay, RankedOverlay, SKIP, STOP, type MapLike } from './book';
 import { bestCounterparty } from './matching';
 import {
   applyEvent,
   emptyMarket,
+  freeFunds,
   statusOf,
   tradeIdOf,
   type BookOrder,
@@ -189,12 +190,27 @@ class Draft {
       collectionBids: new IndexOverlay(base.collectionBids),
       askRanks: new RankedOverlay(base.askRanks, false),
       bidRanks: new RankedOverlay(base.bidRanks, true),
+      bidsByFunds: new RankedOverlay(base.bidsByFunds, true),
     };
   }
 
   /** Orders a change to this maker's balances, counter or trades can concern. */
   ofMaker(maker: Address): Iterable<OrderHash> {
     return this.state.byMaker.get(maker);
+  }
+
+  /**
+   * The maker's bids in `currency` that a fall of that balance to `free` can concern: fillable
+   * ones priced above it (a no-balance bid stays so, and nothing else reads the balance).
+   */
+  bidsAbove(maker: Address, currency: Address, free: bigint | null): OrderHash[] {
+    const found: OrderHash[] = [];
+    this.state.bidsByFunds.best(fundsKey(maker, currency), (entry) => {
+      if (free !== null && entry.order.price <= free) return STOP;
+      found.push(entry.hash);
+      return SKIP;
+    });
+    return found;
   }
 
   /** Orders a trade's settlement, reversal or release can concern. */
@@ -352,7 +368,8 @@ class Draft {
         },
       });
       // The buyer's free balance fell: its other bids may no longer be covered.
-      this.reconcile(at, this.ofMaker(bid.order.maker));
+      const { maker, currency } = bid.order;
+      this.reconcile(at, this.bidsAbove(maker, currency, freeFunds(this.state, maker, currency)));
     }
     if (this.toMatch.size > 0) this.match(now, at);
   }

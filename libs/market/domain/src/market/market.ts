@@ -143,6 +143,9 @@ export interface MarketMaps {
   /** Fillable bids, dearest then earliest: token bids by token id, collection bids under
    *  `ANY_TOKEN`. */
   bidRanks: RankedIndex<string>;
+  /** Fillable bids, dearest first, by (maker, currency) (see `fundsKey`): the bids a fall in that
+   *  balance can leave unfunded. */
+  bidsByFunds: RankedIndex<string>;
 }
 
 /** The ranked indexes' key for every token: all asks, or the collection bids. */
@@ -176,6 +179,7 @@ export function emptyMarket(): MarketState {
     collectionBids: new SetIndex(),
     askRanks: new SortedIndex(false),
     bidRanks: new SortedIndex(true),
+    bidsByFunds: new SortedIndex(true),
   };
 }
 
@@ -215,6 +219,7 @@ export function cloneMarket(state: MarketState): MarketState {
     collectionBids: idx(state.collectionBids),
     askRanks: ranks(state.askRanks),
     bidRanks: ranks(state.bidRanks),
+    bidsByFunds: ranks(state.bidsByFunds),
   };
 }
 
@@ -404,8 +409,11 @@ function rank(state: MarketMaps, o: BookOrder, op: 'add' | 'remove'): void {
   if (o.order.kind === OrderKind.Ask) {
     state.askRanks[op](o.order.tokenId.toString(), o);
     state.askRanks[op](ANY_TOKEN, o);
-  } else if (o.order.kind === OrderKind.TokenBid) state.bidRanks[op](o.order.tokenId.toString(), o);
+    return;
+  }
+  if (o.order.kind === OrderKind.TokenBid) state.bidRanks[op](o.order.tokenId.toString(), o);
   else state.bidRanks[op](ANY_TOKEN, o);
+  state.bidsByFunds[op](fundsKey(o.order.maker, o.order.currency), o);
 }
 
 /** Adds an order to (or removes it from) the indexes that find it. */
