@@ -154,41 +154,57 @@ const rankedBefore = (a: Ranked, b: Ranked, descending: boolean): boolean =>
       : a.order.price < b.order.price
     : a.seq < b.seq;
 
+/**
+ * An entry with its price as a double: comparing doubles is what keeps a scan or insert cheap
+ * (bigint comparisons are calls). `Number` rounds monotonically, so distinct doubles order as
+ * the prices do; equal doubles fall back to the exact bigints.
+ */
+class Slot {
+  readonly p: number;
+  constructor(readonly entry: Ranked) {
+    this.p = Number(entry.order.price);
+  }
+}
+
+const slotBefore = (a: Slot, b: Slot, descending: boolean): boolean =>
+  a.p !== b.p ? (descending ? a.p > b.p : a.p < b.p) : rankedBefore(a.entry, b.entry, descending);
+
 /** Chunks bound the cost of an insert or removal in one long list (all asks of a collection). */
 const CHUNK = 512;
 
 /** One key's entries, sorted, in chunks of at most 2 * CHUNK. */
 class RankedList {
-  chunks: Ranked[][] = [];
+  chunks: Slot[][] = [];
 
   constructor(private readonly descending: boolean) {}
 
   /** Index of the first chunk whose last entry is not before `x` (the last chunk if none). */
-  private chunkOf(x: Ranked): number {
+  private chunkOf(x: Slot): number {
     let lo = 0;
     let hi = this.chunks.length - 1;
     while (lo < hi) {
       const mid = (lo + hi) >> 1;
       const chunk = this.chunks[mid]!;
-      if (rankedBefore(chunk[chunk.length - 1]!, x, this.descending)) lo = mid + 1;
+      if (slotBefore(chunk[chunk.length - 1]!, x, this.descending)) lo = mid + 1;
       else hi = mid;
     }
     return lo;
   }
 
   /** Index of the first entry of `chunk` not before `x`. */
-  private positionIn(chunk: readonly Ranked[], x: Ranked): number {
+  private positionIn(chunk: readonly Slot[], x: Slot): number {
     let lo = 0;
     let hi = chunk.length;
     while (lo < hi) {
       const mid = (lo + hi) >> 1;
-      if (rankedBefore(chunk[mid]!, x, this.descending)) lo = mid + 1;
+      if (slotBefore(chunk[mid]!, x, this.descending)) lo = mid + 1;
       else hi = mid;
     }
     return lo;
   }
 
-  insert(x: Ranked): void {
+  insert(entry: Ranked): void {
+    const x = new Slot(entry);
     if (this.chunks.length === 0) {
       this.chunks.push([x]);
       return;
@@ -200,13 +216,14 @@ class RankedList {
       this.chunks.splice(ci, 1, chunk.slice(0, CHUNK), chunk.slice(CHUNK));
   }
 
-  /** Removes `x` (found by price and seq); true when the list is empty after. */
-  remove(x: Ranked): boolean {
+  /** Removes `entry` (found by price and seq); true when the list is empty after. */
+  remove(entry: Ranked): boolean {
     if (this.chunks.length === 0) return true;
+    const x = new Slot(entry);
     const ci = this.chunkOf(x);
     const chunk = this.chunks[ci]!;
     const at = this.positionIn(chunk, x);
-    if (chunk[at]?.seq === x.seq) {
+    if (chunk[at]?.entry.seq === entry.seq) {
       chunk.splice(at, 1);
       if (chunk.length === 0) this.chunks.splice(ci, 1);
     }
@@ -216,8 +233,9 @@ class RankedList {
   best(visit: Visit): Ranked | undefined {
     for (const chunk of this.chunks)
       for (let i = 0; i < chunk.length; i++) {
-        const verdict = visit(chunk[i]!);
-        if (verdict === TAKE) return chunk[i];
+        const entry = chunk[i]!.entry;
+        const verdict = visit(entry);
+        if (verdict === TAKE) return entry;
         if (verdict === STOP) return undefined;
       }
     return undefined;
