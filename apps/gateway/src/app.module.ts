@@ -35,7 +35,10 @@ export class GatewayModule {
         MarketModule.forRoot(ctx, deployments),
         OrdersModule.forRoot({ readYourWritesWaitMs: ctx.config.READ_YOUR_WRITES_WAIT_MS }),
         AccessModule.forRoot(accessOptions(ctx.config), ctx.logger),
-        OrderStreamModule.forRoot({ logger: ctx.logger }),
+        OrderStreamModule.forRoot({
+          logger: ctx.logger,
+          keepAliveMs: ctx.config.ORDER_STREAM_KEEPALIVE_MS,
+        }),
       ],
       controllers: [ChainController],
       providers: [{ provide: DEPLOYMENTS, useValue: deployments }],

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { eventStoreEnv } from '@atelier/event-store';
 import { serviceConfig } from '@atelier/platform';
 import { accessEnv } from './access/access.config';
+import { orderStreamEnv } from './order-stream/order-stream.config';
 
 const seconds = (fallback: number, max: number) =>
   z.coerce.number().int().min(1).max(max).default(fallback);
@@ -40,7 +41,7 @@ const gatewayConfig = serviceConfig({
   app: 'gateway',
   prefix: 'GATEWAY',
   port: { default: 3000, describe: 'HTTP port of the gateway' },
-  extra: { ...eventStoreEnv, ...intakeEnv, ...accessEnv },
+  extra: { ...eventStoreEnv, ...intakeEnv, ...accessEnv, ...orderStreamEnv },
 });
 
 export type GatewayConfig = ReturnType<typeof gatewayConfig.load>;
