@@ -18,41 +18,55 @@ export interface MapLike<K, V> {
   values(): Iterable<V>;
 }
 
-/** A map that reads through to `base` and keeps every write to itself. */
+/** Marks a key the overlay deleted (map values are never undefined, so `get` can tell). */
+const GONE: unique symbol = Symbol('deleted');
+
+/**
+ * A map that reads through to `base` and keeps every write to itself. One local map, made on the
+ * first write, with `GONE` for deletions: a decision writes to few of its maps, and each read is
+ * one lookup here before the base's.
+ */
 export class Overlay<K, V> implements MapLike<K, V> {
-  private readonly local = new Map<K, V>();
-  private readonly deleted = new Set<K>();
+  private local: Map<K, V | typeof GONE> | undefined;
 
   constructor(private readonly base: ReadonlyMap<K, V>) {}
 
   get(key: K): V | undefined {
-    if (this.local.has(key)) return this.local.get(key);
-    if (this.deleted.has(key)) return undefined;
+    if (this.local !== undefined) {
+      const v = this.local.get(key);
+      if (v !== undefined) return v === GONE ? undefined : v;
+    }
     return this.base.get(key);
   }
 
   has(key: K): boolean {
-    return this.local.has(key) || (!this.deleted.has(key) && this.base.has(key));
+    if (this.local !== undefined) {
+      const v = this.local.get(key);
+      if (v !== undefined) return v !== GONE;
+    }
+    return this.base.has(key);
   }
 
   set(key: K, value: V): this {
-    this.deleted.delete(key);
+    this.local ??= new Map();
+    // A key set again after a delete goes to the end, as a fresh write does.
+    if (this.local.get(key) === GONE) this.local.delete(key);
     this.local.set(key, value);
     return this;
   }
 
   delete(key: K): boolean {
     const had = this.has(key);
+    this.local ??= new Map();
     this.local.delete(key);
-    this.deleted.add(key);
+    this.local.set(key, GONE);
     return had;
   }
 
   *values(): Iterable<V> {
-    for (const [key, value] of this.base) {
-      if (!this.local.has(key) && !this.deleted.has(key)) yield value;
-    }
-    yield* this.local.values();
+    const local = this.local;
+    for (const [key, value] of this.base) if (!local?.has(key)) yield value;
+    if (local) for (const value of local.values()) if (value !== GONE) yield value;
   }
 }
 
