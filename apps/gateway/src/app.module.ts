@@ -10,6 +10,7 @@ import { AccessModule } from './access/access.module';
 import { MarketModule } from './market/market.module';
 import { OrderStreamModule } from './order-stream/order-stream.module';
 import { OrdersModule } from './orders/orders.module';
+import { PipelineModule } from './pipeline/pipeline.module';
 
 const DEPLOYMENTS = Symbol('DEPLOYMENTS');
 
@@ -28,12 +29,14 @@ class ChainController {
 export class GatewayModule {
   static forRoot(ctx: HttpAppContext<GatewayConfig>): DynamicModule {
     const deployments = readDeployments(ctx.config.ATELIER_DEPLOYMENTS);
+    const pipeline = PipelineModule.forRoot(ctx);
     return {
       module: GatewayModule,
       imports: [
-        ...serviceInfraModules('gateway', ctx.config.GATEWAY_DATABASE_URL, ctx),
+        ...serviceInfraModules('gateway', ctx.config.GATEWAY_DATABASE_URL, ctx, pipeline.checks),
         MarketModule.forRoot(ctx, deployments),
         OrdersModule.forRoot({ readYourWritesWaitMs: ctx.config.READ_YOUR_WRITES_WAIT_MS }),
+        pipeline.module,
         AccessModule.forRoot(accessOptions(ctx.config), ctx.logger),
         OrderStreamModule.forRoot({
           logger: ctx.logger,

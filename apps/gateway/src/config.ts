@@ -5,6 +5,7 @@ import { eventStoreEnv } from '@atelier/event-store';
 import { serviceConfig } from '@atelier/platform';
 import { accessEnv } from './access/access.config';
 import { orderStreamEnv } from './order-stream/order-stream.config';
+import { pipelineEnv } from './pipeline/pipeline.config';
 
 const seconds = (fallback: number, max: number) =>
   z.coerce.number().int().min(1).max(max).default(fallback);
@@ -41,7 +42,7 @@ const gatewayConfig = serviceConfig({
   app: 'gateway',
   prefix: 'GATEWAY',
   port: { default: 3000, describe: 'HTTP port of the gateway' },
-  extra: { ...eventStoreEnv, ...intakeEnv, ...accessEnv, ...orderStreamEnv },
+  extra: { ...eventStoreEnv, ...intakeEnv, ...accessEnv, ...orderStreamEnv, ...pipelineEnv },
 });
 
 export type GatewayConfig = ReturnType<typeof gatewayConfig.load>;

@@ -2,6 +2,7 @@
 // PG_POOL, closed on shutdown) and the ops surface (/health, /metrics) probing that
 // database, Kafka and the chain. An app spreads these into its root module's imports.
 import type { DynamicModule } from '@nestjs/common';
+import type { DependencyCheck } from '@atelier/health';
 import { rpcHealthCheck } from '@atelier/chain';
 import { kafkaHealthCheck } from '@atelier/kafka';
 import { OpsModule, type AppMetrics } from '@atelier/observability';
@@ -17,11 +18,13 @@ export interface ServiceInfraConfig {
 /**
  * @param app the app's short name; its clients are named `atelier-<app>` in pg and Kafka
  * @param databaseUrl the app's own database
+ * @param checks the app's own readiness checks (its background loops), beside the dependencies'
  */
 export function serviceInfraModules(
   app: string,
   databaseUrl: string,
   { config, metrics }: { readonly config: ServiceInfraConfig; readonly metrics: AppMetrics },
+  checks: readonly DependencyCheck[] = [],
 ): DynamicModule[] {
   const pool = createPool(databaseUrl, `atelier-${app}`);
   return [
@@ -32,6 +35,7 @@ export function serviceInfraModules(
         postgresHealthCheck(pool),
         kafkaHealthCheck(config.KAFKA_BROKERS, `atelier-${app}-health`),
         rpcHealthCheck(config.RPC_URL, config.CHAIN_ID),
+        ...checks,
       ],
     }),
   ];

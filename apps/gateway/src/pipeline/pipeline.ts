@@ -1,0 +1,157 @@
+// The gateway's asynchronous side, in its own process: three loops that start after the app is
+// wired and stop before its clients close.
+// - the outbox relay: the event store's log -> Kafka market.* (one leader per relay name across
+//   gateway instances, the others stand by);
+// - the orders projector: market.* -> the orders read model (exactly once, checkpoint in the
+//   read model's transaction);
+// - the fillability tracker: chain.* facts -> re-read the chain -> Observe / settle / release.
+// A loop that fails is reported by /health/ready (the `pipeline` check) and logged; the HTTP
+// edge stays up, since intake and reads do not depend on it for correctness, only freshness.
+import type { Kafka } from 'kafkajs';
+import type { DataSource } from 'typeorm';
+import type { EventStore } from '@atelier/eventsourcing';
+import type { EventEnvelope } from '@atelier/market-messages';
+import { marketRoutes, marketTopic } from '@atelier/market-messages';
+import { MARKET_CATEGORY } from '@atelier/market-domain';
+import { ordersProjection } from '@atelier/market-projections';
+import type { TrackFillability } from '@atelier/market-application';
+import type { Logger } from '@atelier/observability';
+import { OutboxRelay, OutboxRelayCheckpoints } from '@atelier/outbox';
+import { KafkaProjector, ProjectionStore } from '@atelier/projections';
+import { FillabilityConsumer } from './fillability-consumer';
+import type { PipelineSettings } from './pipeline.config';
+
+export interface PipelineDeps {
+  readonly kafka: Kafka;
+  readonly store: EventStore;
+  readonly readModel: DataSource;
+  readonly readModelSchema: string;
+  readonly databaseUrl: string;
+  readonly tracker: TrackFillability;
+  readonly logger: Logger;
+}
+
+type LoopName = 'relay' | 'projector' | 'tracker';
+export type LoopState = 'starting' | 'running' | 'stopped' | 'failed';
+
+export class Pipeline {
+  readonly relay: OutboxRelay;
+  readonly projector: KafkaProjector<EventEnvelope>;
+  readonly fillability: FillabilityConsumer;
+  readonly states: Record<LoopName, LoopState> = {
+    relay: 'stopped',
+    projector: 'stopped',
+    tracker: 'stopped',
+  };
+  readonly errors: Partial<Record<LoopName, string>> = {};
+  private readonly logger: Logger;
+  private stopping = false;
+
+  constructor(
+    private readonly deps: PipelineDeps,
+    readonly settings: PipelineSettings,
+  ) {
+    this.logger = deps.logger.child({ component: 'pipeline' });
+    const topics = {
+      partitions: settings.partitions,
+      replicationFactor: settings.replicationFactor,
+    };
+    this.relay = new OutboxRelay(
+      {
+        source: deps.store,
+        kafka: deps.kafka,
+        checkpoints: new OutboxRelayCheckpoints(
+          { connection: deps.databaseUrl, schema: 'messaging' },
+          this.logger,
+        ),
+        logger: this.logger,
+      },
+      {
+        name: `${settings.group}.outbox`,
+        routes: marketRoutes([MARKET_CATEGORY], settings.marketTopicPrefix),
+        topics,
+      },
+    );
+    const marketTopicName = marketTopic(MARKET_CATEGORY, settings.marketTopicPrefix);
+    this.projector = new KafkaProjector(
+      deps.kafka,
+      new ProjectionStore(deps.readModel, deps.readModelSchema),
+      ordersProjection(),
+      {
+        topics: [marketTopicName],
+        groupId: `${settings.group}.orders`,
+        fromBeginning: true,
+        replicationFactor: settings.replicationFactor,
+        ensureTopics: [{ topic: marketTopicName, ...topics }],
+      },
+      this.logger,
+    );
+    this.fillability = new FillabilityConsumer(
+      deps.kafka,
+      deps.tracker,
+      {
+        groupId: `${settings.group}.fillability`,
+        topicPrefix: settings.chainTopicPrefix,
+        ...topics,
+      },
+      this.logger,
+    );
+  }
+
+  /** Starts the three loops without waiting for them (Kafka may come up after the gateway). */
+  start(): void {
+    this.states.relay = 'running';
+    this.relay.run().then(
+      () => this.settle('relay', 'stopped'),
+      (e: unknown) => this.settle('relay', 'failed', e),
+    );
+    this.startConsumer('projector', () => this.projector.start());
+    this.startConsumer('tracker', () => this.fillability.start());
+  }
+
+  /** Stops the consumers (each finishes its chunk and commits), then the relay. */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    await Promise.allSettled([this.projector.stop(), this.fillability.stop()]);
+    await this.relay.stop();
+    for (const loop of ['relay', 'projector', 'tracker'] as const)
+      if (this.states[loop] !== 'failed') this.states[loop] = 'stopped';
+  }
+
+  /** Healthy while every loop runs (or is still connecting). */
+  health(): { ok: boolean; details: Record<string, unknown> } {
+    const ok = Object.values(this.states).every((s) => s === 'running' || s === 'starting');
+    return {
+      ok,
+      details: {
+        states: { ...this.states },
+        ...(Object.keys(this.errors).length ? { errors: { ...this.errors } } : {}),
+        relay: {
+          ...this.relay.status(),
+          position: this.relay.status().position?.toString() ?? null,
+        },
+        projector: { ...this.projector.stats },
+        tracker: { ...this.fillability.stats },
+      },
+    };
+  }
+
+  private startConsumer(loop: LoopName, start: () => Promise<void>): void {
+    this.states[loop] = 'starting';
+    start().then(
+      () => {
+        if (!this.stopping) this.states[loop] = 'running';
+      },
+      (e: unknown) => this.settle(loop, 'failed', e),
+    );
+  }
+
+  private settle(loop: LoopName, state: LoopState, error?: unknown): void {
+    if (this.stopping && state !== 'failed') return;
+    this.states[loop] = state;
+    if (error) {
+      this.errors[loop] = (error as Error).message;
+      this.logger.error({ err: error, loop }, `pipeline ${loop} failed`);
+    }
+  }
+}
