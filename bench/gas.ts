@@ -37,13 +37,12 @@ import { readDeployments } from '@atelier/chain';
 import {
   type EncodeSettleBatchParameters,
   buildMint,
+  createOrder,
   encodeSettleBatch,
-  signOrder,
 } from '@atelier/chain-actions';
 import {
   OrderKind,
   artworkRegistryAbi,
-  buildOrder,
   marketplaceAbi,
   marketplaceDomain,
   testStablecoinAbi,
@@ -264,20 +263,18 @@ const nextNonce = (maker: Address) => {
 };
 
 async function order(maker: PrivateKeyAccount, kind: OrderKind, tokenId: bigint, price = PRICE) {
-  const now = (await client.getBlock()).timestamp;
-  const o = buildOrder({
-    maker: maker.address,
+  // What a market maker's client does: eth_signTypedData_v4 over the shared definitions.
+  return createOrder(maker, {
+    domain,
     kind,
     collection: registry,
     tokenId,
     currency: usd,
     price,
-    now,
+    now: (await client.getBlock()).timestamp,
     lifetime: 86_400n,
     nonce: nextNonce(maker.address),
   });
-  // What a market maker's client does: eth_signTypedData_v4 over the shared definitions.
-  return signOrder(maker, { order: o, domain });
 }
 
 async function pairs(

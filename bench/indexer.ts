@@ -33,7 +33,6 @@ import {
 import { privateKeyToAccount } from 'viem/accounts';
 import {
   artworkRegistryAbi,
-  buildOrder,
   marketplaceAbi,
   marketplaceDomain,
   OrderKind,
@@ -42,9 +41,9 @@ import {
 import {
   approveMarketplace,
   buildMint,
+  createOrder,
   deposit,
   encodeSettleBatch,
-  signOrder,
   writeAndWait,
 } from '@atelier/chain-actions';
 import { CHAIN_CONTRACTS, chainTopic } from '@atelier/chain-messages';
@@ -299,19 +298,16 @@ async function generateMarketHistory(target: number, events: Map<string, number>
     const tokenIds = Array.from({ length: WORKS_PER_ROUND }, (_, k) => before + 1n + BigInt(k));
     const now = (await chain.client.getBlock()).timestamp;
     const sign = (maker: PrivateKeyAccount, kind: OrderKind, tokenId: bigint, nonce: bigint) =>
-      signOrder(maker, {
-        order: buildOrder({
-          maker: maker.address,
-          kind,
-          collection: registry,
-          tokenId,
-          currency: usd,
-          price: PRICE,
-          now,
-          lifetime: 86_400n,
-          nonce,
-        }),
+      createOrder(maker, {
         domain,
+        kind,
+        collection: registry,
+        tokenId,
+        currency: usd,
+        price: PRICE,
+        now,
+        lifetime: 86_400n,
+        nonce,
       });
     const pairs = [];
     for (const [k, tokenId] of tokenIds.entries()) {

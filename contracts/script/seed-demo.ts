@@ -9,17 +9,16 @@ import { type HDAccount, mnemonicToAccount } from 'viem/accounts';
 import { readDeployments } from '@atelier/chain';
 import {
   approveMarketplace,
+  createOrder,
   deposit,
   mintArtwork,
   settleBatch,
-  signOrder,
   writeAndWait,
 } from '@atelier/chain-actions';
 import {
   type Order,
   OrderKind,
   artworkRegistryAbi,
-  buildOrder,
   marketplaceAbi,
   marketplaceDomain,
   testStablecoinAbi,
@@ -105,17 +104,14 @@ async function main(): Promise<void> {
   const domain = marketplaceDomain(deployments.chainId, market);
   const now = (await client.getBlock()).timestamp;
   const sign = (maker: HDAccount, fields: Pick<Order, 'kind' | 'tokenId' | 'nonce'>) =>
-    signOrder(maker, {
-      order: buildOrder({
-        maker: maker.address,
-        collection: registry,
-        currency: usd,
-        price,
-        now,
-        lifetime: 30n * 86_400n,
-        ...fields,
-      }),
+    createOrder(maker, {
       domain,
+      collection: registry,
+      currency: usd,
+      price,
+      now,
+      lifetime: 30n * 86_400n,
+      ...fields,
     });
 
   // A matched pair settled by the operator, as the settlement service will do.

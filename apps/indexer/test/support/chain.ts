@@ -19,7 +19,6 @@ import {
 } from 'viem';
 import { mnemonicToAccount, privateKeyToAccount } from 'viem/accounts';
 import {
-  buildOrder,
   marketplaceAbi,
   marketplaceDomain,
   OrderKind,
@@ -28,11 +27,11 @@ import {
 } from '@atelier/contracts-abi';
 import {
   approveMarketplace,
+  createOrder,
   deposit,
   encodeSettleBatch,
   mintArtwork,
   settleBatch,
-  signOrder,
   writeAndWait,
 } from '@atelier/chain-actions';
 import { readDeployments } from '@atelier/chain';
@@ -192,19 +191,16 @@ export class TestChain {
     const now = (await this.client.getBlock()).timestamp;
     const domain = marketplaceDomain(this.chainId, marketplace);
     const sign = (maker: PrivateKeyAccount, kind: OrderKind): Promise<SignedOrder> =>
-      signOrder(maker, {
-        order: buildOrder({
-          maker: maker.address,
-          kind,
-          collection: registry,
-          tokenId,
-          currency: this.stablecoin,
-          price: TRADE_PRICE,
-          now,
-          lifetime: 3600n,
-          nonce: 1n,
-        }),
+      createOrder(maker, {
         domain,
+        kind,
+        collection: registry,
+        tokenId,
+        currency: this.stablecoin,
+        price: TRADE_PRICE,
+        now,
+        lifetime: 3600n,
+        nonce: 1n,
       });
     return {
       tokenId,

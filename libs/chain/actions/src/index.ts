@@ -24,3 +24,4 @@ export * from './approve-marketplace';
 export * from './deposit';
 export * from './encode-settle-batch';
 export * from './settle-batch';
+export * from './create-order';

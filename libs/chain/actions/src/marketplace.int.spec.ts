@@ -9,7 +9,6 @@ import {
   ORDER_TYPEHASH,
   OrderKind,
   artworkRegistryAbi,
-  buildOrder,
   marketplaceAbi,
   marketplaceDomain,
   skipReasonName,
@@ -35,11 +34,11 @@ import { mnemonicToAccount, privateKeyToAccount } from 'viem/accounts';
 
 import {
   approveMarketplace,
+  createOrder,
   deposit,
   encodeSettleBatch,
   hashOrder,
   mintArtwork,
-  signOrder as signWith,
   writeAndWait,
 } from './index';
 
@@ -107,18 +106,16 @@ async function signOrder(
   maker: PrivateKeyAccount,
   fields: Partial<Order> & Pick<Order, 'kind' | 'tokenId'>,
 ) {
-  const now = (await client.getBlock()).timestamp;
-  const order = buildOrder({
-    maker: maker.address,
+  return createOrder(maker, {
+    domain,
     collection: registry,
     currency: usd,
     price: PRICE,
-    now,
+    now: (await client.getBlock()).timestamp,
     lifetime: 3600n,
     nonce: 0n,
     ...fields,
   });
-  return signWith(maker, { order, domain });
 }
 
 describe('Marketplace on anvil', () => {
