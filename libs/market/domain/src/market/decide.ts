@@ -313,7 +313,7 @@ class Draft {
     const changes: { o: BookOrder; status: OrderStatus; reason: string | null }[] = [];
     for (const hash of new Set(candidates)) {
       const o = this.state.orders.get(hash);
-      if (!o || o.status === 'filled') continue;
+      if (!o || (o.filled && o.status === 'filled')) continue;
       const next = statusOf(this.state, o);
       if (next.status !== o.status) changes.push({ o, ...next });
     }

@@ -371,6 +371,24 @@ describe('market decider: fillability follows the chain, both ways', () => {
     expect(statusChanges(reopened)).toEqual([[a.hash, 'fillable']]);
   });
 
+  it('a direct fill of an order marks it filled; the fill reorged out makes it fillable again', () => {
+    const a = ask(SELLER, 500n, { nonce: 77n });
+    let events = history(feeKnown(), submit(a, { tokens: [owns(1n, SELLER)] }));
+    const filled = history2(
+      events,
+      observe({
+        nonces: [{ maker: SELLER, nonce: 77n, state: 'filled', filledBy: a.hash, block: 11n }],
+      }),
+    );
+    expect(statusChanges(filled)).toEqual([[a.hash, 'filled']]);
+    events = [...events, ...filled];
+    const reopened = history2(
+      events,
+      observe({ nonces: [{ maker: SELLER, nonce: 77n, state: 'open', block: 12n }] }),
+    );
+    expect(statusChanges(reopened)).toEqual([[a.hash, 'fillable']]);
+  });
+
   it('waits for the protocol fee before matching, then matches what crossed', () => {
     const bid = tokenBid(BUYER, 600n);
     const a = ask(SELLER, 500n);

@@ -65,7 +65,7 @@ export interface BookOrder extends SignedOrder {
   readonly reason: string | null;
   /** Asks only: royalty and contributor shares at the ask's price (the trade price). */
   readonly split: AskSplit | null;
-  /** The pending trade holding this order, while reserved. */
+  /** The trade holding this order while reserved, and the one that filled it once settled. */
   readonly tradeId: string | null;
   readonly closed: { readonly reason: ClosedReason; readonly detail: string } | null;
   /** Set when a trade of ours or a direct fill used this order's nonce. */
@@ -502,6 +502,11 @@ export function applyEvent<S extends MarketState>(state: S, event: MarketEvent):
       if (d.state === 'open') state.nonces.delete(key);
       else state.nonces.set(key, { state: d.state, block: d.block });
       if (d.filledBy) patchOrder(state, d.filledBy, { filled: d.state === 'filled' });
+      // The nonce is open again (a direct fill's block was reorged out): the order it filled
+      // trades again. An order filled by one of our trades waits for TradeUnsettled instead.
+      const holder = d.state === 'open' ? state.nonceHolder.get(key) : undefined;
+      const o = holder ? state.orders.get(holder) : undefined;
+      if (o?.filled && o.tradeId === null) putOrder(state, { ...o, filled: false });
       return state;
     }
     case 'ProtocolFeeObserved':
@@ -561,7 +566,8 @@ export function applyEvent<S extends MarketState>(state: S, event: MarketEvent):
         const o = state.orders.get(hash);
         if (!o) continue;
         state.nonces.set(nonceKey(o.order), { state: 'filled', block: d.block });
-        putOrder(state, { ...o, tradeId: null, filled: true, status: 'filled', reason: null });
+        // tradeId stays: it tells a fill by our trade from a direct fill (see NonceObserved).
+        putOrder(state, { ...o, filled: true, status: 'filled', reason: null });
       }
       return state;
     }
