@@ -17,14 +17,8 @@
 // plain sales (no royalty, no contributors) at ~69,000 each.
 import {
   type Address,
-  type Chain,
   type Hex,
   type PrivateKeyAccount,
-  createPublicClient,
-  createTestClient,
-  createWalletClient,
-  defineChain,
-  http,
   keccak256,
   maxUint256,
   parseEther,
@@ -33,10 +27,10 @@ import {
 } from 'viem';
 import { mnemonicToAccount, privateKeyToAccount } from 'viem/accounts';
 
-import { readDeployments } from '@atelier/chain';
 import {
   type EncodeSettleBatchParameters,
   buildMint,
+  connectDeployment,
   createOrder,
   encodeSettleBatch,
 } from '@atelier/chain-actions';
@@ -44,7 +38,6 @@ import {
   OrderKind,
   artworkRegistryAbi,
   marketplaceAbi,
-  marketplaceDomain,
   testStablecoinAbi,
 } from '@atelier/contracts-abi';
 
@@ -70,27 +63,17 @@ const ANVIL_MNEMONIC = 'test test test test test test test test test test test j
 //////////////////////////////////////////////////////////////*/
 
 const env = benchEnv();
-const deployments = readDeployments(env.ATELIER_DEPLOYMENTS);
-const contractAddress = (name: string): Address => {
-  const entry = deployments.contracts[name];
-  if (!entry)
-    throw new Error(`${name} is not in ${env.ATELIER_DEPLOYMENTS}; deploy the contracts first`);
-  return entry.address;
-};
-const usd = contractAddress('TestStablecoin');
-const registry = contractAddress('ArtworkRegistry');
-const market = contractAddress('Marketplace');
-
-const chain: Chain = defineChain({
-  id: deployments.chainId,
+const deployment = connectDeployment({
+  rpcUrl: env.RPC_URL,
+  deployments: env.ATELIER_DEPLOYMENTS,
   name: 'anvil (bench)',
-  nativeCurrency: { name: 'Ether', symbol: 'ETH', decimals: 18 },
-  rpcUrls: { default: { http: [env.RPC_URL] } },
+  timeout: 60_000,
 });
-const transport = http(env.RPC_URL, { timeout: 60_000 });
-const client = createPublicClient({ chain, transport, pollingInterval: 50 });
-const testClient = createTestClient({ chain, transport, mode: 'anvil' });
-const domain = marketplaceDomain(deployments.chainId, market);
+const { client, testClient } = deployment;
+const usd = deployment.address('TestStablecoin');
+const registry = deployment.address('ArtworkRegistry');
+const market = deployment.address('Marketplace');
+const domain = deployment.domain();
 const operator = mnemonicToAccount(ANVIL_MNEMONIC, { addressIndex: 9 });
 
 /*//////////////////////////////////////////////////////////////
@@ -131,7 +114,7 @@ async function sendAll(calls: readonly Call[]) {
     await Promise.all(
       [...bySender.values()].map(async (list) => {
         const from = list[0]!.from;
-        const wallet = createWalletClient({ account: from, chain, transport });
+        const wallet = deployment.wallet(from);
         let nonce = await client.getTransactionCount({
           address: from.address,
           blockTag: 'pending',

@@ -3,12 +3,11 @@
 // funded bidder, one trade settled by the operator through settleBatch and one direct fill, so
 // the indexer, the relay and the ledgers have real marketplace facts from the first minute.
 // Idempotent: a registry that already has works is left alone.
-import { createPublicClient, createWalletClient, defineChain, http } from 'viem';
 import { type HDAccount, mnemonicToAccount } from 'viem/accounts';
 
-import { readDeployments } from '@atelier/chain';
 import {
   approveMarketplace,
+  connectDeployment,
   createOrder,
   deposit,
   mintArtwork,
@@ -20,7 +19,6 @@ import {
   OrderKind,
   artworkRegistryAbi,
   marketplaceAbi,
-  marketplaceDomain,
   testStablecoinAbi,
 } from '@atelier/contracts-abi';
 
@@ -33,25 +31,16 @@ const log = (msg: string) => console.error(`[demo] ${msg}`);
 
 async function main(): Promise<void> {
   if (!deploymentsPath) throw new Error('ATELIER_DEPLOYMENTS is not set');
-  const deployments = readDeployments(deploymentsPath);
-  if (!LOCAL_CHAINS.has(deployments.chainId)) {
-    log(`chain ${deployments.chainId} is not a local chain: no demo data`);
+  const deployment = connectDeployment({ rpcUrl, deployments: deploymentsPath });
+  const { chainId } = deployment.deployments;
+  if (!LOCAL_CHAINS.has(chainId)) {
+    log(`chain ${chainId} is not a local chain: no demo data`);
     return;
   }
-  const usd = deployments.contracts['TestStablecoin']?.address;
-  const registry = deployments.contracts['ArtworkRegistry']?.address;
-  const market = deployments.contracts['Marketplace']?.address;
-  if (!usd || !registry || !market)
-    throw new Error(`${deploymentsPath} lacks the market contracts`);
-
-  const chain = defineChain({
-    id: deployments.chainId,
-    name: 'local',
-    nativeCurrency: { name: 'Ether', symbol: 'ETH', decimals: 18 },
-    rpcUrls: { default: { http: [rpcUrl] } },
-  });
-  const transport = http(rpcUrl);
-  const client = createPublicClient({ chain, transport, pollingInterval: 50 });
+  const usd = deployment.address('TestStablecoin');
+  const registry = deployment.address('ArtworkRegistry');
+  const market = deployment.address('Marketplace');
+  const { client, wallet } = deployment;
   const minted = await client.readContract({
     address: registry,
     abi: artworkRegistryAbi,
@@ -63,7 +52,6 @@ async function main(): Promise<void> {
   }
 
   const account = (index: number) => mnemonicToAccount(MNEMONIC, { addressIndex: index });
-  const wallet = (from: HDAccount) => createWalletClient({ account: from, chain, transport });
   const creator = account(1);
   const collector = account(2);
   const contributors = [account(3).address, account(4).address];
@@ -101,7 +89,7 @@ async function main(): Promise<void> {
   });
   await deposit(wallet(collector), { marketplace: market, currency: usd, amount: 4n * price });
 
-  const domain = marketplaceDomain(deployments.chainId, market);
+  const domain = deployment.domain();
   const now = (await client.getBlock()).timestamp;
   const sign = (maker: HDAccount, fields: Pick<Order, 'kind' | 'tokenId' | 'nonce'>) =>
     createOrder(maker, {

@@ -11,20 +11,14 @@ import {
   OrderKind,
   buildOrder,
   marketplaceAbi,
-  marketplaceDomain,
   testStablecoinAbi,
 } from '@atelier/contracts-abi';
 import { asAddress } from '@atelier/kernel';
 import {
   type Address,
   type Hex,
-  type PrivateKeyAccount,
   createPublicClient,
-  createTestClient,
-  createWalletClient,
   custom,
-  defineChain,
-  http,
   keccak256,
   parseEther,
   toHex,
@@ -33,6 +27,7 @@ import { privateKeyToAccount } from 'viem/accounts';
 
 import {
   approveMarketplace,
+  connectDeployment,
   deposit,
   hashCancel,
   hashOrder,
@@ -47,21 +42,15 @@ import {
   writeAndWait,
 } from './index';
 
-const rpcUrl = process.env['RPC_URL']!;
-const deployments = JSON.parse(readFileSync(process.env['ATELIER_DEPLOYMENTS']!, 'utf8')) as {
-  chainId: number;
-  contracts: Record<string, { address: Address }>;
-};
-const usd = deployments.contracts['TestStablecoin']!.address;
-const registry = deployments.contracts['ArtworkRegistry']!.address;
-const market = deployments.contracts['Marketplace']!.address;
-const chain = defineChain({
-  id: deployments.chainId,
-  name: 'anvil (test)',
-  nativeCurrency: { name: 'Ether', symbol: 'ETH', decimals: 18 },
-  rpcUrls: { default: { http: [rpcUrl] } },
+const deployment = connectDeployment({
+  rpcUrl: process.env['RPC_URL']!,
+  deployments: process.env['ATELIER_DEPLOYMENTS']!,
 });
-const base = http(rpcUrl);
+const { chain, transport: base, testClient, wallet } = deployment;
+const usd = deployment.address('TestStablecoin');
+const registry = deployment.address('ArtworkRegistry');
+const market = deployment.address('Marketplace');
+const domain = deployment.domain();
 /** JSON-RPC methods sent through `client`, to count the multicalls. */
 const requests: string[] = [];
 const counting = custom({
@@ -71,8 +60,6 @@ const counting = custom({
   },
 });
 const client = createPublicClient({ chain, transport: counting, cacheTime: 0 });
-const testClient = createTestClient({ chain, transport: base, mode: 'anvil' });
-const domain = marketplaceDomain(deployments.chainId, market);
 const target = { marketplace: market, registry };
 const ethCalls = async <T>(f: () => Promise<T>): Promise<[T, number]> => {
   requests.length = 0;
@@ -83,7 +70,6 @@ const ethCalls = async <T>(f: () => Promise<T>): Promise<[T, number]> => {
 const run = Date.now().toString(36);
 const account = (name: string) =>
   privateKeyToAccount(keccak256(toHex(`atelier-chain-actions-int:${run}:${name}`)));
-const wallet = (a: PrivateKeyAccount) => createWalletClient({ account: a, chain, transport: base });
 const creator = account('creator');
 const seller = account('seller');
 const buyer = account('buyer');

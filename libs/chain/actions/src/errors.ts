@@ -11,7 +11,9 @@ export type ChainActionErrorCode =
   /** A contract answered something its ABI does not allow (a wrong address in the deployments?). */
   | 'CHAIN.BAD_ANSWER'
   /** The client has no account to sign or send with. */
-  | 'CHAIN.NO_ACCOUNT';
+  | 'CHAIN.NO_ACCOUNT'
+  /** The deployments file lacks a contract the caller needs. */
+  | 'CHAIN.NOT_DEPLOYED';
 
 export class ChainActionError extends CodedError<ChainActionErrorCode> {
   override readonly name = 'ChainActionError';

@@ -25,3 +25,4 @@ export * from './deposit';
 export * from './encode-settle-batch';
 export * from './settle-batch';
 export * from './create-order';
+export * from './connect-deployment';

@@ -2,28 +2,19 @@
 // signTypedData over the shared EIP-712 definitions, the operator (anvil account 9, as deploy.ts
 // grants it) settles them with one settleBatch, and a taker fills an ask directly. Balances and
 // events are checked against the split rules, including a pair skipped with its reason.
-import { readFileSync } from 'node:fs';
-
 import {
   type Order,
   ORDER_TYPEHASH,
   OrderKind,
   artworkRegistryAbi,
   marketplaceAbi,
-  marketplaceDomain,
   skipReasonName,
   testStablecoinAbi,
 } from '@atelier/contracts-abi';
 import {
   type Address,
-  type Chain,
   type Hex,
   type PrivateKeyAccount,
-  createPublicClient,
-  createTestClient,
-  createWalletClient,
-  defineChain,
-  http,
   keccak256,
   parseEther,
   parseEventLogs,
@@ -34,6 +25,7 @@ import { mnemonicToAccount, privateKeyToAccount } from 'viem/accounts';
 
 import {
   approveMarketplace,
+  connectDeployment,
   createOrder,
   deposit,
   encodeSettleBatch,
@@ -42,25 +34,16 @@ import {
   writeAndWait,
 } from './index';
 
-const rpcUrl = process.env['RPC_URL']!;
-const deployments = JSON.parse(readFileSync(process.env['ATELIER_DEPLOYMENTS']!, 'utf8')) as {
-  chainId: number;
-  contracts: Record<string, { address: Address }>;
-};
-const usd = deployments.contracts['TestStablecoin']!.address;
-const registry = deployments.contracts['ArtworkRegistry']!.address;
-const market = deployments.contracts['Marketplace']!.address;
-
-const chain: Chain = defineChain({
-  id: deployments.chainId,
+const deployment = connectDeployment({
+  rpcUrl: process.env['RPC_URL']!,
+  deployments: process.env['ATELIER_DEPLOYMENTS']!,
   name: 'anvil (test)',
-  nativeCurrency: { name: 'Ether', symbol: 'ETH', decimals: 18 },
-  rpcUrls: { default: { http: [rpcUrl] } },
 });
-const transport = http(rpcUrl);
-const client = createPublicClient({ chain, transport, pollingInterval: 50 });
-const testClient = createTestClient({ chain, transport, mode: 'anvil' });
-const domain = marketplaceDomain(deployments.chainId, market);
+const { client, testClient, wallet } = deployment;
+const usd = deployment.address('TestStablecoin');
+const registry = deployment.address('ArtworkRegistry');
+const market = deployment.address('Marketplace');
+const domain = deployment.domain();
 const operator = mnemonicToAccount('test test test test test test test test test test test junk', {
   addressIndex: 9,
 });
@@ -83,8 +66,7 @@ const SHARES_BPS = [150n, 100n] as const;
 const send = (
   from: PrivateKeyAccount | typeof operator,
   call: Parameters<typeof writeAndWait>[1],
-) => writeAndWait(createWalletClient({ account: from, chain, transport }), call);
-const wallet = (from: PrivateKeyAccount) => createWalletClient({ account: from, chain, transport });
+) => writeAndWait(wallet(from), call);
 
 const ledger = (who: Address) =>
   client.readContract({
