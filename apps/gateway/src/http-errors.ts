@@ -83,6 +83,8 @@ export const GATEWAY_ERROR_STATUS = {
   'CHAIN.BAD_ANSWER': 502,
   'CHAIN.REVERTED': 502,
   'CHAIN.NO_ACCOUNT': 500,
+  // The deployments file lacks a contract a chain action needs: our configuration.
+  'CHAIN.NOT_DEPLOYED': 500,
   // Access (access/): API keys, limits, idempotency keys. 429s carry Retry-After.
   'AUTH.INVALID_KEY': 401,
   'AUTH.KEY_REQUIRED': 401,

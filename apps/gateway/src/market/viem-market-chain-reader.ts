@@ -13,16 +13,27 @@ import type {
 } from '@atelier/market-application';
 import type { Order } from '@atelier/market-domain';
 
+/**
+ * Calldata bytes per eth_call. Without a Multicall3 on the chain (a local anvil) viem's
+ * multicall is deployless: its answers come back as the code of a contract being created, which
+ * the 24,576-byte contract size limit caps (`CreateContractSizeLimit`). A read is 36 to 68 bytes
+ * of calldata and ~190 bytes of ABI-encoded answer (aggregate3's (bool, bytes) tuple), so 2,000
+ * bytes of calldata keep an answer near 10 KB: a bulk intake of 1,000 orders is some tens of
+ * eth_calls at one block (in parallel), not one that the node refuses.
+ */
+export const READ_BATCH_BYTES = 2_000;
+
 export class ViemMarketChainReader implements MarketChainReader {
-  private readonly target: { marketplace: string; registry?: string };
+  private readonly target: { marketplace: string; registry?: string; batchSize: number };
 
   constructor(
     private readonly client: Client,
     deployments: Deployments,
     marketplace: string,
+    batchSize = READ_BATCH_BYTES,
   ) {
     const registry = deployments.contracts['ArtworkRegistry']?.address;
-    this.target = { marketplace, ...(registry ? { registry } : {}) };
+    this.target = { marketplace, ...(registry ? { registry } : {}), batchSize };
   }
 
   readForIntake(orders: readonly Order[]): Promise<IntakeReading> {

@@ -100,12 +100,13 @@ export const zSignature = z.unknown().transform((v, ctx): Hex => {
   return v.toLowerCase() as Hex;
 });
 
-/** An object that refuses every field it does not name, one issue (with its path) per field. */
+/** An object that refuses every field it does not name, one issue (with its path) per field,
+ *  reported together with the problems of the fields it does name. */
 export function zStrict<S extends z.ZodRawShape>(shape: S) {
   const known = new Set(Object.keys(shape));
-  return z
-    .looseObject(shape)
-    .superRefine((value, ctx) => {
+  const object = z.object(shape);
+  return z.unknown().transform((value, ctx): z.output<typeof object> => {
+    if (typeof value === 'object' && value !== null && !Array.isArray(value))
       for (const key of Object.keys(value))
         if (!known.has(key))
           ctx.addIssue({
@@ -114,10 +115,12 @@ export function zStrict<S extends z.ZodRawShape>(shape: S) {
             message: `unknown field (this object takes ${[...known].join(', ')})`,
             params: { code: FIELD_CODES.unknownField },
           });
-    })
-    .transform((value) => {
-      const out: Record<string, unknown> = {};
-      for (const key of known) if (key in value) out[key] = value[key as keyof typeof value];
-      return out as z.output<z.ZodObject<S>>;
-    });
+    // z.object strips unknown keys; they were reported above.
+    const parsed = object.safeParse(value);
+    if (!parsed.success) {
+      for (const i of parsed.error.issues) ctx.addIssue(i as Parameters<typeof ctx.addIssue>[0]);
+      return z.NEVER;
+    }
+    return parsed.data;
+  });
 }
