@@ -8,6 +8,7 @@
 //                  (a reorg no deeper than that is never seen by consumers; deeper ones are
 //                  still retracted), at the price of that many block times of latency.
 import { z } from 'zod';
+import { CHAIN_TOPIC_PARTITIONS } from '@atelier/chain-messages';
 import { databaseUrl, env, loadConfig, serviceEnv } from '@atelier/config';
 
 const identifier = z
@@ -69,7 +70,7 @@ const schema = z
       .int()
       .min(1)
       .max(1000)
-      .default(3)
+      .default(CHAIN_TOPIC_PARTITIONS)
       .describe('partitions of a topic the relay creates'),
     RELAY_TOPIC_REPLICATION: z.coerce
       .number()

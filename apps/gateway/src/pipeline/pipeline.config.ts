@@ -3,6 +3,7 @@
 // consumer groups after it, so two stores (two specs, two tenants) never read each other's
 // events. Production (schema event_store) uses market.* and chain.* as docs/messaging.md names.
 import { z } from 'zod';
+import { CHAIN_TOPIC_PARTITIONS } from '@atelier/chain-messages';
 
 const flag = z
   .enum(['true', 'false', '1', '0'])
@@ -22,6 +23,13 @@ export const pipelineEnv = {
     .optional()
     .describe('names the relay and consumer groups (default gateway, or gateway.<schema>)'),
   PIPELINE_TOPIC_PARTITIONS: z.coerce.number().int().min(1).max(1024).default(8),
+  PIPELINE_CHAIN_TOPIC_PARTITIONS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(1024)
+    .default(CHAIN_TOPIC_PARTITIONS)
+    .describe('partitions of the chain.* topics, as the chain relay creates them'),
   PIPELINE_TOPIC_REPLICATION: z.coerce.number().int().min(1).max(16).default(1),
 };
 
@@ -31,6 +39,7 @@ export interface PipelineSettings {
   readonly chainTopicPrefix: string;
   readonly group: string;
   readonly partitions: number;
+  readonly chainPartitions: number;
   readonly replicationFactor: number;
 }
 
@@ -43,6 +52,7 @@ export function pipelineSettings(config: {
   readonly PIPELINE_CHAIN_TOPIC_PREFIX: string;
   readonly PIPELINE_GROUP?: string | undefined;
   readonly PIPELINE_TOPIC_PARTITIONS: number;
+  readonly PIPELINE_CHAIN_TOPIC_PARTITIONS: number;
   readonly PIPELINE_TOPIC_REPLICATION: number;
 }): PipelineSettings {
   const scope =
@@ -53,6 +63,7 @@ export function pipelineSettings(config: {
     chainTopicPrefix: config.PIPELINE_CHAIN_TOPIC_PREFIX,
     group: config.PIPELINE_GROUP ?? `gateway${scope}`,
     partitions: config.PIPELINE_TOPIC_PARTITIONS,
+    chainPartitions: config.PIPELINE_CHAIN_TOPIC_PARTITIONS,
     replicationFactor: config.PIPELINE_TOPIC_REPLICATION,
   };
 }

@@ -93,6 +93,7 @@ export class Pipeline {
         groupId: `${settings.group}.fillability`,
         topicPrefix: settings.chainTopicPrefix,
         ...topics,
+        partitions: settings.chainPartitions,
       },
       this.logger,
     );

@@ -5,6 +5,7 @@ export { toJsonArgs, toJsonValue, type JsonArgs, type JsonValue } from './json';
 export {
   CHAIN_CONTRACTS,
   CHAIN_TOPIC_PREFIX,
+  CHAIN_TOPIC_PARTITIONS,
   ChainTopicError,
   type ChainTopicErrorCode,
   chainContractSpec,

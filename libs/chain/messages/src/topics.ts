@@ -7,6 +7,9 @@ import { CodedError } from '@atelier/kernel';
 import type { JsonArgs } from './json';
 
 export const CHAIN_TOPIC_PREFIX = 'chain';
+/** Partitions of each chain.* topic: the relay creates them, and a consumer that starts first
+ *  creates them the same way (a second count would fail the other side's topic check). */
+export const CHAIN_TOPIC_PARTITIONS = 3;
 
 /**
  * How a contract's facts are keyed:
