@@ -2,7 +2,10 @@
 // provenance (one a remix of the other two, each crediting two training-data contributors), a
 // funded bidder, one trade settled by the operator through settleBatch and one direct fill, so
 // the indexer, the relay and the ledgers have real marketplace facts from the first minute.
-// Idempotent: a registry that already has works is left alone.
+// Then a live book on those works through the gateway's API (seed-book.ts): open asks, token and
+// collection bids, and one pair matched on arrival.
+// Idempotent: a registry that already has works is left alone, and orders already in the book
+// are not placed again.
 import { type HDAccount, mnemonicToAccount } from 'viem/accounts';
 
 import {
@@ -14,6 +17,7 @@ import {
   settleBatch,
   writeAndWait,
 } from '@atelier/chain-actions';
+import { seedBook } from './seed-book';
 import {
   type Order,
   OrderKind,
@@ -26,6 +30,8 @@ const LOCAL_CHAINS = new Set([31337, 1337]);
 const MNEMONIC = 'test test test test test test test test test test test junk';
 const rpcUrl = process.env['RPC_URL'] ?? 'http://127.0.0.1:18545';
 const deploymentsPath = process.env['ATELIER_DEPLOYMENTS'];
+const gatewayUrl =
+  process.env['GATEWAY_URL'] ?? `http://127.0.0.1:${process.env['GATEWAY_PORT'] ?? '3000'}`;
 
 const log = (msg: string) => console.error(`[demo] ${msg}`);
 
@@ -40,16 +46,35 @@ async function main(): Promise<void> {
   const usd = deployment.address('TestStablecoin');
   const registry = deployment.address('ArtworkRegistry');
   const market = deployment.address('Marketplace');
-  const { client, wallet } = deployment;
-  const minted = await client.readContract({
+  const minted = await deployment.client.readContract({
     address: registry,
     abi: artworkRegistryAbi,
     functionName: 'totalMinted',
   });
+  let works: readonly bigint[];
   if (minted > 0n) {
     log(`already seeded (${minted} works in the registry)`);
-    return;
+    works = [1n, 2n, 3n]; // the registry numbers works from 1; the demo minted the first three
+  } else {
+    works = await seedWorks(deployment, { usd, registry, market });
   }
+
+  const book = await seedBook({ deployment, gatewayUrl, works, log });
+  const statuses = Object.entries(book.statuses)
+    .map(([status, n]) => `${n} ${status}`)
+    .join(', ');
+  log(
+    `live book: ${book.placed} orders accepted now, ${book.already} already in the book; ` +
+      `listed by the API: ${statuses || 'none'}`,
+  );
+}
+
+/** The works, their provenance, a settled batch and a direct fill (a fresh registry only). */
+async function seedWorks(
+  deployment: ReturnType<typeof connectDeployment>,
+  { usd, registry, market }: Record<'usd' | 'registry' | 'market', `0x${string}`>,
+): Promise<bigint[]> {
+  const { client, wallet } = deployment;
 
   const account = (index: number) => mnemonicToAccount(MNEMONIC, { addressIndex: index });
   const creator = account(1);
@@ -125,6 +150,7 @@ async function main(): Promise<void> {
   log(
     `collector bought work ${works[1]} directly for 250 tUSD (acceptAsk); work ${works[2]} stays with its creator`,
   );
+  return works;
 }
 
 main().catch((e: unknown) => {

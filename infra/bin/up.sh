@@ -2,7 +2,8 @@
 # `npm run up`: from a fresh clone to a running local Atelier. Installs what is missing,
 # starts PostgreSQL databases, Kafka, anvil, deploys the contracts, starts the indexer, its
 # relay, the gateway and settlement apps, waits until each is healthy, seeds the demo market
-# (works with provenance, a settled batch, a direct fill) and prints where everything is.
+# (works with provenance, a settled batch, a direct fill, then a live book of signed asks and
+# bids placed through the gateway's API) and prints where everything is.
 set -euo pipefail
 # shellcheck source=../lib/common.sh
 source "$(dirname "$0")/../lib/common.sh"
@@ -18,7 +19,7 @@ row() { # part, address[, what to ask it]: aligned columns whatever the ports' w
   if [ $# -gt 2 ]; then printf '  %-11s %-23s %s\n' "$@"; else printf '  %-11s %s\n' "$@"; fi
 }
 printf '\nAtelier is up (%ss).\n' "$((SECONDS - started))"
-row gateway "http://127.0.0.1:$GATEWAY_PORT" "(GET /health, /metrics, /v1/deployments)"
+row gateway "http://127.0.0.1:$GATEWAY_PORT" "(GET /health, /metrics, /v1/deployments, /v1/orders)"
 row indexer "http://127.0.0.1:$INDEXER_PORT" "(GET /health/ready, /graphql, /status, /metrics)"
 row relay "http://127.0.0.1:$RELAY_PORT" "(chain facts to Kafka chain.*; GET /health, /metrics)"
 row settlement "http://127.0.0.1:$SETTLEMENT_PORT" "(GET /health, /metrics)"

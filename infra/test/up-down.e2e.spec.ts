@@ -56,16 +56,69 @@ describe('npm run up / status / down', () => {
       const up = npm('up');
       if (up.status !== 0) throw new Error(`npm run up #${attempt} failed:\n${up.output}`);
       expect(up.output).toContain('Atelier is up');
-      if (attempt === 1) expect(up.output).toMatch(/operator settled work 1 .*settleBatch/);
+      if (attempt === 1) {
+        expect(up.output).toMatch(/operator settled work 1 .*settleBatch/);
+        expect(up.output).toMatch(/bid work 2 \(crosses\) at 320 tUSD: reserved \(TradeMatched /);
+        expect(up.output).toMatch(/live book: 8 orders accepted now, 0 already in the book/);
+      }
       if (attempt === 2) {
         expect(up.output).toMatch(/already running/);
         expect(up.output).toMatch(/demo\] already seeded \(3 works/);
+        // The same signed orders again: none placed twice.
+        expect(up.output).toMatch(/live book: 0 orders accepted now, 8 already in the book/);
       }
       for (const file of pidFiles(env.ATELIER_DATA))
         pidsSeen.add(Number(readFileSync(file, 'utf8').trim()));
     }
     expect(pidsSeen.size).toBeGreaterThanOrEqual(5); // kafka, anvil, indexer, gateway, settlement
   }, 900_000);
+
+  it('the gateway lists the live book the demo left, by maker', async () => {
+    // anvil accounts 1 and 2 ask, 5 and 6 bid (contracts/script/seed-book.ts).
+    const makers = {
+      creator: '0x70997970C51812dc3A010C7d01b50e0d17dc79C8',
+      collector: '0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC',
+      ada: '0x9965507D1a55bcC2695C58ba16FB37d819B0A4dc',
+      ben: '0x976EA74026E726554dB657fA54763abd0C3a0aa9',
+    };
+    const book: Record<string, { kind: number; tokenId: string; price: string; status: string }[]> =
+      {};
+    for (const [name, maker] of Object.entries(makers)) {
+      const res = await fetch(`http://127.0.0.1:${env.GATEWAY_PORT}/v1/orders?maker=${maker}`);
+      expect(res.status).toBe(200);
+      const { items } = (await res.json()) as { items: (typeof book)[string] };
+      book[name] = items
+        .map(({ kind, tokenId, price, status }) => ({ kind, tokenId, price, status }))
+        .sort((a, b) => a.kind - b.kind || a.tokenId.localeCompare(b.tokenId));
+    }
+    const tusd = (n: number) => String(n * 1_000_000);
+    expect(book).toEqual({
+      creator: [{ kind: 0, tokenId: '3', price: tusd(400), status: 'fillable' }],
+      collector: [
+        { kind: 0, tokenId: '1', price: tusd(600), status: 'fillable' },
+        {
+          kind: 0,
+          tokenId: '2',
+          price: tusd(320),
+          status: expect.stringMatching(/reserved|filled/),
+        },
+      ],
+      ada: [
+        { kind: 1, tokenId: '1', price: tusd(450), status: 'fillable' },
+        { kind: 1, tokenId: '3', price: tusd(300), status: 'fillable' },
+        { kind: 2, tokenId: '0', price: tusd(180), status: 'fillable' },
+      ],
+      ben: [
+        {
+          kind: 1,
+          tokenId: '2',
+          price: tusd(320),
+          status: expect.stringMatching(/reserved|filled/),
+        },
+        { kind: 2, tokenId: '0', price: tusd(200), status: 'fillable' },
+      ],
+    });
+  }, 60_000);
 
   it('status reports every app ready', () => {
     const status = npm('status');
