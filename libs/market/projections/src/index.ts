@@ -9,3 +9,32 @@ export {
   ORDERS_PROJECTION,
 } from './orders/orders.projection';
 export * from './orders/orders.reader';
+// Chain-fact read models (chain.* facts): artworks with provenance and lineage, settled trades
+// and collection stats, ledgers per account and currency.
+export {
+  ChainReadError,
+  type ChainReadErrorCode,
+  ChainReadArgsError,
+} from './chain-facts/chain-facts';
+export * from './artworks/artworks.entities';
+export {
+  artworksProjection,
+  applyArtworkFact,
+  ARTWORKS_PROJECTION,
+} from './artworks/artworks.projection';
+export * from './artworks/artworks.reader';
+export * from './chain-trades/chain-trades.entities';
+export {
+  chainTradesProjection,
+  applyTradeFact,
+  CHAIN_TRADES_PROJECTION,
+} from './chain-trades/chain-trades.projection';
+export * from './chain-trades/chain-trades.reader';
+export * from './ledgers/ledgers.entities';
+export {
+  ledgersProjection,
+  applyLedgerFact,
+  ledgerEntriesOf,
+  LEDGERS_PROJECTION,
+} from './ledgers/ledgers.projection';
+export * from './ledgers/ledgers.reader';

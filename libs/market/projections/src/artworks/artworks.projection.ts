@@ -1,0 +1,212 @@
+// The artworks projection: ArtworkRegistry facts (chain.artwork-registry) -> artworks,
+// artwork_parents, artwork_contributors, artwork_transfers. Only ArtworkMinted and Transfer
+// change rows; every other registry event only moves the head.
+//
+// Order-free by construction: a mint and its Transfer share a partition today, but nothing here
+// relies on it. The owner is recomputed from the believed transfers (latest by block and log
+// index) whenever a mint or a transfer comes or goes, so any arrival order gives the same rows.
+// A mint upserts its work (a replacement branch may mint a different work under the same token
+// id) and its retraction deletes only the row that fact made. Applying a fact twice is a no-op.
+import type { EntityManager } from 'typeorm';
+import { z } from 'zod';
+import type { ChainFactEnvelope } from '@atelier/chain-messages';
+import { chainFacts, type Projection } from '@atelier/projections';
+import {
+  advanceHead,
+  parseArgs,
+  positionOf,
+  tablePath,
+  zAddress,
+  zBytes32,
+  zUint,
+} from '../chain-facts/chain-facts';
+import {
+  ArtworkContributorEntity,
+  ArtworkEntity,
+  ArtworkParentEntity,
+  ArtworkTransferEntity,
+  ArtworksHeadEntity,
+  ARTWORKS_READ_MODEL_ENTITIES,
+} from './artworks.entities';
+
+export const ARTWORKS_PROJECTION = 'chain-artworks';
+export const ARTWORK_REGISTRY = 'ArtworkRegistry';
+
+const MAX_BPS = 10_000;
+const bps = z.number().int().min(0).max(MAX_BPS);
+
+export const artworkMintedArgs = z.object({
+  tokenId: zUint,
+  creator: zAddress,
+  owner: zAddress,
+  provenanceHash: zBytes32,
+  royaltyReceiver: zAddress,
+  royaltyBps: bps,
+  provenance: z.object({
+    modelId: z.string().max(10_000),
+    modelHash: zBytes32,
+    promptHash: zBytes32,
+    seed: zUint,
+    manifestHash: zBytes32,
+    manifestURI: z.string().max(10_000),
+    parents: z.array(zUint).max(64),
+    contributors: z.array(z.object({ account: zAddress, bps })).max(64),
+  }),
+});
+
+export const transferArgs = z.object({ from: zAddress, to: zAddress, tokenId: zUint });
+
+export function artworksProjection(
+  name: string = ARTWORKS_PROJECTION,
+): Projection<ChainFactEnvelope> {
+  return {
+    name,
+    format: chainFacts,
+    entities: ARTWORKS_READ_MODEL_ENTITIES,
+    apply: (fact, tx) => applyArtworkFact(fact, tx),
+  };
+}
+
+export async function applyArtworkFact(fact: ChainFactEnvelope, tx: EntityManager): Promise<void> {
+  if (fact.contract !== ARTWORK_REGISTRY) return;
+  const t = {
+    artworks: tablePath(tx, ArtworkEntity),
+    parents: tablePath(tx, ArtworkParentEntity),
+    contributors: tablePath(tx, ArtworkContributorEntity),
+    transfers: tablePath(tx, ArtworkTransferEntity),
+  };
+  const collection = fact.address;
+  const retracted = fact.kind === 'retracted';
+  switch (fact.event) {
+    case 'ArtworkMinted': {
+      const a = parseArgs(fact, artworkMintedArgs);
+      if (retracted) {
+        const gone: unknown[] = await tx.query(
+          `DELETE FROM ${t.artworks} WHERE collection = $1 AND token_id = $2 AND mint_fact_id = $3 RETURNING 1`,
+          [collection, a.tokenId, fact.factId],
+        );
+        if (gone.length > 0) await replaceLinks(tx, t, collection, a.tokenId, [], []);
+        break;
+      }
+      const at = positionOf(fact);
+      const p = a.provenance;
+      await tx.query(
+        `INSERT INTO ${t.artworks} (collection, token_id, creator, owner, minted_to, provenance_hash,
+           model_id, model_hash, prompt_hash, seed, manifest_hash, manifest_uri, royalty_receiver,
+           royalty_bps, parent_count, contributor_count, minted_block, minted_log_index, minted_tx,
+           minted_at, mint_fact_id)
+         VALUES ($1,$2,$3,$4,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20)
+         ON CONFLICT (collection, token_id) DO UPDATE SET creator = EXCLUDED.creator,
+           minted_to = EXCLUDED.minted_to, provenance_hash = EXCLUDED.provenance_hash,
+           model_id = EXCLUDED.model_id, model_hash = EXCLUDED.model_hash,
+           prompt_hash = EXCLUDED.prompt_hash, seed = EXCLUDED.seed,
+           manifest_hash = EXCLUDED.manifest_hash, manifest_uri = EXCLUDED.manifest_uri,
+           royalty_receiver = EXCLUDED.royalty_receiver, royalty_bps = EXCLUDED.royalty_bps,
+           parent_count = EXCLUDED.parent_count, contributor_count = EXCLUDED.contributor_count,
+           minted_block = EXCLUDED.minted_block, minted_log_index = EXCLUDED.minted_log_index,
+           minted_tx = EXCLUDED.minted_tx, minted_at = EXCLUDED.minted_at,
+           mint_fact_id = EXCLUDED.mint_fact_id`,
+        [
+          collection,
+          a.tokenId,
+          a.creator,
+          a.owner,
+          a.provenanceHash,
+          p.modelId,
+          p.modelHash,
+          p.promptHash,
+          p.seed,
+          p.manifestHash,
+          p.manifestURI,
+          a.royaltyReceiver,
+          a.royaltyBps,
+          p.parents.length,
+          p.contributors.length,
+          at.block,
+          at.logIndex,
+          fact.transactionHash,
+          at.at,
+          fact.factId,
+        ],
+      );
+      await replaceLinks(tx, t, collection, a.tokenId, p.parents, p.contributors);
+      await recomputeOwner(tx, t, collection, a.tokenId);
+      break;
+    }
+    case 'Transfer': {
+      const a = parseArgs(fact, transferArgs);
+      if (retracted) {
+        await tx.query(`DELETE FROM ${t.transfers} WHERE fact_id = $1`, [fact.factId]);
+      } else {
+        await tx.query(
+          `INSERT INTO ${t.transfers} (fact_id, collection, token_id, from_address, to_address, block, log_index, tx_hash)
+           VALUES ($1,$2,$3,$4,$5,$6,$7,$8) ON CONFLICT (fact_id) DO NOTHING`,
+          [
+            fact.factId,
+            collection,
+            a.tokenId,
+            a.from,
+            a.to,
+            fact.blockNumber,
+            fact.logIndex,
+            fact.transactionHash,
+          ],
+        );
+      }
+      await recomputeOwner(tx, t, collection, a.tokenId);
+      break;
+    }
+    default:
+      break;
+  }
+  await advanceHead(tx, tablePath(tx, ArtworksHeadEntity), fact);
+}
+
+type Tables = Record<'artworks' | 'parents' | 'contributors' | 'transfers', string>;
+
+async function replaceLinks(
+  tx: EntityManager,
+  t: Tables,
+  collection: string,
+  tokenId: string,
+  parents: readonly string[],
+  contributors: readonly { account: string; bps: number }[],
+): Promise<void> {
+  await tx.query(`DELETE FROM ${t.parents} WHERE collection = $1 AND token_id = $2`, [
+    collection,
+    tokenId,
+  ]);
+  await tx.query(`DELETE FROM ${t.contributors} WHERE collection = $1 AND token_id = $2`, [
+    collection,
+    tokenId,
+  ]);
+  if (parents.length > 0)
+    await tx.query(
+      `INSERT INTO ${t.parents} (collection, token_id, parent_token_id, position)
+       SELECT $1, $2, p, i - 1 FROM unnest($3::numeric[]) WITH ORDINALITY AS u(p, i)
+       ON CONFLICT DO NOTHING`,
+      [collection, tokenId, parents],
+    );
+  if (contributors.length > 0)
+    await tx.query(
+      `INSERT INTO ${t.contributors} (collection, token_id, position, account, bps)
+       SELECT $1, $2, i - 1, a, b FROM unnest($3::text[], $4::int[]) WITH ORDINALITY AS u(a, b, i)`,
+      [collection, tokenId, contributors.map((c) => c.account), contributors.map((c) => c.bps)],
+    );
+}
+
+/** The owner is the latest believed transfer's recipient, else whom the mint named. */
+async function recomputeOwner(
+  tx: EntityManager,
+  t: Tables,
+  collection: string,
+  tokenId: string,
+): Promise<void> {
+  await tx.query(
+    `UPDATE ${t.artworks} a SET owner = COALESCE(
+       (SELECT to_address FROM ${t.transfers} x WHERE x.collection = a.collection AND x.token_id = a.token_id
+        ORDER BY x.block DESC, x.log_index DESC LIMIT 1), a.minted_to)
+     WHERE a.collection = $1 AND a.token_id = $2`,
+    [collection, tokenId],
+  );
+}

@@ -1,0 +1,149 @@
+// What the chain-fact read models (artworks/, chain-trades/, ledgers/) share: zod parsers for
+// the args of chain.* facts (the anti-corruption layer: integers as decimal strings, addresses
+// lowercased, validated before any row is written), table paths, the keyset cursor format of
+// their listings, and a per-projection "head" row that says which block a read reflects.
+//
+// Why the head is a row of its own: facts of one projection sit on several partitions that
+// advance independently, so the newest block applied is the only cheap, honest answer to "what
+// does this read reflect"; it is a GREATEST, so the order in which partitions apply is moot.
+import { EntitySchema, type EntityManager } from 'typeorm';
+import { z } from 'zod';
+import { CodedError } from '@atelier/kernel';
+import type { ChainFactEnvelope } from '@atelier/chain-messages';
+
+/** `"schema"."table"` of an entity in the data source `manager` belongs to. */
+export function tablePath(
+  manager: EntityManager,
+  entity: Parameters<EntityManager['connection']['getMetadata']>[0],
+): string {
+  return manager.connection
+    .getMetadata(entity)
+    .tablePath.split('.')
+    .map((p) => `"${p.replace(/"/g, '""')}"`)
+    .join('.');
+}
+
+export const uint256 = { type: 'numeric', precision: 78, scale: 0 } as const;
+
+// ---- args ----------------------------------------------------------------------------------
+
+export const zAddress = z
+  .string()
+  .regex(/^0x[0-9a-fA-F]{40}$/, 'an address')
+  .transform((s) => s.toLowerCase());
+export const zBytes32 = z
+  .string()
+  .regex(/^0x[0-9a-fA-F]{64}$/, '32 bytes of hex')
+  .transform((s) => s.toLowerCase());
+/** An unsigned integer as the indexer writes it (decimal string, or a JSON number when small). */
+export const zUint = z
+  .union([z.string().regex(/^\d{1,78}$/), z.number().int().nonnegative()])
+  .transform((v) => BigInt(v).toString());
+
+/** A fact whose args are not what its event's ABI says: a poison message (dead-lettered). */
+export class ChainReadArgsError extends CodedError<'CHAIN_FACT.BAD_ARGS'> {
+  override readonly name = 'ChainReadArgsError';
+}
+
+export function parseArgs<S extends z.ZodType>(fact: ChainFactEnvelope, schema: S): z.output<S> {
+  const r = schema.safeParse(fact.args);
+  if (!r.success)
+    throw new ChainReadArgsError(
+      'CHAIN_FACT.BAD_ARGS',
+      `${fact.id} (${fact.type}): ${r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+      { factId: fact.factId, type: fact.type },
+    );
+  return r.data;
+}
+
+/** Where a fact stands on its chain: (block, log index) orders every log of one chain. */
+export const positionOf = (fact: ChainFactEnvelope) => ({
+  block: String(fact.blockNumber),
+  logIndex: fact.logIndex,
+  at: new Date(fact.blockTimestamp * 1000).toISOString(),
+});
+
+// ---- heads ---------------------------------------------------------------------------------
+
+export interface ChainHeadRow {
+  contract: string;
+  block: string;
+}
+
+/** One row per emitting contract: the newest block of a fact (or retraction) applied. */
+export function chainHeadEntity(name: string, tableName: string) {
+  return new EntitySchema<ChainHeadRow>({
+    name,
+    tableName,
+    columns: {
+      contract: { type: 'text', primary: true },
+      block: { type: 'bigint' },
+    },
+  });
+}
+
+export async function advanceHead(
+  tx: EntityManager,
+  table: string,
+  fact: ChainFactEnvelope,
+): Promise<void> {
+  await tx.query(
+    `INSERT INTO ${table} AS h (contract, block) VALUES ($1, $2)
+     ON CONFLICT (contract) DO UPDATE SET block = GREATEST(h.block, EXCLUDED.block)`,
+    [fact.address, fact.blockNumber],
+  );
+}
+
+/** The newest block the model reflects (of any contract it reads), null before any fact. */
+export async function headBlock(manager: EntityManager, table: string): Promise<string | null> {
+  const rows: { b: string | null }[] = await manager.query(
+    `SELECT MAX(block)::text AS b FROM ${table}`,
+  );
+  return rows[0]?.b ?? null;
+}
+
+// ---- cursors -------------------------------------------------------------------------------
+
+export type ChainReadErrorCode = 'READ.BAD_CURSOR' | 'ARTWORK.NOT_FOUND';
+
+export class ChainReadError extends CodedError<ChainReadErrorCode> {
+  override readonly name = 'ChainReadError';
+}
+
+/**
+ * An opaque keyset cursor: the listing it belongs to and the sort key of the last row given.
+ * A cursor of another listing, another sort, or one altered by hand is refused, never guessed.
+ */
+export function encodeCursor(scope: string, key: readonly string[]): string {
+  return Buffer.from(JSON.stringify([scope, ...key])).toString('base64url');
+}
+
+export function decodeCursor(
+  cursor: string,
+  scope: string,
+  shapes: readonly RegExp[],
+): readonly string[] {
+  const bad = () =>
+    new ChainReadError('READ.BAD_CURSOR', 'the cursor is not one this listing gave', {
+      parameter: 'cursor',
+    });
+  let parsed: unknown;
+  try {
+    if (!/^[A-Za-z0-9_-]{1,400}$/.test(cursor)) throw bad();
+    parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+  } catch {
+    throw bad();
+  }
+  if (
+    !Array.isArray(parsed) ||
+    parsed[0] !== scope ||
+    parsed.length !== shapes.length + 1 ||
+    !parsed.slice(1).every((v, i) => typeof v === 'string' && shapes[i]!.test(v))
+  )
+    throw bad();
+  return parsed.slice(1) as string[];
+}
+
+export const DIGITS = /^\d{1,78}$/;
+export const ADDRESS_TEXT = /^0x[0-9a-f]{40}$/;
+export const FACT_ID_TEXT = /^\d+:0x[0-9a-f]{64}:\d+$/;

@@ -1,0 +1,93 @@
+// The settled-trades projection: Marketplace facts (chain.marketplace) -> chain_trades. A
+// TradeSettled inserts its row keyed by fact id, its retraction deletes it; nothing else is
+// read, so the projection is order-free across partitions and idempotent.
+import type { EntityManager } from 'typeorm';
+import { z } from 'zod';
+import type { ChainFactEnvelope } from '@atelier/chain-messages';
+import { chainFacts, type Projection } from '@atelier/projections';
+import {
+  advanceHead,
+  parseArgs,
+  positionOf,
+  tablePath,
+  zAddress,
+  zBytes32,
+  zUint,
+} from '../chain-facts/chain-facts';
+import {
+  CHAIN_TRADES_READ_MODEL_ENTITIES,
+  ChainTradeEntity,
+  ChainTradesHeadEntity,
+} from './chain-trades.entities';
+
+export const CHAIN_TRADES_PROJECTION = 'chain-trades';
+export const MARKETPLACE = 'Marketplace';
+
+export const tradeSettledArgs = z.object({
+  askHash: zBytes32,
+  bidHash: zBytes32,
+  collection: zAddress,
+  tokenId: zUint,
+  seller: zAddress,
+  buyer: zAddress,
+  currency: zAddress,
+  price: zUint,
+  protocolFee: zUint,
+  royaltyReceiver: zAddress,
+  royalty: zUint,
+  attribution: zUint,
+  sellerProceeds: zUint,
+});
+
+export function chainTradesProjection(
+  name: string = CHAIN_TRADES_PROJECTION,
+): Projection<ChainFactEnvelope> {
+  return {
+    name,
+    format: chainFacts,
+    entities: CHAIN_TRADES_READ_MODEL_ENTITIES,
+    apply: (fact, tx) => applyTradeFact(fact, tx),
+  };
+}
+
+export async function applyTradeFact(fact: ChainFactEnvelope, tx: EntityManager): Promise<void> {
+  if (fact.contract !== MARKETPLACE) return;
+  if (fact.event === 'TradeSettled') {
+    const a = parseArgs(fact, tradeSettledArgs);
+    const trades = tablePath(tx, ChainTradeEntity);
+    if (fact.kind === 'retracted') {
+      await tx.query(`DELETE FROM ${trades} WHERE fact_id = $1`, [fact.factId]);
+    } else {
+      const at = positionOf(fact);
+      await tx.query(
+        `INSERT INTO ${trades} (fact_id, marketplace, collection, token_id, ask_hash, bid_hash,
+           seller, buyer, currency, price, protocol_fee, royalty_receiver, royalty, attribution,
+           seller_proceeds, block, log_index, tx_hash, settled_at)
+         VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19)
+         ON CONFLICT (fact_id) DO NOTHING`,
+        [
+          fact.factId,
+          fact.address,
+          a.collection,
+          a.tokenId,
+          a.askHash,
+          a.bidHash,
+          a.seller,
+          a.buyer,
+          a.currency,
+          a.price,
+          a.protocolFee,
+          a.royaltyReceiver,
+          a.royalty,
+          a.attribution,
+          a.sellerProceeds,
+          at.block,
+          at.logIndex,
+          fact.transactionHash,
+          at.at,
+        ],
+      );
+    }
+  }
+  await advanceHead(tx, tablePath(tx, ChainTradesHeadEntity), fact);
+}

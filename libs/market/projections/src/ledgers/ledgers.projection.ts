@@ -1,0 +1,128 @@
+// The ledgers projection: Marketplace facts (chain.marketplace) -> ledger_entries and
+// ledger_fee_settings. Each fact writes the entries of its own roles, keyed (fact id, role):
+//   Deposited           + amount to account                    (deposited)
+//   Withdrawn           - amount from account                  (withdrawn)
+//   TradeSettled        - price from buyer                     (paid)
+//                       + sellerProceeds to seller             (proceeds)
+//                       + protocolFee to the fee recipient     (fee, resolved when read)
+//   RoyaltyCredited     + amount to receiver                   (royalty: the call's total)
+//   AttributionCredited + amount to contributor                (attribution: the call's total)
+//   ProtocolFeeSet      a fee setting (who receives the fees of later trades)
+// TradeSettled.royalty and .attribution are not entries: the *Credited totals are what the
+// contract writes to the balances (summed per call), so counting both would count twice.
+// Entries are inserted ON CONFLICT DO NOTHING and a retraction deletes its fact's entries, so
+// the projection is idempotent and commutative: no arrival order across partitions matters.
+import type { EntityManager } from 'typeorm';
+import { z } from 'zod';
+import type { ChainFactEnvelope } from '@atelier/chain-messages';
+import { chainFacts, type Projection } from '@atelier/projections';
+import { advanceHead, parseArgs, tablePath, zAddress, zUint } from '../chain-facts/chain-facts';
+import { MARKETPLACE, tradeSettledArgs } from '../chain-trades/chain-trades.projection';
+import {
+  LEDGERS_READ_MODEL_ENTITIES,
+  LedgerEntryEntity,
+  LedgerFeeSettingEntity,
+  LedgersHeadEntity,
+  type LedgerRole,
+} from './ledgers.entities';
+
+export const LEDGERS_PROJECTION = 'chain-ledgers';
+
+const accountAmount = z.object({ account: zAddress, currency: zAddress, amount: zUint });
+const receiverAmount = z.object({ receiver: zAddress, currency: zAddress, amount: zUint });
+const contributorAmount = z.object({ contributor: zAddress, currency: zAddress, amount: zUint });
+const protocolFeeSet = z.object({ recipient: zAddress, bps: z.number().int().min(0).max(10_000) });
+
+interface Entry {
+  readonly role: LedgerRole;
+  readonly account: string | null;
+  readonly currency: string;
+  readonly amount: string;
+}
+
+export function ledgersProjection(
+  name: string = LEDGERS_PROJECTION,
+): Projection<ChainFactEnvelope> {
+  return {
+    name,
+    format: chainFacts,
+    entities: LEDGERS_READ_MODEL_ENTITIES,
+    apply: (fact, tx) => applyLedgerFact(fact, tx),
+  };
+}
+
+/** The entries a Marketplace fact contributes (none for events that move no balance). */
+export function ledgerEntriesOf(fact: ChainFactEnvelope): readonly Entry[] {
+  switch (fact.event) {
+    case 'Deposited': {
+      const a = parseArgs(fact, accountAmount);
+      return [{ role: 'deposited', account: a.account, currency: a.currency, amount: a.amount }];
+    }
+    case 'Withdrawn': {
+      const a = parseArgs(fact, accountAmount);
+      return [{ role: 'withdrawn', account: a.account, currency: a.currency, amount: a.amount }];
+    }
+    case 'RoyaltyCredited': {
+      const a = parseArgs(fact, receiverAmount);
+      return [{ role: 'royalty', account: a.receiver, currency: a.currency, amount: a.amount }];
+    }
+    case 'AttributionCredited': {
+      const a = parseArgs(fact, contributorAmount);
+      return [
+        { role: 'attribution', account: a.contributor, currency: a.currency, amount: a.amount },
+      ];
+    }
+    case 'TradeSettled': {
+      const a = parseArgs(fact, tradeSettledArgs);
+      return [
+        { role: 'paid', account: a.buyer, currency: a.currency, amount: a.price },
+        { role: 'proceeds', account: a.seller, currency: a.currency, amount: a.sellerProceeds },
+        { role: 'fee', account: null, currency: a.currency, amount: a.protocolFee },
+      ];
+    }
+    default:
+      return [];
+  }
+}
+
+export async function applyLedgerFact(fact: ChainFactEnvelope, tx: EntityManager): Promise<void> {
+  if (fact.contract !== MARKETPLACE) return;
+  const entries = tablePath(tx, LedgerEntryEntity);
+  const settings = tablePath(tx, LedgerFeeSettingEntity);
+  const retracted = fact.kind === 'retracted';
+  if (fact.event === 'ProtocolFeeSet') {
+    const a = parseArgs(fact, protocolFeeSet);
+    if (retracted) await tx.query(`DELETE FROM ${settings} WHERE fact_id = $1`, [fact.factId]);
+    else
+      await tx.query(
+        `INSERT INTO ${settings} (fact_id, marketplace, recipient, bps, block, log_index)
+         VALUES ($1,$2,$3,$4,$5,$6) ON CONFLICT (fact_id) DO NOTHING`,
+        [fact.factId, fact.address, a.recipient, a.bps, fact.blockNumber, fact.logIndex],
+      );
+  } else {
+    const list = ledgerEntriesOf(fact).filter((e) => e.amount !== '0');
+    if (retracted) {
+      if (list.length > 0)
+        await tx.query(`DELETE FROM ${entries} WHERE fact_id = $1`, [fact.factId]);
+    } else if (list.length > 0) {
+      await tx.query(
+        `INSERT INTO ${entries} (fact_id, role, marketplace, account, currency, amount, block, log_index, tx_hash)
+         SELECT $1, r, $2, a, c, m, $3, $4, $5
+         FROM unnest($6::text[], $7::text[], $8::text[], $9::numeric[]) AS u(r, a, c, m)
+         ON CONFLICT (fact_id, role) DO NOTHING`,
+        [
+          fact.factId,
+          fact.address,
+          fact.blockNumber,
+          fact.logIndex,
+          fact.transactionHash,
+          list.map((e) => e.role),
+          list.map((e) => e.account),
+          list.map((e) => e.currency),
+          list.map((e) => e.amount),
+        ],
+      );
+    }
+  }
+  await advanceHead(tx, tablePath(tx, LedgersHeadEntity), fact);
+}
