@@ -186,8 +186,8 @@ export class ArtworksReader {
     }
     const dir = desc ? 'DESC' : 'ASC';
     const rows: ArtworkSqlRow[] = await this.manager.query(
-      `SELECT ${COLUMNS} FROM ${this.artworks} ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
-       ORDER BY minted_block ${dir}, minted_log_index ${dir} LIMIT ${param(limit + 1)}`,
+      `SELECT ${COLUMNS} FROM ${this.artworks} a ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+       ORDER BY a.minted_block ${dir}, a.minted_log_index ${dir} LIMIT ${param(limit + 1)}`,
       params,
     );
     const page = rows.slice(0, limit);

@@ -153,8 +153,8 @@ export class ChainTradesReader {
       where.push(`(block, log_index) < (${param(block)}::bigint, ${param(log)}::int)`);
     }
     const rows: TradeSqlRow[] = await this.manager.query(
-      `SELECT ${COLUMNS} FROM ${this.trades} ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
-       ORDER BY block DESC, log_index DESC LIMIT ${param(limit + 1)}`,
+      `SELECT ${COLUMNS} FROM ${this.trades} t ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+       ORDER BY t.block DESC, t.log_index DESC LIMIT ${param(limit + 1)}`,
       params,
     );
     const page = rows.slice(0, limit);
