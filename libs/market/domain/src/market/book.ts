@@ -63,6 +63,16 @@ export class Overlay<K, V> implements MapLike<K, V> {
     return had;
   }
 
+  /** Writes what this overlay changed into its base (the decision was folded as it was drafted). */
+  commit(): void {
+    if (this.local === undefined) return;
+    const base = this.base as unknown as Map<K, V>;
+    for (const [key, value] of this.local) {
+      if (value === GONE) base.delete(key);
+      else base.set(key, value);
+    }
+  }
+
   *values(): Iterable<V> {
     const local = this.local;
     for (const [key, value] of this.base) if (!local?.has(key)) yield value;
@@ -111,17 +121,28 @@ export class SetIndex<K> implements HashIndex<K> {
 /** A draft's view of an index: the base's entries plus what the draft added. */
 export class IndexOverlay<K> implements HashIndex<K> {
   private readonly added = new Map<K, OrderHash[]>();
+  /** Every add and remove in order, replayed on the base by `commit`. */
+  private readonly ops: [boolean, K, OrderHash][] = [];
 
   constructor(private readonly base: HashIndex<K>) {}
 
   add(key: K, hash: OrderHash): void {
+    this.ops.push([true, key, hash]);
     const list = this.added.get(key);
     if (list) list.push(hash);
     else this.added.set(key, [hash]);
   }
 
-  remove(): void {
-    // A superset is enough (see HashIndex); the base is not the draft's to change.
+  remove(key: K, hash: OrderHash): void {
+    // Reads keep the superset (see HashIndex); the base changes only at commit.
+    this.ops.push([false, key, hash]);
+  }
+
+  commit(): void {
+    for (const [add, key, hash] of this.ops) {
+      if (add) this.base.add(key, hash);
+      else this.base.remove(key, hash);
+    }
   }
 
   *get(key: K): Iterable<OrderHash> {
@@ -293,21 +314,32 @@ export class SortedIndex<K> implements RankedIndex<K> {
 /** A draft's view of a ranked index: the base's entries plus what the draft added. */
 export class RankedOverlay<K> implements RankedIndex<K> {
   private added: Map<K, Ranked[]> | undefined;
+  /** Every add and remove in order, replayed on the base by `commit`. */
+  private ops: [boolean, K, Ranked][] | undefined;
 
   constructor(
     private readonly base: RankedIndex<K>,
     private readonly descending: boolean,
   ) {}
 
+  commit(): void {
+    for (const [add, key, entry] of this.ops ?? []) {
+      if (add) this.base.add(key, entry);
+      else this.base.remove(key, entry);
+    }
+  }
+
   add(key: K, entry: Ranked): void {
+    (this.ops ??= []).push([true, key, entry]);
     this.added ??= new Map();
     const list = this.added.get(key);
     if (list) list.push(entry);
     else this.added.set(key, [entry]);
   }
 
-  remove(): void {
-    // A superset is enough (see RankedIndex); the base is not the draft's to change.
+  remove(key: K, entry: Ranked): void {
+    // Reads keep the superset (see RankedIndex); the base changes only at commit.
+    (this.ops ??= []).push([false, key, entry]);
   }
 
   best(key: K, visit: Visit): Ranked | undefined {

@@ -579,6 +579,43 @@ describe('market decider: purity and storage', () => {
     expect(snapshot(state)).toEqual(before);
   });
 
+  it('folding a decision written through equals folding its events one by one', () => {
+    const base = history(
+      feeKnown(),
+      submit(tokenBid(BUYER, 600n), { funds: [funds(BUYER, 1_000n)] }),
+    );
+    const command = submit(ask(SELLER, 500n), { tokens: [owns(1n, SELLER)] });
+    const live = fold(marketDecider, base);
+    const r = marketDecider.decide(command, live);
+    if (!r.ok) throw new Error(r.error.code);
+    for (const e of r.value) marketDecider.evolve(live, e); // written through
+    const copies = JSON.parse(
+      JSON.stringify([...base, ...r.value].map((e) => marketEventCodec.encode(e))),
+    );
+    const replayed = fold(
+      marketDecider,
+      copies.map((e: never) => marketEventCodec.decode(e)),
+    );
+    expect(JSON.parse(snapshot(live))).toEqual(JSON.parse(snapshot(replayed)));
+  });
+
+  it('refuses to fold other events into a state a decision was written through', () => {
+    const state = fold(
+      marketDecider,
+      history(feeKnown(), submit(tokenBid(BUYER, 600n), { funds: [funds(BUYER, 1_000n)] })),
+    );
+    const r = marketDecider.decide(
+      submit(ask(SELLER, 500n), { tokens: [owns(1n, SELLER)] }),
+      state,
+    );
+    if (!r.ok) throw new Error(r.error.code);
+    expect(r.value.length).toBeGreaterThan(1);
+    marketDecider.evolve(state, r.value[0]!);
+    expect(() => marketDecider.evolve(state, r.value[r.value.length - 1]!)).toThrow(
+      /decision written through/,
+    );
+  });
+
   it('every event survives the stored form unchanged', () => {
     const a = ask(SELLER, 500n);
     const bid = tokenBid(BUYER, 600n);
@@ -641,11 +678,13 @@ describe('market decider: purity and storage', () => {
   });
 });
 
+/** The state as JSON text, maps and sets (also inside the indexes) as sorted entry lists. */
 function snapshot(state: MarketState): string {
-  return JSON.stringify(
-    Object.fromEntries(
-      Object.entries(state).map(([k, v]) => [k, v instanceof Map ? [...v.entries()] : v]),
-    ),
-    (_k, v: unknown) => (typeof v === 'bigint' ? `${v}n` : v),
-  );
+  return JSON.stringify(state, (_k, v: unknown) => {
+    if (typeof v === 'bigint') return `${v}n`;
+    if (v instanceof Map)
+      return [...v.entries()].sort(([a], [b]) => (String(a) < String(b) ? -1 : 1));
+    if (v instanceof Set) return [...v].sort();
+    return v;
+  });
 }
