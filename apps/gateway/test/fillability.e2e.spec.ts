@@ -505,8 +505,11 @@ describe('fillability end to end (anvil, Ponder, chain relay, Kafka, gateway pip
       type: string;
       hash: string | null;
       status: string | null;
+      actor: string;
+      correlation: string;
     }>(
-      `SELECT position::text, type, data->>'hash' AS hash, data->>'status' AS status
+      `SELECT position::text, type, data->>'hash' AS hash, data->>'status' AS status,
+              metadata->>'actor' AS actor, metadata->>'correlationId' AS correlation
          FROM ${schemas.eventStore}.events
         WHERE stream_name LIKE 'market-%'
           AND type IN ('OrderAccepted', 'OrderStatusChanged', 'TradeMatched')
@@ -533,6 +536,20 @@ describe('fillability end to end (anvil, Ponder, chain relay, Kafka, gateway pip
     const last = events.at(-1)!.id!;
     for (const [h, statuses] of expected)
       expect([h, (await read(h, last)).order.status]).toEqual([h, statuses.at(-1)]);
+    // Who moved them: every change but the off-chain cancels is the fillability tracker's,
+    // correlated with the chain fact (or, after the reorg, the retraction) that caused it.
+    const changed = rows.filter((r) => r.type === 'OrderStatusChanged' && hashes.has(r.hash!));
+    const factId = new RegExp(`^${client.chain!.id}:0x[0-9a-f]{64}:\\d+(:retracted)?$`);
+    for (const r of changed)
+      expect([r.hash, r.status, r.actor, factId.test(r.correlation)]).toEqual(
+        r.status === 'cancelled-off-chain'
+          ? [r.hash, r.status, expect.not.stringMatching(/^system:/), false]
+          : [r.hash, r.status, 'system:fillability-tracker', true],
+      );
+    const retracted = changed.filter((r) => r.correlation.endsWith(':retracted'));
+    expect(retracted.map((r) => [r.hash, r.status])).toEqual(
+      book.bidderBids.map((h) => [h, 'no-balance']),
+    );
     expect(expected.get(book.bidderBids[0]!)).toEqual([
       'fillable',
       'no-balance',
