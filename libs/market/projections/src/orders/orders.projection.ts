@@ -171,10 +171,11 @@ export async function applyMarketEvent(envelope: EventEnvelope, tx: EntityManage
            updated_at = $4, last_position = $5 WHERE trade_id = $1`,
         [d.tradeId, d.transactionHash, d.block.toString(), at, pos],
       );
+      // The order keeps the trade that filled it (as the aggregate does).
       await updateOrders([trade.ask_hash, trade.bid_hash], {
         status: 'filled',
         reason: null,
-        tradeId: null,
+        tradeId: d.tradeId,
       });
       break;
     }
