@@ -11,6 +11,7 @@ import { MarketModule } from './market/market.module';
 import { OrderStreamModule } from './order-stream/order-stream.module';
 import { OrdersModule } from './orders/orders.module';
 import { PipelineModule } from './pipeline/pipeline.module';
+import { ReadModule } from './read/read.module';
 
 const DEPLOYMENTS = Symbol('DEPLOYMENTS');
 
@@ -30,13 +31,18 @@ export class GatewayModule {
   static forRoot(ctx: HttpAppContext<GatewayConfig>): DynamicModule {
     const deployments = readDeployments(ctx.config.ATELIER_DEPLOYMENTS);
     const pipeline = PipelineModule.forRoot(ctx);
+    const read = ReadModule.forRoot(ctx);
     return {
       module: GatewayModule,
       imports: [
-        ...serviceInfraModules('gateway', ctx.config.GATEWAY_DATABASE_URL, ctx, pipeline.checks),
+        ...serviceInfraModules('gateway', ctx.config.GATEWAY_DATABASE_URL, ctx, [
+          ...pipeline.checks,
+          ...read.checks,
+        ]),
         MarketModule.forRoot(ctx, deployments),
         OrdersModule.forRoot({ readYourWritesWaitMs: ctx.config.READ_YOUR_WRITES_WAIT_MS }),
         pipeline.module,
+        read.module,
         AccessModule.forRoot(accessOptions(ctx.config), ctx.logger),
         OrderStreamModule.forRoot({
           logger: ctx.logger,

@@ -4,6 +4,7 @@ import type { HttpAppSpec } from '@atelier/platform';
 import { GatewayModule } from './app.module';
 import { loadGatewayConfig, type GatewayConfig } from './config';
 import { GATEWAY_ERROR_STATUS } from './http-errors';
+import { setupOpenApi } from './read/openapi';
 
 export const gatewayApp: HttpAppSpec<GatewayConfig> = {
   name: 'gateway',
@@ -11,4 +12,5 @@ export const gatewayApp: HttpAppSpec<GatewayConfig> = {
   port: (c) => c.GATEWAY_PORT,
   module: (ctx) => GatewayModule.forRoot(ctx),
   errorStatus: GATEWAY_ERROR_STATUS,
+  configure: setupOpenApi,
 };

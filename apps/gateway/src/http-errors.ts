@@ -6,7 +6,7 @@ import type { DeploymentsErrorCode } from '@atelier/chain';
 import type { ChainActionErrorCode } from '@atelier/chain-actions';
 import type { EventStoreErrorCode } from '@atelier/eventsourcing';
 import type { CancelErrorCode } from '@atelier/market-application';
-import type { OrdersReadError } from '@atelier/market-projections';
+import type { ChainReadErrorCode, OrdersReadError } from '@atelier/market-projections';
 import {
   PLATFORM_ERROR_STATUS,
   type ErrorStatusTable,
@@ -24,7 +24,8 @@ export type GatewayErrorCode =
   | CancelErrorCode
   | OrdersReadError['code']
   | ChainActionErrorCode
-  | AccessErrorCode;
+  | AccessErrorCode
+  | ChainReadErrorCode;
 
 export const GATEWAY_ERROR_STATUS = {
   ...PLATFORM_ERROR_STATUS,
@@ -94,4 +95,7 @@ export const GATEWAY_ERROR_STATUS = {
   'IDEMPOTENCY.KEY_INVALID': 400,
   'IDEMPOTENCY.KEY_REUSED': 409,
   'IDEMPOTENCY.IN_PROGRESS': 409,
+  // The read API (read/): a cursor this listing did not give; a work the model does not hold.
+  'READ.BAD_CURSOR': 400,
+  'ARTWORK.NOT_FOUND': 404,
 } as const satisfies ErrorStatusTable<GatewayErrorCode>;

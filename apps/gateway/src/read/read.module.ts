@@ -1,0 +1,159 @@
+// The read API over chain facts (/v1/artworks, /v1/trades, /v1/ledgers, /v1/collections) and
+// the projectors that feed it. Owns its own DataSource over the chain-fact read models (same
+// database and schema as the orders model, its own tables); the collection stats read the
+// floor from the orders model (ORDERS_READ_MODEL of the global MarketModule). The projectors
+// run when the pipeline does (PIPELINE_ENABLED), with its topic prefix, partitions and group
+// naming, start after bootstrap and stop before the DataSource closes. The `read` readiness
+// check is `readChecks` (listed beside the pipeline's).
+import {
+  Inject,
+  Injectable,
+  Module,
+  type BeforeApplicationShutdown,
+  type DynamicModule,
+  type OnApplicationBootstrap,
+  type OnApplicationShutdown,
+} from '@nestjs/common';
+import type { DataSource } from 'typeorm';
+import type { DependencyCheck } from '@atelier/health';
+import { createKafka } from '@atelier/kafka';
+import { ArtworksReader, ChainTradesReader, LedgersReader } from '@atelier/market-projections';
+import type { HttpAppContext } from '@atelier/platform';
+import { createProjectionDataSource, ProjectionStore } from '@atelier/projections';
+import type { GatewayConfig } from '../config';
+import { ORDERS_READ_MODEL } from '../market/market.tokens';
+import { pipelineSettings } from '../pipeline/pipeline.config';
+import { ArtworksHttpController } from './artworks.http.controller';
+import { CollectionsHttpController } from './collections.http.controller';
+import { LedgersHttpController } from './ledgers.http.controller';
+import { ChainReadProjectors, chainReadProjections } from './read-projectors';
+import {
+  ARTWORKS_READER,
+  CHAIN_READ_MODEL,
+  CHAIN_TRADES_READER,
+  LEDGERS_READER,
+} from './read.tokens';
+import { TradesHttpController } from './trades.http.controller';
+
+/** Where the running projectors are found by the readiness check (made before DI runs). */
+class ReadHandle {
+  projectors: ChainReadProjectors | undefined;
+}
+
+const READ_CONTEXT = Symbol('atelier.gateway.ReadContext');
+
+interface ReadContext {
+  readonly ctx: HttpAppContext<GatewayConfig>;
+  readonly handle: ReadHandle;
+}
+
+@Injectable()
+class ReadRunner
+  implements OnApplicationBootstrap, BeforeApplicationShutdown, OnApplicationShutdown
+{
+  private readonly projectors: ChainReadProjectors | undefined;
+
+  constructor(
+    @Inject(READ_CONTEXT) { ctx, handle }: ReadContext,
+    @Inject(CHAIN_READ_MODEL) private readonly dataSource: DataSource,
+  ) {
+    const settings = pipelineSettings(ctx.config);
+    if (!settings.enabled) return;
+    const logger = ctx.logger.child({ component: 'read-projectors' });
+    this.projectors = new ChainReadProjectors(
+      createKafka({
+        clientId: 'atelier-gateway-read',
+        brokers: ctx.config.KAFKA_BROKERS,
+        logger,
+      }),
+      dataSource,
+      ctx.config.READ_MODEL_SCHEMA,
+      settings,
+      logger,
+    );
+    handle.projectors = this.projectors;
+  }
+
+  onApplicationBootstrap(): void {
+    this.projectors?.start();
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    await this.projectors?.stop();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    if (this.dataSource.isInitialized) await this.dataSource.destroy();
+  }
+}
+
+@Module({})
+class ReadModuleRoot {}
+
+export class ReadModule {
+  static forRoot(ctx: HttpAppContext<GatewayConfig>): {
+    readonly module: DynamicModule;
+    readonly checks: readonly DependencyCheck[];
+  } {
+    const handle = new ReadHandle();
+    const { config } = ctx;
+    return {
+      module: {
+        module: ReadModuleRoot,
+        controllers: [
+          ArtworksHttpController,
+          TradesHttpController,
+          LedgersHttpController,
+          CollectionsHttpController,
+        ],
+        providers: [
+          { provide: READ_CONTEXT, useValue: { ctx, handle } satisfies ReadContext },
+          {
+            provide: CHAIN_READ_MODEL,
+            useFactory: async (): Promise<DataSource> => {
+              const dataSource = await createProjectionDataSource({
+                url: config.GATEWAY_DATABASE_URL,
+                schema: config.READ_MODEL_SCHEMA,
+                projections: chainReadProjections(),
+                applicationName: 'atelier-gateway-chain-reads',
+              });
+              // The projectors create the tables too; whoever starts first does (serialised).
+              await new ProjectionStore(dataSource, config.READ_MODEL_SCHEMA).ensureSchema();
+              return dataSource;
+            },
+          },
+          {
+            provide: ARTWORKS_READER,
+            useFactory: (ds: DataSource) => new ArtworksReader(ds),
+            inject: [CHAIN_READ_MODEL],
+          },
+          {
+            provide: CHAIN_TRADES_READER,
+            useFactory: (ds: DataSource, orders: DataSource) => new ChainTradesReader(ds, orders),
+            inject: [CHAIN_READ_MODEL, ORDERS_READ_MODEL],
+          },
+          {
+            provide: LEDGERS_READER,
+            useFactory: (ds: DataSource) => new LedgersReader(ds),
+            inject: [CHAIN_READ_MODEL],
+          },
+          ReadRunner,
+        ],
+        exports: [CHAIN_READ_MODEL, ARTWORKS_READER, CHAIN_TRADES_READER, LEDGERS_READER],
+      },
+      checks: [
+        {
+          name: 'read',
+          check: async () => {
+            const p = handle.projectors;
+            if (!p) return { enabled: false };
+            const h = p.health();
+            if (!h.ok)
+              throw new Error(`read projectors down: ${JSON.stringify(h.details['states'])}`);
+            return h.details;
+          },
+        },
+      ],
+    };
+  }
+}

@@ -1,0 +1,135 @@
+// What the read API's int specs share: the chain facts of the deployed ArtworkRegistry and
+// Marketplace read straight from anvil's logs (viem) and wrapped as the chain relay wraps them
+// (@atelier/chain-messages' chainFact), and a feed that applies them to the read models through
+// the real runner as Kafka would deliver them: per (topic, partition) in order, partitions by
+// the relay's keys, interleaved at random (no order across partitions is promised).
+import type { DataSource } from 'typeorm';
+import { decodeEventLog, type Log, type PublicClient } from 'viem';
+import { artworkRegistryAbi, marketplaceAbi } from '@atelier/contracts-abi';
+import {
+  chainContractSpec,
+  chainFact,
+  partitionKey,
+  toJsonArgs,
+  type ChainFactEnvelope,
+} from '@atelier/chain-messages';
+import { ProjectionStore, type Projection } from '@atelier/projections';
+
+export interface IndexedContract {
+  readonly name: 'ArtworkRegistry' | 'Marketplace';
+  readonly address: `0x${string}`;
+  readonly startBlock: bigint;
+}
+
+const ABIS = { ArtworkRegistry: artworkRegistryAbi, Marketplace: marketplaceAbi } as const;
+
+/** Every log of `contracts` up to `toBlock` (inclusive), as chain facts in chain order. */
+export async function chainFactsUpTo(
+  client: PublicClient,
+  chainId: number,
+  contracts: readonly IndexedContract[],
+  toBlock: bigint,
+): Promise<ChainFactEnvelope[]> {
+  const from = contracts.reduce((m, c) => (c.startBlock < m ? c.startBlock : m), toBlock);
+  const logs: Log[] = [];
+  for (let start = from; start <= toBlock; start += 2_000n) {
+    const end = start + 1_999n < toBlock ? start + 1_999n : toBlock;
+    logs.push(
+      ...(await client.getLogs({
+        address: contracts.map((c) => c.address),
+        fromBlock: start,
+        toBlock: end,
+      })),
+    );
+  }
+  const times = new Map<bigint, number>();
+  const blocks = [...new Set(logs.map((l) => l.blockNumber!))];
+  for (let i = 0; i < blocks.length; i += 25)
+    await Promise.all(
+      blocks.slice(i, i + 25).map(async (n) => {
+        times.set(n, Number((await client.getBlock({ blockNumber: n })).timestamp));
+      }),
+    );
+  const byAddress = new Map(contracts.map((c) => [c.address.toLowerCase(), c.name]));
+  return logs
+    .sort((a, b) =>
+      a.blockNumber === b.blockNumber
+        ? a.logIndex! - b.logIndex!
+        : a.blockNumber! < b.blockNumber!
+          ? -1
+          : 1,
+    )
+    .map((log) => {
+      const contract = byAddress.get(log.address.toLowerCase())!;
+      const decoded = decodeEventLog({ abi: ABIS[contract], data: log.data, topics: log.topics });
+      return chainFact({
+        chainId,
+        contract,
+        address: log.address,
+        event: decoded.eventName,
+        blockNumber: Number(log.blockNumber),
+        blockHash: log.blockHash!,
+        blockTimestamp: times.get(log.blockNumber!)!,
+        transactionHash: log.transactionHash!,
+        transactionIndex: log.transactionIndex!,
+        logIndex: log.logIndex!,
+        args: toJsonArgs(decoded.args),
+      });
+    });
+}
+
+/** A deterministic PRNG (mulberry32). */
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Feeds messages to projections as Kafka would deliver them (see the header). */
+export class ChainFeed {
+  private readonly offsets = new Map<string, bigint>();
+  private readonly store: ProjectionStore;
+
+  constructor(
+    dataSource: DataSource,
+    schema: string,
+    private readonly projections: readonly Projection<ChainFactEnvelope>[],
+    private readonly partitions = 3,
+  ) {
+    this.store = new ProjectionStore(dataSource, schema);
+  }
+
+  async deliver(messages: readonly ChainFactEnvelope[], seed = 1): Promise<void> {
+    const queues = new Map<string, ChainFactEnvelope[]>();
+    for (const m of messages) {
+      const spec = chainContractSpec(m.contract);
+      let hash = 0;
+      for (const c of partitionKey(spec.key, m.address, m.args))
+        hash = (hash * 31 + c.charCodeAt(0)) >>> 0;
+      const ref = `${spec.topic}/${hash % this.partitions}`;
+      queues.set(ref, [...(queues.get(ref) ?? []), m]);
+    }
+    const random = rng(seed);
+    const open = [...queues.entries()].map(([ref, list]) => ({ ref, list }));
+    while (open.some((q) => q.list.length > 0)) {
+      const ready = open.filter((q) => q.list.length > 0);
+      const q = ready[Math.floor(random() * ready.length)]!;
+      const chunk = q.list.splice(0, 1 + Math.floor(random() * 50));
+      let offset = this.offsets.get(q.ref) ?? 0n;
+      const items = chunk.map((envelope) => ({ position: offset++, envelope }));
+      this.offsets.set(q.ref, offset);
+      const [source, partition] = q.ref.split('/');
+      for (const projection of this.projections)
+        await this.store.apply(
+          projection,
+          { source: source!, partition: Number(partition) },
+          items,
+        );
+    }
+  }
+}
