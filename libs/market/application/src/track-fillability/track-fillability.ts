@@ -92,7 +92,10 @@ export class TrackFillability {
   ): Promise<TrackResult> {
     const plans = await this.plan(facts.flatMap((f) => effectsOf(f)));
     if (plans.size === 0) return { markets: 0, events: 0, refused: [], position: null };
-    const observed = await this.read(plans);
+    // After a retraction the chain may be shorter than what was observed on the dropped
+    // branch: the re-read is the truth however low its block (see Observations.afterReorg).
+    const afterReorg = facts.some((f) => f.kind === 'retracted');
+    const observed = await this.read(plans, afterReorg);
     const nowMs = this.clock.now().getTime();
     const now = BigInt(Math.floor(nowMs / 1000));
     const at = new Date(nowMs).toISOString();
@@ -228,7 +231,10 @@ export class TrackFillability {
   }
 
   /** One multicall for every market's needs; each market's Observations from the answers. */
-  private async read(plans: ReadonlyMap<Address, MarketPlan>): Promise<Map<Address, Observations>> {
+  private async read(
+    plans: ReadonlyMap<Address, MarketPlan>,
+    afterReorg: boolean,
+  ): Promise<Map<Address, Observations>> {
     const tokens = new Map<string, { collection: Address; tokenId: bigint }>();
     const funds = new Map<string, { maker: Address; currency: Address }>();
     const counters = new Set<Address>();
@@ -290,6 +296,7 @@ export class TrackFillability {
       });
       if (n.length) o.nonces = n;
       if (p.fee && reading.fee) o.fee = { ...reading.fee, block };
+      if (afterReorg) o.afterReorg = true;
       out.set(collection, o);
     }
     return out;

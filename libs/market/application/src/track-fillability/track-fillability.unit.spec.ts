@@ -434,11 +434,11 @@ describe('TrackFillability', () => {
     t.chain.approvedForAll.add(`${A}:${SELLER}`);
     const before = (await t.store.readStream(`market-${A}`)).length;
     await t.tracker.track([retractionOf(direct)]);
-    // The tracker observes the nonce open again, naming the order, so the market can un-fill it.
-    // (The decider keeps an order recorded as 'filled' as it is: see the report of issue 9.)
+    // The tracker observes the nonce open again, naming the order: the market un-fills it.
     const [observed] = (await t.store.readStream(`market-${A}`))
       .slice(before)
       .filter((e) => e.type === 'NonceObserved');
     expect(observed?.data).toMatchObject({ state: 'open', filledBy: ask.hash });
+    expect(await t.status(ask)).toBe('fillable');
   });
 });

@@ -67,6 +67,11 @@ export interface Observations {
     readonly bps: number;
     readonly block: bigint;
   };
+  /**
+   * Read after a reorg retracted facts: the chain may now be shorter than the block of an
+   * earlier observation made on the dropped branch, so these win whatever their block.
+   */
+  readonly afterReorg?: boolean;
 }
 
 export type MarketCommand =
@@ -278,6 +283,8 @@ class Draft {
   /** Applies what the chain says and returns the orders it can concern. */
   observe(o: Observations): Set<OrderHash> {
     const s = this.state;
+    /** Is what we hold from a later block than the reading (so the reading is stale)? */
+    const older = (held: bigint, read: bigint) => !o.afterReorg && held > read;
     const touched = new Set<OrderHash>();
     const touch = (hashes: Iterable<OrderHash>) => {
       for (const h of hashes) touched.add(h);
@@ -286,7 +293,7 @@ class Draft {
       const cur = s.tokens.get(t.tokenId.toString());
       if (
         cur &&
-        (cur.block > t.block ||
+        (older(cur.block, t.block) ||
           (cur.owner === t.owner && cur.approved === t.approved && !cur.verdict))
       )
         continue;
@@ -298,7 +305,7 @@ class Draft {
       const reservedElsewhere = f.reservedElsewhere ?? 0n;
       if (
         cur &&
-        (cur.block > f.block ||
+        (older(cur.block, f.block) ||
           (cur.balance === f.balance &&
             cur.reservedElsewhere === reservedElsewhere &&
             cur.block === f.block &&
@@ -319,13 +326,13 @@ class Draft {
     }
     for (const c of o.counters ?? []) {
       const cur = s.counters.get(c.maker);
-      if (cur && (cur.block > c.block || cur.counter === c.counter)) continue;
+      if (cur && (older(cur.block, c.block) || cur.counter === c.counter)) continue;
       this.emit({ type: 'CounterObserved', data: { ...c } });
       touch(this.ofMaker(c.maker));
     }
     for (const n of o.nonces ?? []) {
       const cur = s.nonces.get(nonceKey(n));
-      if (cur && cur.block > n.block) continue;
+      if (cur && older(cur.block, n.block)) continue;
       if ((cur?.state ?? 'open') === n.state && !n.filledBy) continue;
       this.emit({
         type: 'NonceObserved',
@@ -345,7 +352,8 @@ class Draft {
       const cur = s.fee;
       if (
         !cur ||
-        (cur.block <= o.fee.block && (cur.recipient !== o.fee.recipient || cur.bps !== o.fee.bps))
+        (!older(cur.block, o.fee.block) &&
+          (cur.recipient !== o.fee.recipient || cur.bps !== o.fee.bps))
       )
         this.emit({ type: 'ProtocolFeeObserved', data: { ...o.fee } });
     }

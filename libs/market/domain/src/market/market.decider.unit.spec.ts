@@ -333,6 +333,23 @@ describe('market decider: fillability follows the chain, both ways', () => {
     expect(statusChanges(back)).toEqual([[a.hash, 'fillable']]);
   });
 
+  it('after a reorg to a shorter chain, a re-read at a lower block still wins', () => {
+    const a = ask(SELLER, 500n);
+    let events = history(feeKnown(), submit(a, { tokens: [owns(1n, SELLER)] }));
+    // On the branch later dropped, the token moved away at block 20.
+    events = [...events, ...history2(events, observe({ tokens: [owns(1n, SELLER2, true, 20n)] }))];
+    // The chain reorged to height 15: a plain reading at 15 is stale, one after the reorg is not.
+    spec
+      .given(events)
+      .when(observe({ tokens: [owns(1n, SELLER, true, 15n)] }))
+      .thenNothing();
+    const back = history2(
+      events,
+      observe({ tokens: [owns(1n, SELLER, true, 15n)], afterReorg: true }),
+    );
+    expect(statusChanges(back)).toEqual([[a.hash, 'fillable']]);
+  });
+
   it('a raised counter voids the maker orders; a lower one (the raise was reorged out) restores them', () => {
     const a = ask(SELLER, 500n);
     let events = history(
