@@ -1,0 +1,334 @@
+// What the settlement of one operator key decides (see settlement.ts for why one stream per
+// key). One function per command; each either refuses with a SETTLEMENT.* code or answers
+// with events. Ids are deterministic (`b<n>`), times come in the command: pure and replayable.
+import { err, ok, type Result } from '@atelier/kernel';
+import type { Decider } from '@atelier/eventsourcing';
+import { settlementError, type SettlementError } from './errors';
+import {
+  batchIdOf,
+  emptySettlement,
+  evolveSettlement,
+  type Batch,
+  type Exclusion,
+  type Fees,
+  type Hex,
+  type PairResult,
+  type SettlementEvent,
+  type SettlementState,
+  type SettlementTrade,
+} from './settlement';
+
+export type SettlementCommand =
+  /** A matched trade to settle; a trade already known (any status) is a no-op (redelivery). */
+  | { readonly type: 'AddTrade'; readonly trade: SettlementTrade; readonly at: string }
+  /** Close the open batch with the verdict of its eth_call: these pairs would be skipped. */
+  | {
+      readonly type: 'RecordSimulation';
+      readonly batchId: string;
+      readonly excluded: readonly Exclusion[];
+      readonly block: bigint;
+      readonly at: string;
+    }
+  /** The batch's signed transaction, recorded before it is broadcast. */
+  | {
+      readonly type: 'RecordSubmission';
+      readonly batchId: string;
+      readonly transactionHash: Hex;
+      readonly nonce: number;
+      readonly gas: bigint;
+      readonly fees: Fees;
+      readonly raw: Hex;
+      readonly at: string;
+    }
+  /** A replacement (same nonce, higher fees), recorded before it is broadcast. */
+  | {
+      readonly type: 'RecordReplacement';
+      readonly batchId: string;
+      readonly transactionHash: Hex;
+      readonly fees: Fees;
+      readonly raw: Hex;
+      readonly at: string;
+    }
+  | {
+      readonly type: 'RecordConfirmation';
+      readonly batchId: string;
+      readonly transactionHash: Hex;
+      readonly block: bigint;
+      readonly gasUsed: bigint;
+      readonly results: readonly PairResult[];
+      readonly at: string;
+    }
+  /** The batch will not settle as it is (reverted, nonce taken): its trades go to a new batch. */
+  | {
+      readonly type: 'FailBatch';
+      readonly batchId: string;
+      readonly reason: string;
+      readonly at: string;
+    }
+  /** The confirmed block left the chain: its settled trades go to a new batch. */
+  | {
+      readonly type: 'RecordReorg';
+      readonly batchId: string;
+      readonly transactionHash: Hex;
+      readonly block: bigint;
+      readonly at: string;
+    };
+
+type Decision = Result<readonly SettlementEvent[], SettlementError>;
+
+const batchIn = (
+  s: SettlementState,
+  batchId: string,
+  status: Batch['status'],
+  code: Parameters<typeof settlementError>[0],
+): Result<Batch, SettlementError> => {
+  const b = s.batches.get(batchId);
+  if (!b)
+    return err(settlementError('SETTLEMENT.UNKNOWN_BATCH', `no batch ${batchId}`, { batchId }));
+  if (b.status !== status)
+    return err(
+      settlementError(code, `batch ${batchId} is ${b.status}, not ${status}`, {
+        batchId,
+        status: b.status,
+      }),
+    );
+  return ok(b);
+};
+
+/** Puts trades into the open batch, opening one first if none is. */
+const addToOpen = (
+  s: SettlementState,
+  trades: readonly SettlementTrade[],
+  at: string,
+  openBefore: string | null = s.openBatchId,
+): SettlementEvent[] => {
+  if (trades.length === 0) return [];
+  const events: SettlementEvent[] = [];
+  let batchId = openBefore;
+  if (batchId === null) {
+    batchId = batchIdOf(s.batchCount + 1);
+    events.push({ type: 'BatchOpened', data: { batchId, at } });
+  }
+  for (const trade of trades) events.push({ type: 'TradeAdded', data: { batchId, trade, at } });
+  return events;
+};
+
+const tradesOf = (s: SettlementState, ids: readonly string[]): SettlementTrade[] =>
+  ids.flatMap((id) => {
+    const t = s.trades.get(id);
+    return t ? [t.trade] : [];
+  });
+
+function decide(c: SettlementCommand, s: SettlementState): Decision {
+  switch (c.type) {
+    case 'AddTrade':
+      if (s.trades.has(c.trade.tradeId)) return ok([]);
+      return ok(addToOpen(s, [c.trade], c.at));
+
+    case 'RecordSimulation': {
+      const b = batchIn(s, c.batchId, 'open', 'SETTLEMENT.BATCH_NOT_OPEN');
+      if (!b.ok) return b;
+      const inBatch = new Set(b.value.tradeIds);
+      const out = new Set<string>();
+      for (const x of c.excluded) {
+        if (!inBatch.has(x.tradeId))
+          return err(
+            settlementError(
+              'SETTLEMENT.TRADE_NOT_IN_BATCH',
+              `${x.tradeId} is not in ${c.batchId}`,
+              {
+                batchId: c.batchId,
+                tradeId: x.tradeId,
+              },
+            ),
+          );
+        out.add(x.tradeId);
+      }
+      if (b.value.tradeIds.length === 0)
+        return err(settlementError('SETTLEMENT.EMPTY_BATCH', `batch ${c.batchId} has no trades`));
+      return ok([
+        {
+          type: 'BatchSimulated',
+          data: {
+            batchId: c.batchId,
+            tradeIds: b.value.tradeIds.filter((id) => !out.has(id)),
+            excluded: c.excluded,
+            block: c.block,
+            at: c.at,
+          },
+        },
+      ]);
+    }
+
+    case 'RecordSubmission': {
+      const b = s.batches.get(c.batchId);
+      // The same signed transaction recorded again (a retry after a lost answer): nothing new.
+      if (b?.status === 'submitted' && b.transactions.some((t) => t.hash === c.transactionHash))
+        return ok([]);
+      const sim = batchIn(s, c.batchId, 'simulated', 'SETTLEMENT.BATCH_NOT_SIMULATED');
+      if (!sim.ok) return sim;
+      if (c.nonce < s.nextNonce)
+        return err(
+          settlementError('SETTLEMENT.NONCE_REUSED', `nonce ${c.nonce} is already used`, {
+            nonce: c.nonce,
+            nextNonce: s.nextNonce,
+          }),
+        );
+      return ok([
+        {
+          type: 'BatchSubmitted',
+          data: {
+            batchId: c.batchId,
+            transactionHash: c.transactionHash,
+            nonce: c.nonce,
+            gas: c.gas,
+            fees: c.fees,
+            raw: c.raw,
+            at: c.at,
+          },
+        },
+      ]);
+    }
+
+    case 'RecordReplacement': {
+      const b = batchIn(s, c.batchId, 'submitted', 'SETTLEMENT.BATCH_NOT_SUBMITTED');
+      if (!b.ok) return b;
+      if (b.value.transactions.some((t) => t.hash === c.transactionHash)) return ok([]);
+      const last = b.value.transactions[b.value.transactions.length - 1];
+      if (
+        last &&
+        (c.fees.maxFeePerGas <= last.fees.maxFeePerGas ||
+          c.fees.maxPriorityFeePerGas <= last.fees.maxPriorityFeePerGas)
+      )
+        return err(
+          settlementError('SETTLEMENT.FEE_NOT_HIGHER', 'a replacement must raise both fees', {
+            batchId: c.batchId,
+          }),
+        );
+      return ok([
+        {
+          type: 'BatchReplaced',
+          data: {
+            batchId: c.batchId,
+            transactionHash: c.transactionHash,
+            fees: c.fees,
+            raw: c.raw,
+            at: c.at,
+          },
+        },
+      ]);
+    }
+
+    case 'RecordConfirmation': {
+      const existing = s.batches.get(c.batchId);
+      if (
+        existing?.status === 'confirmed' &&
+        existing.confirmed?.transactionHash === c.transactionHash &&
+        existing.confirmed.block === c.block
+      )
+        return ok([]);
+      const b = batchIn(s, c.batchId, 'submitted', 'SETTLEMENT.BATCH_NOT_SUBMITTED');
+      if (!b.ok) return b;
+      if (!b.value.transactions.some((t) => t.hash === c.transactionHash))
+        return err(
+          settlementError(
+            'SETTLEMENT.UNKNOWN_TRANSACTION',
+            `${c.transactionHash} was not sent for ${c.batchId}`,
+            { batchId: c.batchId, transactionHash: c.transactionHash },
+          ),
+        );
+      const expected = new Set(b.value.tradeIds);
+      const given = new Set(c.results.map((r) => r.tradeId));
+      if (given.size !== c.results.length || given.size !== expected.size)
+        return err(
+          settlementError('SETTLEMENT.RESULTS_INCOMPLETE', 'one result per pair of the batch', {
+            batchId: c.batchId,
+          }),
+        );
+      for (const id of given)
+        if (!expected.has(id))
+          return err(
+            settlementError('SETTLEMENT.TRADE_NOT_IN_BATCH', `${id} is not in ${c.batchId}`, {
+              batchId: c.batchId,
+              tradeId: id,
+            }),
+          );
+      return ok([
+        {
+          type: 'BatchConfirmed',
+          data: {
+            batchId: c.batchId,
+            transactionHash: c.transactionHash,
+            block: c.block,
+            gasUsed: c.gasUsed,
+            results: c.results,
+            at: c.at,
+          },
+        },
+      ]);
+    }
+
+    case 'FailBatch': {
+      const b = s.batches.get(c.batchId);
+      if (!b) return err(settlementError('SETTLEMENT.UNKNOWN_BATCH', `no batch ${c.batchId}`));
+      if (b.status === 'failed') return ok([]);
+      if (b.status !== 'open' && b.status !== 'simulated' && b.status !== 'submitted')
+        return err(
+          settlementError('SETTLEMENT.BATCH_NOT_SUBMITTED', `batch ${c.batchId} is ${b.status}`, {
+            batchId: c.batchId,
+            status: b.status,
+          }),
+        );
+      const failed: SettlementEvent = {
+        type: 'BatchFailed',
+        data: { batchId: c.batchId, reason: c.reason, at: c.at },
+      };
+      // A failed open batch closes; its trades open the next one.
+      const openAfter = s.openBatchId === c.batchId ? null : s.openBatchId;
+      return ok([failed, ...addToOpen(s, tradesOf(s, b.tradeIds), c.at, openAfter)]);
+    }
+
+    case 'RecordReorg': {
+      const b = s.batches.get(c.batchId);
+      if (!b) return err(settlementError('SETTLEMENT.UNKNOWN_BATCH', `no batch ${c.batchId}`));
+      if (b.status === 'reorged') return ok([]);
+      const conf = batchIn(s, c.batchId, 'confirmed', 'SETTLEMENT.BATCH_NOT_CONFIRMED');
+      if (!conf.ok) return conf;
+      // Only the settled pairs go back: a skipped pair's release already reached the market,
+      // which may have matched its good side again; settling it now could sell twice.
+      const settled = (b.confirmed?.results ?? [])
+        .filter((r) => r.outcome === 'settled')
+        .map((r) => r.tradeId);
+      return ok([
+        {
+          type: 'BatchReorged',
+          data: {
+            batchId: c.batchId,
+            transactionHash: c.transactionHash,
+            block: c.block,
+            at: c.at,
+          },
+        },
+        ...addToOpen(s, tradesOf(s, settled), c.at),
+      ]);
+    }
+
+    default: {
+      const _exhaustive: never = c;
+      return _exhaustive;
+    }
+  }
+}
+
+export const settlementDecider: Decider<
+  SettlementCommand,
+  SettlementEvent,
+  SettlementState,
+  SettlementError
+> = {
+  get initialState() {
+    return emptySettlement();
+  },
+  decide,
+  evolve: evolveSettlement,
+};

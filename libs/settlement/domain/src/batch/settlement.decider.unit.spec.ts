@@ -1,0 +1,370 @@
+// Given / when / then for the settlement decider: a batch's life (open, add, simulate, submit,
+// replace, confirm), failures and reorgs putting trades into a new batch, and every refusal.
+import { deciderSpec } from '@atelier/testing';
+import { settlementDecider, type SettlementCommand } from './settlement.decider';
+import { settlementEventCodec } from './settlement.codec';
+import type { SettlementEvent } from './settlement';
+
+import { AT, h, trade } from '../testing/settlement-fixtures';
+
+const id = (n: number): string => trade(n).tradeId;
+const fees = (f: bigint) => ({ maxFeePerGas: f, maxPriorityFeePerGas: f / 10n });
+
+const spec = deciderSpec(settlementDecider);
+
+const opened = (batchId = 'b1'): SettlementEvent => ({
+  type: 'BatchOpened',
+  data: { batchId, at: AT },
+});
+const added = (n: number, batchId = 'b1'): SettlementEvent => ({
+  type: 'TradeAdded',
+  data: { batchId, trade: trade(n), at: AT },
+});
+const simulated = (
+  ids: number[],
+  excluded: { n: number; reason: string }[] = [],
+): SettlementEvent => ({
+  type: 'BatchSimulated',
+  data: {
+    batchId: 'b1',
+    tradeIds: ids.map(id),
+    excluded: excluded.map((x) => ({ tradeId: id(x.n), reason: x.reason })),
+    block: 5n,
+    at: AT,
+  },
+});
+const submitted = (nonce = 0, hash = h(900)): SettlementEvent => ({
+  type: 'BatchSubmitted',
+  data: {
+    batchId: 'b1',
+    transactionHash: hash,
+    nonce,
+    gas: 500_000n,
+    fees: fees(1000n),
+    raw: '0xaa',
+    at: AT,
+  },
+});
+const confirmedOf = (n1: number, n2: number): SettlementEvent => ({
+  type: 'BatchConfirmed',
+  data: {
+    batchId: 'b1',
+    transactionHash: h(900),
+    block: 7n,
+    gasUsed: 120_000n,
+    results: [
+      { tradeId: id(n1), outcome: 'settled' },
+      { tradeId: id(n2), outcome: 'skipped', reason: 'ItemNotApproved' },
+    ],
+    at: AT,
+  },
+});
+
+const history = [opened(), added(1), added(2)];
+
+describe('settlement decider', () => {
+  describe('AddTrade', () => {
+    it('opens a batch for the first trade', () => {
+      spec
+        .given()
+        .when({ type: 'AddTrade', trade: trade(1), at: AT })
+        .then([opened(), added(1)]);
+    });
+    it('adds to the open batch', () => {
+      spec
+        .given([opened(), added(1)])
+        .when({ type: 'AddTrade', trade: trade(2), at: AT })
+        .then([added(2)]);
+    });
+    it('ignores a trade it already has (redelivery)', () => {
+      spec
+        .given([...history, simulated([1, 2]), submitted()])
+        .when({ type: 'AddTrade', trade: trade(1), at: AT })
+        .thenNothing();
+    });
+    it('opens the next batch once the open one is simulated', () => {
+      spec
+        .given([...history, simulated([1, 2])])
+        .when({ type: 'AddTrade', trade: trade(3), at: AT })
+        .then([opened('b2'), added(3, 'b2')]);
+    });
+  });
+
+  describe('RecordSimulation', () => {
+    it('closes the batch, keeping the pairs that would settle', () => {
+      spec
+        .given(history)
+        .when({
+          type: 'RecordSimulation',
+          batchId: 'b1',
+          excluded: [{ tradeId: id(2), reason: 'ItemNotApproved' }],
+          block: 5n,
+          at: AT,
+        })
+        .then([simulated([1], [{ n: 2, reason: 'ItemNotApproved' }])]);
+    });
+    it('marks a batch whose pairs are all excluded empty', () => {
+      const state = spec
+        .given([opened(), added(1)])
+        .when({
+          type: 'RecordSimulation',
+          batchId: 'b1',
+          excluded: [{ tradeId: id(1), reason: 'BuyerUnfunded' }],
+          block: 5n,
+          at: AT,
+        })
+        .thenState(() => undefined);
+      expect(state.batches.get('b1')?.status).toBe('empty');
+      expect(state.trades.get(id(1))?.status).toBe('excluded');
+    });
+    it('refuses a pair that is not in the batch', () => {
+      spec
+        .given(history)
+        .when({
+          type: 'RecordSimulation',
+          batchId: 'b1',
+          excluded: [{ tradeId: id(9), reason: 'SelfTrade' }],
+          block: 5n,
+          at: AT,
+        })
+        .thenError('SETTLEMENT.TRADE_NOT_IN_BATCH');
+    });
+    it('refuses a batch already simulated', () => {
+      spec
+        .given([...history, simulated([1, 2])])
+        .when({ type: 'RecordSimulation', batchId: 'b1', excluded: [], block: 6n, at: AT })
+        .thenError('SETTLEMENT.BATCH_NOT_OPEN');
+    });
+    it('refuses an unknown batch', () => {
+      spec
+        .given(history)
+        .when({ type: 'RecordSimulation', batchId: 'b9', excluded: [], block: 6n, at: AT })
+        .thenError('SETTLEMENT.UNKNOWN_BATCH');
+    });
+  });
+
+  describe('RecordSubmission', () => {
+    const submit: SettlementCommand = {
+      type: 'RecordSubmission',
+      batchId: 'b1',
+      transactionHash: h(900),
+      nonce: 0,
+      gas: 500_000n,
+      fees: fees(1000n),
+      raw: '0xaa',
+      at: AT,
+    };
+    it('records the signed transaction before it is sent', () => {
+      spec
+        .given([...history, simulated([1, 2])])
+        .when(submit)
+        .then([submitted()]);
+    });
+    it('is a no-op when the same transaction is recorded again', () => {
+      spec
+        .given([...history, simulated([1, 2]), submitted()])
+        .when(submit)
+        .thenNothing();
+    });
+    it('refuses an open batch', () => {
+      spec.given(history).when(submit).thenError('SETTLEMENT.BATCH_NOT_SIMULATED');
+    });
+    it('refuses a nonce another batch used', () => {
+      spec
+        .given([
+          ...history,
+          simulated([1, 2]),
+          submitted(4),
+          opened('b2'),
+          added(3, 'b2'),
+          { ...simulated([3]), data: { ...simulated([3]).data, batchId: 'b2' } } as SettlementEvent,
+        ])
+        .when({ ...submit, batchId: 'b2', nonce: 4, transactionHash: h(901) })
+        .thenError('SETTLEMENT.NONCE_REUSED', { nonce: 4, nextNonce: 5 });
+    });
+  });
+
+  describe('RecordReplacement', () => {
+    const replace = (f: bigint): SettlementCommand => ({
+      type: 'RecordReplacement',
+      batchId: 'b1',
+      transactionHash: h(901),
+      fees: fees(f),
+      raw: '0xbb',
+      at: AT,
+    });
+    it('records a replacement with higher fees', () => {
+      spec
+        .given([...history, simulated([1, 2]), submitted()])
+        .when(replace(1200n))
+        .then([
+          {
+            type: 'BatchReplaced',
+            data: {
+              batchId: 'b1',
+              transactionHash: h(901),
+              fees: fees(1200n),
+              raw: '0xbb',
+              at: AT,
+            },
+          },
+        ]);
+    });
+    it('refuses fees that are not higher', () => {
+      spec
+        .given([...history, simulated([1, 2]), submitted()])
+        .when(replace(1000n))
+        .thenError('SETTLEMENT.FEE_NOT_HIGHER');
+    });
+    it('refuses a batch not submitted', () => {
+      spec
+        .given([...history, simulated([1, 2])])
+        .when(replace(1200n))
+        .thenError('SETTLEMENT.BATCH_NOT_SUBMITTED');
+    });
+  });
+
+  describe('RecordConfirmation', () => {
+    const confirm = (over: Partial<SettlementCommand & { type: 'RecordConfirmation' }> = {}) =>
+      ({
+        type: 'RecordConfirmation',
+        batchId: 'b1',
+        transactionHash: h(900),
+        block: 7n,
+        gasUsed: 120_000n,
+        results: [
+          { tradeId: id(1), outcome: 'settled' },
+          { tradeId: id(2), outcome: 'skipped', reason: 'ItemNotApproved' },
+        ],
+        at: AT,
+        ...over,
+      }) as SettlementCommand;
+    const sent = [...history, simulated([1, 2]), submitted()];
+
+    it('records each pair settled or skipped', () => {
+      const state = spec
+        .given(sent)
+        .when(confirm())
+        .then([confirmedOf(1, 2)]);
+      expect(state.trades.get(id(1))).toMatchObject({ status: 'settled', settledCount: 1 });
+      expect(state.trades.get(id(2))).toMatchObject({ status: 'skipped' });
+    });
+    it('is a no-op when recorded again', () => {
+      spec
+        .given([...sent, confirmedOf(1, 2)])
+        .when(confirm())
+        .thenNothing();
+    });
+    it('accepts a replacement that was mined', () => {
+      spec
+        .given([
+          ...sent,
+          {
+            type: 'BatchReplaced',
+            data: {
+              batchId: 'b1',
+              transactionHash: h(901),
+              fees: fees(2000n),
+              raw: '0xbb',
+              at: AT,
+            },
+          },
+        ])
+        .when(confirm({ transactionHash: h(901) }))
+        .then([
+          {
+            ...confirmedOf(1, 2),
+            data: { ...confirmedOf(1, 2).data, transactionHash: h(901) },
+          } as SettlementEvent,
+        ]);
+    });
+    it('refuses a transaction never sent for the batch', () => {
+      spec
+        .given(sent)
+        .when(confirm({ transactionHash: h(5) }))
+        .thenError('SETTLEMENT.UNKNOWN_TRANSACTION');
+    });
+    it('refuses results that miss a pair', () => {
+      spec
+        .given(sent)
+        .when(confirm({ results: [{ tradeId: id(1), outcome: 'settled' }] }))
+        .thenError('SETTLEMENT.RESULTS_INCOMPLETE');
+    });
+    it('refuses a result for a pair of another batch', () => {
+      spec
+        .given(sent)
+        .when(
+          confirm({
+            results: [
+              { tradeId: id(1), outcome: 'settled' },
+              { tradeId: id(3), outcome: 'settled' },
+            ],
+          }),
+        )
+        .thenError('SETTLEMENT.TRADE_NOT_IN_BATCH');
+    });
+  });
+
+  describe('FailBatch', () => {
+    it('puts the trades of a failed batch into a new batch', () => {
+      spec
+        .given([...history, simulated([1, 2]), submitted()])
+        .when({ type: 'FailBatch', batchId: 'b1', reason: 'reverted', at: AT })
+        .then([
+          { type: 'BatchFailed', data: { batchId: 'b1', reason: 'reverted', at: AT } },
+          opened('b2'),
+          added(1, 'b2'),
+          added(2, 'b2'),
+        ]);
+    });
+    it('refuses a confirmed batch', () => {
+      spec
+        .given([...history, simulated([1, 2]), submitted(), confirmedOf(1, 2)])
+        .when({ type: 'FailBatch', batchId: 'b1', reason: 'x', at: AT })
+        .thenError('SETTLEMENT.BATCH_NOT_SUBMITTED');
+    });
+  });
+
+  describe('RecordReorg', () => {
+    it('puts the settled trades of a reorged batch into a new batch', () => {
+      const state = spec
+        .given([...history, simulated([1, 2]), submitted(), confirmedOf(1, 2)])
+        .when({ type: 'RecordReorg', batchId: 'b1', transactionHash: h(900), block: 7n, at: AT })
+        .then([
+          {
+            type: 'BatchReorged',
+            data: { batchId: 'b1', transactionHash: h(900), block: 7n, at: AT },
+          },
+          opened('b2'),
+          added(1, 'b2'),
+        ]);
+      expect(state.trades.get(id(1))).toMatchObject({ status: 'batched', settledCount: 0 });
+      expect(state.trades.get(id(2))).toMatchObject({ status: 'skipped' });
+    });
+    it('refuses a batch not confirmed', () => {
+      spec
+        .given([...history, simulated([1, 2]), submitted()])
+        .when({ type: 'RecordReorg', batchId: 'b1', transactionHash: h(900), block: 7n, at: AT })
+        .thenError('SETTLEMENT.BATCH_NOT_CONFIRMED');
+    });
+  });
+
+  it('codec round-trips every event', () => {
+    const events: SettlementEvent[] = [
+      ...history,
+      simulated([1], [{ n: 2, reason: 'ItemNotApproved' }]),
+      submitted(),
+      confirmedOf(1, 2),
+      { type: 'BatchFailed', data: { batchId: 'b1', reason: 'r', at: AT } },
+      { type: 'BatchReorged', data: { batchId: 'b1', transactionHash: h(900), block: 7n, at: AT } },
+      {
+        type: 'BatchReplaced',
+        data: { batchId: 'b1', transactionHash: h(901), fees: fees(2000n), raw: '0xbb', at: AT },
+      },
+    ];
+    for (const e of events) {
+      const encoded = JSON.parse(JSON.stringify(settlementEventCodec.encode(e)));
+      expect(settlementEventCodec.decode(encoded)).toEqual(e);
+    }
+  });
+});

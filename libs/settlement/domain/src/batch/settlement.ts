@@ -1,0 +1,333 @@
+// The settlement of one operator key as one event-sourced aggregate: its batches (open ->
+// simulated -> submitted -> confirmed, or failed / reorged) and every trade it was given. One
+// stream per operator (not per batch) because the two invariants that matter span batches: a
+// trade is in at most one live batch, and is settled at most once; and one key's nonces are one
+// sequence. The decider sees all of it, so both are checked in one place, with no saga.
+// evolve folds in place (the trade map grows with every match); `cloneSettlement` is the copy
+// the repository's handleAll needs, and `initialState` is a fresh value on every read.
+
+/** A 0x-prefixed hex string (addresses, hashes, signatures, calldata). */
+export type Hex = `0x${string}`;
+
+/** One signed order as settleBatch takes it (the EIP-712 fields of docs/contracts.md). */
+export interface SettlementOrder {
+  readonly hash: Hex;
+  readonly order: {
+    readonly maker: Hex;
+    readonly kind: 0 | 1 | 2;
+    readonly collection: Hex;
+    readonly tokenId: bigint;
+    readonly currency: Hex;
+    readonly price: bigint;
+    readonly start: bigint;
+    readonly expiry: bigint;
+    readonly counter: bigint;
+    readonly nonce: bigint;
+  };
+  readonly signature: Hex;
+}
+
+/** A matched trade as the market published it (TradeMatched), what settlement needs of it. */
+export interface SettlementTrade {
+  readonly tradeId: string;
+  readonly collection: Hex;
+  readonly tokenId: bigint;
+  readonly price: bigint;
+  readonly ask: SettlementOrder;
+  readonly bid: SettlementOrder;
+  /** ISO time of the match (for the match -> confirmed metric and the oldest-unsettled age). */
+  readonly matchedAt: string;
+}
+
+/** A pair taken out of a batch, with the contract's SkipReason name (or the service's). */
+export interface Exclusion {
+  readonly tradeId: string;
+  readonly reason: string;
+}
+
+/** The verdict of the chain on one pair of a confirmed batch. */
+export type PairResult =
+  | { readonly tradeId: string; readonly outcome: 'settled' }
+  | { readonly tradeId: string; readonly outcome: 'skipped'; readonly reason: string };
+
+export interface Fees {
+  readonly maxFeePerGas: bigint;
+  readonly maxPriorityFeePerGas: bigint;
+}
+
+export type SettlementEvent =
+  | {
+      readonly type: 'BatchOpened';
+      readonly data: { readonly batchId: string; readonly at: string };
+    }
+  | {
+      readonly type: 'TradeAdded';
+      readonly data: {
+        readonly batchId: string;
+        readonly trade: SettlementTrade;
+        readonly at: string;
+      };
+    }
+  | {
+      readonly type: 'BatchSimulated';
+      readonly data: {
+        readonly batchId: string;
+        /** Trades that stay in the batch, in calldata order. */
+        readonly tradeIds: readonly string[];
+        readonly excluded: readonly Exclusion[];
+        readonly block: bigint;
+        readonly at: string;
+      };
+    }
+  | {
+      readonly type: 'BatchSubmitted';
+      readonly data: {
+        readonly batchId: string;
+        readonly transactionHash: Hex;
+        readonly nonce: number;
+        readonly gas: bigint;
+        readonly fees: Fees;
+        /** The signed transaction: what a restart broadcasts again if the node lost it. */
+        readonly raw: Hex;
+        readonly at: string;
+      };
+    }
+  | {
+      readonly type: 'BatchReplaced';
+      readonly data: {
+        readonly batchId: string;
+        readonly transactionHash: Hex;
+        readonly fees: Fees;
+        readonly raw: Hex;
+        readonly at: string;
+      };
+    }
+  | {
+      readonly type: 'BatchConfirmed';
+      readonly data: {
+        readonly batchId: string;
+        readonly transactionHash: Hex;
+        readonly block: bigint;
+        readonly gasUsed: bigint;
+        readonly results: readonly PairResult[];
+        readonly at: string;
+      };
+    }
+  | {
+      readonly type: 'BatchFailed';
+      readonly data: { readonly batchId: string; readonly reason: string; readonly at: string };
+    }
+  | {
+      readonly type: 'BatchReorged';
+      readonly data: {
+        readonly batchId: string;
+        readonly transactionHash: Hex;
+        readonly block: bigint;
+        readonly at: string;
+      };
+    };
+
+export type SettlementEventType = SettlementEvent['type'];
+
+export type BatchStatus =
+  | 'open'
+  | 'simulated'
+  | 'submitted'
+  | 'confirmed'
+  | 'failed'
+  | 'reorged'
+  /** Simulation excluded every pair: nothing to send, the batch is done. */
+  | 'empty';
+
+export interface Batch {
+  readonly batchId: string;
+  readonly status: BatchStatus;
+  readonly openedAt: string;
+  /** The batch's trades: all added ones while open, the kept ones once simulated. */
+  readonly tradeIds: readonly string[];
+  readonly excluded: readonly Exclusion[];
+  readonly nonce: number | null;
+  /** Every transaction sent for the batch (the first, then each replacement); any may be mined. */
+  readonly transactions: readonly { readonly hash: Hex; readonly fees: Fees; readonly raw: Hex }[];
+  readonly gas: bigint | null;
+  readonly confirmed: {
+    readonly transactionHash: Hex;
+    readonly block: bigint;
+    readonly gasUsed: bigint;
+    readonly results: readonly PairResult[];
+  } | null;
+}
+
+export type TradeStatus = 'batched' | 'excluded' | 'settled' | 'skipped';
+
+export interface TradeEntry {
+  readonly trade: SettlementTrade;
+  readonly status: TradeStatus;
+  /** The batch the trade is in (or was last in). */
+  readonly batchId: string;
+  /** How many times it was confirmed settled (and not reorged since): 0 or 1, the invariant. */
+  readonly settledCount: number;
+}
+
+export interface SettlementState {
+  readonly batches: Map<string, Batch>;
+  readonly trades: Map<string, TradeEntry>;
+  /** The batch taking trades, if any. */
+  openBatchId: string | null;
+  /** Batches opened so far: the next id is `b<n+1>`. */
+  batchCount: number;
+  /** The lowest nonce no batch of this stream has used: a new submission must not go below. */
+  nextNonce: number;
+}
+
+/** Live batches hold their trades: no trade may be in two of them. */
+export const LIVE_STATUSES: ReadonlySet<BatchStatus> = new Set(['open', 'simulated', 'submitted']);
+
+export const emptySettlement = (): SettlementState => ({
+  batches: new Map(),
+  trades: new Map(),
+  openBatchId: null,
+  batchCount: 0,
+  nextNonce: 0,
+});
+
+export const cloneSettlement = (s: SettlementState): SettlementState => ({
+  batches: new Map(s.batches),
+  trades: new Map(s.trades),
+  openBatchId: s.openBatchId,
+  batchCount: s.batchCount,
+  nextNonce: s.nextNonce,
+});
+
+export const batchIdOf = (n: number): string => `b${n}`;
+
+const patchBatch = (s: SettlementState, batchId: string, patch: Partial<Batch>): void => {
+  const b = s.batches.get(batchId);
+  if (b) s.batches.set(batchId, { ...b, ...patch });
+};
+
+const patchTrade = (s: SettlementState, tradeId: string, patch: Partial<TradeEntry>): void => {
+  const t = s.trades.get(tradeId);
+  if (t) s.trades.set(tradeId, { ...t, ...patch });
+};
+
+/** Folds one event into the state, in place (see the header). */
+export function evolveSettlement(s: SettlementState, event: SettlementEvent): SettlementState {
+  switch (event.type) {
+    case 'BatchOpened': {
+      const d = event.data;
+      s.batches.set(d.batchId, {
+        batchId: d.batchId,
+        status: 'open',
+        openedAt: d.at,
+        tradeIds: [],
+        excluded: [],
+        nonce: null,
+        transactions: [],
+        gas: null,
+        confirmed: null,
+      });
+      s.openBatchId = d.batchId;
+      s.batchCount += 1;
+      return s;
+    }
+    case 'TradeAdded': {
+      const d = event.data;
+      const b = s.batches.get(d.batchId);
+      if (b) s.batches.set(d.batchId, { ...b, tradeIds: [...b.tradeIds, d.trade.tradeId] });
+      const prior = s.trades.get(d.trade.tradeId);
+      s.trades.set(d.trade.tradeId, {
+        trade: d.trade,
+        status: 'batched',
+        batchId: d.batchId,
+        settledCount: prior?.settledCount ?? 0,
+      });
+      return s;
+    }
+    case 'BatchSimulated': {
+      const d = event.data;
+      patchBatch(s, d.batchId, {
+        status: d.tradeIds.length === 0 ? 'empty' : 'simulated',
+        tradeIds: d.tradeIds,
+        excluded: d.excluded,
+      });
+      for (const x of d.excluded) patchTrade(s, x.tradeId, { status: 'excluded' });
+      if (s.openBatchId === d.batchId) s.openBatchId = null;
+      return s;
+    }
+    case 'BatchSubmitted': {
+      const d = event.data;
+      patchBatch(s, d.batchId, {
+        status: 'submitted',
+        nonce: d.nonce,
+        gas: d.gas,
+        transactions: [{ hash: d.transactionHash, fees: d.fees, raw: d.raw }],
+      });
+      s.nextNonce = Math.max(s.nextNonce, d.nonce + 1);
+      return s;
+    }
+    case 'BatchReplaced': {
+      const d = event.data;
+      const b = s.batches.get(d.batchId);
+      if (b)
+        patchBatch(s, d.batchId, {
+          transactions: [...b.transactions, { hash: d.transactionHash, fees: d.fees, raw: d.raw }],
+        });
+      return s;
+    }
+    case 'BatchConfirmed': {
+      const d = event.data;
+      patchBatch(s, d.batchId, {
+        status: 'confirmed',
+        confirmed: {
+          transactionHash: d.transactionHash,
+          block: d.block,
+          gasUsed: d.gasUsed,
+          results: d.results,
+        },
+      });
+      for (const r of d.results) {
+        const t = s.trades.get(r.tradeId);
+        if (!t) continue;
+        if (r.outcome === 'settled')
+          s.trades.set(r.tradeId, { ...t, status: 'settled', settledCount: t.settledCount + 1 });
+        else s.trades.set(r.tradeId, { ...t, status: 'skipped' });
+      }
+      return s;
+    }
+    case 'BatchFailed': {
+      // Its trades are added to a new batch by the events that follow (decide emits them).
+      patchBatch(s, event.data.batchId, { status: 'failed' });
+      if (s.openBatchId === event.data.batchId) s.openBatchId = null;
+      return s;
+    }
+    case 'BatchReorged': {
+      const d = event.data;
+      const b = s.batches.get(d.batchId);
+      patchBatch(s, d.batchId, { status: 'reorged' });
+      for (const r of b?.confirmed?.results ?? []) {
+        const t = s.trades.get(r.tradeId);
+        if (t && r.outcome === 'settled')
+          s.trades.set(r.tradeId, { ...t, settledCount: t.settledCount - 1 });
+      }
+      return s;
+    }
+    default: {
+      const _exhaustive: never = event;
+      return _exhaustive;
+    }
+  }
+}
+
+/** Trades waiting for a transaction: those of the open batch (and of simulated ones not sent). */
+export const pendingTrades = (s: SettlementState): SettlementTrade[] => {
+  const out: SettlementTrade[] = [];
+  for (const t of s.trades.values())
+    if (t.status === 'batched' && s.batches.get(t.batchId)?.status !== 'submitted')
+      out.push(t.trade);
+  return out;
+};
+
+/** Batches not finished: open, simulated or submitted, oldest first. */
+export const liveBatches = (s: SettlementState): Batch[] =>
+  [...s.batches.values()].filter((b) => LIVE_STATUSES.has(b.status));
