@@ -29,6 +29,7 @@ import {
   erc721Abi,
   keccak256,
   parseEther,
+  parseGwei,
   recoverTypedDataAddress,
   toHex,
 } from 'viem';
@@ -71,6 +72,9 @@ const TUSD = 1_000_000n;
 const GOAL = 0.3;
 
 const log = (msg: string): void => console.log(`[bench:intake] ${msg}`);
+/** Fees far above anvil's base fee: set-up transactions sent in bulk fill blocks and raise the
+ *  base fee, and one priced at send time could otherwise wait in the pool for ever. */
+const FEES = { maxFeePerGas: parseGwei('1000'), maxPriorityFeePerGas: parseGwei('1') } as const;
 
 /*//////////////////////////////////////////////////////////////
                               CHAIN
@@ -109,13 +113,25 @@ async function sendAll(
           ...c,
           nonce: nonce + j,
           gas: 300_000n,
+          ...FEES,
         } as unknown as Parameters<typeof w.writeContract>[0]),
       ),
     );
     nonce += hashes.length;
-    const receipt = await client.waitForTransactionReceipt({ hash: hashes.at(-1)!, timeout: 120_000 }); // prettier-ignore
+    const receipt = await mined(hashes.at(-1)!);
     if (receipt.status !== 'success') throw new Error(`a set-up transaction of ${from.address} reverted`); // prettier-ignore
   }
+}
+
+/** The receipt of `hash`. anvil's automine mines a block when a transaction arrives, holding
+ *  only what fits its gas limit; the rest waits for the next arrival, so mine one when needed. */
+async function mined(hash: Hex) {
+  for (let attempt = 0; attempt < 600; attempt++) {
+    const receipt = await client.getTransactionReceipt({ hash }).catch(() => null);
+    if (receipt) return receipt;
+    await testClient.mine({ blocks: 1 });
+  }
+  throw new Error(`transaction ${hash} was never mined`);
 }
 
 function mockCollectionArtifact(): { abi: Abi; bytecode: Hex } {
@@ -159,13 +175,13 @@ async function prepareCollections(
   let nonce = await client.getTransactionCount({ address: deployer.address, blockTag: 'pending' });
   const hashes = await Promise.all(
     Array.from({ length: count }, (_, i) =>
-      w.deployContract({ abi, bytecode, nonce: nonce + i, gas: 3_000_000n }),
+      w.deployContract({ abi, bytecode, nonce: nonce + i, gas: 3_000_000n, ...FEES }),
     ),
   );
   nonce += count;
   const collections: Hex[] = [];
   for (const hash of hashes) {
-    const receipt = await client.waitForTransactionReceipt({ hash, timeout: 120_000 });
+    const receipt = await mined(hash);
     if (!receipt.contractAddress) throw new Error('a MockCollection deployment failed');
     collections.push(receipt.contractAddress);
   }
@@ -201,7 +217,7 @@ async function fundParties(deployer: PrivateKeyAccount): Promise<Parties> {
   const sellers = Array.from({ length: SELLERS }, (_, i) => account('seller', i));
   const buyers = Array.from({ length: BUYERS }, (_, i) => account('buyer', i));
   for (const a of [deployer, ...sellers, ...buyers])
-    await testClient.setBalance({ address: a.address, value: parseEther('1000') });
+    await testClient.setBalance({ address: a.address, value: parseEther('1000000') });
   const funding = 1_000_000_000n * TUSD; // far above any bid
   await sendAll(
     deployer,
