@@ -108,6 +108,13 @@ export interface RepositoryOptions {
   readonly onAppended?: (info: AppendedInfo) => void;
 }
 
+interface Waiting<C, E, S, Err> {
+  readonly command: C;
+  readonly context: CommandContext;
+  readonly resolve: (answer: Result<HandleSuccess<E, S>, Err>) => void;
+  readonly reject: (error: unknown) => void;
+}
+
 /** One command's outcome within `handleAll`. */
 export type CommandOutcome<E, Err> =
   | { readonly ok: true; readonly events: readonly E[] }
@@ -242,7 +249,12 @@ export class EventSourcedRepository<
             attempts: attempt,
           };
         }
-        const appended = await this.appendDecided(loaded, events, context, attempt, () => state);
+        const appended = await this.appendDecided(
+          loaded,
+          [{ events, context }],
+          attempt,
+          () => state,
+        );
         if (appended)
           return {
             streamName: stream,
@@ -269,7 +281,79 @@ export class EventSourcedRepository<
     context: CommandContext,
   ): Promise<Result<HandleSuccess<E, S>, Err>> {
     const stream = this.streamName(id);
-    return this.serialized(stream, () => this.handleNow(stream, command, context));
+    if (!this.options.cachedStreams) return this.handleNow(stream, command, context);
+    // Group commit: commands that wait for the same stream are decided together, in arrival
+    // order, and appended at once; each still gets its own answer.
+    return new Promise((resolve, reject) => {
+      let waiting = this.waiting.get(stream);
+      const first = !waiting;
+      if (!waiting) this.waiting.set(stream, (waiting = []));
+      waiting.push({ command, context, resolve, reject });
+      if (first) void this.serialized(stream, () => this.decideWaiting(stream));
+    });
+  }
+
+  /** Commands waiting for their stream, per stream (see `handle`). */
+  private readonly waiting = new Map<string, Waiting<C, E, S, Err>[]>();
+
+  private async decideWaiting(stream: string): Promise<void> {
+    const jobs = this.waiting.get(stream) ?? [];
+    this.waiting.delete(stream);
+    try {
+      const answers = await this.decideGroup(stream, jobs);
+      jobs.forEach((job, i) => job.resolve(answers[i]!));
+    } catch (error) {
+      for (const job of jobs) job.reject(error);
+    }
+  }
+
+  /**
+   * Decides each job's command against the state the previous ones leave and appends all their
+   * events at once. The state is folded in place before the append (no copy of a large
+   * aggregate per group), so after a conflict or a failure it is reloaded from the store.
+   */
+  private async decideGroup(
+    stream: string,
+    jobs: readonly Waiting<C, E, S, Err>[],
+  ): Promise<Result<HandleSuccess<E, S>, Err>[]> {
+    const { decider } = this.definition;
+    let loaded = await this.current(stream);
+    for (let attempt = 1; ; attempt++) {
+      let state = loaded.state;
+      const decided: (readonly E[] | Err)[] = [];
+      const parts: { events: readonly E[]; context: CommandContext }[] = [];
+      for (const job of jobs) {
+        const decision = decider.decide(job.command, state);
+        if (!decision.ok) {
+          decided.push(decision.error);
+          continue;
+        }
+        for (const e of decision.value) state = decider.evolve(state, e);
+        decided.push(decision.value);
+        parts.push({ events: decision.value, context: job.context });
+      }
+      const answer = (revision: StreamState, position: bigint | undefined) =>
+        decided.map((d) =>
+          Array.isArray(d)
+            ? ok({
+                streamName: stream,
+                events: d as readonly E[],
+                state,
+                revision,
+                position: (d as readonly E[]).length > 0 ? position : undefined,
+                attempts: attempt,
+              })
+            : err(d as Err),
+        );
+      if (parts.every((p) => p.events.length === 0)) {
+        this.remember(loaded);
+        return answer(loaded.revision, undefined);
+      }
+      const appended = await this.appendDecided(loaded, parts, attempt, () => state);
+      if (appended) return answer(appended.revision, appended.position);
+      // The state was folded ahead of a conflicting append: start again from the store.
+      loaded = await this.catchUp(await this.fromSnapshot(stream));
+    }
   }
 
   private async handleNow(
@@ -298,7 +382,7 @@ export class EventSourcedRepository<
         });
       }
 
-      const appended = await this.appendDecided(loaded, events, context, attempt, () => {
+      const appended = await this.appendDecided(loaded, [{ events, context }], attempt, () => {
         let state = loaded.state;
         for (const e of events) state = decider.evolve(state, e);
         return state;
@@ -323,17 +407,14 @@ export class EventSourcedRepository<
    */
   private async appendDecided(
     loaded: LoadedAggregate<S>,
-    events: readonly E[],
-    context: CommandContext,
+    parts: readonly { readonly events: readonly E[]; readonly context: CommandContext }[],
     attempt: number,
     fold: () => S,
   ): Promise<{ state: S; revision: bigint; position: bigint } | null> {
-    const metadata = this.metadata(context);
-    const toAppend: NewEvent[] = events.map((e) => ({
-      id: this.newId(),
-      ...this.definition.codec.encode(e),
-      metadata,
-    }));
+    const stamped = parts.map((p) => ({ ...p, metadata: this.metadata(p.context) }));
+    const toAppend: NewEvent[] = stamped.flatMap(({ events, metadata }) =>
+      events.map((e) => ({ id: this.newId(), ...this.definition.codec.encode(e), metadata })),
+    );
     try {
       const result = await this.store.append(loaded.streamName, toAppend, {
         expectedRevision: loaded.revision,
@@ -341,14 +422,16 @@ export class EventSourcedRepository<
       const state = fold();
       await this.maybeSnapshot(loaded, state, result.nextExpectedRevision);
       this.remember({ ...loaded, state, revision: result.nextExpectedRevision });
-      this.notifyAppended({
-        aggregate: this.definition.name,
-        streamName: loaded.streamName,
-        events,
-        revision: result.nextExpectedRevision,
-        position: result.position,
-        metadata,
-      });
+      for (const { events, metadata } of stamped)
+        if (events.length > 0)
+          this.notifyAppended({
+            aggregate: this.definition.name,
+            streamName: loaded.streamName,
+            events,
+            revision: result.nextExpectedRevision,
+            position: result.position,
+            metadata,
+          });
       return { state, revision: result.nextExpectedRevision, position: result.position };
     } catch (e) {
       if (!(e instanceof WrongExpectedVersionError)) throw e;

@@ -363,3 +363,59 @@ describe('EventSourcedRepository with a stream cache', () => {
     expect(loaded.state).toMatchObject({ price: 21n });
   });
 });
+
+describe('EventSourcedRepository group commit (stream cache on)', () => {
+  it('decides commands waiting for one stream together, appends them at once, answers each', async () => {
+    const { repo, store, inner } = setup({ cachedStreams: 10 });
+    await repo.handle('a1', { type: 'List', seller: SELLER, price: 1n, now: NOW }, ctx);
+    const before = store.appends;
+    const answers = await Promise.all([
+      repo.handle(
+        'a1',
+        { type: 'Reprice', seller: SELLER, price: 2n },
+        { ...ctx, correlationId: 'c-2' },
+      ),
+      repo.handle(
+        'a1',
+        { type: 'Reprice', seller: BUYER, price: 3n },
+        { ...ctx, correlationId: 'c-3' },
+      ),
+      repo.handle(
+        'a1',
+        { type: 'Reprice', seller: SELLER, price: 4n },
+        { ...ctx, correlationId: 'c-4' },
+      ),
+    ]);
+    expect(answers.map((a) => (a.ok ? a.value.events.map((e) => e.type) : a.error.code))).toEqual([
+      ['Repriced'],
+      'LISTING.NOT_SELLER',
+      ['Repriced'],
+    ]);
+    expect(store.appends - before).toBeLessThan(3); // the waiting ones went in one append
+    const events = await inner.readStream('listing-a1');
+    expect(events.map((e) => e.metadata.correlationId)).toEqual(['corr-1', 'c-2', 'c-4']);
+    expect((await repo.load('a1')).state).toMatchObject({ price: 4n });
+  });
+
+  it('after a conflict, a group is decided again from the store', async () => {
+    const { repo, store, other } = setup({ cachedStreams: 10 });
+    await repo.handle('a1', { type: 'List', seller: SELLER, price: 10n, now: NOW }, ctx);
+    store.interfere = async () => {
+      store.interfere = undefined;
+      await other.handle('a1', { type: 'Reprice', seller: SELLER, price: 12n }, ctx);
+    };
+    const [buyStale, buyNow] = await Promise.all([
+      repo.handle('a1', { type: 'Purchase', buyer: BUYER, price: 10n }, ctx),
+      repo.handle('a1', { type: 'Purchase', buyer: BUYER, price: 12n }, ctx),
+    ]);
+    // The first attempt decided both against price 10 (the second refused); the retry saw 12.
+    expect(buyStale).toEqual({
+      ok: false,
+      error: expect.objectContaining({ code: 'LISTING.PRICE_MISMATCH' }),
+    });
+    expect(buyNow.ok && buyNow.value).toMatchObject({
+      attempts: 2,
+      state: { status: 'sold', price: 12n },
+    });
+  });
+});
