@@ -1,0 +1,159 @@
+// The worker's chain side, over viem: simulate a batch (settleBatch's eth_call answers one
+// SkipReason per pair), sign its transaction without sending it (the hash is known before
+// anything leaves), broadcast a signed transaction, and read a receipt's verdict per pair.
+import {
+  encodeFunctionData,
+  keccak256,
+  parseEventLogs,
+  type Account,
+  type Chain,
+  type PublicClient,
+  type TransactionReceipt,
+  type Transport,
+  type WalletClient,
+} from 'viem';
+import { marketplaceAbi, skipReasonName } from '@atelier/contracts-abi';
+import { encodeSettleBatch } from '@atelier/chain-actions';
+import type { Fees, Hex, PairResult, SettlementTrade } from '@atelier/settlement-domain';
+
+export interface SettleChainDeps {
+  readonly client: PublicClient;
+  readonly wallet: WalletClient<Transport, Chain, Account>;
+  readonly marketplace: Hex;
+}
+
+const pairsOf = (trades: readonly SettlementTrade[]) =>
+  trades.map((t) => ({ ask: t.ask, bid: t.bid }));
+
+export const batchCalldata = (trades: readonly SettlementTrade[]): Hex =>
+  encodeFunctionData({
+    abi: marketplaceAbi,
+    functionName: 'settleBatch',
+    args: [encodeSettleBatch({ pairs: pairsOf(trades) }).batch],
+  });
+
+export class SettleChain {
+  constructor(private readonly deps: SettleChainDeps) {}
+
+  get marketplace(): Hex {
+    return this.deps.marketplace;
+  }
+
+  get operator(): Hex {
+    return this.deps.wallet.account.address;
+  }
+
+  /**
+   * The SkipReason name of each pair ('None' = would settle) at the latest block. Throws when
+   * the whole call reverts (a gas-burning collection or wallet): the caller bisects.
+   */
+  async simulate(
+    trades: readonly SettlementTrade[],
+  ): Promise<{ reasons: string[]; block: bigint }> {
+    const block = await this.deps.client.getBlockNumber({ cacheTime: 0 });
+    const { result } = await this.deps.client.simulateContract({
+      address: this.deps.marketplace,
+      abi: marketplaceAbi,
+      functionName: 'settleBatch',
+      args: [encodeSettleBatch({ pairs: pairsOf(trades) }).batch],
+      account: this.operator,
+      blockNumber: block,
+    });
+    return { reasons: (result as readonly number[]).map((r) => skipReasonName(Number(r))), block };
+  }
+
+  /** The operator's next nonce as the node sees it, pending transactions included. */
+  pendingNonce(): Promise<number> {
+    return this.deps.client.getTransactionCount({ address: this.operator, blockTag: 'pending' });
+  }
+
+  minedNonce(): Promise<number> {
+    return this.deps.client.getTransactionCount({ address: this.operator, blockTag: 'latest' });
+  }
+
+  /** Signs (does not send) settleBatch for these trades at `nonce`; the hash is the id to record. */
+  async sign(
+    trades: readonly SettlementTrade[],
+    nonce: number,
+    fees?: Fees,
+  ): Promise<{ hash: Hex; raw: Hex; gas: bigint; fees: Fees }> {
+    const data = batchCalldata(trades);
+    const estimated = await this.deps.client.estimateGas({
+      account: this.operator,
+      to: this.deps.marketplace,
+      data,
+    });
+    const gas = (estimated * 12n) / 10n;
+    let f: Fees;
+    if (fees) f = fees;
+    else {
+      // eip1559 is viem's default fee type: both fields are set.
+      const e = (await this.deps.client.estimateFeesPerGas()) as Fees;
+      f = { maxFeePerGas: e.maxFeePerGas, maxPriorityFeePerGas: e.maxPriorityFeePerGas };
+    }
+    const raw = await this.deps.wallet.signTransaction({
+      account: this.deps.wallet.account,
+      chain: this.deps.wallet.chain,
+      to: this.deps.marketplace,
+      data,
+      gas,
+      nonce,
+      type: 'eip1559',
+      maxFeePerGas: f.maxFeePerGas,
+      maxPriorityFeePerGas: f.maxPriorityFeePerGas,
+    });
+    return { hash: keccak256(raw), raw, gas, fees: f };
+  }
+
+  /** Broadcasts a signed transaction; "already known" is success (a resend after a crash). */
+  async broadcast(raw: Hex): Promise<void> {
+    try {
+      await this.deps.client.sendRawTransaction({ serializedTransaction: raw });
+    } catch (e) {
+      const msg = String((e as Error).message ?? e).toLowerCase();
+      if (msg.includes('already known') || msg.includes('already imported')) return;
+      throw e;
+    }
+  }
+
+  receipt(hash: Hex): Promise<TransactionReceipt | null> {
+    return this.deps.client.getTransactionReceipt({ hash }).catch(() => null);
+  }
+
+  /** True while the node knows the transaction (mempool or mined). */
+  known(hash: Hex): Promise<boolean> {
+    return this.deps.client.getTransaction({ hash }).then(
+      () => true,
+      () => false,
+    );
+  }
+
+  latestBlock(): Promise<bigint> {
+    return this.deps.client.getBlockNumber({ cacheTime: 0 });
+  }
+
+  balance(): Promise<bigint> {
+    return this.deps.client.getBalance({ address: this.operator });
+  }
+}
+
+/** Per pair of the batch (calldata order): settled, or skipped with the PairSkipped reason. */
+export function resultsOf(
+  receipt: TransactionReceipt,
+  marketplace: Hex,
+  tradeIds: readonly string[],
+): PairResult[] {
+  const logs = parseEventLogs({
+    abi: marketplaceAbi,
+    logs: receipt.logs.filter((l) => l.address.toLowerCase() === marketplace.toLowerCase()),
+    eventName: 'PairSkipped',
+  });
+  const skipped = new Map<number, string>();
+  for (const l of logs) skipped.set(Number(l.args.index), skipReasonName(Number(l.args.reason)));
+  return tradeIds.map((tradeId, i) => {
+    const reason = skipped.get(i);
+    return reason === undefined
+      ? { tradeId, outcome: 'settled' as const }
+      : { tradeId, outcome: 'skipped' as const, reason };
+  });
+}

@@ -1,0 +1,295 @@
+// The submitter: one loop per operator key that moves batches along, each step recorded in the
+// settlement stream before (or instead of) touching the chain, so a crash anywhere resumes:
+//   open batch, full or old enough  -> eth_call, RecordSimulation (skipped pairs excluded)
+//   simulated, not sent             -> sign at the next nonce, RecordSubmission (hash, nonce,
+//                                      raw), THEN broadcast
+//   submitted                       -> receipt of any of its hashes, deep enough: RecordConfirmation
+//                                      (per pair, from PairSkipped); reverted: FailBatch;
+//                                      unknown to the node: the nonce was used by something
+//                                      else -> FailBatch, else broadcast the recorded raw again
+//   confirmed, recent               -> receipt gone or moved: RecordReorg (trades to a new batch)
+// A restart runs the same loop: a submitted batch is looked up by hash and nonce before
+// anything is sent again, and the only thing ever re-sent is the same signed transaction.
+import { randomUUID } from 'node:crypto';
+import type { EventSourcedRepository } from '@atelier/eventsourcing';
+import type { Logger } from '@atelier/observability';
+import {
+  cloneSettlement,
+  settlementId,
+  type Batch,
+  type Exclusion,
+  type SettlementCommand,
+  type SettlementError,
+  type SettlementEvent,
+  type SettlementState,
+  type SettlementTrade,
+} from '@atelier/settlement-domain';
+import { resultsOf, type SettleChain } from './settle-chain';
+
+export type SettlementRepository = EventSourcedRepository<
+  SettlementCommand,
+  SettlementEvent,
+  SettlementState,
+  SettlementError
+>;
+
+export interface SubmitterSettings {
+  readonly batchSize: number;
+  readonly windowMs: number;
+  readonly confirmations: number;
+  readonly pollMs: number;
+  paused: boolean;
+  /** Crash specs only: SIGKILL this process at that point of a submission. */
+  readonly fault?: 'kill-after-submission-recorded' | 'kill-after-broadcast' | undefined;
+  /** How far back confirmed batches are re-checked for a reorg, blocks. */
+  readonly reorgDepth?: number;
+}
+
+export interface SubmitterObserver {
+  onConfirmed?(batch: Batch, gasUsed: bigint, trades: readonly SettlementTrade[]): void;
+  onSubmitted?(batch: Batch): void;
+}
+
+export class Submitter {
+  private running = false;
+  private loop: Promise<void> | undefined;
+  private wake: (() => void) | undefined;
+  lastError: string | undefined;
+  rounds = 0;
+
+  constructor(
+    private readonly repo: SettlementRepository,
+    private readonly chain: SettleChain,
+    readonly settings: SubmitterSettings,
+    private readonly logger: Logger,
+    private readonly observer: SubmitterObserver = {},
+  ) {}
+
+  get id(): string {
+    return settlementId(this.chain.operator);
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.loop = this.run();
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    this.wake?.();
+    await this.loop;
+  }
+
+  /** Runs a round now (a new trade arrived). */
+  poke(): void {
+    this.wake?.();
+  }
+
+  /** The stream's state now (a copy: the repository folds its cache in place). */
+  async state(): Promise<SettlementState> {
+    const r = await this.repo.handleAll(this.id, [], this.ctx());
+    return cloneSettlement(r.state);
+  }
+
+  private async run(): Promise<void> {
+    while (this.running) {
+      try {
+        await this.round();
+        this.lastError = undefined;
+      } catch (e) {
+        this.lastError = (e as Error).message;
+        this.logger.warn({ err: e }, 'settlement round failed; retrying');
+      }
+      this.rounds++;
+      if (!this.running) break;
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, this.settings.pollMs);
+        this.wake = () => {
+          clearTimeout(t);
+          resolve();
+        };
+      });
+    }
+  }
+
+  /** One pass over every live batch, oldest first. */
+  async round(): Promise<void> {
+    const s = await this.state();
+    for (const b of s.batches.values()) {
+      if (!this.running) return;
+      if (b.status === 'submitted') await this.follow(s, b);
+    }
+    if (this.settings.paused) return;
+    for (const b of s.batches.values()) {
+      if (!this.running) return;
+      if (b.status === 'simulated') await this.submit(s, b);
+      else if (b.status === 'open' && this.due(b)) {
+        await this.simulate(s, b);
+        // Sent in the same round: no window between closing a batch and sending it.
+        const after = await this.state();
+        const sim = after.batches.get(b.batchId);
+        if (sim?.status === 'simulated') await this.submit(after, sim);
+      }
+    }
+    await this.watchReorgs(s);
+  }
+
+  private due(b: Batch): boolean {
+    if (b.tradeIds.length === 0) return false;
+    if (b.tradeIds.length >= this.settings.batchSize) return true;
+    return Date.now() - Date.parse(b.openedAt) >= this.settings.windowMs;
+  }
+
+  private trades(s: SettlementState, ids: readonly string[]): SettlementTrade[] {
+    return ids.flatMap((id) => {
+      const t = s.trades.get(id);
+      return t ? [t.trade] : [];
+    });
+  }
+
+  /**
+   * eth_call of the batch; a pair that would be skipped is excluded with its reason. A whole
+   * revert (a gas-burning collection or wallet) is bisected down to the pairs that revert
+   * alone, which are excluded as ItemTransferFailed.
+   */
+  private async simulate(s: SettlementState, b: Batch): Promise<void> {
+    const trades = this.trades(s, b.tradeIds);
+    const excluded: Exclusion[] = [];
+    let block = 0n;
+    const check = async (part: SettlementTrade[]): Promise<void> => {
+      if (part.length === 0) return;
+      try {
+        const r = await this.chain.simulate(part);
+        block = r.block > block ? r.block : block;
+        r.reasons.forEach((reason, i) => {
+          if (reason !== 'None') excluded.push({ tradeId: part[i]!.tradeId, reason });
+        });
+      } catch (e) {
+        if (part.length === 1) {
+          this.logger.warn({ err: e, tradeId: part[0]!.tradeId }, 'a pair reverts settleBatch');
+          excluded.push({ tradeId: part[0]!.tradeId, reason: 'ItemTransferFailed' });
+          return;
+        }
+        const mid = Math.ceil(part.length / 2);
+        await check(part.slice(0, mid));
+        await check(part.slice(mid));
+      }
+    };
+    await check(trades);
+    await this.exec({
+      type: 'RecordSimulation',
+      batchId: b.batchId,
+      excluded,
+      block,
+      at: new Date().toISOString(),
+    });
+    if (excluded.length)
+      this.logger.info({ batchId: b.batchId, excluded }, 'pairs excluded by simulation');
+  }
+
+  private async submit(s: SettlementState, b: Batch): Promise<void> {
+    const trades = this.trades(s, b.tradeIds);
+    const nonce = Math.max(await this.chain.pendingNonce(), s.nextNonce);
+    const signed = await this.chain.sign(trades, nonce);
+    await this.exec({
+      type: 'RecordSubmission',
+      batchId: b.batchId,
+      transactionHash: signed.hash,
+      nonce,
+      gas: signed.gas,
+      fees: signed.fees,
+      raw: signed.raw,
+      at: new Date().toISOString(),
+    });
+    this.observer.onSubmitted?.(b);
+    this.logger.info(
+      { batchId: b.batchId, hash: signed.hash, nonce, pairs: trades.length },
+      'batch submitted',
+    );
+    if (this.settings.fault === 'kill-after-submission-recorded')
+      process.kill(process.pid, 'SIGKILL');
+    await this.chain.broadcast(signed.raw);
+    if (this.settings.fault === 'kill-after-broadcast') process.kill(process.pid, 'SIGKILL');
+  }
+
+  /** A submitted batch: confirmed, failed, still pending, or lost by the node (resend). */
+  private async follow(s: SettlementState, b: Batch): Promise<void> {
+    for (const tx of b.transactions) {
+      const receipt = await this.chain.receipt(tx.hash);
+      if (!receipt) continue;
+      if (receipt.status !== 'success') {
+        await this.exec({
+          type: 'FailBatch',
+          batchId: b.batchId,
+          reason: `reverted in block ${receipt.blockNumber} (${tx.hash})`,
+          at: new Date().toISOString(),
+        });
+        return;
+      }
+      const latest = await this.chain.latestBlock();
+      if (latest - receipt.blockNumber + 1n < BigInt(this.settings.confirmations)) return;
+      await this.exec({
+        type: 'RecordConfirmation',
+        batchId: b.batchId,
+        transactionHash: tx.hash,
+        block: receipt.blockNumber,
+        gasUsed: receipt.gasUsed,
+        results: resultsOf(receipt, this.chain.marketplace, b.tradeIds),
+        at: new Date().toISOString(),
+      });
+      this.observer.onConfirmed?.(b, receipt.gasUsed, this.trades(s, b.tradeIds));
+      return;
+    }
+    // No receipt. Known to the node: wait. Unknown: if the nonce is used, something else took
+    // it (none of our hashes mined) and the batch failed; else the node lost it: send it again.
+    const last = b.transactions[b.transactions.length - 1];
+    if (!last) return;
+    for (const tx of b.transactions) if (await this.chain.known(tx.hash)) return;
+    if (b.nonce !== null && (await this.chain.minedNonce()) > b.nonce) {
+      // Re-check receipts: the nonce may have been used by one of ours between the two reads.
+      for (const tx of b.transactions) if (await this.chain.receipt(tx.hash)) return;
+      await this.exec({
+        type: 'FailBatch',
+        batchId: b.batchId,
+        reason: `nonce ${b.nonce} used by another transaction`,
+        at: new Date().toISOString(),
+      });
+      return;
+    }
+    this.logger.info({ batchId: b.batchId, hash: last.hash }, 'rebroadcasting a lost transaction');
+    await this.chain.broadcast(last.raw);
+  }
+
+  private async watchReorgs(s: SettlementState): Promise<void> {
+    const depth = BigInt(this.settings.reorgDepth ?? 64);
+    let latest: bigint | undefined;
+    for (const b of s.batches.values()) {
+      if (b.status !== 'confirmed' || !b.confirmed) continue;
+      latest ??= await this.chain.latestBlock();
+      if (latest - b.confirmed.block > depth) continue;
+      const receipt = await this.chain.receipt(b.confirmed.transactionHash);
+      if (receipt && receipt.blockNumber === b.confirmed.block) continue;
+      this.logger.warn({ batchId: b.batchId }, 'settlement block reorged out');
+      await this.exec({
+        type: 'RecordReorg',
+        batchId: b.batchId,
+        transactionHash: b.confirmed.transactionHash,
+        block: b.confirmed.block,
+        at: new Date().toISOString(),
+      });
+    }
+  }
+
+  async exec(command: SettlementCommand): Promise<void> {
+    const r = await this.repo.handleAll(this.id, [command], this.ctx());
+    const outcome = r.outcomes[0];
+    if (outcome && !outcome.ok)
+      throw new Error(`${command.type} refused: ${outcome.error.code} ${outcome.error.message}`);
+  }
+
+  private ctx() {
+    const correlationId = randomUUID();
+    return { correlationId, actor: 'settlement' };
+  }
+}

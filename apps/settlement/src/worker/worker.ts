@@ -1,0 +1,166 @@
+// The settlement worker's loops in one place: the TradeMatched consumer (market.* -> the
+// settlement stream), the submitter (stream -> chain -> stream) and the outbox relay (the
+// settlement stream -> Kafka settlement.*, where the gateway picks up pairs excluded by
+// simulation and releases them in the market). Started after the app is wired, stopped before
+// its clients close. `health()` feeds /health, `metrics` /metrics.
+import type { Kafka } from 'kafkajs';
+import type { EventStore } from '@atelier/eventsourcing';
+import { EventSourcedRepository } from '@atelier/eventsourcing';
+import { MARKET_CATEGORY } from '@atelier/market-domain';
+import { marketTopic } from '@atelier/market-messages';
+import type { Logger } from '@atelier/observability';
+import { OutboxRelay, OutboxRelayCheckpoints } from '@atelier/outbox';
+import {
+  SETTLEMENT_CATEGORY,
+  settlementAggregate,
+  type SettlementCommand,
+} from '@atelier/settlement-domain';
+import { randomUUID } from 'node:crypto';
+import { MatchedTradesConsumer } from './matched-trades.consumer';
+import type { SettleChain } from './settle-chain';
+import { Submitter, type SubmitterObserver, type SubmitterSettings } from './submitter';
+
+export interface WorkerSettings extends SubmitterSettings {
+  readonly marketTopicPrefix: string;
+  readonly settlementTopicPrefix: string;
+  readonly group: string;
+  readonly partitions: number;
+  readonly replicationFactor: number;
+  readonly databaseUrl: string;
+}
+
+export type LoopState = 'starting' | 'running' | 'stopped' | 'failed';
+
+export class SettlementWorker {
+  readonly submitter: Submitter;
+  readonly consumer: MatchedTradesConsumer;
+  readonly relay: OutboxRelay;
+  readonly states: Record<'consumer' | 'relay' | 'submitter', LoopState> = {
+    consumer: 'stopped',
+    relay: 'stopped',
+    submitter: 'stopped',
+  };
+  readonly errors: Record<string, string> = {};
+  private stopping = false;
+
+  constructor(
+    store: EventStore,
+    kafka: Kafka,
+    readonly chain: SettleChain,
+    readonly settings: WorkerSettings,
+    private readonly logger: Logger,
+    observer: SubmitterObserver = {},
+  ) {
+    const repo = new EventSourcedRepository(settlementAggregate, store, {
+      cachedStreams: 4,
+      retryJitterMs: 1,
+    });
+    this.submitter = new Submitter(repo, chain, settings, logger, observer);
+    this.consumer = new MatchedTradesConsumer(
+      kafka,
+      async (commands: readonly SettlementCommand[]) => {
+        const r = await repo.handleAll(this.submitter.id, commands, {
+          correlationId: randomUUID(),
+          actor: 'settlement',
+        });
+        for (const o of r.outcomes)
+          if (!o.ok) this.logger.warn({ error: o.error }, 'a trade was refused');
+        this.submitter.poke();
+      },
+      {
+        groupId: `${settings.group}.matched`,
+        topics: [marketTopic(MARKET_CATEGORY, settings.marketTopicPrefix)],
+        partitions: settings.partitions,
+        replicationFactor: settings.replicationFactor,
+      },
+      logger,
+    );
+    this.relay = new OutboxRelay(
+      {
+        source: store,
+        kafka,
+        checkpoints: new OutboxRelayCheckpoints(
+          { connection: settings.databaseUrl, schema: 'messaging' },
+          logger,
+        ),
+        logger,
+      },
+      {
+        name: `${settings.group}.outbox`,
+        routes: {
+          [SETTLEMENT_CATEGORY]: `${settings.settlementTopicPrefix}.${SETTLEMENT_CATEGORY}`,
+        },
+        topics: { partitions: settings.partitions, replicationFactor: settings.replicationFactor },
+      },
+    );
+  }
+
+  start(): void {
+    this.states.submitter = 'running';
+    this.submitter.start();
+    this.states.relay = 'running';
+    this.relay.run().then(
+      () => this.settle('relay', 'stopped'),
+      (e: unknown) => this.settle('relay', 'failed', e),
+    );
+    this.states.consumer = 'starting';
+    this.consumer.start().then(
+      () => {
+        if (!this.stopping) this.states.consumer = 'running';
+      },
+      (e: unknown) => this.settle('consumer', 'failed', e),
+    );
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true;
+    await this.consumer.stop().catch(() => undefined);
+    await this.submitter.stop();
+    await this.relay.stop();
+  }
+
+  /** /health: loops, operator balance, pending trades, live batches, oldest unsettled age. */
+  async health(): Promise<{ ok: boolean; details: Record<string, unknown> }> {
+    const s = await this.submitter.state();
+    let pending = 0;
+    let oldest: number | undefined;
+    for (const t of s.trades.values()) {
+      if (t.status !== 'batched') continue;
+      pending++;
+      const at = Date.parse(t.trade.matchedAt);
+      if (oldest === undefined || at < oldest) oldest = at;
+    }
+    const live = [...s.batches.values()].filter((b) =>
+      ['open', 'simulated', 'submitted'].includes(b.status),
+    );
+    const balance = await this.chain.balance();
+    const ok = Object.values(this.states).every((v) => v === 'running' || v === 'starting');
+    return {
+      ok,
+      details: {
+        states: { ...this.states },
+        ...(Object.keys(this.errors).length ? { errors: { ...this.errors } } : {}),
+        ...(this.submitter.lastError ? { lastRoundError: this.submitter.lastError } : {}),
+        paused: this.settings.paused,
+        operator: this.chain.operator,
+        operatorBalanceEth: Number(balance) / 1e18,
+        pendingTrades: pending,
+        liveBatches: live.map((b) => ({
+          batchId: b.batchId,
+          status: b.status,
+          pairs: b.tradeIds.length,
+        })),
+        oldestUnsettledSeconds: oldest === undefined ? 0 : (Date.now() - oldest) / 1000,
+      },
+    };
+  }
+
+  private settle(loop: keyof SettlementWorker['states'], state: LoopState, error?: unknown): void {
+    if (this.stopping && state !== 'failed') return;
+    this.states[loop] = state;
+    if (error) {
+      this.errors[loop] = (error as Error).message;
+      this.logger.error({ err: error, loop }, `settlement ${loop} failed`);
+    }
+  }
+}

@@ -1,0 +1,251 @@
+// The settlement worker on the real stack (anvil, PostgreSQL, Kafka): TradeMatched published to
+// market.* as the gateway's outbox writes it is settled on chain by one settleBatch from the
+// worker's operator key; a pair whose seller revoked approval after matching is excluded by the
+// simulation with its reason while the rest settle; and a worker SIGKILLed right after it
+// recorded BatchSubmitted (before broadcasting), then restarted, settles every trade exactly
+// once: one transaction from the operator, one TradeSettled per pair.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { resolve } from 'node:path';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { createServer, type AddressInfo } from 'node:net';
+import { parseEventLogs } from 'viem';
+import { marketplaceAbi } from '@atelier/contracts-abi';
+import { PostgresEventStore } from '@atelier/event-store';
+import { EventSourcedRepository } from '@atelier/eventsourcing';
+import { createPool } from '@atelier/persistence';
+import { createHttpApp } from '@atelier/platform';
+import {
+  settlementAggregate,
+  settlementId,
+  type SettlementState,
+} from '@atelier/settlement-domain';
+import { repoRoot, waitFor } from '@atelier/testing';
+import { loadSettlementConfig } from '../src/config';
+import { settlementApp } from '../src/settlement.app';
+import {
+  approveMarketplaceOff,
+  client,
+  logger,
+  makeBuyer,
+  makeOperator,
+  makeSeller,
+  marketplace,
+  matchedTrade,
+  ownerOf,
+  publishMarket,
+} from './settlement.support';
+
+const id = randomBytes(4).toString('hex');
+const pool = createPool(process.env['SETTLEMENT_DATABASE_URL']!, 'settlement-int');
+
+/** A port nobody listens on now (the app and the child workers need one each). */
+const freePort = () =>
+  new Promise<string>((ok) => {
+    const srv = createServer().listen(0, '127.0.0.1', () => {
+      const port = (srv.address() as AddressInfo).port;
+      srv.close(() => ok(String(port)));
+    });
+  });
+
+const envFor = async (name: string, key: string) => ({
+  EVENT_STORE_SCHEMA: `es_settle_${name}_${id}`,
+  SETTLEMENT_OPERATOR_KEY: key,
+  SETTLEMENT_PORT: await freePort(),
+  SETTLEMENT_BATCH_SIZE: '50',
+  SETTLEMENT_BATCH_WINDOW_MS: '500',
+  SETTLEMENT_CONFIRMATIONS: '1',
+  SETTLEMENT_POLL_MS: '100',
+  SETTLEMENT_MARKET_TOPIC_PREFIX: `int.settle.${name}.${id}.market`,
+  SETTLEMENT_TOPIC_PREFIX: `int.settle.${name}.${id}.settlement`,
+  SETTLEMENT_GROUP: `int.settle.${name}.${id}`,
+  SETTLEMENT_TOPIC_PARTITIONS: '1',
+  LOG_LEVEL: process.env['TEST_LOG_LEVEL'] ?? 'silent',
+});
+
+async function stateOf(schema: string, operator: string): Promise<SettlementState> {
+  const store = new PostgresEventStore({ pool, schema, listen: false });
+  await store.migrate();
+  const repo = new EventSourcedRepository(settlementAggregate, store);
+  return (await repo.load(settlementId(operator))).state;
+}
+
+const confirmedTrades = (s: SettlementState) =>
+  [...s.trades.values()].filter((t) => t.status !== 'batched').length;
+
+afterAll(async () => {
+  await pool.end();
+});
+
+describe('settlement worker (in process)', () => {
+  let app: NestFastifyApplication;
+  let base: string;
+  let operator: { address: `0x${string}`; key: `0x${string}` };
+  let env: Awaited<ReturnType<typeof envFor>>;
+
+  beforeAll(async () => {
+    operator = await makeOperator('operator a');
+    env = await envFor('a', operator.key);
+    const config = loadSettlementConfig({ ...process.env, ...env });
+    ({ app } = await createHttpApp(settlementApp, config, logger));
+    await app.listen({ port: 0, host: '127.0.0.1' });
+    base = `http://127.0.0.1:${(app.getHttpServer().address() as AddressInfo).port}`;
+    await waitFor(
+      'the consumer',
+      async () => {
+        const h = (await (await fetch(`${base}/health`)).json()) as {
+          details?: { settlement?: { states?: { consumer?: string } } };
+        };
+        return h.details?.settlement?.states?.consumer === 'running' ? true : undefined;
+      },
+      { timeoutMs: 60_000 },
+    );
+  });
+
+  afterAll(async () => {
+    await app?.close();
+  });
+
+  it('settles matched trades by settleBatch and excludes a pair whose maker revoked approval', async () => {
+    const a = await makeSeller('seller a', 2);
+    const b = await makeSeller('seller b', 1);
+    const buyer = await makeBuyer('buyer a', 10n * 10_000_000n);
+    const trades = [
+      await matchedTrade(a.seller, buyer, a.tokens[0]!),
+      await matchedTrade(b.seller, buyer, b.tokens[0]!),
+      await matchedTrade(a.seller, buyer, a.tokens[1]!),
+    ];
+    // Seller b changes its mind after the match.
+    await approveMarketplaceOff(b.seller);
+    await publishMarket(`${env.SETTLEMENT_MARKET_TOPIC_PREFIX}.market`, trades);
+
+    const s = await waitFor(
+      'the batch confirmed',
+      async () => {
+        const st = await stateOf(env.EVENT_STORE_SCHEMA, operator.address);
+        return confirmedTrades(st) === 3 ? st : undefined;
+      },
+      { timeoutMs: 60_000 },
+    );
+    const [t1, t2, t3] = trades.map((t) => s.trades.get(t.data.tradeId)!);
+    expect(t1!.status).toBe('settled');
+    expect(t3!.status).toBe('settled');
+    expect(t2!.status).toBe('excluded');
+    const batch = s.batches.get(t1!.batchId)!;
+    expect(batch.excluded).toEqual([
+      { tradeId: trades[1]!.data.tradeId, reason: 'ItemNotApproved' },
+    ]);
+    expect(batch.status).toBe('confirmed');
+    expect(await ownerOf(a.tokens[0]!)).toBe(buyer.address);
+    expect(await ownerOf(a.tokens[1]!)).toBe(buyer.address);
+    expect(await ownerOf(b.tokens[0]!)).toBe(b.seller.address);
+
+    // One transaction, two TradeSettled, from our operator.
+    const receipt = await client.getTransactionReceipt({ hash: batch.confirmed!.transactionHash });
+    expect(receipt.from.toLowerCase()).toBe(operator.address.toLowerCase());
+    const settled = parseEventLogs({
+      abi: marketplaceAbi,
+      logs: receipt.logs,
+      eventName: 'TradeSettled',
+    });
+    expect(settled).toHaveLength(2);
+
+    const health = (await (await fetch(`${base}/health`)).json()) as {
+      details: { settlement: Record<string, unknown> };
+    };
+    expect(health.details.settlement).toMatchObject({ pendingTrades: 0, paused: false });
+    expect(health.details.settlement['operatorBalanceEth']).toBeGreaterThan(0);
+    const metrics = await (await fetch(`${base}/metrics`)).text();
+    expect(metrics).toMatch(/atelier_settlement_gas_per_trade_count\{[^}]*\} 1\n/);
+    expect(metrics).toMatch(/atelier_settlement_batch_size_sum\{[^}]*\} 2\n/);
+  });
+});
+
+describe('settlement worker, SIGKILLed right after BatchSubmitted', () => {
+  const children: ChildProcess[] = [];
+  let stderr = '';
+  afterAll(() => {
+    for (const c of children) if (c.exitCode === null) c.kill('SIGTERM');
+  });
+
+  const startWorker = (env: Record<string, string>): ChildProcess => {
+    const child = spawn(
+      process.execPath,
+      ['-r', '@swc-node/register', resolve(repoRoot, 'apps/settlement/src/main.ts')],
+      { cwd: repoRoot, env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] },
+    );
+    child.stderr?.on('data', (d: Buffer) => {
+      stderr += d.toString();
+    });
+    children.push(child);
+    return child;
+  };
+  const exited = (c: ChildProcess) =>
+    new Promise<NodeJS.Signals | number | null>((ok) => {
+      if (c.exitCode !== null || c.signalCode !== null) ok(c.signalCode ?? c.exitCode);
+      else c.once('exit', (code, signal) => ok(signal ?? code));
+    });
+
+  it('resends the recorded transaction once after a restart: every trade settles exactly once', async () => {
+    const operator = await makeOperator('operator b');
+    const env = await envFor('b', operator.key);
+    const s = await makeSeller('seller c', 2);
+    const buyer = await makeBuyer('buyer b', 10n * 10_000_000n);
+    const trades = [
+      await matchedTrade(s.seller, buyer, s.tokens[0]!),
+      await matchedTrade(s.seller, buyer, s.tokens[1]!),
+    ];
+    const nonceBefore = await client.getTransactionCount({ address: operator.address });
+
+    const first = startWorker({ ...env, SETTLEMENT_TEST_FAULT: 'kill-after-submission-recorded' });
+    // The worker creates its topic on start; publish once it is there.
+    await waitFor(
+      'the market topic',
+      async () => {
+        try {
+          await publishMarket(`${env.SETTLEMENT_MARKET_TOPIC_PREFIX}.market`, trades);
+          return true;
+        } catch (e) {
+          logger.debug({ err: e, stderr }, 'publish failed; retrying');
+          return undefined;
+        }
+      },
+      { timeoutMs: 60_000 },
+    );
+    expect(await exited(first)).toBe('SIGKILL');
+
+    const killed = await stateOf(env.EVENT_STORE_SCHEMA, operator.address);
+    const submitted = [...killed.batches.values()].find((b) => b.status === 'submitted')!;
+    expect(submitted).toBeDefined();
+    // Recorded, never sent.
+    expect(await client.getTransactionCount({ address: operator.address })).toBe(nonceBefore);
+
+    const second = startWorker(env);
+    const done = await waitFor(
+      'the batch confirmed after the restart',
+      async () => {
+        const st = await stateOf(env.EVENT_STORE_SCHEMA, operator.address);
+        return confirmedTrades(st) === 2 ? st : undefined;
+      },
+      { timeoutMs: 60_000 },
+    );
+    second.kill('SIGTERM');
+    await exited(second);
+
+    const batch = done.batches.get(submitted.batchId)!;
+    expect(batch.status).toBe('confirmed');
+    expect(batch.confirmed!.transactionHash).toBe(submitted.transactions[0]!.hash);
+    expect([...done.batches.values()].filter((b) => b.status === 'confirmed')).toHaveLength(1);
+    expect(await client.getTransactionCount({ address: operator.address })).toBe(nonceBefore + 1);
+    const logs = await client.getContractEvents({
+      address: marketplace,
+      abi: marketplaceAbi,
+      eventName: 'TradeSettled',
+      fromBlock: batch.confirmed!.block - 5n,
+    });
+    for (const t of trades)
+      expect(logs.filter((l) => l.args.askHash === t.data.ask.hash)).toHaveLength(1);
+    expect(await ownerOf(s.tokens[0]!)).toBe(buyer.address);
+    expect(await ownerOf(s.tokens[1]!)).toBe(buyer.address);
+  });
+});
