@@ -186,7 +186,7 @@ async function submit(o: SignedOrder, observed: Observations) {
 }
 
 /** Polls until `probe` is true. */
-const until = (what: string, probe: () => Promise<boolean>, timeoutMs = 30_000) =>
+const until = (what: string, probe: () => Promise<boolean>, timeoutMs = 90_000) =>
   waitFor(what, async () => ((await probe()) ? true : undefined), { timeoutMs });
 
 async function rows(ds: DataSource, schema: string) {
@@ -244,7 +244,7 @@ describe('gateway pipeline', () => {
       const body = (await r.json()) as { details?: Record<string, { status: string }> };
       return r.status === 200 && body.details?.['pipeline']?.status === 'up';
     });
-  }, 40_000);
+  }, 120_000);
 
   it('events appended to the store reach the read model through the outbox and Kafka; a rebuild equals them', async () => {
     const buyer = asAddress(`0x${randomBytes(20).toString('hex')}`);
@@ -277,7 +277,7 @@ describe('gateway pipeline', () => {
     await replayFromStore(rebuilt, projection, store);
     expect(await rows(ds, schema)).toEqual(await rows(readModel, schemas.readModel));
     await ds.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
-  }, 60_000);
+  }, 150_000);
 
   it('a Withdrawn fact moves a funded bid to no-balance, a Deposited fact back to fillable', async () => {
     const account = mnemonicToAccount(MNEMONIC, {
@@ -363,5 +363,5 @@ describe('gateway pipeline', () => {
       .filter((e) => e.type === 'FundsObserved' && (e.data as { maker: string }).maker === buyer)
       .map((e) => (e.data as { balance: string }).balance);
     expect(balances).toEqual(['1000', '0', '1000']);
-  }, 90_000);
+  }, 240_000);
 });
