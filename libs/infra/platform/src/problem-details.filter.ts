@@ -45,6 +45,7 @@ export class ProblemDetailsFilter implements ExceptionFilter {
       );
     else this.logger.debug(fields, `request refused: ${problem.code}`);
     if (reply.sent) return; // a streamed response already went out; the log is all we can do
+    if (problem.code === 'SERVICE.OVERLOADED') reply.header('retry-after', '1');
     reply
       .status(problem.status)
       .header('content-type', `${PROBLEM_CONTENT_TYPE}; charset=utf-8`)

@@ -68,6 +68,7 @@ export type PlatformErrorCode =
   | 'REQUEST.TOO_LARGE'
   | 'REQUEST.UNSUPPORTED_MEDIA_TYPE'
   | 'REQUEST.INVALID'
+  | 'SERVICE.OVERLOADED'
   | 'INTERNAL.UNEXPECTED';
 
 /** The platform's rows; every app's table spreads them first. */
@@ -84,6 +85,9 @@ export const PLATFORM_ERROR_STATUS = {
   'REQUEST.TOO_LARGE': 413,
   'REQUEST.UNSUPPORTED_MEDIA_TYPE': 415,
   'REQUEST.INVALID': 400,
+  // No database connection within the pool's wait (every one busy) or the server full: a
+  // moment's overload, not a fault; the answer carries Retry-After.
+  'SERVICE.OVERLOADED': 503,
   'INTERNAL.UNEXPECTED': 500,
 } as const satisfies ErrorStatusTable<PlatformErrorCode>;
 
@@ -163,7 +167,22 @@ function failureOf(e: unknown): Failure | undefined {
   // A body parser's SyntaxError that reached us bare (status 400 set by the parser).
   if (e instanceof SyntaxError && e['statusCode'] === 400)
     return { code: 'REQUEST.MALFORMED_JSON', detail: e.message, extensions: {} };
-  return httpExceptionFailure(e) ?? fastifyFailure(e);
+  return httpExceptionFailure(e) ?? fastifyFailure(e) ?? overloadFailure(e);
+}
+
+/**
+ * pg's pool gives up waiting for a free connection with this message, and the server refuses a
+ * connection past max_connections with SQLSTATE 53300: both mean "busy, retry", never a bug.
+ */
+function overloadFailure(e: Record<string, unknown>): Failure | undefined {
+  const message = typeof e['message'] === 'string' ? e['message'] : '';
+  if (message === 'timeout exceeded when trying to connect' || e['code'] === '53300')
+    return {
+      code: 'SERVICE.OVERLOADED',
+      detail: 'the service is busy; retry shortly',
+      extensions: {},
+    };
+  return undefined;
 }
 
 export interface ProblemOutcome {

@@ -76,6 +76,16 @@ describe('toProblem', () => {
     expect(unmappedCode).toBeUndefined();
   });
 
+  it('answers a pool that found no free connection, or a full server, 503 SERVICE.OVERLOADED', () => {
+    const poolTimeout = new Error('timeout exceeded when trying to connect');
+    const tooMany = Object.assign(new Error('sorry, too many clients already'), { code: '53300' });
+    for (const e of [poolTimeout, tooMany])
+      expect(toProblem(e, table, at).problem).toMatchObject({
+        status: 503,
+        code: 'SERVICE.OVERLOADED',
+      });
+  });
+
   it('answers a code the table lacks 500 INTERNAL.UNEXPECTED and says which code it was', () => {
     const { problem, unmappedCode } = toProblem(
       new TestError('LEDGER.NEGATIVE', 'balance would go negative', { account: 'a' }),
