@@ -15,6 +15,7 @@ import {
   REGISTRY,
   RETRACTIONS,
 } from '../testing/chain-history';
+import { retractionOf } from '@atelier/chain-messages';
 import { closeChainModels, dump, openChainModel, type ChainModel } from '../testing/chain-model';
 import { ChainReadError, tablePath } from '../chain-facts/chain-facts';
 import {
@@ -164,7 +165,6 @@ describe('artworks read model', () => {
     const mints = FACTS.filter((f) => f.blockNumber === 3);
     await m.deliver(mints);
     expect(await new ArtworksReader(m.ds).get(REGISTRY, '2')).not.toBeNull();
-    const { retractionOf } = await import('@atelier/chain-messages');
     await m.deliver(mints.map(retractionOf));
     const left = await rows(m);
     expect(left).toEqual({ artworks: [], parents: [], contributors: [], transfers: [] });
