@@ -4,7 +4,7 @@
 // daily order quota. The client sends `atl_<id>_<secret>`; the id finds the row, the hash of
 // the secret must match in constant time, and a revoked key matches nothing.
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { parseAddress, type Address } from '@atelier/kernel';
+import { parseAddress, type Address, CodedError } from '@atelier/kernel';
 import type { Pool } from 'pg';
 import type { AccessTables } from './access.schema';
 
@@ -40,8 +40,12 @@ export function parseToken(token: string): { id: string; secret: string } | null
 
 const hashSecret = (secret: string): Buffer => createHash('sha256').update(secret).digest();
 
-export class ApiKeyValidationError extends Error {
+/** An operator's key request the store refuses (the CLI prints it with the usage). */
+export class ApiKeyValidationError extends CodedError<'API_KEY.INVALID'> {
   override readonly name = 'ApiKeyValidationError';
+  constructor(message: string) {
+    super('API_KEY.INVALID', message);
+  }
 }
 
 function validate(key: NewApiKey): NewApiKey {
