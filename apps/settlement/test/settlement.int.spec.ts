@@ -34,6 +34,7 @@ import {
   matchedTrade,
   ownerOf,
   publishMarket,
+  registry,
 } from './settlement.support';
 
 const id = randomBytes(4).toString('hex');
@@ -133,7 +134,11 @@ describe('settlement worker (in process)', () => {
     expect(t2!.status).toBe('excluded');
     const batch = s.batches.get(t1!.batchId)!;
     expect(batch.excluded).toEqual([
-      { tradeId: trades[1]!.data.tradeId, reason: 'ItemNotApproved' },
+      {
+        tradeId: trades[1]!.data.tradeId,
+        reason: 'ItemNotApproved',
+        collection: registry.toLowerCase(),
+      },
     ]);
     expect(batch.status).toBe('confirmed');
     expect(await ownerOf(a.tokens[0]!)).toBe(buyer.address);

@@ -22,6 +22,11 @@ export const pipelineEnv = {
   PIPELINE_GROUP: prefix
     .optional()
     .describe('names the relay and consumer groups (default gateway, or gateway.<schema>)'),
+  PIPELINE_SETTLEMENT_TOPIC: prefix
+    .optional()
+    .describe(
+      "topic of the settlement worker's events, whose excluded pairs are released here (default settlement.settlement, or settlement.<schema>.settlement)",
+    ),
   PIPELINE_TOPIC_PARTITIONS: z.coerce.number().int().min(1).max(1024).default(8),
   PIPELINE_CHAIN_TOPIC_PARTITIONS: z.coerce
     .number()
@@ -37,6 +42,7 @@ export interface PipelineSettings {
   readonly enabled: boolean;
   readonly marketTopicPrefix: string;
   readonly chainTopicPrefix: string;
+  readonly settlementTopic: string;
   readonly group: string;
   readonly partitions: number;
   readonly chainPartitions: number;
@@ -50,6 +56,7 @@ export function pipelineSettings(config: {
   readonly PIPELINE_ENABLED: boolean;
   readonly PIPELINE_MARKET_TOPIC_PREFIX?: string | undefined;
   readonly PIPELINE_CHAIN_TOPIC_PREFIX: string;
+  readonly PIPELINE_SETTLEMENT_TOPIC?: string | undefined;
   readonly PIPELINE_GROUP?: string | undefined;
   readonly PIPELINE_TOPIC_PARTITIONS: number;
   readonly PIPELINE_CHAIN_TOPIC_PARTITIONS: number;
@@ -61,6 +68,7 @@ export function pipelineSettings(config: {
     enabled: config.PIPELINE_ENABLED,
     marketTopicPrefix: config.PIPELINE_MARKET_TOPIC_PREFIX ?? `market${scope}`,
     chainTopicPrefix: config.PIPELINE_CHAIN_TOPIC_PREFIX,
+    settlementTopic: config.PIPELINE_SETTLEMENT_TOPIC ?? `settlement${scope}.settlement`,
     group: config.PIPELINE_GROUP ?? `gateway${scope}`,
     partitions: config.PIPELINE_TOPIC_PARTITIONS,
     chainPartitions: config.PIPELINE_CHAIN_TOPIC_PARTITIONS,

@@ -70,6 +70,7 @@ class PipelineRunner implements OnApplicationBootstrap, BeforeApplicationShutdow
         readModelSchema: ctx.config.READ_MODEL_SCHEMA,
         databaseUrl: ctx.config.GATEWAY_DATABASE_URL,
         tracker: new TrackFillability(markets, chain, reader),
+        markets,
         logger,
       },
       settings,

@@ -4,7 +4,8 @@
 //   gateway instances, the others stand by);
 // - the orders projector: market.* -> the orders read model (exactly once, checkpoint in the
 //   read model's transaction);
-// - the fillability tracker: chain.* facts -> re-read the chain -> Observe / settle / release.
+// - the fillability tracker: chain.* facts -> re-read the chain -> Observe / settle / release;
+// - the settlement consumer: pairs the settlement worker excluded before sending -> release.
 // A loop that fails is reported by /health/ready (the `pipeline` check) and logged; the HTTP
 // edge stays up, since intake and reads do not depend on it for correctness, only freshness.
 import type { Kafka } from 'kafkajs';
@@ -14,11 +15,12 @@ import type { EventEnvelope } from '@atelier/market-messages';
 import { marketRoutes, marketTopic } from '@atelier/market-messages';
 import { MARKET_CATEGORY } from '@atelier/market-domain';
 import { ordersProjection } from '@atelier/market-projections';
-import type { TrackFillability } from '@atelier/market-application';
+import type { MarketRepository, TrackFillability } from '@atelier/market-application';
 import type { Logger } from '@atelier/observability';
 import { OutboxRelay, OutboxRelayCheckpoints } from '@atelier/outbox';
 import { KafkaProjector, ProjectionStore } from '@atelier/projections';
 import { FillabilityConsumer } from './fillability-consumer';
+import { SettlementConsumer } from './settlement-consumer';
 import type { PipelineSettings } from './pipeline.config';
 
 export interface PipelineDeps {
@@ -28,20 +30,23 @@ export interface PipelineDeps {
   readonly readModelSchema: string;
   readonly databaseUrl: string;
   readonly tracker: TrackFillability;
+  readonly markets: MarketRepository;
   readonly logger: Logger;
 }
 
-type LoopName = 'relay' | 'projector' | 'tracker';
+type LoopName = 'relay' | 'projector' | 'tracker' | 'settlement';
 export type LoopState = 'starting' | 'running' | 'stopped' | 'failed';
 
 export class Pipeline {
   readonly relay: OutboxRelay;
   readonly projector: KafkaProjector<EventEnvelope>;
   readonly fillability: FillabilityConsumer;
+  readonly settlement: SettlementConsumer;
   readonly states: Record<LoopName, LoopState> = {
     relay: 'stopped',
     projector: 'stopped',
     tracker: 'stopped',
+    settlement: 'stopped',
   };
   readonly errors: Partial<Record<LoopName, string>> = {};
   private readonly logger: Logger;
@@ -97,9 +102,15 @@ export class Pipeline {
       },
       this.logger,
     );
+    this.settlement = new SettlementConsumer(
+      deps.kafka,
+      deps.markets,
+      { groupId: `${settings.group}.settlement`, topic: settings.settlementTopic, ...topics },
+      this.logger,
+    );
   }
 
-  /** Starts the three loops without waiting for them (Kafka may come up after the gateway). */
+  /** Starts the loops without waiting for them (Kafka may come up after the gateway). */
   start(): void {
     this.states.relay = 'running';
     this.relay.run().then(
@@ -108,14 +119,19 @@ export class Pipeline {
     );
     this.startConsumer('projector', () => this.projector.start());
     this.startConsumer('tracker', () => this.fillability.start());
+    this.startConsumer('settlement', () => this.settlement.start());
   }
 
   /** Stops the consumers (each finishes its chunk and commits), then the relay. */
   async stop(): Promise<void> {
     this.stopping = true;
-    await Promise.allSettled([this.projector.stop(), this.fillability.stop()]);
+    await Promise.allSettled([
+      this.projector.stop(),
+      this.fillability.stop(),
+      this.settlement.stop(),
+    ]);
     await this.relay.stop();
-    for (const loop of ['relay', 'projector', 'tracker'] as const)
+    for (const loop of ['relay', 'projector', 'tracker', 'settlement'] as const)
       if (this.states[loop] !== 'failed') this.states[loop] = 'stopped';
   }
 
@@ -133,6 +149,7 @@ export class Pipeline {
         },
         projector: { ...this.projector.stats },
         tracker: { ...this.fillability.stats },
+        settlement: { ...this.settlement.stats },
       },
     };
   }

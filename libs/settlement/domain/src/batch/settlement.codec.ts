@@ -34,7 +34,11 @@ const zTrade = z.object({
 });
 
 const zFees = z.object({ maxFeePerGas: zUnsignedBigint, maxPriorityFeePerGas: zUnsignedBigint });
-const zExclusion = z.object({ tradeId: z.string().min(1), reason: z.string().min(1) });
+const zExclusion = z.object({
+  tradeId: z.string().min(1),
+  reason: z.string().min(1),
+  collection: zAddress,
+});
 const zResult = z.discriminatedUnion('outcome', [
   z.object({ tradeId: z.string().min(1), outcome: z.literal('settled') }),
   z.object({

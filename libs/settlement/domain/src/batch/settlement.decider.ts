@@ -152,7 +152,10 @@ function decide(c: SettlementCommand, s: SettlementState): Decision {
           data: {
             batchId: c.batchId,
             tradeIds: b.value.tradeIds.filter((id) => !out.has(id)),
-            excluded: c.excluded,
+            excluded: c.excluded.map((x) => ({
+              ...x,
+              collection: s.trades.get(x.tradeId)?.trade.collection ?? '0x',
+            })),
             block: c.block,
             at: c.at,
           },

@@ -28,7 +28,11 @@ const simulated = (
   data: {
     batchId: 'b1',
     tradeIds: ids.map(id),
-    excluded: excluded.map((x) => ({ tradeId: id(x.n), reason: x.reason })),
+    excluded: excluded.map((x) => ({
+      tradeId: id(x.n),
+      reason: x.reason,
+      collection: trade(x.n).collection,
+    })),
     block: 5n,
     at: AT,
   },

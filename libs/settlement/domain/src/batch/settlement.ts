@@ -45,6 +45,11 @@ export interface Exclusion {
   readonly reason: string;
 }
 
+/** An exclusion as recorded: with the trade's collection, which names the market to release it in. */
+export interface RecordedExclusion extends Exclusion {
+  readonly collection: Hex;
+}
+
 /** The verdict of the chain on one pair of a confirmed batch. */
 export type PairResult =
   | { readonly tradeId: string; readonly outcome: 'settled' }
@@ -74,7 +79,7 @@ export type SettlementEvent =
         readonly batchId: string;
         /** Trades that stay in the batch, in calldata order. */
         readonly tradeIds: readonly string[];
-        readonly excluded: readonly Exclusion[];
+        readonly excluded: readonly RecordedExclusion[];
         readonly block: bigint;
         readonly at: string;
       };
@@ -145,7 +150,7 @@ export interface Batch {
   readonly openedAt: string;
   /** The batch's trades: all added ones while open, the kept ones once simulated. */
   readonly tradeIds: readonly string[];
-  readonly excluded: readonly Exclusion[];
+  readonly excluded: readonly RecordedExclusion[];
   readonly nonce: number | null;
   /** Every transaction sent for the batch (the first, then each replacement); any may be mined. */
   readonly transactions: readonly { readonly hash: Hex; readonly fees: Fees; readonly raw: Hex }[];
