@@ -40,6 +40,13 @@ const settlementConfig = serviceConfig({
       .max(256)
       .default(1)
       .describe('blocks (the receipt block included) before a batch counts as confirmed'),
+    SETTLEMENT_REPLACE_AFTER_MS: z.coerce
+      .number()
+      .int()
+      .min(100)
+      .max(3_600_000)
+      .default(60_000)
+      .describe('a transaction pending this long is replaced with higher fees, ms'),
     SETTLEMENT_POLL_MS: z.coerce.number().int().min(10).max(60_000).default(250),
     SETTLEMENT_PAUSED: flag('false').describe('take trades in, but send nothing to the chain'),
     SETTLEMENT_ENABLED: flag('true').describe('run the consumer, the submitter and the outbox'),

@@ -32,7 +32,28 @@ export const batchCalldata = (trades: readonly SettlementTrade[]): Hex =>
     args: [encodeSettleBatch({ pairs: pairsOf(trades) }).batch],
   });
 
-export class SettleChain {
+/** What the submitter needs of the chain (SettleChain over viem; a fake in unit specs). */
+export interface SettlementChain {
+  readonly marketplace: Hex;
+  readonly operator: Hex;
+  simulate(trades: readonly SettlementTrade[]): Promise<{ reasons: string[]; block: bigint }>;
+  pendingNonce(): Promise<number>;
+  minedNonce(): Promise<number>;
+  sign(
+    trades: readonly SettlementTrade[],
+    nonce: number,
+    fees?: Fees,
+  ): Promise<{ hash: Hex; raw: Hex; gas: bigint; fees: Fees }>;
+  /** The fees a new transaction would pay now. */
+  currentFees(): Promise<Fees>;
+  broadcast(raw: Hex): Promise<void>;
+  receipt(hash: Hex): Promise<TransactionReceipt | null>;
+  known(hash: Hex): Promise<boolean>;
+  latestBlock(): Promise<bigint>;
+  balance(): Promise<bigint>;
+}
+
+export class SettleChain implements SettlementChain {
   constructor(private readonly deps: SettleChainDeps) {}
 
   get marketplace(): Hex {
@@ -84,13 +105,7 @@ export class SettleChain {
       data,
     });
     const gas = (estimated * 12n) / 10n;
-    let f: Fees;
-    if (fees) f = fees;
-    else {
-      // eip1559 is viem's default fee type: both fields are set.
-      const e = (await this.deps.client.estimateFeesPerGas()) as Fees;
-      f = { maxFeePerGas: e.maxFeePerGas, maxPriorityFeePerGas: e.maxPriorityFeePerGas };
-    }
+    const f = fees ?? (await this.currentFees());
     const raw = await this.deps.wallet.signTransaction({
       account: this.deps.wallet.account,
       chain: this.deps.wallet.chain,
@@ -103,6 +118,12 @@ export class SettleChain {
       maxPriorityFeePerGas: f.maxPriorityFeePerGas,
     });
     return { hash: keccak256(raw), raw, gas, fees: f };
+  }
+
+  async currentFees(): Promise<Fees> {
+    // eip1559 is viem's default fee type: both fields are set.
+    const e = (await this.deps.client.estimateFeesPerGas()) as Fees;
+    return { maxFeePerGas: e.maxFeePerGas, maxPriorityFeePerGas: e.maxPriorityFeePerGas };
   }
 
   /** Broadcasts a signed transaction; "already known" is success (a resend after a crash). */

@@ -24,7 +24,7 @@ import {
   type SettlementState,
   type SettlementTrade,
 } from '@atelier/settlement-domain';
-import { resultsOf, type SettleChain } from './settle-chain';
+import { resultsOf, type SettlementChain } from './settle-chain';
 
 export type SettlementRepository = EventSourcedRepository<
   SettlementCommand,
@@ -41,6 +41,8 @@ export interface SubmitterSettings {
   paused: boolean;
   /** Crash specs only: SIGKILL this process at that point of a submission. */
   readonly fault?: 'kill-after-submission-recorded' | 'kill-after-broadcast' | undefined;
+  /** A transaction pending this long is replaced (same nonce, fees up at least 12.5 %), ms. */
+  readonly replaceAfterMs?: number;
   /** How far back confirmed batches are re-checked for a reorg, blocks. */
   readonly reorgDepth?: number;
 }
@@ -52,6 +54,7 @@ export interface SubmitterObserver {
 
 export class Submitter {
   private running = false;
+  private stopped = false;
   private loop: Promise<void> | undefined;
   private wake: (() => void) | undefined;
   lastError: string | undefined;
@@ -59,7 +62,7 @@ export class Submitter {
 
   constructor(
     private readonly repo: SettlementRepository,
-    private readonly chain: SettleChain,
+    private readonly chain: SettlementChain,
     readonly settings: SubmitterSettings,
     private readonly logger: Logger,
     private readonly observer: SubmitterObserver = {},
@@ -77,6 +80,7 @@ export class Submitter {
 
   async stop(): Promise<void> {
     this.running = false;
+    this.stopped = true;
     this.wake?.();
     await this.loop;
   }
@@ -117,12 +121,12 @@ export class Submitter {
   async round(): Promise<void> {
     const s = await this.state();
     for (const b of s.batches.values()) {
-      if (!this.running) return;
+      if (this.stopped) return;
       if (b.status === 'submitted') await this.follow(s, b);
     }
     if (this.settings.paused) return;
     for (const b of s.batches.values()) {
-      if (!this.running) return;
+      if (this.stopped) return;
       if (b.status === 'simulated') await this.submit(s, b);
       else if (b.status === 'open' && this.due(b)) {
         await this.simulate(s, b);
@@ -241,11 +245,15 @@ export class Submitter {
       this.observer.onConfirmed?.(b, receipt.gasUsed, this.trades(s, b.tradeIds));
       return;
     }
-    // No receipt. Known to the node: wait. Unknown: if the nonce is used, something else took
+    // No receipt. Known to the node: wait, and replace it once it has waited too long. Unknown: if the nonce is used, something else took
     // it (none of our hashes mined) and the batch failed; else the node lost it: send it again.
     const last = b.transactions[b.transactions.length - 1];
     if (!last) return;
-    for (const tx of b.transactions) if (await this.chain.known(tx.hash)) return;
+    for (const tx of b.transactions)
+      if (await this.chain.known(tx.hash)) {
+        if (!this.settings.paused) await this.maybeReplace(s, b);
+        return;
+      }
     if (b.nonce !== null && (await this.chain.minedNonce()) > b.nonce) {
       // Re-check receipts: the nonce may have been used by one of ours between the two reads.
       for (const tx of b.transactions) if (await this.chain.receipt(tx.hash)) return;
@@ -260,6 +268,45 @@ export class Submitter {
     this.logger.info({ batchId: b.batchId, hash: last.hash }, 'rebroadcasting a lost transaction');
     await this.chain.broadcast(last.raw);
   }
+
+  /**
+   * A stuck transaction: sign the same batch at the same nonce with fees raised by at least
+   * 12.5 % (nodes want 10 %) or to the current estimate if higher, record BatchReplaced, then
+   * send. Whichever of the batch's hashes is mined confirms it.
+   */
+  private async maybeReplace(s: SettlementState, b: Batch): Promise<void> {
+    const after = this.settings.replaceAfterMs;
+    const last = b.transactions[b.transactions.length - 1];
+    if (after === undefined || !last || b.nonce === null) return;
+    if (Date.now() - (this.sentAt.get(last.hash) ?? Date.now()) < after) {
+      if (!this.sentAt.has(last.hash)) this.sentAt.set(last.hash, Date.now());
+      return;
+    }
+    const now = await this.chain.currentFees();
+    const bump = (old: bigint, cur: bigint) => {
+      const min = old + (old + 7n) / 8n;
+      return cur > min ? cur : min;
+    };
+    const fees = {
+      maxFeePerGas: bump(last.fees.maxFeePerGas, now.maxFeePerGas),
+      maxPriorityFeePerGas: bump(last.fees.maxPriorityFeePerGas, now.maxPriorityFeePerGas),
+    };
+    const signed = await this.chain.sign(this.trades(s, b.tradeIds), b.nonce, fees);
+    await this.exec({
+      type: 'RecordReplacement',
+      batchId: b.batchId,
+      transactionHash: signed.hash,
+      fees: signed.fees,
+      raw: signed.raw,
+      at: new Date().toISOString(),
+    });
+    this.sentAt.set(signed.hash, Date.now());
+    this.logger.info({ batchId: b.batchId, hash: signed.hash, fees }, 'stuck transaction replaced');
+    await this.chain.broadcast(signed.raw);
+  }
+
+  /** When this process first saw each pending hash (a restart starts the clock again). */
+  private readonly sentAt = new Map<string, number>();
 
   private async watchReorgs(s: SettlementState): Promise<void> {
     const depth = BigInt(this.settings.reorgDepth ?? 64);

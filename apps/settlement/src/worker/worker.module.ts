@@ -89,6 +89,7 @@ export class WorkerModule {
             pollMs: c.SETTLEMENT_POLL_MS,
             paused: c.SETTLEMENT_PAUSED,
             fault: c.SETTLEMENT_TEST_FAULT,
+            replaceAfterMs: c.SETTLEMENT_REPLACE_AFTER_MS,
             marketTopicPrefix: c.SETTLEMENT_MARKET_TOPIC_PREFIX,
             settlementTopicPrefix: `${c.SETTLEMENT_TOPIC_PREFIX}${scope}`,
             group: `${c.SETTLEMENT_GROUP}${scope}`,

@@ -1,0 +1,234 @@
+// The submitter's decisions against a fake chain (the SettlementChain port) and the in-memory
+// event store: a whole-batch revert bisected down to its culprit; a transaction recorded but
+// lost (a crash before the broadcast) sent again as the same raw, never re-signed; a stuck
+// transaction replaced with higher fees and confirmed by the replacement's hash; a nonce taken
+// by another transaction failing the batch and putting its trades into a new one.
+import type { TransactionReceipt } from 'viem';
+import { EventSourcedRepository, InMemoryEventStore } from '@atelier/eventsourcing';
+import {
+  settlementAggregate,
+  settlementId,
+  type Fees,
+  type Hex,
+  type SettlementState,
+  type SettlementTrade,
+} from '@atelier/settlement-domain';
+import pino from 'pino';
+import type { SettlementChain } from './settle-chain';
+import { Submitter, type SubmitterSettings } from './submitter';
+
+const OPERATOR: Hex = `0x${'0a'.repeat(20)}`;
+
+class FakeChain implements SettlementChain {
+  readonly marketplace: Hex = `0x${'0b'.repeat(20)}`;
+  readonly operator = OPERATOR;
+  reverting = new Set<string>();
+  autoMine = true;
+  /** The next broadcast is lost (the process died before it left, or the node dropped it). */
+  dropNext = false;
+  mined = 0;
+  block = 100n;
+  signed: { hash: Hex; raw: Hex; nonce: number; fees: Fees; trades: string[] }[] = [];
+  sent: Hex[] = [];
+  pool = new Set<Hex>();
+  receipts = new Map<Hex, TransactionReceipt>();
+
+  async simulate(trades: readonly SettlementTrade[]) {
+    if (trades.some((t) => this.reverting.has(t.tradeId))) throw new Error('execution reverted');
+    return { reasons: trades.map(() => 'None'), block: this.block };
+  }
+  async pendingNonce() {
+    return this.mined + this.pool.size;
+  }
+  async minedNonce() {
+    return this.mined;
+  }
+  async currentFees(): Promise<Fees> {
+    return { maxFeePerGas: 100n, maxPriorityFeePerGas: 10n };
+  }
+  async sign(trades: readonly SettlementTrade[], nonce: number, fees?: Fees) {
+    const n = this.signed.length + 1;
+    const s = {
+      hash: `0x${n.toString(16).padStart(64, '0')}` as Hex,
+      raw: `0x${n.toString(16).padStart(8, '0')}` as Hex,
+      nonce,
+      fees: fees ?? (await this.currentFees()),
+      trades: trades.map((t) => t.tradeId),
+    };
+    this.signed.push(s);
+    return { hash: s.hash, raw: s.raw, gas: 500_000n, fees: s.fees };
+  }
+  async broadcast(raw: Hex) {
+    this.sent.push(raw);
+    if (this.dropNext) {
+      this.dropNext = false;
+      return;
+    }
+    const s = this.signed.find((x) => x.raw === raw)!;
+    this.pool.add(s.hash);
+    if (this.autoMine) this.mine(s.hash);
+  }
+  mine(hash: Hex) {
+    this.pool.clear(); // one nonce: the others are replaced
+    this.mined++;
+    this.block++;
+    this.receipts.set(hash, {
+      status: 'success',
+      blockNumber: this.block,
+      gasUsed: 300_000n,
+      logs: [],
+    } as unknown as TransactionReceipt);
+  }
+  async receipt(hash: Hex) {
+    return this.receipts.get(hash) ?? null;
+  }
+  async known(hash: Hex) {
+    return this.pool.has(hash) || this.receipts.has(hash);
+  }
+  async latestBlock() {
+    return this.block;
+  }
+  async balance() {
+    return 10n ** 18n;
+  }
+}
+
+const hex = (n: number, bytes: number): Hex => `0x${n.toString(16).padStart(bytes * 2, '0')}`;
+const fixtureTrade = (n: number): SettlementTrade => {
+  const side = (kind: 0 | 1) => ({
+    hash: hex(n * 2 + kind, 32),
+    signature: `0x${'11'.repeat(65)}` as Hex,
+    order: {
+      maker: hex(kind + 1, 20),
+      kind,
+      collection: hex(100, 20),
+      tokenId: BigInt(n),
+      currency: hex(200, 20),
+      price: 1000n,
+      start: 0n,
+      expiry: 10n ** 10n,
+      counter: 0n,
+      nonce: BigInt(n),
+    },
+  });
+  return {
+    tradeId: `${hex(100, 20)}:${n}`,
+    collection: hex(100, 20),
+    tokenId: BigInt(n),
+    price: 1000n,
+    ask: side(0),
+    bid: side(1),
+    matchedAt: new Date().toISOString(),
+  };
+};
+const trades = [1, 2, 3, 4].map((n) => fixtureTrade(n));
+
+function setup(settings: Partial<SubmitterSettings> = {}) {
+  const chain = new FakeChain();
+  const repo = new EventSourcedRepository(settlementAggregate, new InMemoryEventStore(), {
+    retryJitterMs: 0,
+  });
+  const submitter = new Submitter(
+    repo,
+    chain,
+    { batchSize: 4, windowMs: 60_000, confirmations: 1, pollMs: 10, paused: false, ...settings },
+    pino({ level: 'silent' }),
+  );
+  const add = (ts: readonly SettlementTrade[]) =>
+    repo.handleAll(
+      settlementId(OPERATOR),
+      ts.map((trade) => ({ type: 'AddTrade' as const, trade, at: new Date().toISOString() })),
+      { correlationId: 'c', actor: 'spec' },
+    );
+  const state = async (): Promise<SettlementState> => submitter.state();
+  return { chain, submitter, add, state };
+}
+
+describe('Submitter', () => {
+  it('bisects a batch that reverts whole down to the culprit; the rest settle', async () => {
+    const { chain, submitter, add, state } = setup();
+    chain.reverting.add(trades[2]!.tradeId);
+    await add(trades);
+    await submitter.round();
+    await submitter.round();
+    const s = await state();
+    const b = s.batches.get('b1')!;
+    expect(b.excluded).toEqual([
+      {
+        tradeId: trades[2]!.tradeId,
+        reason: 'ItemTransferFailed',
+        collection: trades[2]!.collection,
+      },
+    ]);
+    expect(b.status).toBe('confirmed');
+    expect(b.confirmed!.results.map((r) => r.outcome)).toEqual(['settled', 'settled', 'settled']);
+  });
+
+  it('sends a recorded but lost transaction again as the same raw, never signing twice', async () => {
+    const { chain, submitter, add, state } = setup();
+    chain.dropNext = true;
+    await add(trades);
+    await submitter.round(); // simulate, sign, record, (lost) broadcast
+    expect((await state()).batches.get('b1')!.status).toBe('submitted');
+    expect(chain.receipts.size).toBe(0);
+    await submitter.round(); // unknown to the node, nonce still open: the same raw again
+    await submitter.round(); // receipt: confirmed
+    expect(chain.signed).toHaveLength(1);
+    expect(chain.sent).toEqual([chain.signed[0]!.raw, chain.signed[0]!.raw]);
+    const b = (await state()).batches.get('b1')!;
+    expect(b.status).toBe('confirmed');
+    expect(b.confirmed!.transactionHash).toBe(chain.signed[0]!.hash);
+    expect(chain.mined).toBe(1);
+  });
+
+  it('replaces a stuck transaction with higher fees; the replacement confirms the batch', async () => {
+    const { chain, submitter, add, state } = setup({ replaceAfterMs: 0 });
+    chain.autoMine = false;
+    await add(trades);
+    await submitter.round(); // submitted, pending
+    await submitter.round(); // still pending: replaced
+    const s = await state();
+    const b = s.batches.get('b1')!;
+    expect(b.transactions).toHaveLength(2);
+    const [first, second] = b.transactions;
+    expect(second!.fees.maxFeePerGas).toBeGreaterThanOrEqual((first!.fees.maxFeePerGas * 9n) / 8n);
+    expect(second!.fees.maxPriorityFeePerGas).toBeGreaterThan(first!.fees.maxPriorityFeePerGas);
+    expect(chain.signed.map((x) => x.nonce)).toEqual([0, 0]);
+    chain.mine(second!.hash);
+    await submitter.round();
+    const done = (await state()).batches.get('b1')!;
+    expect(done.status).toBe('confirmed');
+    expect(done.confirmed!.transactionHash).toBe(second!.hash);
+  });
+
+  it('fails a batch whose nonce another transaction took; its trades go to a new batch', async () => {
+    const { chain, submitter, add, state } = setup();
+    chain.dropNext = true;
+    await add(trades);
+    await submitter.round();
+    chain.mined++; // someone else used the operator's nonce
+    await submitter.round(); // failed, trades into b2 (open) — b2 is due at once (size 4)
+    const s = await state();
+    expect(s.batches.get('b1')!.status).toBe('failed');
+    const b2 = s.batches.get('b2')!;
+    expect(b2.tradeIds).toEqual(trades.map((t) => t.tradeId));
+    await submitter.round();
+    await submitter.round();
+    const done = await state();
+    expect(done.batches.get('b2')!.status).toBe('confirmed');
+    expect(chain.signed.map((x) => x.nonce)).toEqual([0, 1]);
+    for (const t of trades) expect(done.trades.get(t.tradeId)!.settledCount).toBe(1);
+  });
+
+  it('sends nothing while paused, and resumes', async () => {
+    const { chain, submitter, add, state } = setup({ paused: true });
+    await add(trades);
+    await submitter.round();
+    expect(chain.sent).toHaveLength(0);
+    expect((await state()).batches.get('b1')!.status).toBe('open');
+    submitter.settings.paused = false;
+    await submitter.round();
+    await submitter.round();
+    expect((await state()).batches.get('b1')!.status).toBe('confirmed');
+  });
+});
