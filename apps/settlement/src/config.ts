@@ -51,7 +51,12 @@ const settlementConfig = serviceConfig({
     SETTLEMENT_PAUSED: flag('false').describe('take trades in, but send nothing to the chain'),
     SETTLEMENT_ENABLED: flag('true').describe('run the consumer, the submitter and the outbox'),
     SETTLEMENT_TEST_FAULT: z
-      .enum(['kill-after-submission-recorded', 'kill-after-broadcast'])
+      .enum([
+        'kill-after-simulation-recorded',
+        'kill-after-submission-recorded',
+        'kill-after-broadcast',
+        'kill-before-confirmation-recorded',
+      ])
       .optional()
       .describe('crash specs only: SIGKILL the process at this point of the first submission'),
     SETTLEMENT_MARKET_TOPIC_PREFIX: prefix

@@ -1,9 +1,10 @@
 // The settlement worker on the real stack (anvil, PostgreSQL, Kafka): TradeMatched published to
 // market.* as the gateway's outbox writes it is settled on chain by one settleBatch from the
 // worker's operator key; a pair whose seller revoked approval after matching is excluded by the
-// simulation with its reason while the rest settle; and a worker SIGKILLed right after it
-// recorded BatchSubmitted (before broadcasting), then restarted, settles every trade exactly
-// once: one transaction from the operator, one TradeSettled per pair.
+// simulation with its reason while the rest settle; and a worker SIGKILLed before submit, right
+// after it recorded BatchSubmitted (before broadcasting), after the broadcast and after the
+// receipt, then restarted, settles every trade exactly once: one transaction from the
+// operator, one TradeSettled per pair.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
@@ -49,8 +50,9 @@ const freePort = () =>
     });
   });
 
+const schemas: string[] = [];
 const envFor = async (name: string, key: string) => ({
-  EVENT_STORE_SCHEMA: `es_settle_${name}_${id}`,
+  EVENT_STORE_SCHEMA: ((s) => (schemas.push(s), s))(`es_settle_${name}_${id}`),
   SETTLEMENT_OPERATOR_KEY: key,
   SETTLEMENT_PORT: await freePort(),
   SETTLEMENT_BATCH_SIZE: '50',
@@ -75,6 +77,7 @@ const confirmedTrades = (s: SettlementState) =>
   [...s.trades.values()].filter((t) => t.status !== 'batched').length;
 
 afterAll(async () => {
+  for (const s of schemas) await pool.query(`DROP SCHEMA IF EXISTS ${s} CASCADE`);
   await pool.end();
 });
 
@@ -166,7 +169,7 @@ describe('settlement worker (in process)', () => {
   });
 });
 
-describe('settlement worker, SIGKILLed right after BatchSubmitted', () => {
+describe('settlement worker, SIGKILLed and restarted', () => {
   const children: ChildProcess[] = [];
   let stderr = '';
   afterAll(() => {
@@ -191,18 +194,30 @@ describe('settlement worker, SIGKILLed right after BatchSubmitted', () => {
       else c.once('exit', (code, signal) => ok(signal ?? code));
     });
 
-  it('resends the recorded transaction once after a restart: every trade settles exactly once', async () => {
-    const operator = await makeOperator('operator b');
-    const env = await envFor('b', operator.key);
-    const s = await makeSeller('seller c', 2);
-    const buyer = await makeBuyer('buyer b', 10n * 10_000_000n);
+  const FAULTS = [
+    'kill-after-simulation-recorded',
+    'kill-after-submission-recorded',
+    'kill-after-broadcast',
+    'kill-before-confirmation-recorded',
+  ] as const;
+  it.each([
+    ['kill-after-simulation-recorded', 'before submit'],
+    ['kill-after-submission-recorded', 'right after BatchSubmitted, before the broadcast'],
+    ['kill-after-broadcast', 'after the broadcast'],
+    ['kill-before-confirmation-recorded', 'after the receipt, before BatchConfirmed'],
+  ] as const)('%s (%s): after a restart every trade settles exactly once', async (fault, _when) => {
+    const operator = await makeOperator(`operator ${fault}`);
+    // Short names: schema names end up in 63-character PostgreSQL identifiers.
+    const env = await envFor(`k${FAULTS.indexOf(fault)}`, operator.key);
+    const s = await makeSeller(`seller ${fault}`, 2);
+    const buyer = await makeBuyer(`buyer ${fault}`, 10n * 10_000_000n);
     const trades = [
       await matchedTrade(s.seller, buyer, s.tokens[0]!),
       await matchedTrade(s.seller, buyer, s.tokens[1]!),
     ];
     const nonceBefore = await client.getTransactionCount({ address: operator.address });
 
-    const first = startWorker({ ...env, SETTLEMENT_TEST_FAULT: 'kill-after-submission-recorded' });
+    const first = startWorker({ ...env, SETTLEMENT_TEST_FAULT: fault });
     // The worker creates its topic on start; publish once it is there.
     await waitFor(
       'the market topic',
@@ -220,10 +235,18 @@ describe('settlement worker, SIGKILLed right after BatchSubmitted', () => {
     expect(await exited(first)).toBe('SIGKILL');
 
     const killed = await stateOf(env.EVENT_STORE_SCHEMA, operator.address);
-    const submitted = [...killed.batches.values()].find((b) => b.status === 'submitted')!;
-    expect(submitted).toBeDefined();
-    // Recorded, never sent.
-    expect(await client.getTransactionCount({ address: operator.address })).toBe(nonceBefore);
+    const statuses = [...killed.batches.values()].map((b) => b.status);
+    const sentBefore = await client.getTransactionCount({ address: operator.address });
+    if (fault === 'kill-after-simulation-recorded') {
+      expect(statuses).toEqual(['simulated']);
+      expect(sentBefore).toBe(nonceBefore);
+    } else if (fault === 'kill-after-submission-recorded') {
+      expect(statuses).toEqual(['submitted']);
+      expect(sentBefore).toBe(nonceBefore); // recorded, never sent
+    } else {
+      expect(statuses).toEqual(['submitted']);
+      expect(sentBefore).toBe(nonceBefore + 1); // sent and mined (anvil automines)
+    }
 
     const second = startWorker(env);
     const done = await waitFor(
@@ -237,10 +260,15 @@ describe('settlement worker, SIGKILLed right after BatchSubmitted', () => {
     second.kill('SIGTERM');
     await exited(second);
 
-    const batch = done.batches.get(submitted.batchId)!;
-    expect(batch.status).toBe('confirmed');
-    expect(batch.confirmed!.transactionHash).toBe(submitted.transactions[0]!.hash);
-    expect([...done.batches.values()].filter((b) => b.status === 'confirmed')).toHaveLength(1);
+    const batches = [...done.batches.values()];
+    expect(batches.map((b) => b.status)).toEqual(['confirmed']);
+    const batch = batches[0]!;
+    expect(batch.transactions).toHaveLength(1);
+    expect(batch.confirmed!.transactionHash).toBe(batch.transactions[0]!.hash);
+    if (fault !== 'kill-after-simulation-recorded')
+      expect(batch.transactions[0]!.hash).toBe(
+        [...killed.batches.values()][0]!.transactions[0]!.hash,
+      );
     expect(await client.getTransactionCount({ address: operator.address })).toBe(nonceBefore + 1);
     const logs = await client.getContractEvents({
       address: marketplace,
@@ -250,6 +278,7 @@ describe('settlement worker, SIGKILLed right after BatchSubmitted', () => {
     });
     for (const t of trades)
       expect(logs.filter((l) => l.args.askHash === t.data.ask.hash)).toHaveLength(1);
+    for (const t of trades) expect(done.trades.get(t.data.tradeId)!.settledCount).toBe(1);
     expect(await ownerOf(s.tokens[0]!)).toBe(buyer.address);
     expect(await ownerOf(s.tokens[1]!)).toBe(buyer.address);
   });

@@ -40,7 +40,12 @@ export interface SubmitterSettings {
   readonly pollMs: number;
   paused: boolean;
   /** Crash specs only: SIGKILL this process at that point of a submission. */
-  readonly fault?: 'kill-after-submission-recorded' | 'kill-after-broadcast' | undefined;
+  readonly fault?:
+    | 'kill-after-simulation-recorded'
+    | 'kill-after-submission-recorded'
+    | 'kill-after-broadcast'
+    | 'kill-before-confirmation-recorded'
+    | undefined;
   /** A transaction pending this long is replaced (same nonce, fees up at least 12.5 %), ms. */
   readonly replaceAfterMs?: number;
   /** How far back confirmed batches are re-checked for a reorg, blocks. */
@@ -130,6 +135,7 @@ export class Submitter {
       if (b.status === 'simulated') await this.submit(s, b);
       else if (b.status === 'open' && this.due(b)) {
         await this.simulate(s, b);
+        this.crashAt('kill-after-simulation-recorded');
         // Sent in the same round: no window between closing a batch and sending it.
         const after = await this.state();
         const sim = after.batches.get(b.batchId);
@@ -233,6 +239,7 @@ export class Submitter {
       }
       const latest = await this.chain.latestBlock();
       if (latest - receipt.blockNumber + 1n < BigInt(this.settings.confirmations)) return;
+      this.crashAt('kill-before-confirmation-recorded');
       await this.exec({
         type: 'RecordConfirmation',
         batchId: b.batchId,
@@ -326,6 +333,11 @@ export class Submitter {
         at: new Date().toISOString(),
       });
     }
+  }
+
+  /** Crash specs: die here, as a power cut would (no shutdown hooks, nothing flushed). */
+  private crashAt(point: NonNullable<SubmitterSettings['fault']>): void {
+    if (this.settings.fault === point) process.kill(process.pid, 'SIGKILL');
   }
 
   async exec(command: SettlementCommand): Promise<void> {
