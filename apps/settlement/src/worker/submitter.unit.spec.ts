@@ -2,7 +2,8 @@
 // event store: a whole-batch revert bisected down to its culprit; a transaction recorded but
 // lost (a crash before the broadcast) sent again as the same raw, never re-signed; a stuck
 // transaction replaced with higher fees and confirmed by the replacement's hash; a nonce taken
-// by another transaction failing the batch and putting its trades into a new one.
+// by another transaction failing the batch and putting its trades into a new one; a reorged
+// settlement settled again, once.
 import type { TransactionReceipt } from 'viem';
 import { EventSourcedRepository, InMemoryEventStore } from '@atelier/eventsourcing';
 import {
@@ -217,6 +218,29 @@ describe('Submitter', () => {
     const done = await state();
     expect(done.batches.get('b2')!.status).toBe('confirmed');
     expect(chain.signed.map((x) => x.nonce)).toEqual([0, 1]);
+    for (const t of trades) expect(done.trades.get(t.tradeId)!.settledCount).toBe(1);
+  });
+
+  it('puts the trades of a reorged settlement into a new batch; they settle again, once', async () => {
+    const { chain, submitter, add, state } = setup();
+    await add(trades);
+    await submitter.round();
+    await submitter.round();
+    const first = (await state()).batches.get('b1')!;
+    expect(first.status).toBe('confirmed');
+    // The block is dropped: the receipt is gone and the operator's nonce is open again.
+    chain.receipts.delete(first.confirmed!.transactionHash);
+    chain.mined--;
+    chain.block--;
+    await submitter.round(); // reorg seen: b1 reorged, trades into b2
+    const s = await state();
+    expect(s.batches.get('b1')!.status).toBe('reorged');
+    expect(s.batches.get('b2')!.tradeIds).toEqual(trades.map((t) => t.tradeId));
+    for (const t of trades) expect(s.trades.get(t.tradeId)!.settledCount).toBe(0);
+    await submitter.round();
+    await submitter.round();
+    const done = await state();
+    expect(done.batches.get('b2')!.status).toBe('confirmed');
     for (const t of trades) expect(done.trades.get(t.tradeId)!.settledCount).toBe(1);
   });
 
