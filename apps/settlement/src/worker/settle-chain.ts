@@ -2,6 +2,8 @@
 // SkipReason per pair), sign its transaction without sending it (the hash is known before
 // anything leaves), broadcast a signed transaction, and read a receipt's verdict per pair.
 import {
+  TransactionNotFoundError,
+  TransactionReceiptNotFoundError,
   encodeFunctionData,
   keccak256,
   parseEventLogs,
@@ -137,15 +139,22 @@ export class SettleChain implements SettlementChain {
     }
   }
 
+  /** Null only when the node says there is none: an RPC failure throws (never read as "lost"). */
   receipt(hash: Hex): Promise<TransactionReceipt | null> {
-    return this.deps.client.getTransactionReceipt({ hash }).catch(() => null);
+    return this.deps.client.getTransactionReceipt({ hash }).catch((e: unknown) => {
+      if (e instanceof TransactionReceiptNotFoundError) return null;
+      throw e;
+    });
   }
 
-  /** True while the node knows the transaction (mempool or mined). */
+  /** True while the node knows the transaction (mempool or mined); an RPC failure throws. */
   known(hash: Hex): Promise<boolean> {
     return this.deps.client.getTransaction({ hash }).then(
       () => true,
-      () => false,
+      (e: unknown) => {
+        if (e instanceof TransactionNotFoundError) return false;
+        throw e;
+      },
     );
   }
 

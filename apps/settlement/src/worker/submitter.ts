@@ -11,6 +11,7 @@
 // A restart runs the same loop: a submitted batch is looked up by hash and nonce before
 // anything is sent again, and the only thing ever re-sent is the same signed transaction.
 import { randomUUID } from 'node:crypto';
+import { BaseError, ContractFunctionRevertedError, ExecutionRevertedError } from 'viem';
 import type { EventSourcedRepository } from '@atelier/eventsourcing';
 import type { Logger } from '@atelier/observability';
 import {
@@ -25,6 +26,13 @@ import {
   type SettlementTrade,
 } from '@atelier/settlement-domain';
 import { resultsOf, type SettlementChain } from './settle-chain';
+
+/** A call the node refused as reverting (not an RPC or network failure). */
+const isRevert = (e: unknown): boolean =>
+  e instanceof BaseError &&
+  e.walk(
+    (x) => x instanceof ContractFunctionRevertedError || x instanceof ExecutionRevertedError,
+  ) !== null;
 
 export type SettlementRepository = EventSourcedRepository<
   SettlementCommand,
@@ -176,6 +184,7 @@ export class Submitter {
           if (reason !== 'None') excluded.push({ tradeId: part[i]!.tradeId, reason });
         });
       } catch (e) {
+        if (!isRevert(e)) throw e; // the RPC failed: no verdict, try the round again
         if (part.length === 1) {
           this.logger.warn({ err: e, tradeId: part[0]!.tradeId }, 'a pair reverts settleBatch');
           excluded.push({ tradeId: part[0]!.tradeId, reason: 'ItemTransferFailed' });
@@ -201,7 +210,21 @@ export class Submitter {
   private async submit(s: SettlementState, b: Batch): Promise<void> {
     const trades = this.trades(s, b.tradeIds);
     const nonce = Math.max(await this.chain.pendingNonce(), s.nextNonce);
-    const signed = await this.chain.sign(trades, nonce);
+    let signed: Awaited<ReturnType<SettlementChain['sign']>>;
+    try {
+      signed = await this.chain.sign(trades, nonce);
+    } catch (e) {
+      // Gas estimation reverts: the chain moved since the simulation. Nothing was sent; the
+      // trades go back into a batch and are simulated (and bisected) again.
+      if (!isRevert(e)) throw e;
+      await this.exec({
+        type: 'FailBatch',
+        batchId: b.batchId,
+        reason: `reverts since its simulation: ${(e as Error).message.slice(0, 200)}`,
+        at: new Date().toISOString(),
+      });
+      return;
+    }
     await this.exec({
       type: 'RecordSubmission',
       batchId: b.batchId,

@@ -4,7 +4,7 @@
 // transaction replaced with higher fees and confirmed by the replacement's hash; a nonce taken
 // by another transaction failing the batch and putting its trades into a new one; a reorged
 // settlement settled again, once.
-import type { TransactionReceipt } from 'viem';
+import { ExecutionRevertedError, type TransactionReceipt } from 'viem';
 import { EventSourcedRepository, InMemoryEventStore } from '@atelier/eventsourcing';
 import {
   settlementAggregate,
@@ -24,6 +24,7 @@ class FakeChain implements SettlementChain {
   readonly marketplace: Hex = `0x${'0b'.repeat(20)}`;
   readonly operator = OPERATOR;
   reverting = new Set<string>();
+  rpcDown = false;
   autoMine = true;
   /** The next broadcast is lost (the process died before it left, or the node dropped it). */
   dropNext = false;
@@ -35,7 +36,9 @@ class FakeChain implements SettlementChain {
   receipts = new Map<Hex, TransactionReceipt>();
 
   async simulate(trades: readonly SettlementTrade[]) {
-    if (trades.some((t) => this.reverting.has(t.tradeId))) throw new Error('execution reverted');
+    if (this.rpcDown) throw new Error('fetch failed');
+    if (trades.some((t) => this.reverting.has(t.tradeId)))
+      throw new ExecutionRevertedError({ message: 'execution reverted' });
     return { reasons: trades.map(() => 'None'), block: this.block };
   }
   async pendingNonce() {
@@ -163,6 +166,18 @@ describe('Submitter', () => {
     ]);
     expect(b.status).toBe('confirmed');
     expect(b.confirmed!.results.map((r) => r.outcome)).toEqual(['settled', 'settled', 'settled']);
+  });
+
+  it('excludes nothing when the RPC fails during the simulation (no verdict)', async () => {
+    const { chain, submitter, add, state } = setup();
+    chain.rpcDown = true;
+    await add(trades);
+    await expect(submitter.round()).rejects.toThrow('fetch failed');
+    expect((await state()).batches.get('b1')!.status).toBe('open');
+    chain.rpcDown = false;
+    await submitter.round();
+    await submitter.round();
+    expect((await state()).batches.get('b1')!.excluded).toEqual([]);
   });
 
   it('sends a recorded but lost transaction again as the same raw, never signing twice', async () => {
