@@ -49,6 +49,11 @@ const settlementConfig = serviceConfig({
       .describe('a transaction pending this long is replaced with higher fees, ms'),
     SETTLEMENT_POLL_MS: z.coerce.number().int().min(10).max(60_000).default(250),
     SETTLEMENT_PAUSED: flag('false').describe('take trades in, but send nothing to the chain'),
+    SETTLEMENT_ADMIN_TOKEN: z
+      .string()
+      .min(16)
+      .optional()
+      .describe('bearer token of POST /admin/pause and /admin/resume (unset: disabled)'),
     SETTLEMENT_ENABLED: flag('true').describe('run the consumer, the submitter and the outbox'),
     SETTLEMENT_TEST_FAULT: z
       .enum([

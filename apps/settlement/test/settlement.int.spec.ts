@@ -50,6 +50,7 @@ const freePort = () =>
     });
   });
 
+const ADMIN_TOKEN = `admin-${id}-${id}`;
 const schemas: string[] = [];
 const envFor = async (name: string, key: string) => ({
   EVENT_STORE_SCHEMA: ((s) => (schemas.push(s), s))(`es_settle_${name}_${id}`),
@@ -63,6 +64,7 @@ const envFor = async (name: string, key: string) => ({
   SETTLEMENT_TOPIC_PREFIX: `int.settle.${name}.${id}.settlement`,
   SETTLEMENT_GROUP: `int.settle.${name}.${id}`,
   SETTLEMENT_TOPIC_PARTITIONS: '1',
+  SETTLEMENT_ADMIN_TOKEN: ADMIN_TOKEN,
   LOG_LEVEL: process.env['TEST_LOG_LEVEL'] ?? 'silent',
 });
 
@@ -166,6 +168,23 @@ describe('settlement worker (in process)', () => {
     const metrics = await (await fetch(`${base}/metrics`)).text();
     expect(metrics).toMatch(/atelier_settlement_gas_per_trade_count\{[^}]*\} 1\n/);
     expect(metrics).toMatch(/atelier_settlement_batch_size_sum\{[^}]*\} 2\n/);
+  });
+
+  it('pauses and resumes through the admin endpoint, with the token only', async () => {
+    const post = (path: string, token?: string) =>
+      fetch(`${base}/admin/${path}`, {
+        method: 'POST',
+        headers: token ? { authorization: `Bearer ${token}` } : {},
+      });
+    const refused = await post('pause', 'wrong-token-wrong-token');
+    expect(refused.status).toBe(401);
+    expect(((await refused.json()) as { code: string }).code).toBe('SETTLEMENT.ADMIN_UNAUTHORIZED');
+    expect(await (await post('pause', ADMIN_TOKEN)).json()).toEqual({ paused: true });
+    const paused = (await (await fetch(`${base}/health`)).json()) as {
+      details: { settlement: { paused: boolean } };
+    };
+    expect(paused.details.settlement.paused).toBe(true);
+    expect(await (await post('resume', ADMIN_TOKEN)).json()).toEqual({ paused: false });
   });
 });
 

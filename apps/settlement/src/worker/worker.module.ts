@@ -23,6 +23,7 @@ import type { SettlementConfig } from '../config';
 import { operatorAccount } from './operator';
 import { SettleChain } from './settle-chain';
 import { SettlementWorker } from './worker';
+import { ADMIN_CONTEXT, PauseController, type AdminContext } from '../admin/pause.http.controller';
 
 const WORKER = Symbol('atelier.settlement.Worker');
 const RESOURCES = Symbol('atelier.settlement.Resources');
@@ -114,7 +115,15 @@ export class WorkerModule {
     return {
       module: {
         module: WorkerModuleRoot,
+        controllers: [PauseController],
         providers: [
+          {
+            provide: ADMIN_CONTEXT,
+            useValue: {
+              token: c.SETTLEMENT_ADMIN_TOKEN,
+              switch: worker?.submitter.settings,
+            } satisfies AdminContext,
+          },
           { provide: WORKER, useValue: worker },
           { provide: RESOURCES, useValue: { pool, store } satisfies Resources },
           WorkerRunner,
