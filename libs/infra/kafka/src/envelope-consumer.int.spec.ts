@@ -126,6 +126,15 @@ afterAll(async () => {
 });
 
 describe('ensureTopics (real broker)', () => {
+  it('lets processes racing to create one topic all go on (the losers wait for its metadata)', async () => {
+    const topic = `int.${run}.race`;
+    topics.push(topic);
+    const spec = { topic, partitions: 3, replicationFactor: 1 };
+    const results = await Promise.all(Array.from({ length: 4 }, () => ensureTopics(kafka, [spec])));
+    expect(results.filter((r) => r.created.length === 1).length).toBeGreaterThanOrEqual(1);
+    for (const r of results) expect([...r.created, ...r.existing]).toEqual([topic]);
+  });
+
   it('creates a topic once with the declared partitions and refuses a different count', async () => {
     const topic = `int.${run}.ensure`;
     topics.push(topic);

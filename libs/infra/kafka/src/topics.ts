@@ -19,6 +19,34 @@ export interface EnsureTopicsResult {
   readonly existing: readonly string[];
 }
 
+/** Errors of a topic another process is still creating: its metadata is not everywhere yet. */
+const SETTLING = new Set(['UNKNOWN_TOPIC_OR_PARTITION', 'LEADER_NOT_AVAILABLE']);
+
+/**
+ * The topics' metadata, waiting (bounded) while a topic created a moment ago — by us or by a
+ * process that won the race to create it — is not yet known to the broker we ask.
+ */
+async function settledMetadata(
+  admin: ReturnType<Kafka['admin']>,
+  specs: readonly TopicSpec[],
+  waitMs = 15_000,
+) {
+  const deadline = Date.now() + waitMs;
+  for (let delay = 100; ; delay = Math.min(1_000, delay * 2)) {
+    try {
+      const { topics } = await admin.fetchTopicMetadata({ topics: specs.map((s) => s.topic) });
+      const unsettled = specs.some(
+        (spec) => (topics.find((t) => t.name === spec.topic)?.partitions.length ?? 0) === 0,
+      );
+      if (!unsettled || Date.now() > deadline) return topics;
+    } catch (error) {
+      const type = (error as { type?: unknown }).type;
+      if (typeof type !== 'string' || !SETTLING.has(type) || Date.now() > deadline) throw error;
+    }
+    await new Promise((r) => setTimeout(r, delay));
+  }
+}
+
 export async function ensureTopics(
   kafka: Kafka,
   specs: readonly TopicSpec[],
@@ -55,7 +83,7 @@ export async function ensureTopics(
         'created topics',
       );
     }
-    const { topics } = await admin.fetchTopicMetadata({ topics: specs.map((s) => s.topic) });
+    const topics = await settledMetadata(admin, specs);
     for (const spec of specs) {
       const actual = topics.find((t) => t.name === spec.topic)?.partitions.length ?? 0;
       if (actual !== spec.partitions) {
