@@ -8,6 +8,7 @@ import { Pool } from 'pg';
 import type { HDAccount } from 'viem/accounts';
 import type { ApiKeyStore } from '../src/access/api-keys';
 import { accessSchema, bearer, keyStore, newKey, send } from './access.fixture';
+import { openOrderEvents } from './support/sse';
 import {
   bootGateway,
   chainClients,
@@ -19,71 +20,6 @@ import {
 } from './orders.fixture';
 
 const TUSD = 1_000_000n;
-
-interface Frame {
-  readonly id?: string;
-  readonly event?: string;
-  readonly data?: Record<string, unknown>;
-  readonly comment?: string;
-}
-
-/** An SSE connection read frame by frame, as an EventSource would (without reconnecting). */
-async function openStream(base: string, headers: Record<string, string>) {
-  const abort = new AbortController();
-  const res = await fetch(`${base}/v1/orders/events`, { headers, signal: abort.signal });
-  expect(res.status).toBe(200);
-  expect(res.headers.get('content-type')).toBe('text/event-stream; charset=utf-8');
-  const reader = res.body!.getReader();
-  const decoder = new TextDecoder();
-  const frames: Frame[] = [];
-  let buffer = '';
-  let ended = false;
-  const pump = (async () => {
-    try {
-      for (;;) {
-        const { done, value } = await reader.read();
-        if (done) break;
-        buffer += decoder.decode(value, { stream: true });
-        let cut: number;
-        while ((cut = buffer.indexOf('\n\n')) >= 0) {
-          const block = buffer.slice(0, cut);
-          buffer = buffer.slice(cut + 2);
-          const frame: Record<string, unknown> = {};
-          for (const line of block.split('\n')) {
-            if (line.startsWith(':')) frame['comment'] = line.slice(1).trim();
-            else if (line.startsWith('id: ')) frame['id'] = line.slice(4);
-            else if (line.startsWith('event: ')) frame['event'] = line.slice(7);
-            else if (line.startsWith('data: ')) frame['data'] = JSON.parse(line.slice(6));
-          }
-          frames.push(frame as Frame);
-        }
-      }
-    } catch {
-      // aborted by the test
-    } finally {
-      ended = true;
-    }
-  })();
-  const events = () => frames.filter((f) => f.id !== undefined);
-  return {
-    frames,
-    events,
-    ended: () => ended,
-    async until(check: () => boolean, ms = 10_000) {
-      const deadline = Date.now() + ms;
-      while (!check()) {
-        if (Date.now() > deadline)
-          throw new Error(`stream: timed out; have ${JSON.stringify(frames)}`);
-        await new Promise((r) => setTimeout(r, 20));
-      }
-    },
-    async close() {
-      abort.abort();
-      await pump;
-    },
-    pump,
-  };
-}
 
 describe('order-status stream over SSE (two real gateways, resume with Last-Event-ID)', () => {
   const schemas = gatewaySchemas();
@@ -142,8 +78,8 @@ describe('order-status stream over SSE (two real gateways, resume with Last-Even
   it('streams every change of the key’s makers exactly once, in order, across a reconnect', async () => {
     const { token } = await keys.create(newKey({ makers: [maker.address] }));
     const auth = bearer(token);
-    const first = await openStream(a.base, auth);
-    await first.until(() => first.frames.length > 0); // the opening comment
+    const first = await openOrderEvents(a.base, auth);
+    await first.until('the opening comment', () => first.frames.length > 0, 10_000);
 
     // Three bids of the maker (bulk, with its key) and one of a stranger (single, no key).
     const res = await send(a.base, '/v1/orders', {
@@ -162,7 +98,7 @@ describe('order-status stream over SSE (two real gateways, resume with Last-Even
         .status,
     ).toBe(201);
 
-    await first.until(() => first.events().length >= 3);
+    await first.until('three events', () => first.events().length >= 3, 10_000);
     expect(first.events().map((f) => f.event)).toEqual([
       'OrderAccepted',
       'OrderAccepted',
@@ -193,11 +129,11 @@ describe('order-status stream over SSE (two real gateways, resume with Last-Even
     ).toBe(201);
 
     // Resume on the other instance, right after the last id seen.
-    const second = await openStream(b.base, { ...auth, 'last-event-id': lastSeen });
-    await second.until(() => second.events().length >= 3);
+    const second = await openOrderEvents(b.base, { ...auth, 'last-event-id': lastSeen });
+    await second.until('three events after the resume', () => second.events().length >= 3, 10_000);
     // Nothing more arrives for a while (keep-alives only): no duplicate, nothing of the stranger.
     const keepAlives = () => second.frames.filter((f) => f.comment === 'keep-alive').length;
-    await second.until(() => keepAlives() >= 2);
+    await second.until('two keep-alive comments', () => keepAlives() >= 2, 10_000);
     await second.close();
 
     const got = [...first.events(), ...second.events()];
@@ -224,8 +160,8 @@ describe('order-status stream over SSE (two real gateways, resume with Last-Even
 
     // A key for any maker sees the stranger's two orders too, from the start of the log.
     const { token: any } = await keys.create(newKey());
-    const all = await openStream(a.base, bearer(any));
-    await all.until(() => all.events().length >= 8);
+    const all = await openOrderEvents(a.base, bearer(any));
+    await all.until('eight events', () => all.events().length >= 8, 10_000);
     expect(all.events().filter((f) => hashes.has(f.data?.['hash'] as string))).toHaveLength(6);
     await all.close();
   }, 60_000);
@@ -241,11 +177,11 @@ describe('order-status stream over SSE (two real gateways, resume with Last-Even
 
   it('ends its open streams when the gateway shuts down', async () => {
     const { token } = await keys.create(newKey());
-    const stream = await openStream(b.base, bearer(token));
-    await stream.until(() => stream.frames.length > 0);
+    const stream = await openOrderEvents(b.base, bearer(token));
+    await stream.until('the opening comment', () => stream.frames.length > 0, 10_000);
     const started = Date.now();
     await b.app.close();
-    await stream.until(() => stream.ended(), 5_000);
+    await stream.until('the end of the stream', () => stream.ended(), 5_000);
     expect(Date.now() - started).toBeLessThan(5_000);
   });
 });

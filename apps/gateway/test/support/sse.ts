@@ -25,6 +25,9 @@ export async function openOrderEvents(
   const res = await fetch(`${base}/v1/orders/events`, { headers, signal: abort.signal });
   if (res.status !== 200)
     throw new Error(`GET /v1/orders/events answered ${res.status}: ${await res.text()}`);
+  const type = res.headers.get('content-type');
+  if (type !== 'text/event-stream; charset=utf-8')
+    throw new Error(`GET /v1/orders/events answered content-type ${String(type)}`);
   const reader = res.body!.getReader();
   const decoder = new TextDecoder();
   const frames: Frame[] = [];
