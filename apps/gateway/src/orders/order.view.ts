@@ -1,25 +1,11 @@
 // An order of the read model as the API shows it: every bigint as a decimal string.
-import type { OrderView } from '@atelier/market-projections';
+import type { MarketOrderRow, OrderView } from '@atelier/market-projections';
 
-export interface OrderJson {
-  hash: string;
-  collection: string;
-  maker: string;
-  kind: number;
-  tokenId: string;
-  currency: string;
-  price: string;
-  start: string;
-  expiry: string;
-  counter: string;
-  nonce: string;
-  signature: string;
-  status: string;
-  reason: string | null;
-  tradeId: string | null;
-  acceptedAt: string;
-  updatedAt: string;
-}
+/** The stored order row without its bookkeeping, with its times as ISO-8601 strings. */
+export type OrderJson = Omit<
+  MarketOrderRow,
+  'seq' | 'acceptedPosition' | 'lastPosition' | 'acceptedAt' | 'updatedAt'
+> & { acceptedAt: string; updatedAt: string };
 
 export const orderJson = (o: OrderView): OrderJson => ({
   hash: o.hash,

@@ -20,7 +20,7 @@ export interface MarketOrderRow {
   signature: string;
   status: string;
   reason: string | null;
-  /** The trade holding the order while it is reserved. */
+  /** The trade holding the order while it is reserved, and the one that filled it. */
   tradeId: string | null;
   seq: number;
   acceptedAt: Date;
