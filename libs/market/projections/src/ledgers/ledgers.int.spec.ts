@@ -137,3 +137,44 @@ describe('ledgers read model', () => {
     ).toEqual([{ block: '10' }]);
   });
 });
+
+describe('ledgers as of a block', () => {
+  // The oracle is a model fed only the facts up to that block: what the live model answered
+  // back then. Blocks 6 and 8 are trades under two fee recipients (set at 1 and 7), 9 a
+  // withdrawal, 10 the last block (not retracted here).
+  it('ledger(account, currency, N) equals a model that only saw blocks up to N', async () => {
+    const all = await openChainModel('ledgers_asof', ledgersProjection());
+    await all.deliver(FACTS, 3);
+    const reader = new LedgersReader(all.ds);
+    const accounts = await reader.accounts();
+    expect(accounts).toEqual(expect.arrayContaining([BUYER, BUYER2, ALICE, FEE1, FEE2, K1]));
+    for (const n of [0, 5, 6, 7, 8, 9, 10]) {
+      const prefix = await openChainModel(`ledgers_upto${n}`, ledgersProjection());
+      await prefix.deliver(
+        FACTS.filter((f) => f.blockNumber <= n),
+        n,
+      );
+      const then = new LedgersReader(prefix.ds);
+      for (const account of accounts) {
+        const asOf = await reader.ledger(account, undefined, BigInt(n));
+        expect({ n, ledger: asOf }).toEqual({ n, ledger: await then.ledger(account) });
+        expect(await reader.ledger(account, USD, BigInt(n))).toEqual(
+          await then.ledger(account, USD),
+        );
+      }
+    }
+    // Spot values: the buyer after the deposit and after each trade; FEE2 only from block 8.
+    const usdBalance = async (account: string, n: number) =>
+      (await reader.ledger(account, USD, BigInt(n))).currencies[0]?.balance ?? null;
+    expect(await usdBalance(BUYER, 4)).toBeNull();
+    expect(await usdBalance(BUYER, 5)).toBe('1000');
+    expect(await usdBalance(BUYER, 6)).toBe('600');
+    expect(await usdBalance(BUYER, 8)).toBe('100');
+    expect(await usdBalance(FEE2, 7)).toBeNull();
+    expect(await usdBalance(FEE2, 8)).toBe('15');
+    expect(await usdBalance(FEE2, 10)).toBe('24');
+    expect(await usdBalance(FEE1, 10)).toBe('10');
+    // Without a bound, the whole model (as before).
+    expect(await reader.ledger(BUYER2)).toEqual(await reader.ledger(BUYER2, undefined, 10n));
+  });
+});

@@ -50,10 +50,16 @@ export class LedgersReader {
     return headBlock(this.manager, this.head);
   }
 
-  async ledger(account: string, currency?: string): Promise<AccountLedger> {
+  /**
+   * @param asOfBlock only entries of facts in blocks up to it (inclusive): balanceOf at that
+   *   block, once the model has every fact up to it. The fee recipient needs no bound: it is
+   *   the latest setting before each trade, so before the block too.
+   */
+  async ledger(account: string, currency?: string, asOfBlock?: bigint): Promise<AccountLedger> {
     const rows: { currency: string; role: LedgerRole; total: string }[] = await this.manager.query(
       `SELECT currency, role, SUM(amount)::text AS total FROM ${this.entries}
-         WHERE account = $1 AND ($2::text IS NULL OR currency = $2) GROUP BY currency, role
+         WHERE account = $1 AND ($2::text IS NULL OR currency = $2)
+           AND ($3::bigint IS NULL OR block <= $3) GROUP BY currency, role
          UNION ALL
          SELECT e.currency, 'fee', SUM(e.amount)::text FROM ${this.entries} e
            JOIN LATERAL (
@@ -61,9 +67,10 @@ export class LedgersReader {
              WHERE s.marketplace = e.marketplace AND (s.block, s.log_index) < (e.block, e.log_index)
              ORDER BY s.block DESC, s.log_index DESC LIMIT 1) s ON true
          WHERE e.role = 'fee' AND s.recipient = $1 AND ($2::text IS NULL OR e.currency = $2)
+           AND ($3::bigint IS NULL OR e.block <= $3)
            AND EXISTS (SELECT 1 FROM ${this.settings} WHERE recipient = $1)
          GROUP BY e.currency`,
-      [account, currency ?? null],
+      [account, currency ?? null, asOfBlock?.toString() ?? null],
     );
     const by = new Map<string, Record<LedgerRole, bigint>>();
     for (const r of rows) {
