@@ -42,3 +42,5 @@ export * from './ledgers/ledgers.reader';
 // order books per collection and token, matched-but-unsettled trades and the ledger amounts
 // they hold, and the activity feed across the chain and market models.
 export * from './order-books/order-books.reader';
+export * from './matched-trades/matched-trades.reader';
+export * from './activity/activity.reader';

@@ -117,6 +117,8 @@ export interface ArtworkTransferRow {
   block: string;
   logIndex: number;
   txHash: string;
+  /** The block's time (null on rows applied before the column existed: rebuild to fill). */
+  at: Date | null;
 }
 
 export const ArtworkTransferEntity = new EntitySchema<ArtworkTransferRow>({
@@ -131,6 +133,7 @@ export const ArtworkTransferEntity = new EntitySchema<ArtworkTransferRow>({
     block: { type: 'bigint' },
     logIndex: { name: 'log_index', type: 'integer' },
     txHash: { name: 'tx_hash', type: 'text' },
+    at: { type: 'timestamptz', nullable: true },
   },
   indices: [
     { name: 'artwork_transfers_token', columns: ['collection', 'tokenId', 'block', 'logIndex'] },

@@ -139,8 +139,8 @@ export async function applyArtworkFact(fact: ChainFactEnvelope, tx: EntityManage
         await tx.query(`DELETE FROM ${t.transfers} WHERE fact_id = $1`, [fact.factId]);
       } else {
         await tx.query(
-          `INSERT INTO ${t.transfers} (fact_id, collection, token_id, from_address, to_address, block, log_index, tx_hash)
-           VALUES ($1,$2,$3,$4,$5,$6,$7,$8) ON CONFLICT (fact_id) DO NOTHING`,
+          `INSERT INTO ${t.transfers} (fact_id, collection, token_id, from_address, to_address, block, log_index, tx_hash, at)
+           VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9) ON CONFLICT (fact_id) DO NOTHING`,
           [
             fact.factId,
             collection,
@@ -150,6 +150,7 @@ export async function applyArtworkFact(fact: ChainFactEnvelope, tx: EntityManage
             fact.blockNumber,
             fact.logIndex,
             fact.transactionHash,
+            positionOf(fact).at,
           ],
         );
       }
