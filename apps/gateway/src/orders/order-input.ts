@@ -4,6 +4,10 @@
 // "1.0", "007" or "-1" are refused, each with its code), addresses are 20-byte hex in lower case
 // or with a correct EIP-55 checksum (a mixed case that is not the checksum is a typo caught here,
 // not an order for another address), and objects take no field they do not name.
+// Each parser is also registered (zod's global registry) with the JSON Schema of what it takes on
+// the wire: they start from z.unknown() to answer each malformed value with its own field code,
+// which alone would publish `{}` in the OpenAPI document (orders.openapi.ts). Registering
+// describes a parser; it never changes what the parser accepts.
 import { z } from 'zod';
 import { isAddress } from 'viem';
 import type { Address, OrderHash } from '@atelier/kernel';
@@ -27,12 +31,18 @@ const issue = (ctx: Ctx, code: string, message: string) =>
 
 const CANONICAL = /^(0|[1-9][0-9]*)$/;
 
+/** Registers `schema`'s wire format (JSON Schema 2020-12 keywords) for the OpenAPI document. */
+function describeWire<S extends z.ZodType>(schema: S, wire: Record<string, unknown>): S {
+  z.globalRegistry.add(schema, wire);
+  return schema;
+}
+
 /** An unsigned integer of `bits` bits as a canonical decimal string, to a bigint. */
 export const zUint = (bits: 8 | 64 | 256) => {
   const max = (1n << BigInt(bits)) - 1n;
   // 2^256 has 78 digits: anything longer is refused before BigInt sees it.
   const maxDigits = max.toString().length;
-  return z.unknown().transform((v, ctx): bigint => {
+  const parser = z.unknown().transform((v, ctx): bigint => {
     if (typeof v !== 'string') {
       issue(
         ctx,
@@ -62,6 +72,12 @@ export const zUint = (bits: 8 | 64 | 256) => {
     }
     return BigInt(v);
   });
+  return describeWire(parser, {
+    type: 'string',
+    pattern: CANONICAL.source,
+    maxLength: maxDigits,
+    description: `uint${bits} as a canonical decimal string`,
+  });
 };
 
 /** A 20-byte address, lower case or EIP-55; lower-cased (the kernel's Address). */
@@ -82,6 +98,11 @@ export const zAddress = z.unknown().transform((v, ctx): Address => {
   }
   return v.toLowerCase() as Address;
 });
+describeWire(zAddress, {
+  type: 'string',
+  pattern: '^0x[0-9a-fA-F]{40}$',
+  description: 'a 20-byte address, all lower case or EIP-55 checksummed',
+});
 
 export const zOrderHash = z.unknown().transform((v, ctx): OrderHash => {
   if (typeof v !== 'string' || !/^0x[0-9a-fA-F]{64}$/.test(v)) {
@@ -90,6 +111,7 @@ export const zOrderHash = z.unknown().transform((v, ctx): OrderHash => {
   }
   return v.toLowerCase() as OrderHash;
 });
+describeWire(zOrderHash, { type: 'string', pattern: '^0x[0-9a-fA-F]{64}$' });
 
 /** Hex bytes: 65 for an EOA, anything a contract wallet takes (EIP-1271), up to 4 KiB. */
 export const zSignature = z.unknown().transform((v, ctx): Hex => {
@@ -99,13 +121,18 @@ export const zSignature = z.unknown().transform((v, ctx): Hex => {
   }
   return v.toLowerCase() as Hex;
 });
+describeWire(zSignature, {
+  type: 'string',
+  pattern: '^0x([0-9a-fA-F]{2}){1,4096}$',
+  description: 'signature bytes: 65 for an EOA, what an EIP-1271 wallet takes otherwise',
+});
 
 /** An object that refuses every field it does not name, one issue (with its path) per field,
  *  reported together with the problems of the fields it does name. */
 export function zStrict<S extends z.ZodRawShape>(shape: S) {
   const known = new Set(Object.keys(shape));
   const object = z.object(shape);
-  return z.unknown().transform((value, ctx): z.output<typeof object> => {
+  const parser = z.unknown().transform((value, ctx): z.output<typeof object> => {
     if (typeof value === 'object' && value !== null && !Array.isArray(value))
       for (const key of Object.keys(value))
         if (!known.has(key))
@@ -123,4 +150,10 @@ export function zStrict<S extends z.ZodRawShape>(shape: S) {
     }
     return parsed.data;
   });
+  // Its fields as the wire takes them (each field parser's own description), and no other field.
+  const fields: Record<string, unknown> = {
+    ...z.toJSONSchema(object, { io: 'input', unrepresentable: 'any', target: 'draft-2020-12' }),
+  };
+  delete fields['$schema'];
+  return describeWire(parser, { ...fields, additionalProperties: false });
 }

@@ -3,6 +3,7 @@
 import { z } from 'zod';
 import type { CancelOrdersResult } from '@atelier/market-application';
 import { zAddress, zOrderHash, zSignature, zStrict, zUint } from '../order-input';
+import { orderHashJson, orderStatusJson, positionJson, type SameKeys } from '../order.view';
 
 export const MAX_HASHES_PER_CANCEL = 1_000;
 
@@ -27,6 +28,26 @@ export interface CancelOrdersJson {
   /** The signatures stay valid on chain until cancelled there; the operator never settles them. */
   note: string;
 }
+
+/** The answer's schema for the OpenAPI document (kept equal to CancelOrdersJson below). */
+export const cancelOrdersAnswer = z.object({
+  results: z.array(
+    z.discriminatedUnion('cancelled', [
+      z.object({ hash: orderHashJson, cancelled: z.literal(true) }),
+      z.object({
+        hash: orderHashJson,
+        cancelled: z.literal(false),
+        code: z.enum(['ORDER.NOT_FOUND', 'ORDER.NOT_CANCELLABLE', 'ORDER.NOT_MAKER']),
+        status: orderStatusJson.nullable(),
+      }),
+    ]),
+  ),
+  cancelled: z.number().int(),
+  position: positionJson,
+  note: z.string(),
+});
+const sameKeys: SameKeys<CancelOrdersJson, z.output<typeof cancelOrdersAnswer>> = true;
+void sameKeys;
 
 export const cancelOrdersJson = (r: CancelOrdersResult): CancelOrdersJson => ({
   results: [...r.results],

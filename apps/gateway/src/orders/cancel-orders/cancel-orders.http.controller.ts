@@ -8,10 +8,12 @@ import { Body, Controller, HttpCode, Post, Query, Req } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import type { FastifyRequest } from 'fastify';
 import { ZodValidationPipe } from '@atelier/platform';
+import { ApiOrders, bodySchema } from '../orders.openapi';
 import { commandContext, type RequestLike } from '../command-context';
 import { ReadYourWrites } from '../read-your-writes';
 import { minPositionQuery, type MinPositionQuery } from '../orders.query';
 import {
+  cancelOrdersAnswer,
   cancelOrdersDto,
   cancelOrdersJson,
   type CancelOrdersBody,
@@ -28,6 +30,17 @@ export class CancelOrdersHttpController {
 
   @Post('cancel')
   @HttpCode(200)
+  @ApiOrders({
+    summary: "Cancel some of a maker's orders off-chain (signed EIP-712 CancelOrders)",
+    description:
+      'Needs an API key. One result per named order; the signatures stay valid on chain. ' +
+      '?minPosition= first waits for the read model to know orders just submitted.',
+    query: minPositionQuery,
+    body: bodySchema(cancelOrdersDto),
+    write: true,
+    ok: [{ status: 200, description: 'one result per named order', schema: cancelOrdersAnswer }],
+    problems: [400, 401, 403, 409, 422, 429, 503],
+  })
   async cancel(
     @Body(new ZodValidationPipe(cancelOrdersDto)) body: CancelOrdersBody,
     @Query(new ZodValidationPipe(minPositionQuery)) query: MinPositionQuery,

@@ -4,11 +4,12 @@ import { Controller, Get, Inject, Param, Query } from '@nestjs/common';
 import type { OrdersReader } from '@atelier/market-projections';
 import { ZodValidationPipe } from '@atelier/platform';
 import { ORDERS_READER } from '../../market/market.tokens';
-import { orderJson, type OrderJson } from '../order.view';
+import { orderJson, orderViewJson, positionJson, type OrderJson } from '../order.view';
+import { ApiOrders } from '../orders.openapi';
 import { OrdersApiError } from '../orders.errors';
 import { minPositionQuery, orderHashParams, type MinPositionQuery } from '../orders.query';
 import { ReadYourWrites } from '../read-your-writes';
-import type { z } from 'zod';
+import { z } from 'zod';
 
 @Controller('v1/orders')
 export class GetOrderHttpController {
@@ -18,6 +19,20 @@ export class GetOrderHttpController {
   ) {}
 
   @Get(':hash')
+  @ApiOrders({
+    summary: 'One order by hash',
+    description: '?minPosition= first waits (bounded) for the read model to reach that position.',
+    params: orderHashParams,
+    query: minPositionQuery,
+    ok: [
+      {
+        status: 200,
+        description: 'the order and the position of its market the read reflects',
+        schema: z.object({ order: orderViewJson, position: positionJson }),
+      },
+    ],
+    problems: [400, 404, 409, 429],
+  })
   async get(
     @Param(new ZodValidationPipe(orderHashParams)) params: z.output<typeof orderHashParams>,
     @Query(new ZodValidationPipe(minPositionQuery)) query: MinPositionQuery,

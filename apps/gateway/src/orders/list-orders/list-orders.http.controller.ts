@@ -5,7 +5,9 @@ import { Controller, Get, Inject, Query } from '@nestjs/common';
 import type { OrdersReader } from '@atelier/market-projections';
 import { ZodValidationPipe } from '@atelier/platform';
 import { ORDERS_READER } from '../../market/market.tokens';
-import { orderJson, type OrderJson } from '../order.view';
+import { z } from 'zod';
+import { orderJson, orderViewJson, positionJson, type OrderJson } from '../order.view';
+import { ApiOrders } from '../orders.openapi';
 import { listOrdersQuery, type ListOrdersQuery } from '../orders.query';
 import { ReadYourWrites } from '../read-your-writes';
 
@@ -17,6 +19,24 @@ export class ListOrdersHttpController {
   ) {}
 
   @Get()
+  @ApiOrders({
+    summary: 'Orders, newest first, keyset-paginated',
+    description:
+      'Filters by maker, collection and status; pass nextCursor as ?cursor= for the next page.',
+    query: listOrdersQuery,
+    ok: [
+      {
+        status: 200,
+        description: 'a page of orders',
+        schema: z.object({
+          items: z.array(orderViewJson),
+          nextCursor: z.string().nullable(),
+          position: positionJson,
+        }),
+      },
+    ],
+    problems: [400, 409, 429],
+  })
   async list(
     @Query(new ZodValidationPipe(listOrdersQuery)) query: ListOrdersQuery,
   ): Promise<{ items: OrderJson[]; nextCursor: string | null; position: string | null }> {

@@ -11,6 +11,13 @@ import {
 } from '@atelier/market-application';
 import type { Order, OrderKind, OrderStatus } from '@atelier/market-domain';
 import { zAddress, zSignature, zStrict, zUint } from '../order-input';
+import {
+  decimalJson,
+  orderHashJson,
+  orderStatusJson,
+  positionJson,
+  type SameKeys,
+} from '../order.view';
 
 export const orderDto = zStrict({
   maker: zAddress,
@@ -119,6 +126,44 @@ export function submitResultJson(r: SubmitOrderResult): SubmitOrderResultJson {
       : null,
   };
 }
+
+// The answer's schema for the OpenAPI document; the type checks keep it equal to the types above.
+const acceptedJson = z.object({
+  index: z.number().int(),
+  accepted: z.literal(true),
+  hash: orderHashJson,
+  status: orderStatusJson,
+  reason: z.string().nullable(),
+  trade: z
+    .object({
+      tradeId: z.string(),
+      price: decimalJson.describe("the ask's price"),
+      counterparty: orderHashJson,
+      undercut: z.object({ bidPrice: decimalJson }).nullable(),
+    })
+    .nullable()
+    .describe('the trade when the order matched on arrival (status reserved)'),
+});
+const refusedJson = z.object({
+  index: z.number().int(),
+  accepted: z.literal(false),
+  hash: orderHashJson.nullable(),
+  code: z.string().describe('ORDER.* (docs/errors.md)'),
+  message: z.string(),
+  details: z.record(z.string(), z.unknown()).optional(),
+});
+export const submitOrdersAnswer = z.object({
+  results: z.array(z.discriminatedUnion('accepted', [acceptedJson, refusedJson])),
+  accepted: z.number().int(),
+  refused: z.number().int(),
+  position: positionJson,
+});
+const sameKeys: [
+  SameKeys<SubmitOrdersJson, z.output<typeof submitOrdersAnswer>>,
+  SameKeys<Extract<SubmitOrderResultJson, { accepted: true }>, z.output<typeof acceptedJson>>,
+  SameKeys<Extract<SubmitOrderResultJson, { accepted: false }>, z.output<typeof refusedJson>>,
+] = [true, true, true];
+void sameKeys;
 
 export function submitOrdersJson(result: SubmitOrdersResult): SubmitOrdersJson {
   const results = result.results.map(submitResultJson);

@@ -9,11 +9,13 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { parseRequest } from '@atelier/platform';
 import { GATEWAY_ERROR_STATUS } from '../../http-errors';
 import { commandContext, type RequestLike } from '../command-context';
+import { ApiOrders, bodySchema } from '../orders.openapi';
 import { OrderRefused, OrdersApiError } from '../orders.errors';
 import {
   bulkSubmitDto,
   MAX_ORDERS_PER_SUBMIT,
   singleSubmitDto,
+  submitOrdersAnswer,
   submitOrdersJson,
   type SubmitOrdersBody,
   type SubmitOrdersJson,
@@ -45,6 +47,33 @@ export class SubmitOrdersHttpController {
   constructor(private readonly commands: CommandBus) {}
 
   @Post()
+  @ApiOrders({
+    summary: 'Submit one signed order, or up to 1,000 with an API key',
+    description:
+      'One order ({ order, signature, chainId?, verifyingContract? }) needs no key and answers 201, ' +
+      'or its refusal as a problem. Many ({ orders: [...] }, 1 to 1,000, with an API key) answer ' +
+      '200 with one result per order in request order, accepted or refused.',
+    body: {
+      oneOf: [
+        bodySchema(singleSubmitDto),
+        (({ properties, ...rest }) => ({
+          ...rest,
+          properties: {
+            orders: {
+              ...(properties as { orders: object }).orders,
+              maxItems: MAX_ORDERS_PER_SUBMIT,
+            },
+          },
+        }))(bodySchema(bulkSubmitDto)),
+      ],
+    },
+    write: true,
+    ok: [
+      { status: 201, description: 'the single order, accepted', schema: submitOrdersAnswer },
+      { status: 200, description: 'a bulk: one result per order', schema: submitOrdersAnswer },
+    ],
+    problems: [400, 401, 403, 409, 413, 422, 429, 503],
+  })
   async submit(
     @Body(new SubmitOrdersBodyPipe()) body: SubmitOrdersBody,
     @Req() request: FastifyRequest,
