@@ -374,4 +374,40 @@ describe('relay bookkeeping (real PostgreSQL, Ponder tables written by the spec)
     );
     expect(r.status).toMatchObject({ publishedThroughBlock: 250, publishedTotal: 250 });
   });
+
+  it("Ponder's reorg transaction never deadlocks with a snapshot: the relay yields its locks", async () => {
+    for (const b of [1, 2]) await fact(b);
+    await ponder(2, 0);
+    // Ponder's reorg: DROP TRIGGER on chain_fact (ACCESS EXCLUSIVE), then on _ponder_checkpoint.
+    const reorg = await pool.connect();
+    try {
+      await reorg.query('BEGIN');
+      await reorg.query(`LOCK TABLE "${src}".chain_fact IN ACCESS EXCLUSIVE MODE`);
+      // The snapshot takes _ponder_checkpoint, then waits for chain_fact...
+      const snapshot = store.read(100, 0, null);
+      const waiting = async () =>
+        (
+          await pool.query<{ n: number }>(
+            `SELECT count(*)::int AS n FROM pg_locks WHERE NOT granted AND relation = $1::regclass`,
+            [`"${src}".chain_fact`],
+          )
+        ).rows[0]!.n > 0;
+      while (!(await waiting())) await new Promise((r) => setTimeout(r, 5));
+      // ...while Ponder asks for _ponder_checkpoint: a lock cycle. Before the fix, PostgreSQL
+      // broke it after deadlock_timeout (1 s) by cancelling one side, often Ponder's.
+      const t0 = performance.now();
+      await reorg.query(`LOCK TABLE "${src}"._ponder_checkpoint IN ACCESS EXCLUSIVE MODE`);
+      const waitedMs = performance.now() - t0;
+      await expect(snapshot).resolves.toBeUndefined(); // busy: try again at the next poll
+      expect(waitedMs).toBeLessThan(1000);
+      await reorg.query(`DELETE FROM "${src}".chain_fact WHERE id = $1`, [
+        factId(chainId, hash(2), 0),
+      ]); // the reorg's rollback
+      await reorg.query('COMMIT');
+    } finally {
+      reorg.release();
+    }
+    const after = await store.read(100, 0, null);
+    expect(after?.fresh.map((f) => f.blockNumber)).toEqual([1]);
+  });
 });

@@ -101,6 +101,10 @@ export interface Totals {
 }
 
 const START: Position = { block: -1, log: -1 };
+/** How long a snapshot waits for a lock Ponder holds before yielding (see `read`). */
+const LOCK_TIMEOUT_MS = 200;
+/** PostgreSQL's SQLSTATE for lock_timeout expiring. */
+const LOCK_NOT_AVAILABLE = '55P03';
 
 const q = (identifier: string) => `"${identifier.replaceAll('"', '""')}"`;
 
@@ -199,7 +203,16 @@ export class RelayStore {
 
   /**
    * One consistent view of what to do next; undefined while Ponder has not created its tables
-   * or written its first checkpoint.
+   * or written its first checkpoint, or holds them for a reorg or a restart.
+   *
+   * The relay is a reader and must never hold Ponder up. Ponder's reorg transaction drops and
+   * recreates triggers (ACCESS EXCLUSIVE) on `chain_fact`, then on `_ponder_checkpoint`; its
+   * startup does `_ponder_checkpoint` first. This snapshot reads both, so in either order the two
+   * transactions can deadlock, and PostgreSQL then cancelled Ponder's side: a relay polling every
+   * 200 ms kept a reorg from being indexed for over a minute (Ponder retries with 16 s, 32 s…
+   * backoffs). So the snapshot waits at most `LOCK_TIMEOUT_MS` for a lock, well under the
+   * server's deadlock_timeout (1 s), and on a timeout gives up its locks and reports the indexer
+   * busy: Ponder always wins, and the relay tries again at its next poll.
    */
   async read(
     batchSize: number,
@@ -207,7 +220,22 @@ export class RelayStore {
     genesis: string | null,
     after?: Position,
   ): Promise<Snapshot | undefined> {
+    try {
+      return await this.readSnapshot(batchSize, confirmations, genesis, after);
+    } catch (e) {
+      if ((e as { code?: string }).code === LOCK_NOT_AVAILABLE) return undefined;
+      throw e;
+    }
+  }
+
+  private readSnapshot(
+    batchSize: number,
+    confirmations: number,
+    genesis: string | null,
+    after?: Position,
+  ): Promise<Snapshot | undefined> {
     return this.tx(async (c) => {
+      await c.query(`SET LOCAL lock_timeout = ${LOCK_TIMEOUT_MS}`);
       const exists = await c.query<{
         cp: string | null;
         facts: string | null;

@@ -6,6 +6,7 @@
 // mid-sync and of Ponder lose nothing and never give a fact a second id. The spec runs its own
 // Ponder and relay processes (own ports, schemas, topic prefixes) beside the stack's indexer.
 import { randomUUID } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import pino from 'pino';
 import { createKafka } from '@atelier/kafka';
@@ -84,6 +85,19 @@ const ponderAt = async (block: bigint) => {
   }
 };
 
+/**
+ * A wait whose timeout says what Ponder and the retract relay last logged: a CI failure must
+ * explain itself, since CI keeps nothing but the suite's output.
+ */
+const explained = <T>(wait: Promise<T>): Promise<T> =>
+  wait.catch(async (e: Error) => {
+    const tail = async (file: string | undefined) =>
+      file ? (await readFile(file, 'utf8').catch(() => '')).split('\n').slice(-25).join('\n') : '';
+    throw new Error(
+      `${e.message}\n--- Ponder log (tail) ---\n${await tail(ponder.logFile)}` +
+        `\n--- retract relay log (tail) ---\n${await tail(relays.retract.proc?.logFile)}`,
+    );
+  });
 const factIds = (m: Map<string, ChainFactEnvelope>) => new Set(m.keys());
 const sleep = (ms: number) => new Promise((ok) => setTimeout(ok, ms));
 const sorted = (s: Iterable<string>) => [...s].sort();
@@ -258,6 +272,8 @@ describe('indexer relay to Kafka (real anvil, PostgreSQL, Kafka)', () => {
     // Every fact of the dropped block: the trade, the work's transfer, credits, BatchSettled.
     const droppedIds = await chain.factIdsOfBlock(dropped.blockHash);
     expect(droppedIds.size).toBeGreaterThan(1);
+    // Recorded before any wait, so a failure here does not also fail the later specs' checks.
+    droppedFactIds = new Set([...droppedFactIds, ...droppedIds]);
     await retract.waitFor('every fact of the dropped block', () =>
       [...droppedIds].every((id) => retract.received.some((r) => r.envelope.id === id))
         ? true
@@ -269,12 +285,14 @@ describe('indexer relay to Kafka (real anvil, PostgreSQL, Kafka)', () => {
     await ponderAt(dropped.blockNumber + 1n);
     // Blocks N and N+1 are replaced; N' settles the same work to the other buyer instead.
     await chain.reorg(2, [[chain.settleTradeRequest(trade, 1), 0]]);
-    const replacement = await retract.waitFor('the replacing trade', () =>
-      retract.received.find(
-        (r) =>
-          r.envelope.blockNumber === Number(dropped.blockNumber) &&
-          r.envelope.blockHash !== dropped.blockHash &&
-          isTrade(r.envelope),
+    const replacement = await explained(
+      retract.waitFor('the replacing trade', () =>
+        retract.received.find(
+          (r) =>
+            r.envelope.blockNumber === Number(dropped.blockNumber) &&
+            r.envelope.blockHash !== dropped.blockHash &&
+            isTrade(r.envelope),
+        ),
       ),
     );
     expect(replacement.envelope.args).toMatchObject({
@@ -312,7 +330,6 @@ describe('indexer relay to Kafka (real anvil, PostgreSQL, Kafka)', () => {
     expect(
       retract.replacedBeforeRetracted(Number(dropped.blockNumber), new Set([dropped.blockHash])),
     ).toEqual([]);
-    droppedFactIds = new Set([...droppedFactIds, ...droppedIds]);
 
     // confirmations mode: 3 more blocks publish the replacement; the dropped facts never left.
     await chain.mine(4);
@@ -360,6 +377,7 @@ describe('indexer relay to Kafka (real anvil, PostgreSQL, Kafka)', () => {
     const droppedIds = new Set(
       retract.received.filter((r) => hashes.has(r.envelope.blockHash)).map((r) => r.envelope.id),
     );
+    droppedFactIds = new Set([...droppedFactIds, ...droppedIds]);
     // ...replaced by two blocks of other transfers and a third, empty one.
     await chain.reorg(3, [
       [chain.transferRequest(1, account(6), 2_000n), 0],
@@ -374,16 +392,17 @@ describe('indexer relay to Kafka (real anvil, PostgreSQL, Kafka)', () => {
           r.envelope.blockNumber <= fork + 2 &&
           !hashes.has(r.envelope.blockHash),
       );
-    await retract.waitFor('the replacements and every retraction', () =>
-      replacements().length >= 2 &&
-      [...droppedIds].every((id) =>
-        retract.received.some((r) => r.envelope.kind === 'retracted' && r.envelope.factId === id),
-      )
-        ? true
-        : undefined,
+    await explained(
+      retract.waitFor('the replacements and every retraction', () =>
+        replacements().length >= 2 &&
+        [...droppedIds].every((id) =>
+          retract.received.some((r) => r.envelope.kind === 'retracted' && r.envelope.factId === id),
+        )
+          ? true
+          : undefined,
+      ),
     );
     expect(retract.replacedBeforeRetracted(fork, hashes)).toEqual([]);
-    droppedFactIds = new Set([...droppedFactIds, ...droppedIds]);
     await chain.mine(1);
     await believesExactly(relays.retract, await chain.canonicalFactIds(), 'canonical facts');
     expect(retract.duplicateIds()).toEqual([]);
