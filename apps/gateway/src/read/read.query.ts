@@ -71,7 +71,12 @@ export type ListTradesQuery = z.output<typeof listTradesQuery>;
 
 export const accountParams = z.object({ account: address });
 export const ledgerQuery = z
-  .object({ currency: address.optional().describe('one currency only') })
+  .object({
+    currency: address.optional().describe('one currency only'),
+    asOfBlock: block
+      .optional()
+      .describe('balances from the facts of blocks up to this one, inclusive (docs/analysts.md)'),
+  })
   .strict();
 
 export const collectionParams = z.object({ address });

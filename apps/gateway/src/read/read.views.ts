@@ -105,9 +105,12 @@ export const ledgerJson = z.object({
       balance: z
         .string()
         .regex(/^-?\d+$/)
-        .describe('equals Marketplace.balanceOf(account, currency) at `position`'),
+        .describe('equals Marketplace.balanceOf(account, currency) at `position` (or `asOfBlock`)'),
     }),
   ),
+  asOfBlock: uint
+    .optional()
+    .describe('the ?asOfBlock= asked: balances of the facts up to this block, inclusive'),
   position: positionJson,
 });
 
