@@ -45,6 +45,7 @@ export interface SettlementChain {
     trades: readonly SettlementTrade[],
     nonce: number,
     fees?: Fees,
+    gas?: bigint,
   ): Promise<{ hash: Hex; raw: Hex; gas: bigint; fees: Fees }>;
   /** The fees a new transaction would pay now. */
   currentFees(): Promise<Fees>;
@@ -94,19 +95,28 @@ export class SettleChain implements SettlementChain {
     return this.deps.client.getTransactionCount({ address: this.operator, blockTag: 'latest' });
   }
 
-  /** Signs (does not send) settleBatch for these trades at `nonce`; the hash is the id to record. */
+  /**
+   * Signs (does not send) settleBatch for these trades at `nonce`; the hash is the id to record.
+   * Gas is estimated +20 % unless given: a replacement must reuse its original's limit, since
+   * an estimate now may run on a pending state where the original already settled the pairs
+   * (all skipped, far cheaper), and the replacement would then run out of gas when mined.
+   */
   async sign(
     trades: readonly SettlementTrade[],
     nonce: number,
     fees?: Fees,
+    gasLimit?: bigint,
   ): Promise<{ hash: Hex; raw: Hex; gas: bigint; fees: Fees }> {
     const data = batchCalldata(trades);
-    const estimated = await this.deps.client.estimateGas({
-      account: this.operator,
-      to: this.deps.marketplace,
-      data,
-    });
-    const gas = (estimated * 12n) / 10n;
+    const gas =
+      gasLimit ??
+      ((await this.deps.client.estimateGas({
+        account: this.operator,
+        to: this.deps.marketplace,
+        data,
+      })) *
+        12n) /
+        10n;
     const f = fees ?? (await this.currentFees());
     const raw = await this.deps.wallet.signTransaction({
       account: this.deps.wallet.account,

@@ -7,7 +7,9 @@
 //                                      (per pair, from PairSkipped); reverted: FailBatch;
 //                                      unknown to the node: the nonce was used by something
 //                                      else -> FailBatch, else broadcast the recorded raw again
-//   confirmed, recent               -> receipt gone or moved: RecordReorg (trades to a new batch)
+//   confirmed, recent               -> transaction gone from chain and pool (or reverted in the
+//                                      new branch): RecordReorg (trades to a new batch, the
+//                                      nonce given back)
 // A restart runs the same loop: a submitted batch is looked up by hash and nonce before
 // anything is sent again, and the only thing ever re-sent is the same signed transaction.
 import { randomUUID } from 'node:crypto';
@@ -190,6 +192,10 @@ export class Submitter {
           excluded.push({ tradeId: part[0]!.tradeId, reason: 'ItemTransferFailed' });
           return;
         }
+        this.logger.info(
+          { batchId: b.batchId, pairs: part.length },
+          'settleBatch reverts as a whole; bisecting',
+        );
         const mid = Math.ceil(part.length / 2);
         await check(part.slice(0, mid));
         await check(part.slice(mid));
@@ -209,7 +215,14 @@ export class Submitter {
 
   private async submit(s: SettlementState, b: Batch): Promise<void> {
     const trades = this.trades(s, b.tradeIds);
-    const nonce = Math.max(await this.chain.pendingNonce(), s.nextNonce);
+    // The node's next nonce, never below what the stream handed out, and never one a batch
+    // still in flight holds (after a reorg gave a lower nonce back, a later batch may be queued
+    // above it).
+    const held = new Set(
+      [...s.batches.values()].filter((x) => x.status === 'submitted').map((x) => x.nonce),
+    );
+    let nonce = Math.max(await this.chain.pendingNonce(), s.nextNonce);
+    while (held.has(nonce)) nonce++;
     let signed: Awaited<ReturnType<SettlementChain['sign']>>;
     try {
       signed = await this.chain.sign(trades, nonce);
@@ -321,7 +334,12 @@ export class Submitter {
       maxFeePerGas: bump(last.fees.maxFeePerGas, now.maxFeePerGas),
       maxPriorityFeePerGas: bump(last.fees.maxPriorityFeePerGas, now.maxPriorityFeePerGas),
     };
-    const signed = await this.chain.sign(this.trades(s, b.tradeIds), b.nonce, fees);
+    const signed = await this.chain.sign(
+      this.trades(s, b.tradeIds),
+      b.nonce,
+      fees,
+      b.gas ?? undefined,
+    );
     await this.exec({
       type: 'RecordReplacement',
       batchId: b.batchId,
@@ -345,8 +363,14 @@ export class Submitter {
       if (b.status !== 'confirmed' || !b.confirmed) continue;
       latest ??= await this.chain.latestBlock();
       if (latest - b.confirmed.block > depth) continue;
-      const receipt = await this.chain.receipt(b.confirmed.transactionHash);
+      const hash = b.confirmed.transactionHash;
+      const receipt = await this.chain.receipt(hash);
       if (receipt && receipt.blockNumber === b.confirmed.block) continue;
+      // Mined again in the new branch (same transaction, same pairs): still settled, once.
+      if (receipt?.status === 'success') continue;
+      // Back in the node's pool (nodes that re-inject reorged transactions): it will be mined
+      // again at its nonce; reopening its trades now would send them a second time.
+      if (!receipt && (await this.chain.known(hash))) continue;
       this.logger.warn({ batchId: b.batchId }, 'settlement block reorged out');
       await this.exec({
         type: 'RecordReorg',

@@ -30,7 +30,7 @@ class FakeChain implements SettlementChain {
   dropNext = false;
   mined = 0;
   block = 100n;
-  signed: { hash: Hex; raw: Hex; nonce: number; fees: Fees; trades: string[] }[] = [];
+  signed: { hash: Hex; raw: Hex; nonce: number; fees: Fees; gas: bigint; trades: string[] }[] = [];
   sent: Hex[] = [];
   pool = new Set<Hex>();
   receipts = new Map<Hex, TransactionReceipt>();
@@ -50,9 +50,11 @@ class FakeChain implements SettlementChain {
   async currentFees(): Promise<Fees> {
     return { maxFeePerGas: 100n, maxPriorityFeePerGas: 10n };
   }
-  async sign(trades: readonly SettlementTrade[], nonce: number, fees?: Fees) {
+  async sign(trades: readonly SettlementTrade[], nonce: number, fees?: Fees, gas?: bigint) {
     const n = this.signed.length + 1;
     const s = {
+      // An estimate now differs from the last one (the pending state moved).
+      gas: gas ?? 500_000n - BigInt(n) * 1000n,
       hash: `0x${n.toString(16).padStart(64, '0')}` as Hex,
       raw: `0x${n.toString(16).padStart(8, '0')}` as Hex,
       nonce,
@@ -60,7 +62,7 @@ class FakeChain implements SettlementChain {
       trades: trades.map((t) => t.tradeId),
     };
     this.signed.push(s);
-    return { hash: s.hash, raw: s.raw, gas: 500_000n, fees: s.fees };
+    return { hash: s.hash, raw: s.raw, gas: s.gas, fees: s.fees };
   }
   async broadcast(raw: Hex) {
     this.sent.push(raw);
@@ -210,6 +212,8 @@ describe('Submitter', () => {
     expect(second!.fees.maxFeePerGas).toBeGreaterThanOrEqual((first!.fees.maxFeePerGas * 9n) / 8n);
     expect(second!.fees.maxPriorityFeePerGas).toBeGreaterThan(first!.fees.maxPriorityFeePerGas);
     expect(chain.signed.map((x) => x.nonce)).toEqual([0, 0]);
+    // Same gas limit as the original: not a fresh estimate on a state the original changed.
+    expect(chain.signed[1]!.gas).toBe(chain.signed[0]!.gas);
     chain.mine(second!.hash);
     await submitter.round();
     const done = (await state()).batches.get('b1')!;
@@ -257,6 +261,28 @@ describe('Submitter', () => {
     const done = await state();
     expect(done.batches.get('b2')!.status).toBe('confirmed');
     for (const t of trades) expect(done.trades.get(t.tradeId)!.settledCount).toBe(1);
+    // The reorged nonce was given back and taken again (no gap the chain would wait on).
+    expect(done.batches.get('b2')!.nonce).toBe(first.nonce);
+  });
+
+  it('leaves a reorged settlement alone while the node holds it again (it will be mined again)', async () => {
+    const { chain, submitter, add, state } = setup();
+    await add(trades);
+    await submitter.round();
+    await submitter.round();
+    const first = (await state()).batches.get('b1')!;
+    const hash = first.confirmed!.transactionHash;
+    chain.receipts.delete(hash);
+    chain.mined--;
+    chain.pool.add(hash); // re-injected into the pool by the node
+    await submitter.round();
+    expect((await state()).batches.get('b1')!.status).toBe('confirmed');
+    chain.mine(hash); // mined again, in another block
+    await submitter.round();
+    const s = await state();
+    expect(s.batches.get('b1')!.status).toBe('confirmed');
+    expect(s.batches.size).toBe(1);
+    expect(chain.signed).toHaveLength(1);
   });
 
   it('sends nothing while paused, and resumes', async () => {

@@ -170,7 +170,10 @@ function decide(c: SettlementCommand, s: SettlementState): Decision {
         return ok([]);
       const sim = batchIn(s, c.batchId, 'simulated', 'SETTLEMENT.BATCH_NOT_SIMULATED');
       if (!sim.ok) return sim;
-      if (c.nonce < s.nextNonce)
+      const holder = [...s.batches.values()].find(
+        (x) => x.status === 'submitted' && x.nonce === c.nonce,
+      );
+      if (c.nonce < s.nextNonce || holder)
         return err(
           settlementError('SETTLEMENT.NONCE_REUSED', `nonce ${c.nonce} is already used`, {
             nonce: c.nonce,

@@ -345,6 +345,20 @@ describe('settlement decider', () => {
       expect(state.trades.get(id(1))).toMatchObject({ status: 'batched', settledCount: 0 });
       expect(state.trades.get(id(2))).toMatchObject({ status: 'skipped' });
     });
+    it('gives the reorged nonce back: the next submission may take it again', () => {
+      const state = spec
+        .given([...history, simulated([1, 2]), submitted(4), confirmedOf(1, 2)])
+        .when({ type: 'RecordReorg', batchId: 'b1', transactionHash: h(900), block: 7n, at: AT })
+        .then([
+          {
+            type: 'BatchReorged',
+            data: { batchId: 'b1', transactionHash: h(900), block: 7n, at: AT },
+          },
+          opened('b2'),
+          added(1, 'b2'),
+        ]);
+      expect(state.nextNonce).toBe(4);
+    });
     it('refuses a batch not confirmed', () => {
       spec
         .given([...history, simulated([1, 2]), submitted()])

@@ -181,7 +181,10 @@ export interface SettlementState {
   openBatchId: string | null;
   /** Batches opened so far: the next id is `b<n+1>`. */
   batchCount: number;
-  /** The lowest nonce no batch of this stream has used: a new submission must not go below. */
+  /**
+   * The lowest nonce no batch of this stream holds: a new submission must not go below. A
+   * reorged batch gives its nonce back (its transaction left the chain).
+   */
   nextNonce: number;
 }
 
@@ -310,6 +313,10 @@ export function evolveSettlement(s: SettlementState, event: SettlementEvent): Se
       const d = event.data;
       const b = s.batches.get(d.batchId);
       patchBatch(s, d.batchId, { status: 'reorged' });
+      // The reorged transaction is gone from the chain, so its nonce is free again: the next
+      // submission must be able to take it (a chain that did not mine it would otherwise wait
+      // forever for a gap below every later nonce).
+      if (b?.nonce !== null && b?.nonce !== undefined) s.nextNonce = Math.min(s.nextNonce, b.nonce);
       for (const r of b?.confirmed?.results ?? []) {
         const t = s.trades.get(r.tradeId);
         if (t && r.outcome === 'settled')
