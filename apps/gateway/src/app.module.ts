@@ -7,6 +7,7 @@ import { serviceInfraModules, type HttpAppContext } from '@atelier/platform';
 import type { GatewayConfig } from './config';
 import { accessOptions } from './access/access.config';
 import { AccessModule } from './access/access.module';
+import { AnalyticsModule } from './analytics/analytics.module';
 import { MarketModule } from './market/market.module';
 import { OrderStreamModule } from './order-stream/order-stream.module';
 import { OrdersModule } from './orders/orders.module';
@@ -47,6 +48,12 @@ export class GatewayModule {
         OrderStreamModule.forRoot({
           logger: ctx.logger,
           keepAliveMs: ctx.config.ORDER_STREAM_KEEPALIVE_MS,
+        }),
+        AnalyticsModule.forRoot({
+          logger: ctx.logger,
+          pageSize: ctx.config.ANALYTICS_PAGE_SIZE,
+          keepAliveMs: ctx.config.ANALYTICS_KEEPALIVE_MS,
+          followMaxMs: ctx.config.ANALYTICS_FOLLOW_MAX_MS,
         }),
       ],
       controllers: [ChainController],

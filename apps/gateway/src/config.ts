@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { eventStoreEnv } from '@atelier/event-store';
 import { serviceConfig } from '@atelier/platform';
 import { accessEnv } from './access/access.config';
+import { analyticsEnv } from './analytics/analytics.config';
 import { orderStreamEnv } from './order-stream/order-stream.config';
 import { pipelineEnv } from './pipeline/pipeline.config';
 
@@ -42,7 +43,14 @@ const gatewayConfig = serviceConfig({
   app: 'gateway',
   prefix: 'GATEWAY',
   port: { default: 3000, describe: 'HTTP port of the gateway' },
-  extra: { ...eventStoreEnv, ...intakeEnv, ...accessEnv, ...orderStreamEnv, ...pipelineEnv },
+  extra: {
+    ...eventStoreEnv,
+    ...intakeEnv,
+    ...accessEnv,
+    ...orderStreamEnv,
+    ...pipelineEnv,
+    ...analyticsEnv,
+  },
 });
 
 export type GatewayConfig = ReturnType<typeof gatewayConfig.load>;
