@@ -27,9 +27,14 @@ indexer_schema() {
 }
 
 cd "$ATELIER_ROOT"
+# The compiled app (npm run build; stack.sh builds before it starts apps); built here if missing.
+compiled() {
+  [ -f "dist/$1" ] || bash infra/bin/build.sh "$app" >&2
+  printf '%s\n' "$ATELIER_ROOT/dist/$1"
+}
 case "$app" in
-  gateway) port=$GATEWAY_PORT; cmd=(node -r @swc-node/register apps/gateway/src/main.ts) ;;
-  settlement) port=$SETTLEMENT_PORT; cmd=(node -r @swc-node/register apps/settlement/src/main.ts) ;;
+  gateway) port=$GATEWAY_PORT; cmd=(node --enable-source-maps "$(compiled apps/gateway/src/main.js)") ;;
+  settlement) port=$SETTLEMENT_PORT; cmd=(node --enable-source-maps "$(compiled apps/settlement/src/main.js)") ;;
   indexer)
     port=$INDEXER_PORT
     schema="$(indexer_schema)"
@@ -41,7 +46,8 @@ case "$app" in
     # RELAY_CONFIRMATIONS (default: retract at once).
     port=$RELAY_PORT
     schema="$(indexer_schema)"
-    cmd=(env INDEXER_SCHEMA="$schema" RELAY_PORT="$RELAY_PORT" bash -c "cd apps/indexer && exec tsx relay/main.ts")
+    relay_js="$(compiled apps/indexer/relay/main.js)"
+    cmd=(env INDEXER_SCHEMA="$schema" RELAY_PORT="$RELAY_PORT" bash -c "cd apps/indexer && exec node --enable-source-maps $relay_js")
     ;;
   *) die "unknown app '$app' (gateway | settlement | indexer | relay)" ;;
 esac

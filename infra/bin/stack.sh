@@ -49,6 +49,10 @@ use_project_node
 case "$action" in
   start)
     refuse_ephemeral_ports "${ATELIER_LISTEN_PORTS[@]}" # every port of the stack, before any part starts
+    # The apps run compiled (dist/): build the ones asked for once, before any of them starts.
+    built=()
+    for p in "${parts[@]}"; do case "$p" in relay | gateway | settlement) built+=("$p") ;; esac; done
+    [ ${#built[@]} -eq 0 ] || bash infra/bin/build.sh "${built[@]}"
     for p in "${parts[@]}"; do start_part "$p"; done
     ;;
   stop) for ((i = ${#parts[@]} - 1; i >= 0; i--)); do stop_part "${parts[$i]}"; done ;;

@@ -59,6 +59,7 @@ check "ABI modules match the forge build" tsx libs/contracts/abi/scripts/generat
 check "typecheck (every Nx project)" nx run-many -t typecheck --parallel=2 --output-style=static
 check "typecheck (infra, bench, contracts scripts)" \
   bash -c 'tsc -p infra/tsconfig.json --noEmit && tsc -p bench/tsconfig.json --noEmit && tsc -p contracts/tsconfig.json --noEmit'
+check "production build (npm run build)" bash infra/bin/build.sh
 check "lint (eslint with module boundaries)" bash -c 'nx show projects >/dev/null && eslint --max-warnings=-1 .'
 check "format (prettier --check .)" prettier --check --log-level=warn .
 
