@@ -1,6 +1,7 @@
 // The settlement worker's configuration: the shared service variables, its port and database
 // (its own event-sourced state lives there, in EVENT_STORE_SCHEMA), and how it batches,
-// signs and confirms. SETTLEMENT_OPERATOR_KEY is a secret: validated here, never logged.
+// signs and confirms. SETTLEMENT_OPERATOR_KEY and the keystore password are secrets: validated
+// here, never logged.
 import { z } from 'zod';
 import { eventStoreEnv } from '@atelier/event-store';
 import { serviceConfig } from '@atelier/platform';
@@ -25,6 +26,20 @@ const settlementConfig = serviceConfig({
       .describe(
         'private key of the Marketplace operator (default on chain 31337: anvil account 9)',
       ),
+    SETTLEMENT_OPERATOR_KEYSTORE: z
+      .string()
+      .min(1)
+      .optional()
+      .describe('path of the operator key as a Web3 Secret Storage v3 keystore (scrypt or pbkdf2)'),
+    SETTLEMENT_OPERATOR_KEYSTORE_PASSWORD: z
+      .string()
+      .optional()
+      .describe('the keystore password (secret; or SETTLEMENT_OPERATOR_KEYSTORE_PASSWORD_FILE)'),
+    SETTLEMENT_OPERATOR_KEYSTORE_PASSWORD_FILE: z
+      .string()
+      .min(1)
+      .optional()
+      .describe('path of a file holding the keystore password (one trailing newline ignored)'),
     SETTLEMENT_BATCH_SIZE: z.coerce.number().int().min(1).max(500).default(50),
     SETTLEMENT_BATCH_WINDOW_MS: z.coerce
       .number()

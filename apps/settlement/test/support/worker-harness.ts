@@ -51,7 +51,7 @@ export async function startWorker(
       done();
     },
   });
-  const logger = pino({ level: 'info' }, sink);
+  const logger = pino({ level: env['LOG_LEVEL'] ?? 'info' }, sink);
   const config = loadSettlementConfig({
     ...process.env,
     EVENT_STORE_SCHEMA: schema,
