@@ -8,6 +8,7 @@ import type { GatewayConfig } from './config';
 import { accessOptions } from './access/access.config';
 import { AccessModule } from './access/access.module';
 import { AnalyticsModule } from './analytics/analytics.module';
+import { GraphqlApiModule } from './graphql/graphql.module';
 import { MarketModule } from './market/market.module';
 import { OrderStreamModule } from './order-stream/order-stream.module';
 import { OrdersModule } from './orders/orders.module';
@@ -44,6 +45,7 @@ export class GatewayModule {
         OrdersModule.forRoot({ readYourWritesWaitMs: ctx.config.READ_YOUR_WRITES_WAIT_MS }),
         pipeline.module,
         read.module,
+        GraphqlApiModule.forRoot(ctx, read.module, deployments),
         AccessModule.forRoot(accessOptions(ctx.config), ctx.logger),
         OrderStreamModule.forRoot({
           logger: ctx.logger,

@@ -5,6 +5,7 @@ import { eventStoreEnv } from '@atelier/event-store';
 import { serviceConfig } from '@atelier/platform';
 import { accessEnv } from './access/access.config';
 import { analyticsEnv } from './analytics/analytics.config';
+import { graphqlEnv } from './graphql/graphql.config';
 import { orderStreamEnv } from './order-stream/order-stream.config';
 import { pipelineEnv } from './pipeline/pipeline.config';
 
@@ -50,6 +51,7 @@ const gatewayConfig = serviceConfig({
     ...orderStreamEnv,
     ...pipelineEnv,
     ...analyticsEnv,
+    ...graphqlEnv,
   },
 });
 

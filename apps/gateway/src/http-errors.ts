@@ -13,6 +13,7 @@ import {
   type PlatformErrorCode,
 } from '@atelier/platform';
 import type { AccessErrorCode } from './access/access.errors';
+import type { GraphqlLimitCode } from './graphql/query-limits';
 import type { IntakeRefusalCode, OrdersApiErrorCode } from './orders/orders.errors';
 
 export type GatewayErrorCode =
@@ -25,6 +26,7 @@ export type GatewayErrorCode =
   | OrdersReadError['code']
   | ChainActionErrorCode
   | AccessErrorCode
+  | GraphqlLimitCode
   | ChainReadErrorCode;
 
 export const GATEWAY_ERROR_STATUS = {
@@ -98,4 +100,9 @@ export const GATEWAY_ERROR_STATUS = {
   // The read API (read/): a cursor this listing did not give; a work the model does not hold.
   'READ.BAD_CURSOR': 400,
   'ARTWORK.NOT_FOUND': 404,
+  // GraphQL (graphql/): an operation refused before it runs (too deep, too expensive, or
+  // introspection while it is switched off).
+  'GRAPHQL.TOO_DEEP': 400,
+  'GRAPHQL.TOO_COMPLEX': 400,
+  'GRAPHQL.INTROSPECTION_DISABLED': 400,
 } as const satisfies ErrorStatusTable<GatewayErrorCode>;

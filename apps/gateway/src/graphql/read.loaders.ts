@@ -1,0 +1,341 @@
+// Batched reads behind the GraphQL links, and the per-request DataLoaders over them. A list of N
+// artworks asking for parents, children, contributors and trades costs one SQL statement per
+// kind of link (and one more for the linked works themselves), not one per artwork: each loader
+// collects the keys its resolvers ask for during one tick and reads them in one statement (keys
+// passed as arrays and unnested, a window function for per-key page sizes). Loaders live for one
+// request (one GraphQL context), so nothing cached outlives the read that filled it.
+//
+// The statements read the chain-fact read models' tables directly (the readers of
+// @atelier/market-projections answer one work at a time); rows are shaped into the readers' own
+// view types, and the int spec holds every shape equal to the REST answer for the same row.
+import { Injectable } from '@nestjs/common';
+import DataLoader from 'dataloader';
+import type { DataSource } from 'typeorm';
+import {
+  ArtworkContributorEntity,
+  ArtworkEntity,
+  ArtworkParentEntity,
+  ChainTradeEntity,
+  type ArtworkView,
+  type ChainTradeView,
+} from '@atelier/market-projections';
+
+/** `"schema"."table"` of an entity of `dataSource`. */
+function tableOf(dataSource: DataSource, entity: Parameters<DataSource['getMetadata']>[0]) {
+  return dataSource
+    .getMetadata(entity)
+    .tablePath.split('.')
+    .map((p) => `"${p.replace(/"/g, '""')}"`)
+    .join('.');
+}
+
+/** A work's key in the loaders: `<collection>:<tokenId>` (lower-case address, decimal id). */
+export const workKey = (collection: string, tokenId: string) => `${collection}:${tokenId}`;
+const splitKey = (key: string) => {
+  const i = key.indexOf(':');
+  return { collection: key.slice(0, i), tokenId: key.slice(i + 1) };
+};
+/** The (collections[], tokenIds[]) arrays a statement unnests. */
+const unnestArgs = (keys: readonly string[]) => {
+  const parts = keys.map(splitKey);
+  return [parts.map((p) => p.collection), parts.map((p) => p.tokenId)];
+};
+
+interface ArtworkSqlRow {
+  collection: string;
+  token_id: string;
+  creator: string;
+  owner: string;
+  provenance_hash: string;
+  model_id: string;
+  model_hash: string;
+  prompt_hash: string;
+  seed: string;
+  manifest_hash: string;
+  manifest_uri: string;
+  royalty_receiver: string;
+  royalty_bps: number;
+  parent_count: number;
+  contributor_count: number;
+  minted_block: string;
+  minted_log_index: number;
+  minted_tx: string;
+  minted_at: Date;
+}
+
+const ARTWORK_COLUMNS = `a.collection, a.token_id::text AS token_id, a.creator, a.owner, a.provenance_hash,
+  a.model_id, a.model_hash, a.prompt_hash, a.seed::text AS seed, a.manifest_hash, a.manifest_uri,
+  a.royalty_receiver, a.royalty_bps, a.parent_count, a.contributor_count,
+  a.minted_block::text AS minted_block, a.minted_log_index, a.minted_tx, a.minted_at`;
+
+const artworkView = (r: ArtworkSqlRow): ArtworkView => ({
+  collection: r.collection,
+  tokenId: r.token_id,
+  creator: r.creator,
+  owner: r.owner,
+  provenance: {
+    provenanceHash: r.provenance_hash,
+    modelId: r.model_id,
+    modelHash: r.model_hash,
+    promptHash: r.prompt_hash,
+    seed: r.seed,
+    manifestHash: r.manifest_hash,
+    manifestURI: r.manifest_uri,
+  },
+  royalty: { receiver: r.royalty_receiver, bps: Number(r.royalty_bps) },
+  parentCount: Number(r.parent_count),
+  contributorCount: Number(r.contributor_count),
+  minted: {
+    block: r.minted_block,
+    logIndex: Number(r.minted_log_index),
+    transactionHash: r.minted_tx,
+    at: new Date(r.minted_at).toISOString(),
+  },
+});
+
+interface TradeSqlRow {
+  fact_id: string;
+  marketplace: string;
+  collection: string;
+  token_id: string;
+  ask_hash: string;
+  bid_hash: string;
+  seller: string;
+  buyer: string;
+  currency: string;
+  price: string;
+  protocol_fee: string;
+  royalty_receiver: string;
+  royalty: string;
+  attribution: string;
+  seller_proceeds: string;
+  block: string;
+  log_index: number;
+  tx_hash: string;
+  settled_at: Date;
+}
+
+const TRADE_COLUMNS = `fact_id, marketplace, collection, token_id::text AS token_id, ask_hash, bid_hash,
+  seller, buyer, currency, price::text AS price, protocol_fee::text AS protocol_fee,
+  royalty_receiver, royalty::text AS royalty, attribution::text AS attribution,
+  seller_proceeds::text AS seller_proceeds, block::text AS block, log_index, tx_hash, settled_at`;
+
+const tradeView = (r: TradeSqlRow): ChainTradeView => ({
+  factId: r.fact_id,
+  marketplace: r.marketplace,
+  collection: r.collection,
+  tokenId: r.token_id,
+  askHash: r.ask_hash,
+  bidHash: r.bid_hash,
+  seller: r.seller,
+  buyer: r.buyer,
+  currency: r.currency,
+  price: r.price,
+  protocolFee: r.protocol_fee,
+  royaltyReceiver: r.royalty_receiver,
+  royalty: r.royalty,
+  attribution: r.attribution,
+  sellerProceeds: r.seller_proceeds,
+  block: r.block,
+  logIndex: Number(r.log_index),
+  transactionHash: r.tx_hash,
+  settledAt: new Date(r.settled_at).toISOString(),
+});
+
+/** Groups rows by their work key, keeping the statement's order within each group. */
+function grouped<R, V>(
+  rows: readonly R[],
+  keyOf: (r: R) => string,
+  value: (r: R) => V,
+): Map<string, V[]> {
+  const by = new Map<string, V[]>();
+  for (const r of rows) {
+    const k = keyOf(r);
+    const list = by.get(k);
+    if (list) list.push(value(r));
+    else by.set(k, [value(r)]);
+  }
+  return by;
+}
+
+/** One SQL statement per call, whatever the number of keys. */
+export class BatchReads {
+  private readonly artworks: string;
+  private readonly parents: string;
+  private readonly contributors: string;
+  private readonly trades: string;
+
+  constructor(private readonly dataSource: DataSource) {
+    this.artworks = tableOf(dataSource, ArtworkEntity);
+    this.parents = tableOf(dataSource, ArtworkParentEntity);
+    this.contributors = tableOf(dataSource, ArtworkContributorEntity);
+    this.trades = tableOf(dataSource, ChainTradeEntity);
+  }
+
+  async artworksByKey(keys: readonly string[]): Promise<Map<string, ArtworkView>> {
+    const rows: ArtworkSqlRow[] = await this.dataSource.query(
+      `SELECT ${ARTWORK_COLUMNS} FROM ${this.artworks} a
+       JOIN unnest($1::text[], $2::numeric[]) AS k(collection, token_id)
+         ON a.collection = k.collection AND a.token_id = k.token_id`,
+      unnestArgs(keys),
+    );
+    return new Map(rows.map((r) => [workKey(r.collection, r.token_id), artworkView(r)]));
+  }
+
+  /** Each work's parents' token ids, in mint order. */
+  async parentIds(keys: readonly string[]): Promise<Map<string, string[]>> {
+    const rows: { collection: string; token_id: string; parent: string }[] =
+      await this.dataSource.query(
+        `SELECT p.collection, p.token_id::text AS token_id, p.parent_token_id::text AS parent
+         FROM ${this.parents} p
+         JOIN unnest($1::text[], $2::numeric[]) AS k(collection, token_id)
+           ON p.collection = k.collection AND p.token_id = k.token_id
+         ORDER BY p.collection, p.token_id, p.position`,
+        unnestArgs(keys),
+      );
+    return grouped(
+      rows,
+      (r) => workKey(r.collection, r.token_id),
+      (r) => r.parent,
+    );
+  }
+
+  /** Each work's direct children's token ids, lowest first, at most `limit` per work. */
+  async childIds(keys: readonly string[], limit: number): Promise<Map<string, string[]>> {
+    const rows: { collection: string; parent: string; child: string }[] =
+      await this.dataSource.query(
+        `SELECT collection, parent, child FROM (
+           SELECT p.collection, p.parent_token_id::text AS parent, p.token_id::text AS child,
+             ROW_NUMBER() OVER (PARTITION BY p.collection, p.parent_token_id ORDER BY p.token_id) AS n,
+             p.token_id AS sort
+           FROM ${this.parents} p
+           JOIN unnest($1::text[], $2::numeric[]) AS k(collection, token_id)
+             ON p.collection = k.collection AND p.parent_token_id = k.token_id
+         ) c WHERE n <= $3 ORDER BY collection, parent, sort`,
+        [...unnestArgs(keys), limit],
+      );
+    return grouped(
+      rows,
+      (r) => workKey(r.collection, r.parent),
+      (r) => r.child,
+    );
+  }
+
+  async contributorsOf(
+    keys: readonly string[],
+  ): Promise<Map<string, { account: string; bps: number }[]>> {
+    const rows: { collection: string; token_id: string; account: string; bps: number }[] =
+      await this.dataSource.query(
+        `SELECT c.collection, c.token_id::text AS token_id, c.account, c.bps
+         FROM ${this.contributors} c
+         JOIN unnest($1::text[], $2::numeric[]) AS k(collection, token_id)
+           ON c.collection = k.collection AND c.token_id = k.token_id
+         ORDER BY c.collection, c.token_id, c.position`,
+        unnestArgs(keys),
+      );
+    return grouped(
+      rows,
+      (r) => workKey(r.collection, r.token_id),
+      (r) => ({ account: r.account, bps: Number(r.bps) }),
+    );
+  }
+
+  /** Each work's settled trades, newest first, at most `limit` per work. */
+  async tradesOf(keys: readonly string[], limit: number): Promise<Map<string, ChainTradeView[]>> {
+    const rows: TradeSqlRow[] = await this.dataSource.query(
+      `SELECT ${TRADE_COLUMNS} FROM (
+         SELECT t.*, ROW_NUMBER() OVER (
+           PARTITION BY t.collection, t.token_id ORDER BY t.block DESC, t.log_index DESC) AS n
+         FROM ${this.trades} t
+         JOIN unnest($1::text[], $2::numeric[]) AS k(collection, token_id)
+           ON t.collection = k.collection AND t.token_id = k.token_id
+       ) t WHERE n <= $3 ORDER BY collection, token_id, block DESC, log_index DESC`,
+      [...unnestArgs(keys), limit],
+    );
+    return grouped(rows, (r) => workKey(r.collection, r.token_id), tradeView);
+  }
+}
+
+/** A loader whose keys carry a page size (`<limit>|<work key>`): one statement per size. */
+function pagedLoader<V>(
+  read: (keys: readonly string[], limit: number) => Promise<Map<string, V[]>>,
+): DataLoader<string, V[]> {
+  return new DataLoader<string, V[]>(async (keys) => {
+    const bySize = new Map<number, string[]>();
+    for (const k of keys) {
+      const bar = k.indexOf('|');
+      const size = Number(k.slice(0, bar));
+      bySize.set(size, [...(bySize.get(size) ?? []), k.slice(bar + 1)]);
+    }
+    const answers = new Map<string, V[]>();
+    await Promise.all(
+      [...bySize].map(async ([size, works]) => {
+        const found = await read(works, size);
+        for (const w of works) answers.set(`${size}|${w}`, found.get(w) ?? []);
+      }),
+    );
+    return keys.map((k) => answers.get(k) ?? []);
+  });
+}
+
+/** The loaders of one request. */
+export class RequestLoaders {
+  readonly artwork: DataLoader<string, ArtworkView | null>;
+  readonly parentIds: DataLoader<string, string[]>;
+  readonly contributors: DataLoader<string, { account: string; bps: number }[]>;
+  /** Keys `<limit>|<work key>`. */
+  readonly childIds: DataLoader<string, string[]>;
+  /** Keys `<limit>|<work key>`. */
+  readonly trades: DataLoader<string, ChainTradeView[]>;
+  /** Batches each loader ran (one SQL statement each), for the logs and the spec. */
+  batches = 0;
+
+  constructor(reads: BatchReads) {
+    const counted =
+      <A extends unknown[], R>(f: (...a: A) => Promise<R>) =>
+      (...a: A) => {
+        this.batches += 1;
+        return f(...a);
+      };
+    this.artwork = new DataLoader(
+      counted(async (keys: readonly string[]) => {
+        const found = await reads.artworksByKey(keys);
+        return keys.map((k) => found.get(k) ?? null);
+      }),
+    );
+    this.parentIds = new DataLoader(
+      counted(async (keys: readonly string[]) => {
+        const found = await reads.parentIds(keys);
+        return keys.map((k) => found.get(k) ?? []);
+      }),
+    );
+    this.contributors = new DataLoader(
+      counted(async (keys: readonly string[]) => {
+        const found = await reads.contributorsOf(keys);
+        return keys.map((k) => found.get(k) ?? []);
+      }),
+    );
+    this.childIds = pagedLoader(counted((k: readonly string[], n: number) => reads.childIds(k, n)));
+    this.trades = pagedLoader(counted((k: readonly string[], n: number) => reads.tradesOf(k, n)));
+  }
+}
+
+/**
+ * Hands each GraphQL context (one per request, or per subscription operation) its own loaders,
+ * made on first use and dropped with the context.
+ */
+@Injectable()
+export class ReadLoaders {
+  private readonly byContext = new WeakMap<object, RequestLoaders>();
+
+  constructor(private readonly reads: BatchReads) {}
+
+  of(context: object): RequestLoaders {
+    let loaders = this.byContext.get(context);
+    if (!loaders) {
+      loaders = new RequestLoaders(this.reads);
+      this.byContext.set(context, loaders);
+    }
+    return loaders;
+  }
+}
