@@ -17,13 +17,15 @@ const ioDrivers = ['kafkajs', 'typeorm', 'pg', 'ponder', '@kurrent/*'];
 /** Nothing of a framework or of I/O: what a pure library (kernel, domain, util) must not import. */
 const frameworkBans = ['@nestjs/*', 'viem', ...ioDrivers];
 
-/** The architecture's arrows; specs may also use the shared test fixtures (type:testing). */
+/** The architecture's arrows; specs may also use the shared test fixtures (type:testing) and
+ *  drive the gateway through its typed client (type:client). */
 const depConstraints = (specs) => {
-  const t = specs ? ['type:testing'] : [];
+  const t = specs ? ['type:testing', 'type:client'] : [];
   return [
     {
       sourceTag: 'type:app',
       onlyDependOnLibsWithTags: [
+        'type:client',
         'type:application',
         'type:domain',
         'type:projection',
@@ -87,6 +89,13 @@ const depConstraints = (specs) => {
       sourceTag: 'type:util',
       onlyDependOnLibsWithTags: ['type:kernel', 'type:util', ...t],
       bannedExternalImports: specs ? [] : frameworkBans,
+    },
+    {
+      // The typed HTTP client that market makers and frontends ship (@atelier/client): never
+      // server code; for signing, the chain actions (tagged surface:client) and the ABIs.
+      sourceTag: 'type:client',
+      onlyDependOnLibsWithTags: ['type:kernel', 'type:util', 'surface:client', ...t],
+      bannedExternalImports: specs ? [] : ['@nestjs/*', ...ioDrivers],
     },
     {
       sourceTag: 'type:testing',

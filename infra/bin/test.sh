@@ -56,6 +56,7 @@ check() {
   if "$@"; then passed=$((passed + 1)); else failed=$((failed + 1)) && log "$name FAILED"; fi
 }
 check "ABI modules match the forge build" tsx libs/contracts/abi/scripts/generate.ts --check
+check "client types match the gateway's /openapi.json" node -r @swc-node/register libs/client/scripts/generate.ts --check
 check "typecheck (every Nx project)" nx run-many -t typecheck --parallel=2 --output-style=static
 check "typecheck (infra, bench, contracts scripts)" \
   bash -c 'tsc -p infra/tsconfig.json --noEmit && tsc -p bench/tsconfig.json --noEmit && tsc -p contracts/tsconfig.json --noEmit'
