@@ -71,6 +71,7 @@ const works: bigint[] = [];
 let makerAddress: string;
 let orderHashes: string[] = [];
 let orderPosition: string;
+let makerWorks: bigint[] = [];
 
 // ---- clients -----------------------------------------------------------------------------------
 
@@ -236,7 +237,7 @@ beforeAll(async () => {
   // A market maker's works (a dozen, so a page of works is long) and its orders.
   const maker = await chain.account();
   makerAddress = maker.address.toLowerCase();
-  const makerWorks = await chain.mintWorks(maker, 12);
+  makerWorks = await chain.mintWorks(maker, 12);
   await chain.deposit(maker, 1_000n * 1_000_000n);
 
   const head = await client.getBlockNumber();
@@ -430,6 +431,68 @@ describe('the same reads as REST', () => {
     );
     const none = await data(`{ order(hash: "0x${'ab'.repeat(32)}") { order { hash } position } }`);
     expect(none.order.order).toBeNull();
+  });
+
+  it("order books: a collection's and a token's, with the market position", async () => {
+    const T = 1_000_000n;
+    const side = `levels { price count total } orders priceLevels best { hash maker kind tokenId price }`;
+    const book = `collection tokenId at levels position { market }
+      currencies { currency floor spread asks { ${side} } bids { ${side} } tokenBids { ${side} } }`;
+    const got = await data(
+      `query($c: String!, $t: String!, $p: String) {
+        collection: orderBook(collection: $c, minMarketPosition: $p) { ${book} }
+        token: orderBook(collection: $c, tokenId: $t, levels: 1) { ${book} } }`,
+      { c: registry, t: makerWorks[0]!.toString(), p: orderPosition },
+    );
+    const usdc = usd.toLowerCase();
+    const level = (price: bigint) => ({
+      price: price.toString(),
+      count: 1,
+      total: price.toString(),
+    });
+    expect(got.collection).toMatchObject({ collection: registry, tokenId: null, levels: 20 });
+    expect(BigInt(got.collection.position.market)).toBeGreaterThanOrEqual(BigInt(orderPosition));
+    expect(got.collection.currencies).toEqual([
+      {
+        currency: usdc,
+        floor: (50n * T).toString(),
+        spread: (45n * T).toString(),
+        asks: {
+          levels: [level(50n * T), level(60n * T)],
+          orders: 2,
+          priceLevels: 2,
+          best: {
+            hash: orderHashes[0],
+            maker: makerAddress,
+            kind: 'ask',
+            tokenId: makerWorks[0]!.toString(),
+            price: (50n * T).toString(),
+          },
+        },
+        bids: {
+          levels: [level(5n * T)],
+          orders: 1,
+          priceLevels: 1,
+          best: expect.objectContaining({ hash: orderHashes[2], kind: 'collection-bid' }),
+        },
+        tokenBids: { levels: [], orders: 0, priceLevels: 0, best: null },
+      },
+    ]);
+    // A token's book: its own asks, and every collection bid on its bid side; no tokenBids.
+    expect(got.token.tokenId).toBe(makerWorks[0]!.toString());
+    expect(got.token.currencies).toEqual([
+      expect.objectContaining({
+        asks: expect.objectContaining({ levels: [level(50n * T)], orders: 1 }),
+        bids: expect.objectContaining({ levels: [level(5n * T)], orders: 1 }),
+        tokenBids: null,
+        floor: (50n * T).toString(),
+      }),
+    ]);
+    const other = await data(
+      `{ orderBook(collection: "${registry}", tokenId: "${makerWorks[5]}", levels: 1) {
+        currencies { asks { orders } bids { orders } } } }`,
+    );
+    expect(other.orderBook.currencies).toEqual([{ asks: { orders: 0 }, bids: { orders: 1 } }]);
   });
 
   it('deployments equal GET /v1/deployments (without the deployer’s RPC URL)', async () => {
@@ -645,6 +708,13 @@ describe('refusals', () => {
       ['{ collectionStats(address: "0x\';--") { sales } }', undefined, 400, 'REQUEST.INVALID'],
       ['{ order(hash: "0x12") { position } }', undefined, 400, 'REQUEST.INVALID'],
       ['{ orders(status: "bogus") { items { hash } } }', undefined, 400, 'REQUEST.INVALID'],
+      [
+        `{ orderBook(collection: "${registry}", levels: 201) { levels } }`,
+        undefined,
+        400,
+        'REQUEST.INVALID',
+      ],
+      ['{ orderBook(collection: "0xzz") { levels } }', undefined, 400, 'REQUEST.INVALID'],
       [
         `{ artworks(limit: 1) { items { children(limit: 1000) { tokenId } } } }`,
         undefined,
