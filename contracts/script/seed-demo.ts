@@ -1,7 +1,8 @@
 // Seeds the demo market that `npm run up` promises, on a local chain only: three works with
 // provenance (one a remix of the other two, each crediting two training-data contributors), a
-// funded bidder, one trade settled by the operator through settleBatch and one direct fill, so
-// the indexer, the relay and the ledgers have real marketplace facts from the first minute.
+// funded bidder, one trade settled by the operator through settleBatch and one direct fill, and a
+// contributor withdrawing its attribution credits, so the indexer, the relay and the ledgers have
+// real marketplace facts from the first minute.
 // Then a live book on those works through the gateway's API (seed-book.ts): open asks, token and
 // collection bids, and one pair matched on arrival.
 // Idempotent: a registry that already has works is left alone, and orders already in the book
@@ -150,6 +151,25 @@ async function seedWorks(
   log(
     `collector bought work ${works[1]} directly for 250 tUSD (acceptAsk); work ${works[2]} stays with its creator`,
   );
+  // A training-data contributor cashes out what the two sales credited it.
+  const contributor = account(3);
+  const earned = await client.readContract({
+    address: market,
+    abi: marketplaceAbi,
+    functionName: 'balanceOf',
+    args: [contributor.address, usd],
+  });
+  if (earned > 0n) {
+    await writeAndWait(wallet(contributor), {
+      address: market,
+      abi: marketplaceAbi,
+      functionName: 'withdraw',
+      args: [usd, earned, contributor.address],
+    });
+    log(
+      `contributor ${contributor.address} withdrew ${Number(earned) / 1e6} tUSD of attribution credits`,
+    );
+  }
   return works;
 }
 

@@ -7,7 +7,7 @@ set -euo pipefail
 source "$(dirname "$0")/../lib/common.sh"
 # shellcheck source=../bin/env.sh
 source "$ATELIER_ROOT/infra/bin/env.sh"
-app="${1:?usage: start.sh gateway|settlement|indexer|relay}"
+app="${1:?usage: start.sh gateway|settlement|indexer|relay|bot}"
 ATELIER_COMPONENT="$app"
 use_project_node
 
@@ -28,13 +28,15 @@ indexer_schema() {
 
 cd "$ATELIER_ROOT"
 # The compiled app (npm run build; stack.sh builds before it starts apps); built here if missing.
-compiled() {
-  [ -f "dist/$1" ] || bash infra/bin/build.sh "$app" >&2
-  printf '%s\n' "$ATELIER_ROOT/dist/$1"
+compiled() { # compiled BUILD_NAME PATH_IN_DIST
+  [ -f "dist/$2" ] || bash infra/bin/build.sh "$1" >&2
+  printf '%s\n' "$ATELIER_ROOT/dist/$2"
 }
 case "$app" in
-  gateway) port=$GATEWAY_PORT; cmd=(node --enable-source-maps "$(compiled apps/gateway/src/main.js)") ;;
-  settlement) port=$SETTLEMENT_PORT; cmd=(node --enable-source-maps "$(compiled apps/settlement/src/main.js)") ;;
+  gateway) port=$GATEWAY_PORT; cmd=(node --enable-source-maps "$(compiled gateway apps/gateway/src/main.js)") ;;
+  settlement) port=$SETTLEMENT_PORT; cmd=(node --enable-source-maps "$(compiled settlement apps/settlement/src/main.js)") ;;
+  # The living demo's traders (docs/demo.md), started by `npm run up` after the seed.
+  bot) port=$BOT_PORT; cmd=(node --enable-source-maps "$(compiled demo-bot apps/demo-bot/src/main.js)") ;;
   indexer)
     port=$INDEXER_PORT
     schema="$(indexer_schema)"
@@ -46,10 +48,10 @@ case "$app" in
     # RELAY_CONFIRMATIONS (default: retract at once).
     port=$RELAY_PORT
     schema="$(indexer_schema)"
-    relay_js="$(compiled apps/indexer/relay/main.js)"
+    relay_js="$(compiled relay apps/indexer/relay/main.js)"
     cmd=(env INDEXER_SCHEMA="$schema" RELAY_PORT="$RELAY_PORT" bash -c "cd apps/indexer && exec node --enable-source-maps $relay_js")
     ;;
-  *) die "unknown app '$app' (gateway | settlement | indexer | relay)" ;;
+  *) die "unknown app '$app' (gateway | settlement | indexer | relay | bot)" ;;
 esac
 
 port_var="${app^^}_PORT"

@@ -5,7 +5,7 @@ set -euo pipefail
 source "$(dirname "$0")/../lib/common.sh"
 # shellcheck source=../bin/env.sh
 source "$ATELIER_ROOT/infra/bin/env.sh"
-app="${1:?usage: stop.sh gateway|settlement|indexer|relay}"
+app="${1:?usage: stop.sh gateway|settlement|indexer|relay|bot}"
 ATELIER_COMPONENT="$app"
 pidfile="$ATELIER_DATA/apps/$app.pid"
 if ! [ -f "$pidfile" ]; then log "not running"; exit 0; fi

@@ -11,7 +11,7 @@ source "$ATELIER_ROOT/infra/bin/env.sh"
 ATELIER_COMPONENT=stack
 action="${1:?usage: stack.sh start|stop|status [part ...]}"
 shift
-all=(postgres kafka anvil contracts indexer relay gateway settlement)
+all=(postgres kafka anvil contracts indexer relay gateway settlement bot)
 parts=("$@")
 [ ${#parts[@]} -gt 0 ] || parts=("${all[@]}")
 cd "$ATELIER_ROOT"
@@ -30,7 +30,7 @@ start_part() {
     kafka) kafka start ;;
     anvil) bash infra/anvil/start.sh ;;
     contracts) bash infra/contracts/deploy.sh ;;
-    indexer | relay | gateway | settlement) bash infra/apps/start.sh "$1" ;;
+    indexer | relay | gateway | settlement | bot) bash infra/apps/start.sh "$1" ;;
     *) die "unknown part '$1' (${all[*]})" ;;
   esac
 }
@@ -40,7 +40,7 @@ stop_part() {
     postgres | contracts) ;; # the server is the machine's; deployments live on the chain
     kafka) kafka stop ;;
     anvil) bash infra/anvil/stop.sh ;;
-    indexer | relay | gateway | settlement) bash infra/apps/stop.sh "$1" ;;
+    indexer | relay | gateway | settlement | bot) bash infra/apps/stop.sh "$1" ;;
     *) die "unknown part '$1' (${all[*]})" ;;
   esac
 }
@@ -51,7 +51,7 @@ case "$action" in
     refuse_ephemeral_ports "${ATELIER_LISTEN_PORTS[@]}" # every port of the stack, before any part starts
     # The apps run compiled (dist/): build the ones asked for once, before any of them starts.
     built=()
-    for p in "${parts[@]}"; do case "$p" in relay | gateway | settlement) built+=("$p") ;; esac; done
+    for p in "${parts[@]}"; do case "$p" in relay | gateway | settlement) built+=("$p") ;; bot) built+=(demo-bot) ;; esac; done
     [ ${#built[@]} -eq 0 ] || bash infra/bin/build.sh "${built[@]}"
     for p in "${parts[@]}"; do start_part "$p"; done
     ;;
@@ -70,7 +70,7 @@ case "$action" in
   env) # the stack's variables as KEY=value lines, for tests and tools
     for v in ATELIER_DATA KAFKA_BROKERS ATELIER_KAFKA_EXTERNAL RPC_URL CHAIN_ID ATELIER_DEPLOYMENTS \
       GATEWAY_PORT SETTLEMENT_PORT INDEXER_PORT GATEWAY_DATABASE_URL INDEXER_DATABASE_URL \
-      SETTLEMENT_DATABASE_URL KAFKA_PORT KAFKA_CONTROLLER_PORT ANVIL_PORT RELAY_PORT; do printf '%s=%s\n' "$v" "${!v}"; done
+      SETTLEMENT_DATABASE_URL KAFKA_PORT KAFKA_CONTROLLER_PORT ANVIL_PORT RELAY_PORT BOT_PORT; do printf '%s=%s\n' "$v" "${!v}"; done
     ;;
   *) die "unknown action '$action' (start | stop | status | env)" ;;
 esac

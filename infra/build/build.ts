@@ -17,12 +17,13 @@ import { transformFileSync, type Options } from '@swc/core';
 const root = resolve(__dirname, '../..');
 const out = join(root, 'dist');
 
-/** Each app's entry point (the CLI only once its workspace exists). */
+/** Each app's entry point. */
 const APPS: Readonly<Record<string, string>> = {
   gateway: 'apps/gateway/src/main.ts',
   settlement: 'apps/settlement/src/main.ts',
   relay: 'apps/indexer/relay/main.ts',
   cli: 'apps/cli/src/main.ts',
+  'demo-bot': 'apps/demo-bot/src/main.ts',
 };
 
 class BuildError extends Error {}

@@ -1,6 +1,7 @@
 // The README's stack commands, end to end on the isolated test stack: `npm run up` brings
-// everything up and is safe to repeat, `npm run status` reports it, and `npm run down`
-// leaves no process of ours behind.
+// everything up (compiled apps, the seeded demo market and the demo bot trading through the
+// public API) and is safe to repeat, `npm run status` reports it, and `npm run down` leaves no
+// process of ours behind.
 import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -60,6 +61,8 @@ describe('npm run up / status / down', () => {
         expect(up.output).toMatch(/operator settled work 1 .*settleBatch/);
         expect(up.output).toMatch(/bid work 2 \(crosses\) at 320 tUSD: reserved \(TradeMatched /);
         expect(up.output).toMatch(/live book: 8 orders accepted now, 0 already in the book/);
+        expect(up.output).toMatch(/contributor 0x90F7\w+ withdrew [\d.]+ tUSD of attribution/);
+        expect(up.output).toMatch(/\[build\] .*gateway.*files to dist/);
       }
       if (attempt === 2) {
         expect(up.output).toMatch(/already running/);
@@ -70,11 +73,14 @@ describe('npm run up / status / down', () => {
       for (const file of pidFiles(env.ATELIER_DATA))
         pidsSeen.add(Number(readFileSync(file, 'utf8').trim()));
     }
-    expect(pidsSeen.size).toBeGreaterThanOrEqual(5); // kafka, anvil, indexer, gateway, settlement
+    // kafka, anvil, indexer, relay, gateway, settlement, bot
+    expect(pidsSeen.size).toBeGreaterThanOrEqual(7);
   }, 900_000);
 
   it('the gateway lists the live book the demo left, by maker', async () => {
-    // anvil accounts 1 and 2 ask, 5 and 6 bid (contracts/script/seed-book.ts).
+    // anvil accounts 1 and 2 ask, 5 and 6 bid (contracts/script/seed-book.ts). The demo bot
+    // trades on this book from the start, so an order may have moved on from fillable.
+    const live = expect.stringMatching(/^(fillable|reserved|filled)$/);
     const makers = {
       creator: '0x70997970C51812dc3A010C7d01b50e0d17dc79C8',
       collector: '0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC',
@@ -93,37 +99,70 @@ describe('npm run up / status / down', () => {
     }
     const tusd = (n: number) => String(n * 1_000_000);
     expect(book).toEqual({
-      creator: [{ kind: 0, tokenId: '3', price: tusd(400), status: 'fillable' }],
+      creator: [{ kind: 0, tokenId: '3', price: tusd(400), status: live }],
       collector: [
-        { kind: 0, tokenId: '1', price: tusd(600), status: 'fillable' },
+        { kind: 0, tokenId: '1', price: tusd(600), status: live },
         {
           kind: 0,
           tokenId: '2',
           price: tusd(320),
-          status: expect.stringMatching(/reserved|filled/),
+          status: live,
         },
       ],
       ada: [
-        { kind: 1, tokenId: '1', price: tusd(450), status: 'fillable' },
-        { kind: 1, tokenId: '3', price: tusd(300), status: 'fillable' },
-        { kind: 2, tokenId: '0', price: tusd(180), status: 'fillable' },
+        { kind: 1, tokenId: '1', price: tusd(450), status: live },
+        { kind: 1, tokenId: '3', price: tusd(300), status: live },
+        { kind: 2, tokenId: '0', price: tusd(180), status: live },
       ],
       ben: [
         {
           kind: 1,
           tokenId: '2',
           price: tusd(320),
-          status: expect.stringMatching(/reserved|filled/),
+          status: live,
         },
-        { kind: 2, tokenId: '0', price: tusd(200), status: 'fillable' },
+        { kind: 2, tokenId: '0', price: tusd(200), status: live },
       ],
     });
   }, 60_000);
 
+  it('the demo bot trades through the public API: its trades settle on chain, a contributor withdrew', async () => {
+    // anvil accounts 7 and 8 (apps/demo-bot), 3 the contributor of works 1 and 2.
+    const traders = [
+      '0x14dC79964da2C08b23698B3D3cc7Ca32193d9955',
+      '0x23618e81E3f5cdF7f54C3d65f7FBc0aBf5B21E8f',
+    ];
+    const api = (path: string) =>
+      fetch(`http://127.0.0.1:${env.GATEWAY_PORT}${path}`).then(async (r) => {
+        expect(r.status).toBe(200);
+        return (await r.json()) as { items: { buyer?: string; seller?: string }[] };
+      });
+    const deadline = Date.now() + 150_000;
+    let settled: unknown[] = [];
+    while (Date.now() < deadline) {
+      const pages = await Promise.all(traders.map((t) => api(`/v1/trades?account=${t}`)));
+      settled = pages.flatMap((p) => p.items);
+      if (settled.length > 0) break;
+      await new Promise((r) => setTimeout(r, 2_000));
+    }
+    expect(settled.length).toBeGreaterThan(0); // matched in the gateway, settled by settlement
+    const placed = await Promise.all(traders.map((t) => api(`/v1/orders?maker=${t}`)));
+    expect(placed.flatMap((p) => p.items).length).toBeGreaterThan(0);
+    const health = (await fetch(`http://127.0.0.1:${env['BOT_PORT']}/health`).then((r) =>
+      r.json(),
+    )) as { rounds: number; ordersAccepted: number };
+    expect(health.rounds).toBeGreaterThan(0);
+    expect(health.ordersAccepted).toBeGreaterThan(0);
+    const contributor = (await fetch(
+      `http://127.0.0.1:${env.GATEWAY_PORT}/v1/ledgers/0x90F79bf6EB2c4f870365E785982E1f101E93b906`,
+    ).then((r) => r.json())) as { currencies: { withdrawn: string }[] };
+    expect(BigInt(contributor.currencies[0]!.withdrawn)).toBeGreaterThan(0n);
+  }, 200_000);
+
   it('status reports every app ready', () => {
     const status = npm('status');
     expect(status.status).toBe(0);
-    for (const app of ['gateway', 'settlement', 'indexer'])
+    for (const app of ['gateway', 'settlement', 'indexer', 'relay', 'bot'])
       expect(status.output).toMatch(new RegExp(`${app}\\s+running.*ready`));
   }, 120_000);
 
@@ -138,6 +177,7 @@ describe('npm run up / status / down', () => {
       env.INDEXER_PORT,
       env['ANVIL_PORT']!,
       env['KAFKA_PORT']!,
+      env['BOT_PORT']!,
     ]) {
       expect({ port, open: await portOpen(port) }).toEqual({ port, open: false });
     }
