@@ -9,6 +9,7 @@ import { accessOptions } from './access/access.config';
 import { AccessModule } from './access/access.module';
 import { AnalyticsModule } from './analytics/analytics.module';
 import { GraphqlApiModule } from './graphql/graphql.module';
+import { LiveModule } from './live/live.module';
 import { MarketModule } from './market/market.module';
 import { OrderStreamModule } from './order-stream/order-stream.module';
 import { OrdersModule } from './orders/orders.module';
@@ -57,6 +58,7 @@ export class GatewayModule {
           keepAliveMs: ctx.config.ANALYTICS_KEEPALIVE_MS,
           followMaxMs: ctx.config.ANALYTICS_FOLLOW_MAX_MS,
         }),
+        LiveModule.forRoot(ctx, read.module),
       ],
       controllers: [ChainController],
       providers: [{ provide: DEPLOYMENTS, useValue: deployments }],

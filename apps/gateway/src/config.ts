@@ -6,6 +6,7 @@ import { serviceConfig } from '@atelier/platform';
 import { accessEnv } from './access/access.config';
 import { analyticsEnv } from './analytics/analytics.config';
 import { graphqlEnv } from './graphql/graphql.config';
+import { liveEnv } from './live/live.config';
 import { orderStreamEnv } from './order-stream/order-stream.config';
 import { pipelineEnv } from './pipeline/pipeline.config';
 
@@ -50,6 +51,7 @@ const gatewayConfig = serviceConfig({
     ...accessEnv,
     ...orderStreamEnv,
     ...pipelineEnv,
+    ...liveEnv,
     ...analyticsEnv,
     ...graphqlEnv,
   },

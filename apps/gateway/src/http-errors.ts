@@ -14,6 +14,7 @@ import {
 } from '@atelier/platform';
 import type { AccessErrorCode } from './access/access.errors';
 import type { GraphqlLimitCode } from './graphql/query-limits';
+import type { LiveErrorCode } from './live/live.errors';
 import type { IntakeRefusalCode, OrdersApiErrorCode } from './orders/orders.errors';
 
 export type GatewayErrorCode =
@@ -26,8 +27,9 @@ export type GatewayErrorCode =
   | OrdersReadError['code']
   | ChainActionErrorCode
   | AccessErrorCode
+  | ChainReadErrorCode
   | GraphqlLimitCode
-  | ChainReadErrorCode;
+  | LiveErrorCode;
 
 export const GATEWAY_ERROR_STATUS = {
   ...PLATFORM_ERROR_STATUS,
@@ -100,6 +102,8 @@ export const GATEWAY_ERROR_STATUS = {
   // The read API (read/): a cursor this listing did not give; a work the model does not hold.
   'READ.BAD_CURSOR': 400,
   'ARTWORK.NOT_FOUND': 404,
+  // Live feeds (live/): this process serves its maximum of open feeds; retry (elsewhere).
+  'LIVE.TOO_MANY_SUBSCRIBERS': 503,
   // GraphQL (graphql/): an operation refused before it runs (too deep, too expensive, or
   // introspection while it is switched off).
   'GRAPHQL.TOO_DEEP': 400,

@@ -1,5 +1,6 @@
-// An SSE client for specs: GET /v1/orders/events read frame by frame as an EventSource would
-// (without reconnecting), each frame parsed into its id, event, JSON data or comment.
+// An SSE client for specs: GET /v1/orders/events (or any event-stream URL, openEventStream) read
+// frame by frame as an EventSource would (without reconnecting), each frame parsed into its id,
+// event, JSON data or comment.
 export interface Frame {
   readonly id?: string;
   readonly event?: string;
@@ -17,17 +18,23 @@ export interface OrderEventStream {
   close(): Promise<void>;
 }
 
-export async function openOrderEvents(
+export function openOrderEvents(
   base: string,
   headers: Record<string, string>,
 ): Promise<OrderEventStream> {
+  return openEventStream(`${base}/v1/orders/events`, headers);
+}
+
+export async function openEventStream(
+  url: string,
+  headers: Record<string, string> = {},
+): Promise<OrderEventStream> {
   const abort = new AbortController();
-  const res = await fetch(`${base}/v1/orders/events`, { headers, signal: abort.signal });
-  if (res.status !== 200)
-    throw new Error(`GET /v1/orders/events answered ${res.status}: ${await res.text()}`);
+  const res = await fetch(url, { headers, signal: abort.signal });
+  if (res.status !== 200) throw new Error(`GET ${url} answered ${res.status}: ${await res.text()}`);
   const type = res.headers.get('content-type');
   if (type !== 'text/event-stream; charset=utf-8')
-    throw new Error(`GET /v1/orders/events answered content-type ${String(type)}`);
+    throw new Error(`GET ${url} answered content-type ${String(type)}`);
   const reader = res.body!.getReader();
   const decoder = new TextDecoder();
   const frames: Frame[] = [];

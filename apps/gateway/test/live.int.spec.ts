@@ -1,0 +1,493 @@
+// The live feeds (GET /v1/live/*, docs/live.md) on two real gateways over one PostgreSQL event
+// store, with signed orders placed, matched and cancelled over HTTP as a frontend's users would:
+// every book change reaches the clients whose filters it matches, exactly as the store holds it
+// (checked against the events table); a client that disconnects and resumes with Last-Event-ID
+// (on the other instance, or with ?lastEventId=) gets exactly what it missed; a slow client is cut
+// off with a reason while a fast one gets everything; malformed filters are 400 problem+json.
+import { randomBytes, randomUUID } from 'node:crypto';
+import { request as httpRequest, type IncomingMessage } from 'node:http';
+import { Pool } from 'pg';
+import type { HDAccount } from 'viem/accounts';
+import { EVENT_STORE } from '@atelier/cqrs';
+import type { EventStore, NewEvent } from '@atelier/eventsourcing';
+import { LiveFeed } from '../src/live/live-feed';
+import { openEventStream, type OrderEventStream } from './support/sse';
+import {
+  apiKey,
+  bootGateway,
+  chainClients,
+  dropSchemas,
+  gatewaySchemas,
+  post,
+  projectInBackground,
+  submission,
+  type Gateway,
+} from './orders.fixture';
+
+const TUSD = 1_000_000n;
+const address = () => `0x${randomBytes(20).toString('hex')}`;
+
+describe('live feeds over SSE (two real gateways, PostgreSQL event store, anvil)', () => {
+  const schemas = gatewaySchemas();
+  const chain = chainClients();
+  let a: Gateway;
+  let b: Gateway;
+  let projector: ReturnType<typeof projectInBackground>;
+  let pool: Pool;
+  let key: string;
+  let seller: HDAccount;
+  let buyer: HDAccount;
+  let stranger: HDAccount;
+  let works: bigint[];
+  const collection = chain.registry.toLowerCase();
+  const nonceBase = BigInt(Date.now()) * 1000n;
+  const open: OrderEventStream[] = [];
+
+  beforeAll(async () => {
+    const overrides = { LIVE_KEEPALIVE_MS: 200 };
+    [a, b] = await Promise.all([bootGateway(schemas, overrides), bootGateway(schemas, overrides)]);
+    projector = projectInBackground(a, schemas.readModel);
+    key = await apiKey(a);
+    pool = new Pool({ connectionString: process.env['GATEWAY_DATABASE_URL'], max: 2 });
+    [seller, buyer, stranger] = await Promise.all([
+      chain.account(),
+      chain.account(),
+      chain.account(),
+    ]);
+    works = await chain.mintWorks(seller, 4);
+    await chain.deposit(buyer, 1_000n * TUSD);
+  }, 120_000);
+
+  afterAll(async () => {
+    await Promise.all(open.map((s) => s.close()));
+    await projector?.stop();
+    await a?.app.close();
+    await b?.app.close().catch(() => undefined); // closed by the last test already
+    await pool?.end();
+    await dropSchemas(schemas);
+  });
+
+  const live = async (gw: Gateway, path: string, headers: Record<string, string> = {}) => {
+    const s = await openEventStream(`${gw.base}/v1/live/${path}`, headers);
+    open.push(s);
+    await s.until('the opening comment', () => s.frames.length > 0, 10_000);
+    return s;
+  };
+  const keepAlives = (s: OrderEventStream) =>
+    s.frames.filter((f) => f.comment === 'keep-alive').length;
+
+  const signed = async (
+    who: HDAccount,
+    fields: Parameters<typeof chain.order>[1],
+  ): Promise<ReturnType<typeof submission>> => {
+    const o = chain.order(who, fields);
+    return submission(o, await chain.signOrder(who, o));
+  };
+  const place = async (body: unknown) => {
+    const res = await post(a.base, '/v1/orders', body, key);
+    expect([200, 201]).toContain(res.status);
+    return (await res.json()) as { results: { hash: string; status: string }[]; position: string };
+  };
+  const cancel = async (who: HDAccount, hashes: string[], minPosition: string) => {
+    const c = {
+      maker: who.address,
+      orderHashes: hashes as `0x${string}`[],
+      issuedAt: chain.nowSeconds(),
+    };
+    const res = await post(
+      b.base,
+      `/v1/orders/cancel?minPosition=${minPosition}`,
+      {
+        cancel: { ...c, issuedAt: c.issuedAt.toString() },
+        signature: await chain.signCancel(who, c),
+      },
+      key,
+    );
+    expect(res.status).toBe(200);
+    return (await res.json()) as { position: string };
+  };
+
+  const SSE_TYPE: Record<string, string> = {
+    OrderAccepted: 'order-added',
+    OrderStatusChanged: 'order-status-changed',
+    TradeMatched: 'trade-matched',
+  };
+  /** The book (or trade) events of the market in the store, in global order: the truth. */
+  async function stored(
+    types: readonly string[],
+    after = '0',
+  ): Promise<{ id: string; event: string; hash: string | null }[]> {
+    const { rows } = await pool.query<{ position: string; type: string; hash: string | null }>(
+      `SELECT position::text, type, COALESCE(data->>'hash', data->>'tradeId') AS hash
+         FROM ${schemas.eventStore}.events
+        WHERE stream_name = $1 AND type = ANY($2::text[]) AND position > $3 ORDER BY position`,
+      [`market-${collection}`, types, after],
+    );
+    return rows.map((r) => ({ id: r.position, event: SSE_TYPE[r.type]!, hash: r.hash }));
+  }
+  const BOOK = ['OrderAccepted', 'OrderStatusChanged'];
+  const got = (s: OrderEventStream) =>
+    s.events().map((f) => ({
+      id: f.id!,
+      event: f.event!,
+      hash: (f.data?.['hash'] ?? f.data?.['tradeId']) as string,
+    }));
+
+  let asks: string[] = [];
+  let bidHash = '';
+  let collectionBid = '';
+  let matchedAt = '';
+
+  it('sends book changes as signed orders are placed, matched and cancelled; filters hold', async () => {
+    const all = await live(a, `books?collection=${collection}`);
+    const token = await live(b, `books?collection=${collection}&tokenId=${works[0]}`);
+    const elsewhere = await live(a, `books?collection=${address()}`);
+    const trades = await live(b, `trades?collection=${collection}`);
+    const buyers = await live(a, `trades?account=${buyer.address}`); // EIP-55, as viem gives it
+    const strangers = await live(a, `trades?account=${stranger.address}`);
+    const tokenTrades = await live(a, `trades?collection=${collection}&tokenId=${works[1]}`);
+
+    // Two asks in bulk (tokens 0 and 1), a bid that matches the first, a cancel of the second,
+    // and a collection bid below every ask (rests).
+    const bulk = await place({
+      orders: await Promise.all([
+        signed(seller, {
+          kind: chain.OrderKind.Ask,
+          tokenId: works[0]!,
+          price: 5n * TUSD,
+          nonce: nonceBase,
+        }),
+        signed(seller, {
+          kind: chain.OrderKind.Ask,
+          tokenId: works[1]!,
+          price: 7n * TUSD,
+          nonce: nonceBase + 1n,
+        }),
+      ]),
+    });
+    asks = bulk.results.map((r) => r.hash);
+    const matched = await place(
+      await signed(buyer, {
+        kind: chain.OrderKind.TokenBid,
+        tokenId: works[0]!,
+        price: 5n * TUSD,
+        nonce: nonceBase,
+      }),
+    );
+    bidHash = matched.results[0]!.hash;
+    expect(matched.results[0]!.status).toBe('reserved');
+    const cancelled = await cancel(seller, [asks[1]!], matched.position);
+    const rest = await place(
+      await signed(buyer, {
+        kind: chain.OrderKind.CollectionBid,
+        price: 1n * TUSD,
+        nonce: nonceBase + 1n,
+      }),
+    );
+    collectionBid = rest.results[0]!.hash;
+    expect(BigInt(rest.position)).toBeGreaterThan(BigInt(cancelled.position));
+
+    // The store holds the orders' events and the match; the feed adds the statuses the match
+    // sets on both orders without an announcement, under the match's position (P, P.1).
+    const truth = await stored(BOOK);
+    expect(truth.map((t) => [t.event, t.hash])).toEqual([
+      ['order-added', asks[0]],
+      ['order-added', asks[1]],
+      ['order-added', bidHash],
+      ['order-status-changed', asks[1]],
+      ['order-added', collectionBid],
+    ]);
+    const trade = (await stored(['TradeMatched']))[0]!;
+    matchedAt = trade.id;
+    const reserved = [
+      { id: trade.id, event: 'order-status-changed', hash: asks[0]! },
+      { id: `${trade.id}.1`, event: 'order-status-changed', hash: bidHash },
+    ];
+    const book = [...truth.slice(0, 3), ...reserved, ...truth.slice(3)];
+    await all.until('every book change', () => all.events().length >= book.length, 10_000);
+    expect(got(all)).toEqual(book);
+    expect(all.events()[3]!.data).toMatchObject({
+      status: 'reserved',
+      from: null,
+      tradeId: trade.hash,
+      tokenId: works[0]!.toString(),
+      side: 'ask',
+    });
+    expect(all.events()[4]!.data).toMatchObject({
+      status: 'reserved',
+      from: null,
+      tradeId: trade.hash,
+      side: 'bid',
+      maker: buyer.address.toLowerCase(),
+    });
+
+    // The token's book: its ask, the bid on it, and the collection bid (in every token's book).
+    const ofToken = new Set([asks[0], bidHash, collectionBid]);
+    const want = book.filter((t) => ofToken.has(t.hash!));
+    await token.until('the token’s changes', () => token.events().length >= want.length, 10_000);
+
+    const byHash = new Map(all.events().map((f) => [f.id, f.data!]));
+    expect(byHash.get(truth[0]!.id)).toMatchObject({
+      type: 'order-added',
+      position: truth[0]!.id,
+      collection,
+      tokenId: works[0]!.toString(),
+      side: 'ask',
+      maker: seller.address.toLowerCase(),
+      price: (5n * TUSD).toString(),
+      status: 'fillable',
+      from: null,
+    });
+    const cancelEvent = all
+      .events()
+      .find((f) => f.data?.['hash'] === asks[1] && f.data?.['status'] === 'cancelled-off-chain');
+    expect(cancelEvent?.data).toMatchObject({
+      type: 'order-status-changed',
+      from: 'fillable',
+      tokenId: works[1]!.toString(),
+      side: 'ask',
+      price: (7n * TUSD).toString(),
+    });
+    expect(JSON.stringify(all.frames)).not.toContain('signature');
+
+    // The trade, on the collection's and the buyer's feeds; no other's. Its id is the match's
+    // third change.
+    for (const s of [trades, buyers])
+      await s.until('the trade', () => s.events().length >= 1, 10_000);
+    for (const s of [trades, buyers]) {
+      expect(got(s)).toEqual([{ ...trade, id: `${trade.id}.2` }]);
+      expect(s.events()[0]!.data).toMatchObject({
+        type: 'trade-matched',
+        collection,
+        tokenId: works[0]!.toString(),
+        seller: seller.address.toLowerCase(),
+        buyer: buyer.address.toLowerCase(),
+        price: (5n * TUSD).toString(),
+        askHash: asks[0],
+        bidHash,
+      });
+    }
+    // Nothing for the others after a while of keep-alives (the feeds are alive, just quiet).
+    for (const s of [elsewhere, strangers, tokenTrades])
+      await s.until('two keep-alives', () => keepAlives(s) >= 2, 10_000);
+    expect(got(token)).toEqual(want);
+    expect(elsewhere.events()).toEqual([]);
+    expect(strangers.events()).toEqual([]);
+    expect(tokenTrades.events()).toEqual([]);
+  }, 60_000);
+
+  it('resumes with Last-Event-ID (other instance) or ?lastEventId= with exactly what was missed', async () => {
+    const before = (await stored(BOOK)).at(-1)!.id;
+    const first = await live(a, `books?collection=${collection}`);
+    const placed = await place(
+      await signed(seller, {
+        kind: chain.OrderKind.Ask,
+        tokenId: works[2]!,
+        price: 9n * TUSD,
+        nonce: nonceBase + 2n,
+      }),
+    );
+    await first.until('the new ask', () => first.events().length >= 1, 10_000);
+    await first.close();
+    const lastSeen = first.events().at(-1)!.id!;
+
+    // While away: the ask cancelled, another placed, the resting collection bid cancelled.
+    const c1 = await cancel(seller, [placed.results[0]!.hash], placed.position);
+    await place(
+      await signed(seller, {
+        kind: chain.OrderKind.Ask,
+        tokenId: works[3]!,
+        price: 11n * TUSD,
+        nonce: nonceBase + 3n,
+      }),
+    );
+    await cancel(buyer, [collectionBid], c1.position);
+    const missed = await stored(BOOK, lastSeen);
+    expect(missed.length).toBeGreaterThanOrEqual(3);
+
+    const byHeader = await live(b, `books?collection=${collection}`, { 'last-event-id': lastSeen });
+    const byQuery = await live(a, `books?collection=${collection}&lastEventId=${lastSeen}`);
+    for (const s of [byHeader, byQuery]) {
+      await s.until('what was missed', () => s.events().length >= missed.length, 10_000);
+      // Then nothing more (keep-alives only): no duplicate.
+      const k = keepAlives(s);
+      await s.until('two more keep-alives', () => keepAlives(s) >= k + 2, 10_000);
+      expect(got(s)).toEqual(missed);
+    }
+    expect([...got(first), ...got(byHeader)]).toEqual(await stored(BOOK, before));
+
+    // Live changes keep coming on a resumed feed, after its history.
+    const more = await place(
+      await signed(buyer, {
+        kind: chain.OrderKind.CollectionBid,
+        price: 2n * TUSD,
+        nonce: nonceBase + 2n,
+      }),
+    );
+    await byHeader.until('the next change', () => byHeader.events().length > missed.length, 10_000);
+    expect(byHeader.events().at(-1)!.data).toMatchObject({
+      hash: more.results[0]!.hash,
+      side: 'collection-bid',
+    });
+
+    // From 0, the whole history of a token's book, filtered, in order.
+    const fromZero = await live(
+      b,
+      `books?collection=${collection}&tokenId=${works[0]}&lastEventId=0`,
+    );
+    const tokenHashes = new Set([asks[0], bidHash, collectionBid, more.results[0]!.hash]);
+    const ofToken = [
+      ...(await stored(BOOK)).filter((t) => tokenHashes.has(t.hash!)),
+      { id: matchedAt, event: 'order-status-changed', hash: asks[0]! },
+      { id: `${matchedAt}.1`, event: 'order-status-changed', hash: bidHash },
+    ].sort((x, y) => (BigInt(x.id.split('.')[0]!) < BigInt(y.id.split('.')[0]!) ? -1 : 1));
+    await fromZero.until('the history', () => fromZero.events().length >= ofToken.length, 10_000);
+    expect(got(fromZero)).toEqual(ofToken);
+
+    // From inside an event: after the match's first change, its second (the bid) comes next.
+    const mid = await live(a, `books?collection=${collection}&tokenId=${works[0]}`, {
+      'last-event-id': matchedAt,
+    });
+    await mid.until('the rest', () => mid.events().length >= 2, 10_000);
+    expect(got(mid)[0]).toEqual({
+      id: `${matchedAt}.1`,
+      event: 'order-status-changed',
+      hash: bidHash,
+    });
+    const trades = await live(b, `trades?collection=${collection}&lastEventId=${matchedAt}.1`);
+    await trades.until('the trade', () => trades.events().length >= 1, 10_000);
+    expect(trades.events().map((f) => f.id)).toEqual([`${matchedAt}.2`]);
+  }, 60_000);
+
+  const problem = async (res: Response, pointer: string) => {
+    expect(res.status).toBe(400);
+    expect(res.headers.get('content-type')).toBe('application/problem+json; charset=utf-8');
+    const body = (await res.json()) as { code: string; errors: { path: string }[] };
+    expect(body.code).toBe('REQUEST.INVALID');
+    expect(body.errors.map((e) => e.path)).toContain(pointer);
+  };
+
+  it('refuses malformed filters and ids: 400 problem+json naming the field', async () => {
+    const get = (path: string, headers: Record<string, string> = {}) =>
+      fetch(`${a.base}/v1/live/${path}`, { headers });
+    await problem(await get('books'), '/collection');
+    await problem(await get('books?collection=0x1234'), '/collection');
+    await problem(await get(`books?collection=${collection}&tokenId=-1`), '/tokenId');
+    await problem(await get(`books?collection=${collection}&maker=${collection}`), '');
+    await problem(await get('trades?tokenId=1'), '/tokenId');
+    await problem(await get('trades?account=nobody'), '/account');
+    await problem(await get('ledgers/0xnope'), '/account');
+    await problem(await get(`books?collection=${collection}&lastEventId=1e9`), '/lastEventId');
+    await problem(await get(`books?collection=${collection}`, { 'last-event-id': '-1' }), '');
+  });
+
+  it('ends its feeds with a reason when the gateway shuts down', async () => {
+    const s = await live(b, `trades`);
+    const started = Date.now();
+    await b.app.close();
+    await s.until('the end of the feed', () => s.ended(), 5_000);
+    expect(Date.now() - started).toBeLessThan(5_000);
+    expect(s.frames.find((f) => f.event === 'end')?.data).toMatchObject({ code: 'LIVE.SHUTDOWN' });
+  });
+});
+
+describe('live feeds: a slow client is cut off, the others go on', () => {
+  const schemas = gatewaySchemas();
+  let gw: Gateway;
+  const coll = address();
+  const EVENTS = 12_000;
+
+  beforeAll(async () => {
+    gw = await bootGateway(schemas, { LIVE_CLIENT_BUFFER_BYTES: 65_536, LIVE_KEEPALIVE_MS: 200 });
+  }, 60_000);
+
+  afterAll(async () => {
+    await gw?.app.close();
+    await dropSchemas(schemas);
+  });
+
+  /** Book events of a synthetic market, ~1 KB each, appended straight to the real store. */
+  const appendOrders = async (from: number, count: number) => {
+    const store = gw.app.get<EventStore>(EVENT_STORE);
+    const at = new Date().toISOString();
+    for (let i = from; i < from + count; i += 500) {
+      const batch: NewEvent[] = [];
+      for (let j = i; j < Math.min(i + 500, from + count); j++)
+        batch.push({
+          id: randomUUID(),
+          type: 'OrderAccepted',
+          schemaVersion: 1,
+          data: {
+            collection: coll,
+            hash: `0x${j.toString(16).padStart(64, '0')}`,
+            order: {
+              maker: coll,
+              kind: 0,
+              collection: coll,
+              tokenId: String(j),
+              currency: coll,
+              price: '1',
+              start: '0',
+              expiry: '0',
+              counter: '0',
+              nonce: String(j),
+            },
+            signature: '0x',
+            seq: j + 1,
+            acceptedAt: at,
+            status: 'fillable',
+            reason: 'x'.repeat(900),
+            split: null,
+          },
+          metadata: {
+            correlationId: 'live-spec',
+            causationId: null,
+            actor: 'system:live-spec',
+            occurredAt: at,
+          },
+        });
+      await store.append(`market-${coll}`, batch, { expectedRevision: 'any' });
+    }
+  };
+
+  it('cuts off a client that does not read (LIVE.SLOW_CONSUMER) while a reading one gets everything', async () => {
+    const fast = await openEventStream(`${gw.base}/v1/live/books?collection=${coll}`);
+    await fast.until('the opening comment', () => fast.frames.length > 0, 10_000);
+    // A client that reads its headers and then nothing: its socket buffers fill, then Node's.
+    const slow = await new Promise<IncomingMessage>((resolve, reject) =>
+      httpRequest(`${gw.base}/v1/live/books?collection=${coll}`, resolve).on('error', reject).end(),
+    );
+    expect(slow.statusCode).toBe(200);
+    slow.pause();
+    const feed = gw.app.get(LiveFeed);
+    await fast.until('the slow client registered', () => feed.stats().subscribers === 2, 10_000);
+
+    // The slow client is read again as soon as it is cut off (before its grace period ends).
+    const appended = appendOrders(0, EVENTS);
+    await fast.until('the slow client cut off', () => feed.stats().cutOff >= 1, 60_000);
+    expect(feed.stats().subscribers).toBe(1);
+    // The slow client, reading at last, finds the reason after what it was sent, then the end.
+    let text = '';
+    slow.setEncoding('utf8');
+    slow.on('data', (chunk: string) => (text += chunk));
+    const ended = new Promise((resolve) => slow.on('end', resolve).on('close', resolve));
+    slow.resume();
+    await ended;
+    await appended;
+    await fast.until('every change', () => fast.events().length >= EVENTS, 60_000);
+    const ids = text.match(/^id: /gm)?.length ?? 0;
+    expect(ids).toBeGreaterThan(0);
+    expect(ids).toBeLessThan(EVENTS);
+    expect(text).toMatch(/event: end\ndata: \{"code":"LIVE\.SLOW_CONSUMER"/);
+
+    // The reading client goes on: every change exactly once, in order, and the next one too.
+    await appendOrders(EVENTS, 1);
+    await fast.until('one more', () => fast.events().length >= EVENTS + 1, 10_000);
+    const ids2 = fast.events().map((f) => BigInt(f.id!));
+    expect(ids2.every((p, i) => i === 0 || p > ids2[i - 1]!)).toBe(true);
+    expect(fast.events().map((f) => f.data?.['tokenId'])).toEqual(
+      Array.from({ length: EVENTS + 1 }, (_, i) => String(i)),
+    );
+    await fast.close();
+  }, 120_000);
+});
