@@ -7,13 +7,14 @@ import type { z } from 'zod';
 import { ChainReadError, type ArtworksReader } from '@atelier/market-projections';
 import { ZodValidationPipe } from '@atelier/platform';
 import { ApiRead } from './openapi';
+import { ReadPositions } from './read-positions';
 import {
-  artworkParams,
-  listArtworksQuery,
-  noQuery,
-  type ArtworkParams,
-  type ListArtworksQuery,
-} from './read.query';
+  chainReadQuery,
+  listArtworksReadQuery,
+  type ChainReadQuery,
+  type ListArtworksReadQuery,
+} from './read-market.query';
+import { artworkParams, type ArtworkParams } from './read.query';
 import { ARTWORKS_READER } from './read.tokens';
 import { artworkAnswerJson, artworkPageJson, lineageJson } from './read.views';
 
@@ -25,18 +26,23 @@ const notFound = (p: ArtworkParams) =>
 
 @Controller('v1/artworks')
 export class ArtworksHttpController {
-  constructor(@Inject(ARTWORKS_READER) private readonly reader: ArtworksReader) {}
+  constructor(
+    @Inject(ARTWORKS_READER) private readonly reader: ArtworksReader,
+    private readonly positions: ReadPositions,
+  ) {}
 
   @Get()
   @ApiRead({
     tag: 'artworks',
     summary: 'Artworks, newest mint first (or oldest), filtered by creator, owner or model',
-    query: listArtworksQuery,
+    query: listArtworksReadQuery,
     ok: artworkPageJson,
+    behind: true,
   })
   async list(
-    @Query(new ZodValidationPipe(listArtworksQuery)) q: ListArtworksQuery,
+    @Query(new ZodValidationPipe(listArtworksReadQuery)) q: ListArtworksReadQuery,
   ): Promise<z.input<typeof artworkPageJson>> {
+    await this.positions.chain(q.minPosition, () => this.reader.position());
     const position = await this.reader.position();
     const page = await this.reader.list({
       ...(q.creator ? { creator: q.creator } : {}),
@@ -56,12 +62,15 @@ export class ArtworksHttpController {
     summary: 'One artwork: provenance, royalty, contributors, parents, current owner',
     params: artworkParams,
     ok: artworkAnswerJson,
+    query: chainReadQuery,
     notFound: 'ARTWORK.NOT_FOUND',
+    behind: true,
   })
   async get(
     @Param(new ZodValidationPipe(artworkParams)) p: ArtworkParams,
-    @Query(new ZodValidationPipe(noQuery)) _q: z.output<typeof noQuery>,
+    @Query(new ZodValidationPipe(chainReadQuery)) q: ChainReadQuery,
   ): Promise<z.input<typeof artworkAnswerJson>> {
+    await this.positions.chain(q.minPosition, () => this.reader.position());
     const position = await this.reader.position();
     const artwork = await this.reader.get(p.collection, p.tokenId);
     if (!artwork) throw notFound(p);
@@ -81,12 +90,15 @@ export class ArtworksHttpController {
     summary: 'Lineage: every ancestor and every descendant, nearest first',
     params: artworkParams,
     ok: lineageJson,
+    query: chainReadQuery,
     notFound: 'ARTWORK.NOT_FOUND',
+    behind: true,
   })
   async lineage(
     @Param(new ZodValidationPipe(artworkParams)) p: ArtworkParams,
-    @Query(new ZodValidationPipe(noQuery)) _q: z.output<typeof noQuery>,
+    @Query(new ZodValidationPipe(chainReadQuery)) q: ChainReadQuery,
   ): Promise<z.input<typeof lineageJson>> {
+    await this.positions.chain(q.minPosition, () => this.reader.position());
     const position = await this.reader.position();
     const lineage = await this.reader.lineage(p.collection, p.tokenId);
     if (!lineage) throw notFound(p);

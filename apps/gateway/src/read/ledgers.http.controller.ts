@@ -1,33 +1,91 @@
 // GET /v1/ledgers/:account: the account's Marketplace balance per currency and what made it
 // (deposited, withdrawn, paid, credited royalty / attribution / fee / proceeds), equal to
 // balanceOf at the block the answer names. An account never seen answers an empty list.
+// `?asOfBlock=N`: only facts of blocks up to N, i.e. balanceOf at N (docs/analysts.md).
+// Beside the settled balance, `pending`: what the trades the market matched and the chain has
+// not settled yet will move when they settle (MatchedTradesReader), and the balance after
+// them; a currency with pending amounts only is listed with a settled balance of 0. Pending
+// amounts are about now, so an `asOfBlock` answer has none. `?minPosition=` waits for the
+// ledgers model, `?minMarketPosition=` for the orders model.
 import { Controller, Get, Inject, Param, Query } from '@nestjs/common';
 import type { z } from 'zod';
-import type { LedgersReader } from '@atelier/market-projections';
+import type {
+  CurrencyLedger,
+  LedgersReader,
+  MatchedTradesReader,
+  PendingLedger,
+} from '@atelier/market-projections';
 import { ZodValidationPipe } from '@atelier/platform';
 import { ApiRead } from './openapi';
-import { accountParams, ledgerQuery } from './read.query';
-import { LEDGERS_READER } from './read.tokens';
-import { ledgerJson } from './read.views';
+import { ReadPositions } from './read-positions';
+import { ledgerReadQuery, type LedgerReadQuery } from './read-market.query';
+import { ledgerAnswerJson } from './read-market.views';
+import { accountParams } from './read.query';
+import { LEDGERS_READER, MATCHED_TRADES_READER } from './read.tokens';
+
+const settledZero = (currency: string): CurrencyLedger => ({
+  currency,
+  deposited: '0',
+  withdrawn: '0',
+  paid: '0',
+  credited: { royalty: '0', attribution: '0', fee: '0', proceeds: '0' },
+  balance: '0',
+});
 
 @Controller('v1/ledgers')
 export class LedgersHttpController {
-  constructor(@Inject(LEDGERS_READER) private readonly reader: LedgersReader) {}
+  constructor(
+    @Inject(LEDGERS_READER) private readonly reader: LedgersReader,
+    @Inject(MATCHED_TRADES_READER) private readonly matched: MatchedTradesReader,
+    private readonly positions: ReadPositions,
+  ) {}
 
   @Get(':account')
   @ApiRead({
     tag: 'ledgers',
-    summary: "An account's Marketplace ledger per currency and kind",
+    summary: "An account's Marketplace ledger per currency and kind, and its pending amounts",
     params: accountParams,
-    query: ledgerQuery,
-    ok: ledgerJson,
+    query: ledgerReadQuery,
+    ok: ledgerAnswerJson,
+    behind: true,
   })
   async get(
     @Param(new ZodValidationPipe(accountParams)) p: z.output<typeof accountParams>,
-    @Query(new ZodValidationPipe(ledgerQuery)) q: z.output<typeof ledgerQuery>,
-  ): Promise<z.input<typeof ledgerJson>> {
-    const position = await this.reader.position();
-    const ledger = await this.reader.ledger(p.account, q.currency);
-    return { ...ledger, currencies: [...ledger.currencies], position: { block: position } };
+    @Query(new ZodValidationPipe(ledgerReadQuery)) q: LedgerReadQuery,
+  ): Promise<z.input<typeof ledgerAnswerJson>> {
+    await Promise.all([
+      this.positions.chain(q.minPosition, () => this.reader.position()),
+      this.positions.orders(q.minMarketPosition),
+    ]);
+    const [block, market] = await Promise.all([this.reader.position(), this.matched.position()]);
+    const ledger = await this.reader.ledger(p.account, q.currency, q.asOfBlock);
+    const pending: PendingLedger[] =
+      q.asOfBlock === undefined ? await this.matched.pending(p.account, q.currency) : [];
+    const settled = new Map(ledger.currencies.map((c) => [c.currency, c]));
+    const currencies = [...new Set([...settled.keys(), ...pending.map((x) => x.currency)])]
+      .sort()
+      .map((currency) => {
+        const c = settled.get(currency) ?? settledZero(currency);
+        if (q.asOfBlock !== undefined) return c;
+        const found = pending.find((x) => x.currency === currency);
+        const { currency: _c, ...amounts } = found ?? {
+          currency,
+          trades: 0,
+          paid: '0',
+          credited: { royalty: '0', attribution: '0', fee: '0', proceeds: '0' },
+          net: '0',
+        };
+        return {
+          ...c,
+          pending: amounts,
+          balanceAfterPending: (BigInt(c.balance) + BigInt(amounts.net)).toString(),
+        };
+      });
+    return {
+      ...ledger,
+      currencies,
+      ...(q.asOfBlock === undefined ? {} : { asOfBlock: q.asOfBlock.toString() }),
+      position: { block, market },
+    };
   }
 }

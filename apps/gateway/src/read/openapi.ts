@@ -48,6 +48,8 @@ export function ApiRead(options: {
   readonly query?: z.ZodType;
   readonly ok: z.ZodType;
   readonly notFound?: string;
+  /** The route takes a minimum position and may answer 409 READ_MODEL.BEHIND. */
+  readonly behind?: boolean;
 }) {
   const params = Object.entries(shapeOf(options.params ?? z.object({}))).map(([name, s]) =>
     ApiParam({ name, required: true, schema: jsonSchema(s, 'input') as never }),
@@ -70,6 +72,14 @@ export function ApiRead(options: {
     ApiOkResponse({ schema: jsonSchema(options.ok) as never }),
     problem(400, 'invalid parameters, an unknown parameter, or a cursor this API did not give'),
     ...(options.notFound ? [problem(404, options.notFound)] : []),
+    ...(options.behind
+      ? [
+          problem(
+            409,
+            'READ_MODEL.BEHIND: the read model had not reached the minimum position in time',
+          ),
+        ]
+      : []),
     problem(429, 'rate limited'),
   );
 }

@@ -1,5 +1,6 @@
-// The read API over chain facts (/v1/artworks, /v1/trades, /v1/ledgers, /v1/collections) and
-// the projectors that feed it. Owns its own DataSource over the chain-fact read models (same
+// The read API over chain facts (/v1/artworks, /v1/trades, /v1/ledgers, /v1/collections), the
+// order side read beside them (books, matched trades, pending ledger amounts, /v1/activity)
+// and the projectors that feed the chain models. Owns its own DataSource over the chain-fact read models (same
 // database and schema as the orders model, its own tables); the collection stats read the
 // floor from the orders model (ORDERS_READ_MODEL of the global MarketModule). The projectors
 // run when the pipeline does (PIPELINE_ENABLED), with its topic prefix, partitions and group
@@ -17,21 +18,35 @@ import {
 import type { DataSource } from 'typeorm';
 import type { DependencyCheck } from '@atelier/health';
 import { createKafka } from '@atelier/kafka';
-import { ArtworksReader, ChainTradesReader, LedgersReader } from '@atelier/market-projections';
+import {
+  ActivityReader,
+  ArtworksReader,
+  ChainTradesReader,
+  LedgersReader,
+  MatchedTradesReader,
+  OrderBooksReader,
+} from '@atelier/market-projections';
 import type { HttpAppContext } from '@atelier/platform';
 import { createProjectionDataSource, ProjectionStore } from '@atelier/projections';
 import type { GatewayConfig } from '../config';
 import { ORDERS_READ_MODEL } from '../market/market.tokens';
+import { READ_YOUR_WRITES_WAIT_MS, ReadYourWrites } from '../orders/read-your-writes';
 import { pipelineSettings } from '../pipeline/pipeline.config';
+import { ActivityHttpController } from './activity.http.controller';
 import { ArtworksHttpController } from './artworks.http.controller';
+import { BookHttpController } from './book.http.controller';
 import { CollectionsHttpController } from './collections.http.controller';
 import { LedgersHttpController } from './ledgers.http.controller';
+import { ReadPositions } from './read-positions';
 import { ChainReadProjectors, chainReadProjections } from './read-projectors';
 import {
+  ACTIVITY_READER,
   ARTWORKS_READER,
   CHAIN_READ_MODEL,
   CHAIN_TRADES_READER,
   LEDGERS_READER,
+  MATCHED_TRADES_READER,
+  ORDER_BOOKS_READER,
 } from './read.tokens';
 import { TradesHttpController } from './trades.http.controller';
 
@@ -105,6 +120,8 @@ export class ReadModule {
           TradesHttpController,
           LedgersHttpController,
           CollectionsHttpController,
+          BookHttpController,
+          ActivityHttpController,
         ],
         providers: [
           { provide: READ_CONTEXT, useValue: { ctx, handle } satisfies ReadContext },
@@ -137,9 +154,36 @@ export class ReadModule {
             useFactory: (ds: DataSource) => new LedgersReader(ds),
             inject: [CHAIN_READ_MODEL],
           },
+          {
+            provide: ORDER_BOOKS_READER,
+            useFactory: (orders: DataSource) => new OrderBooksReader(orders),
+            inject: [ORDERS_READ_MODEL],
+          },
+          {
+            provide: MATCHED_TRADES_READER,
+            useFactory: (ds: DataSource, orders: DataSource) => new MatchedTradesReader(ds, orders),
+            inject: [CHAIN_READ_MODEL, ORDERS_READ_MODEL],
+          },
+          {
+            provide: ACTIVITY_READER,
+            useFactory: (ds: DataSource, orders: DataSource) => new ActivityReader(ds, orders),
+            inject: [CHAIN_READ_MODEL, ORDERS_READ_MODEL],
+          },
+          // The minimum-position waits: the orders API's ReadYourWrites and its bound.
+          { provide: READ_YOUR_WRITES_WAIT_MS, useValue: config.READ_YOUR_WRITES_WAIT_MS },
+          ReadYourWrites,
+          ReadPositions,
           ReadRunner,
         ],
-        exports: [CHAIN_READ_MODEL, ARTWORKS_READER, CHAIN_TRADES_READER, LEDGERS_READER],
+        exports: [
+          CHAIN_READ_MODEL,
+          ARTWORKS_READER,
+          CHAIN_TRADES_READER,
+          LEDGERS_READER,
+          ORDER_BOOKS_READER,
+          MATCHED_TRADES_READER,
+          ACTIVITY_READER,
+        ],
       },
       checks: [
         {

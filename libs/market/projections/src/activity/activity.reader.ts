@@ -262,7 +262,7 @@ export class ActivityReader {
     }
     if (branches.length === 0) return { items: [], nextCursor: null };
     const rows: ActivitySqlRow[] = await this.manager.query(
-      `${branches.join(' UNION ALL ')} ORDER BY at_us DESC, id DESC LIMIT ${n}`,
+      `SELECT * FROM (${branches.join(' UNION ALL ')}) u ORDER BY at_us DESC, id DESC LIMIT ${n}`,
       params,
     );
     const page = rows.slice(0, limit);
