@@ -89,6 +89,12 @@ describe('activity feed', () => {
     const sellers = await reader.list({ account: SELLER2, kinds: ['listing', 'match'] });
     expect(sellers.items.every((i) => i.kind === 'listing' || i.kind === 'match')).toBe(true);
     expect(sellers.items).toHaveLength(4);
+    // One kind alone (a single branch of the union).
+    expect(kindsOf((await reader.list({ kinds: ['mint'] })).items)).toEqual([
+      'mint:3',
+      'mint:2',
+      'mint:1',
+    ]);
     // A token filter leaves collection bids out (they name no token).
     const token = await reader.list({ collection: A, tokenId: '0' });
     expect(token.items).toEqual([]);
