@@ -72,6 +72,7 @@ let makerAddress: string;
 let orderHashes: string[] = [];
 let orderPosition: string;
 let makerWorks: bigint[] = [];
+let settleBlock: bigint;
 
 // ---- clients -----------------------------------------------------------------------------------
 
@@ -220,7 +221,7 @@ beforeAll(async () => {
       lifetime: 3600n,
       nonce,
     });
-  await settleBatch(wallet(operator), {
+  const settled = await settleBatch(wallet(operator), {
     marketplace: market,
     pairs: [
       {
@@ -233,6 +234,8 @@ beforeAll(async () => {
       },
     ],
   });
+
+  settleBlock = settled.blockNumber;
 
   // A market maker's works (a dozen, so a page of works is long) and its orders.
   const maker = await chain.account();
@@ -374,7 +377,7 @@ describe('the same reads as REST', () => {
     const got = await data(
       `query($seller: String!, $buyer: String!, $c: String!) {
         trades(account: $seller, limit: 1) { items { ${TRADE} } nextCursor position { block } }
-        ledger(account: $buyer) { account position { block } currencies {
+        ledger(account: $buyer) { account asOfBlock position { block } currencies {
           currency deposited withdrawn paid credited { royalty attribution fee proceeds } balance } }
         collectionStats(address: $c) { collection sales uniqueBuyers
           currencies { currency volume sales floor } lastSale { block at } position { block } } }`,
@@ -398,8 +401,21 @@ describe('the same reads as REST', () => {
       `/v1/trades?account=${seller.address}&limit=1&cursor=${got.trades.nextCursor}`,
     );
     expect(next.trades).toEqual(cut(restNext, next.trades));
-    expect(got.ledger).toEqual(cut(await rest(`/v1/ledgers/${buyer1.address}`), got.ledger));
+    // REST leaves asOfBlock out when not asked; GraphQL answers null.
+    expect(got.ledger.asOfBlock).toBeNull();
+    const ledger = { ...got.ledger, asOfBlock: undefined };
+    expect(ledger).toEqual(cut(await rest(`/v1/ledgers/${buyer1.address}`), ledger));
     expect(got.ledger.currencies[0].paid).toBe((P + (works[0]! % 7n)).toString());
+    // As of the block before the settlement: the deposit only.
+    const before = await data(
+      `query($a: String!, $b: String) { ledger(account: $a, asOfBlock: $b) {
+        asOfBlock currencies { deposited paid balance } } }`,
+      { a: buyer1.address, b: (settleBlock - 1n).toString() },
+    );
+    expect(before.ledger).toEqual({
+      asOfBlock: (settleBlock - 1n).toString(),
+      currencies: [{ deposited: (3n * P).toString(), paid: '0', balance: (3n * P).toString() }],
+    });
     expect(got.collectionStats).toEqual(
       cut(await rest(`/v1/collections/${registry}/stats`), got.collectionStats),
     );

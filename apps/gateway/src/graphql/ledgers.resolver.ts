@@ -24,12 +24,23 @@ export class LedgersResolver {
     @Args('account', { type: () => String }) account: string,
     @Args('currency', { type: () => String, nullable: true, description: 'one currency only' })
     currency?: string,
+    @Args('asOfBlock', {
+      type: () => String,
+      nullable: true,
+      description: 'balances from the facts of blocks up to this one, inclusive (docs/analysts.md)',
+    })
+    asOfBlock?: string,
   ): Promise<Ledger> {
     const p = parseArgs(accountParams, { account });
-    const q = parseArgs(ledgerQuery, { currency });
+    const q = parseArgs(ledgerQuery, { currency, asOfBlock });
     const position = await this.ledgers.position();
-    const ledger = await this.ledgers.ledger(p.account, q.currency);
-    return { ...ledger, currencies: [...ledger.currencies], position: { block: position } };
+    const ledger = await this.ledgers.ledger(p.account, q.currency, q.asOfBlock);
+    return {
+      ...ledger,
+      currencies: [...ledger.currencies],
+      asOfBlock: q.asOfBlock === undefined ? null : q.asOfBlock.toString(),
+      position: { block: position },
+    };
   }
 
   @Query(() => CollectionStats, {

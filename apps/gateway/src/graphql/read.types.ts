@@ -196,6 +196,11 @@ export class CurrencyLedger {
 export class Ledger {
   @Field(() => String) account!: string;
   @Field(() => [CurrencyLedger], { complexity: upTo(16) }) currencies!: CurrencyLedger[];
+  @Field(() => String, {
+    nullable: true,
+    description: 'the asOfBlock asked: balances of the facts up to this block, inclusive',
+  })
+  asOfBlock!: string | null;
   @Field(() => ChainPosition) position!: ChainPosition;
 }
 
