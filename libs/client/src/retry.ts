@@ -2,8 +2,10 @@
 // (overloaded, a dependency down) with Retry-After; the client waits that long and tries again,
 // or backs off exponentially with full jitter when the header is absent, a bounded number of
 // times. A Retry-After longer than `maxDelayMs` (a daily quota resetting in hours) is not waited
-// for: the caller gets the error with `retryAfterMs` and decides. Retrying writes is safe: the
-// client sends each write with an Idempotency-Key, reused on every attempt.
+// for: the caller gets the error with `retryAfterMs` and decides. A 409 READ_MODEL.BEHIND (a read
+// or cancel given ?minPosition= that the read model had not reached in the server's wait) is
+// retried the same way: the gateway says "retry", and nothing was decided. Retrying writes is
+// safe: the client sends each write with an Idempotency-Key, reused on every attempt.
 // Pure functions (time and randomness passed in), so they are unit-tested.
 
 export interface RetryPolicy {
@@ -20,6 +22,8 @@ export const NO_RETRY: RetryPolicy = { retries: 0, baseDelayMs: 0, maxDelayMs: 0
 
 /** The statuses that mean "not now" rather than "no". */
 export const RETRYABLE_STATUSES: ReadonlySet<number> = new Set([429, 503]);
+/** Problem codes that mean "not yet", under a status that otherwise means "no" (409). */
+export const RETRYABLE_CODES: ReadonlySet<string> = new Set(['READ_MODEL.BEHIND']);
 
 /** A Retry-After header (delta-seconds or an HTTP-date, RFC 9110 10.2.3) in ms from `now`. */
 export function parseRetryAfter(value: string | null | undefined, now: number): number | undefined {

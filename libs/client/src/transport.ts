@@ -2,7 +2,13 @@
 // retry.ts decides, and a request that got no answer turned into an AtelierNetworkError (retried
 // first when repeating it is safe: a GET, or a write carrying an Idempotency-Key).
 import { AtelierNetworkError } from './errors';
-import { RETRYABLE_STATUSES, parseRetryAfter, retryDelay, type RetryPolicy } from './retry';
+import {
+  RETRYABLE_CODES,
+  RETRYABLE_STATUSES,
+  parseRetryAfter,
+  retryDelay,
+  type RetryPolicy,
+} from './retry';
 
 export type FetchLike = (input: Request) => Promise<Response>;
 
@@ -29,6 +35,17 @@ export function abortableSleep(ms: number, signal?: AbortSignal | null): Promise
     };
     signal?.addEventListener('abort', onAbort, { once: true });
   });
+}
+
+/** A 409 whose problem code says "retry" (read from a copy: the caller still reads the body). */
+async function notYet(response: Response): Promise<boolean> {
+  if (response.status !== 409) return false;
+  try {
+    const problem = (await response.clone().json()) as { code?: unknown };
+    return typeof problem.code === 'string' && RETRYABLE_CODES.has(problem.code);
+  } catch {
+    return false;
+  }
 }
 
 /** Repeating the request cannot decide anything twice. */
@@ -62,7 +79,7 @@ export function createTransport(options: TransportOptions): FetchLike {
         await sleep(delay, request.signal);
         continue;
       }
-      if (!RETRYABLE_STATUSES.has(response.status)) return response;
+      if (!RETRYABLE_STATUSES.has(response.status) && !(await notYet(response))) return response;
       const retryAfter = parseRetryAfter(response.headers.get('retry-after'), now());
       const delay = retryDelay(options.retry, attempt, retryAfter, options.random);
       if (delay === undefined) return response;

@@ -107,3 +107,25 @@ describe('transport', () => {
     expect(seen[0]!.headers.get('authorization')).toBe('Bearer atl_other');
   });
 });
+
+describe('transport and READ_MODEL.BEHIND', () => {
+  const sleep = async () => undefined;
+  const policy = { retries: 2, baseDelayMs: 1, maxDelayMs: 10 };
+  const behind = () =>
+    new Response(JSON.stringify({ status: 409, code: 'READ_MODEL.BEHIND' }), { status: 409 });
+
+  it('retries a read the read model was behind for, and not another 409', async () => {
+    const { fetch, seen } = scripted([behind(), new Response('{"order":{}}', { status: 200 })]);
+    const res = await createTransport({ fetch, retry: policy, sleep })(new Request('http://gw/x'));
+    expect(res.status).toBe(200);
+    expect(seen).toHaveLength(2);
+
+    const other = scripted([
+      new Response(JSON.stringify({ status: 409, code: 'ORDER.DUPLICATE' }), { status: 409 }),
+    ]);
+    const refused = await createTransport({ fetch: other.fetch, retry: policy, sleep })(post());
+    expect(refused.status).toBe(409);
+    expect(await refused.json()).toMatchObject({ code: 'ORDER.DUPLICATE' }); // body still readable
+    expect(other.seen).toHaveLength(1);
+  });
+});
