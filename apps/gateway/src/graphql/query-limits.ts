@@ -35,8 +35,9 @@ export class GraphqlLimitError extends CodedError<GraphqlLimitCode> {
   override readonly name = 'GraphqlLimitError';
 }
 
-/** The standard introspection query (graphql-js getIntrospectionQuery) nests 13 levels. */
-export const INTROSPECTION_MAX_DEPTH = 16;
+/** The standard introspection query (graphql-js getIntrospectionQuery) nests 15 levels by this
+ *  measure (its TypeRef fragment is 8 `ofType` deep); some room for clients asking a deeper one. */
+export const INTROSPECTION_MAX_DEPTH = 20;
 
 export interface QueryLimits {
   readonly maxDepth: number;
