@@ -8,7 +8,7 @@ import { EVENT_STORE } from '@atelier/cqrs';
 import type { EventStore } from '@atelier/eventsourcing';
 import type { Logger } from '@atelier/observability';
 import type { AnalyticsOptions } from './analytics.config';
-import { ANALYTICS_LOGGER, ANALYTICS_OPTIONS, EventLogStreams } from './event-log-streams';
+import { EventLogStreams } from './event-log-streams';
 import { EventsHttpController } from './events.http.controller';
 import { MarketBookReader } from './market-book-as-of';
 import { MarketBookHttpController } from './market-book.http.controller';
@@ -21,9 +21,16 @@ export class AnalyticsModule {
       module: AnalyticsModule,
       controllers: [EventsHttpController, MarketBookHttpController],
       providers: [
-        { provide: ANALYTICS_OPTIONS, useValue: settings satisfies AnalyticsOptions },
-        { provide: ANALYTICS_LOGGER, useValue: logger.child({ component: 'analytics' }) },
-        EventLogStreams,
+        {
+          provide: EventLogStreams,
+          useFactory: (store: EventStore) =>
+            new EventLogStreams(
+              store,
+              settings satisfies AnalyticsOptions,
+              logger.child({ component: 'analytics' }),
+            ),
+          inject: [EVENT_STORE],
+        },
         {
           provide: MarketBookReader,
           useFactory: (store: EventStore) => new MarketBookReader(store, settings.pageSize),

@@ -6,9 +6,8 @@
 // stream ends once it has caught up with the store (an `end` line, reason `head`); with it,
 // it stays open and writes events as they commit, a `keepalive` line after each idle
 // ANALYTICS_KEEPALIVE_MS, and ends (resumable) after ANALYTICS_FOLLOW_MAX_MS or at shutdown.
-import { Inject, Injectable, type BeforeApplicationShutdown } from '@nestjs/common';
+import type { BeforeApplicationShutdown } from '@nestjs/common';
 import type { ServerResponse } from 'node:http';
-import { EVENT_STORE } from '@atelier/cqrs';
 import type { EventStore } from '@atelier/eventsourcing';
 import { CodedError } from '@atelier/kernel';
 import type { Logger } from '@atelier/observability';
@@ -23,18 +22,18 @@ import {
 } from './event-lines';
 import type { EventsQuery } from './events.query';
 
-export const ANALYTICS_OPTIONS = Symbol('atelier.gateway.ANALYTICS_OPTIONS');
-export const ANALYTICS_LOGGER = Symbol('atelier.gateway.ANALYTICS_LOGGER');
+/** Lines gathered before a write to the socket. */
+const FLUSH_BYTES = 64 * 1024;
 
-@Injectable()
+/** A plain class (made by the module's factory, and by bench/events.ts without NestJS). */
 export class EventLogStreams implements BeforeApplicationShutdown {
   private readonly open = new Map<AbortController, Promise<void>>();
   private readonly shutdown = new AbortController();
 
   constructor(
-    @Inject(EVENT_STORE) private readonly store: EventStore,
-    @Inject(ANALYTICS_OPTIONS) private readonly options: AnalyticsOptions,
-    @Inject(ANALYTICS_LOGGER) private readonly logger: Logger,
+    private readonly store: EventStore,
+    private readonly options: AnalyticsOptions,
+    private readonly logger: Logger,
   ) {}
 
   get size(): number {
@@ -73,10 +72,18 @@ export class EventLogStreams implements BeforeApplicationShutdown {
     let sent = 0;
     let lastWrite = Date.now();
 
-    const write = async (line: EventLine | ControlLine): Promise<void> => {
-      lastWrite = Date.now();
-      if (response.write(ndjson(line)) || signal.aborted) return;
-      await new Promise<void>((resolve) => {
+    // Lines are gathered and written in one chunk per turn of the event loop (setImmediate runs
+    // once the loop waits for I/O: the next page, the socket), or at FLUSH_BYTES: one write per
+    // event cost a chunk header and a syscall each. Before adding to a full socket the stream
+    // waits for `drain`, so at most FLUSH_BYTES plus the socket's buffer are held.
+    let pending = '';
+    let flushing = false;
+    const flush = (): void => {
+      if (pending && !left.aborted && !response.writableEnded) response.write(pending);
+      pending = '';
+    };
+    const drained = (): Promise<void> =>
+      new Promise<void>((resolve) => {
         const go = () => {
           response.off('drain', go);
           signal.removeEventListener('abort', go);
@@ -85,6 +92,18 @@ export class EventLogStreams implements BeforeApplicationShutdown {
         response.on('drain', go);
         signal.addEventListener('abort', go, { once: true });
       });
+    const write = async (line: EventLine | ControlLine): Promise<void> => {
+      if (response.writableNeedDrain && !signal.aborted) await drained();
+      lastWrite = Date.now();
+      pending += ndjson(line);
+      if (pending.length >= FLUSH_BYTES) flush();
+      else if (!flushing) {
+        flushing = true;
+        setImmediate(() => {
+          flushing = false;
+          flush();
+        });
+      }
     };
     const keepAlive = q.follow
       ? setInterval(
@@ -129,6 +148,7 @@ export class EventLogStreams implements BeforeApplicationShutdown {
       }
       if (left.aborted) return;
       await write({ kind: 'end', reason: reason ?? 'head', position: resume?.toString() ?? null });
+      flush();
     } catch (err) {
       if (left.aborted) return;
       this.logger.error({ err }, 'event stream failed; ending it');
@@ -139,6 +159,7 @@ export class EventLogStreams implements BeforeApplicationShutdown {
         message: err instanceof CodedError ? err.message : 'the event stream failed',
         position: resume?.toString() ?? null,
       }).catch(() => undefined);
+      flush();
     } finally {
       clearInterval(keepAlive);
       clearTimeout(maxDuration);
