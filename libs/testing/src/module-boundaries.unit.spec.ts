@@ -17,6 +17,7 @@ const at = {
   application: 'libs/market/application/src/boundary-probe.ts',
   projection: 'libs/market/projections/src/boundary-probe.ts',
   infra: 'libs/infra/health/src/boundary-probe.ts',
+  client: 'libs/client/src/boundary-probe.ts',
 };
 
 let eslint: ESLint;
@@ -99,6 +100,37 @@ describe('module boundaries', () => {
         expect(await violations(at.projection, specifier)).toEqual([BOUNDARIES]);
       },
     );
+  });
+
+  describe('the typed client ships no server code', () => {
+    it.each([
+      '@atelier/chain-actions',
+      '@atelier/contracts-abi',
+      '@atelier/kernel',
+      'viem',
+      'openapi-fetch',
+    ])('accepts %s', async (specifier) => {
+      expect(await violations(at.client, specifier)).toEqual([]);
+    });
+
+    it.each([
+      '@atelier/platform',
+      '@atelier/persistence',
+      '@atelier/market-domain',
+      '@nestjs/common',
+      'pg',
+    ])('rejects %s', async (specifier) => {
+      expect(await violations(at.client, specifier)).toEqual([BOUNDARIES]);
+    });
+
+    it('may be used by an app, not by a library of the server', async () => {
+      // (Not by the gateway itself: the client's generator and int spec read the gateway, so
+      // the project graph would have a cycle; docs/client.md.)
+      expect(await violations('apps/settlement/src/boundary-probe.ts', '@atelier/client')).toEqual(
+        [],
+      );
+      expect(await violations(at.infra, '@atelier/client')).toEqual([BOUNDARIES]);
+    });
   });
 
   describe('only apps wire adapters; nothing imports an app', () => {
