@@ -9,8 +9,15 @@
 // - operations too deep or too expensive (huge pages, aliases, variables) are refused before any
 //   SQL runs, 400 with GRAPHQL.TOO_DEEP / GRAPHQL.TOO_COMPLEX; bad arguments are 4xx with our codes
 //   (READ.BAD_CURSOR, ORDERS.BAD_CURSOR, REQUEST.INVALID naming the argument), never a 5xx;
-// - GraphiQL is served at /graphiql; introspection and GraphiQL follow their config flags.
+// - GraphiQL is served at /graphiql; introspection and GraphiQL follow their config flags;
+// - a subscription resolver of another Nest module joins the schema and streams over WebSocket
+//   (graphql-ws), held to the same depth limit.
+import type { AddressInfo } from 'node:net';
+import { Module } from '@nestjs/common';
+import { Args, Field, Int, ObjectType, Query, Resolver, Subscription } from '@nestjs/graphql';
+import { createClient as createWsClient } from 'graphql-ws';
 import type { DataSource, QueryRunner } from 'typeorm';
+import WebSocket from 'ws';
 import { keccak256, parseEther, toHex, type Address } from 'viem';
 import { mnemonicToAccount, privateKeyToAccount } from 'viem/accounts';
 import { OrderKind, testStablecoinAbi } from '@atelier/contracts-abi';
@@ -23,6 +30,8 @@ import {
   settleBatch,
   writeAndWait,
 } from '@atelier/chain-actions';
+import { createHttpApp } from '@atelier/platform';
+import { gatewayApp } from '../src/gateway.app';
 import { chainReadProjections } from '../src/read/read-projectors';
 import { CHAIN_READ_MODEL } from '../src/read/read.tokens';
 import {
@@ -820,6 +829,91 @@ describe('GraphiQL and introspection', () => {
       expect((await fetch(`${closed.base}/graphiql`)).status).toBe(404);
     } finally {
       await closed.app.close();
+    }
+  });
+});
+
+// ---- subscriptions from another module ---------------------------------------------------------
+
+/** A module of its own, as the live feeds' is: its resolvers join the app's one schema. */
+@ObjectType('SpecTick', { description: 'spec only' })
+class Tick {
+  @Field(() => Int) n!: number;
+  @Field(() => Tick, { nullable: true }) next!: Tick | null;
+}
+
+@Resolver()
+class CountdownResolver {
+  @Query(() => Int, { description: 'spec only' })
+  countdownStart(): number {
+    return 3;
+  }
+
+  @Subscription(() => Tick, { resolve: (t: Tick) => t, description: 'spec only' })
+  countdown(@Args('from', { type: () => Int }) from: number): AsyncIterator<Tick> {
+    return (async function* () {
+      for (let n = from; n > 0; n--) yield { n, next: null };
+    })();
+  }
+}
+
+@Module({ providers: [CountdownResolver] })
+class CountdownModule {}
+
+describe('subscriptions of another module', () => {
+  it('join the schema and stream over WebSocket (graphql-ws), within the limits', async () => {
+    const { app } = await createHttpApp(
+      {
+        ...gatewayApp,
+        module: async (ctx) => ({
+          module: class SpecRoot {},
+          imports: [await gatewayApp.module(ctx), CountdownModule],
+        }),
+      },
+      {
+        ...gatewayApp.loadConfig(),
+        LOG_LEVEL: 'silent' as const,
+        EVENT_STORE_SCHEMA: schemas.eventStore,
+        READ_MODEL_SCHEMA: schemas.readModel,
+        ACCESS_SCHEMA: schemas.access,
+        PIPELINE_ENABLED: false,
+        GRAPHQL_MAX_DEPTH: 3,
+      },
+    );
+    await app.listen(0, '127.0.0.1');
+    const port = (app.getHttpServer().address() as AddressInfo).port;
+    const ws = createWsClient({
+      url: `ws://127.0.0.1:${port}/graphql`,
+      webSocketImpl: WebSocket,
+      retryAttempts: 0,
+    });
+    const subscribe = (query: string) =>
+      new Promise<{ values: unknown[]; error?: unknown }>((resolve) => {
+        const values: unknown[] = [];
+        ws.subscribe(
+          { query },
+          {
+            next: (v) => values.push(v),
+            error: (error) => resolve({ values, error }),
+            complete: () => resolve({ values }),
+          },
+        );
+      });
+    try {
+      const answer = await gql('{ countdownStart }', undefined, `http://127.0.0.1:${port}`);
+      expect(answer.body.data).toEqual({ countdownStart: 3 });
+      const stream = await subscribe('subscription { countdown(from: 3) { n } }');
+      expect(stream).toEqual({ values: [3, 2, 1].map((n) => ({ data: { countdown: { n } } })) });
+      // Refused before it starts: a field the schema lacks, and nesting over the limit (3 here).
+      const unknown = await subscribe('subscription { nothing }');
+      expect(unknown.values).toEqual([]);
+      expect(JSON.stringify(unknown.error)).toContain('nothing');
+      const deep = await subscribe('subscription { countdown(from: 1) { next { next { n } } } }');
+      expect(deep.values).toEqual([]);
+      expect(JSON.stringify(deep.error)).toMatch(/nests 4 levels/);
+    } finally {
+      await ws.dispose();
+      await app.close();
     }
   });
 });
