@@ -201,8 +201,10 @@ export async function seedBook({
       const q = new URLSearchParams({ maker, collection: registry, limit: String(PAGE) });
       if (minPosition) q.set('minPosition', minPosition);
       let res = await call(`${gatewayUrl}/v1/orders?${q}`);
-      // 409 READ_MODEL.BEHIND: the read model has not applied our last write yet; ask again.
-      for (let i = 0; res.status === 409 && i < 6; i++)
+      // 409 READ_MODEL.BEHIND: the read model has not applied our last write yet (each ask
+      // waits READ_YOUR_WRITES_WAIT_MS in the gateway); ask again, for two minutes at most (a
+      // loaded machine was seen 40 s behind).
+      for (const deadline = Date.now() + 120_000; res.status === 409 && Date.now() < deadline;)
         res = await call(`${gatewayUrl}/v1/orders?${q}`);
       if (!res.ok)
         throw new Error(`GET /v1/orders?maker=${maker}: ${res.status} ${await res.text()}`);
