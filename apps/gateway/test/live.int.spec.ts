@@ -2,12 +2,16 @@
 // store, with signed orders placed, matched and cancelled over HTTP as a frontend's users would:
 // every book change reaches the clients whose filters it matches, exactly as the store holds it
 // (checked against the events table); a client that disconnects and resumes with Last-Event-ID
-// (on the other instance, or with ?lastEventId=) gets exactly what it missed; a slow client is cut
+// (on the other instance, or with ?lastEventId=) gets exactly what it missed; GraphQL subscriptions
+// over WebSocket (a real graphql-ws client) get the same changes with the same ids, and resume with
+// `after`; a slow client is cut
 // off with a reason while a fast one gets everything; malformed filters are 400 problem+json.
 import { randomBytes, randomUUID } from 'node:crypto';
 import { request as httpRequest, type IncomingMessage } from 'node:http';
+import { createClient, type Client } from 'graphql-ws';
 import { Pool } from 'pg';
 import type { HDAccount } from 'viem/accounts';
+import WebSocket from 'ws';
 import { EVENT_STORE } from '@atelier/cqrs';
 import type { EventStore, NewEvent } from '@atelier/eventsourcing';
 import { LiveFeed } from '../src/live/live-feed';
@@ -27,7 +31,7 @@ import {
 const TUSD = 1_000_000n;
 const address = () => `0x${randomBytes(20).toString('hex')}`;
 
-describe('live feeds over SSE (two real gateways, PostgreSQL event store, anvil)', () => {
+describe('live feeds over SSE and GraphQL (two real gateways, PostgreSQL event store, anvil)', () => {
   const schemas = gatewaySchemas();
   const chain = chainClients();
   let a: Gateway;
@@ -60,6 +64,7 @@ describe('live feeds over SSE (two real gateways, PostgreSQL event store, anvil)
 
   afterAll(async () => {
     await Promise.all(open.map((s) => s.close()));
+    await Promise.all(clients.map((c) => c.dispose()));
     await projector?.stop();
     await a?.app.close();
     await b?.app.close().catch(() => undefined); // closed by the last test already
@@ -72,6 +77,32 @@ describe('live feeds over SSE (two real gateways, PostgreSQL event store, anvil)
     open.push(s);
     await s.until('the opening comment', () => s.frames.length > 0, 10_000);
     return s;
+  };
+  /** A GraphQL subscription over WebSocket (graphql-ws, graphql-transport-ws), as a frontend. */
+  const clients: Client[] = [];
+  const subscribe = (gw: Gateway, query: string) => {
+    const client = createClient({
+      url: `${gw.base.replace('http', 'ws')}/graphql`,
+      webSocketImpl: WebSocket,
+      retryAttempts: 0,
+    });
+    clients.push(client);
+    const data: Record<string, unknown>[] = [];
+    const errors: unknown[] = [];
+    let started = false;
+    client.on('connected', () => (started = true));
+    client.subscribe<Record<string, Record<string, unknown>>>(
+      { query },
+      {
+        next: (r) => {
+          if (r.errors) errors.push(...r.errors);
+          if (r.data) data.push(Object.values(r.data)[0]!);
+        },
+        error: (e) => errors.push(e),
+        complete: () => undefined,
+      },
+    );
+    return { data, errors, connected: () => started };
   };
   const keepAlives = (s: OrderEventStream) =>
     s.frames.filter((f) => f.comment === 'keep-alive').length;
@@ -146,6 +177,17 @@ describe('live feeds over SSE (two real gateways, PostgreSQL event store, anvil)
     const buyers = await live(a, `trades?account=${buyer.address}`); // EIP-55, as viem gives it
     const strangers = await live(a, `trades?account=${stranger.address}`);
     const tokenTrades = await live(a, `trades?collection=${collection}&tokenId=${works[1]}`);
+    const gqlBook = subscribe(
+      b,
+      `subscription { orderBookChanged(collection: "${collection}") { type position hash tokenId side status from tradeId } }`,
+    );
+    const gqlTrades = subscribe(
+      a,
+      `subscription { tradeFeed(account: "${buyer.address}") { type position tradeId seller buyer price askHash bidHash split { price royalty sellerProceeds contributors { account amount } } } }`,
+    );
+    const feed = (gw: Gateway) => gw.app.get(LiveFeed).stats().subscribers;
+    // Both subscriptions are attached (besides 5 SSE feeds on a, 2 on b) before anything is placed.
+    await all.until('the subscriptions', () => feed(a) === 6 && feed(b) === 3, 10_000);
 
     // Two asks in bulk (tokens 0 and 1), a bid that matches the first, a cancel of the second,
     // and a collection bid below every ask (rests).
@@ -270,6 +312,29 @@ describe('live feeds over SSE (two real gateways, PostgreSQL event store, anvil)
     // Nothing for the others after a while of keep-alives (the feeds are alive, just quiet).
     for (const s of [elsewhere, strangers, tokenTrades])
       await s.until('two keep-alives', () => keepAlives(s) >= 2, 10_000);
+    // The GraphQL subscriptions got the same changes, with the same ids.
+    await all.until('the GraphQL book', () => gqlBook.data.length >= book.length, 10_000);
+    expect(gqlBook.errors).toEqual([]);
+    expect(
+      gqlBook.data.map((d) => ({ id: d['position'], event: d['type'], hash: d['hash'] })),
+    ).toEqual(book);
+    expect(gqlBook.data[4]).toMatchObject({ side: 'bid', status: 'reserved', from: null });
+    await all.until('the GraphQL trade', () => gqlTrades.data.length >= 1, 10_000);
+    expect(gqlTrades.errors).toEqual([]);
+    expect(gqlTrades.data).toEqual([
+      {
+        type: 'trade-matched',
+        position: `${trade.id}.2`,
+        tradeId: trade.hash,
+        seller: seller.address.toLowerCase(),
+        buyer: buyer.address.toLowerCase(),
+        price: (5n * TUSD).toString(),
+        askHash: asks[0],
+        bidHash,
+        split: expect.objectContaining({ price: (5n * TUSD).toString(), contributors: [] }),
+      },
+    ]);
+
     expect(got(token)).toEqual(want);
     expect(elsewhere.events()).toEqual([]);
     expect(strangers.events()).toEqual([]);
@@ -316,6 +381,16 @@ describe('live feeds over SSE (two real gateways, PostgreSQL event store, anvil)
     }
     expect([...got(first), ...got(byHeader)]).toEqual(await stored(BOOK, before));
 
+    // A GraphQL subscription resumes the same way, with `after`.
+    const gql = subscribe(
+      b,
+      `subscription { orderBookChanged(collection: "${collection}", after: "${lastSeen}") { type position hash } }`,
+    );
+    await byQuery.until('the GraphQL history', () => gql.data.length >= missed.length, 10_000);
+    expect(gql.data.map((d) => ({ id: d['position'], event: d['type'], hash: d['hash'] }))).toEqual(
+      missed,
+    );
+
     // Live changes keep coming on a resumed feed, after its history.
     const more = await place(
       await signed(buyer, {
@@ -325,6 +400,12 @@ describe('live feeds over SSE (two real gateways, PostgreSQL event store, anvil)
       }),
     );
     await byHeader.until('the next change', () => byHeader.events().length > missed.length, 10_000);
+    await byHeader.until(
+      'the next change by GraphQL',
+      () => gql.data.length > missed.length,
+      10_000,
+    );
+    expect(gql.data.at(-1)).toMatchObject({ hash: more.results[0]!.hash });
     expect(byHeader.events().at(-1)!.data).toMatchObject({
       hash: more.results[0]!.hash,
       side: 'collection-bid',

@@ -8,6 +8,7 @@ import type { GatewayConfig } from '../config';
 import { liveOptions } from './live.config';
 import { LIVE_LOGGER, LIVE_OPTIONS, LiveFeed } from './live-feed';
 import { LiveHttpController } from './live.http.controller';
+import { LiveResolver } from './live.resolver';
 
 @Module({})
 export class LiveModule {
@@ -20,6 +21,8 @@ export class LiveModule {
         { provide: LIVE_OPTIONS, useValue: liveOptions(ctx.config) },
         { provide: LIVE_LOGGER, useValue: ctx.logger.child({ component: 'live' }) },
         LiveFeed,
+        // Joins the app's GraphQL schema (graphql/ scans every module for resolvers).
+        LiveResolver,
       ],
       exports: [LiveFeed],
     };
