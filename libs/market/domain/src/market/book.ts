@@ -67,10 +67,10 @@ export class Overlay<K, V> implements MapLike<K, V> {
   commit(): void {
     if (this.local === undefined) return;
     const base = this.base as unknown as Map<K, V>;
-    for (const [key, value] of this.local) {
+    this.local.forEach((value, key) => {
       if (value === GONE) base.delete(key);
       else base.set(key, value);
-    }
+    });
   }
 
   *values(): Iterable<V> {
@@ -91,63 +91,78 @@ export interface HashIndex<K> {
   get(key: K): Iterable<OrderHash>;
 }
 
-export class SetIndex<K> implements HashIndex<K> {
-  private readonly sets = new Map<K, Set<OrderHash>>();
+/**
+ * Each key's hashes in a plain array. An order is indexed once, when accepted, and leaves when
+ * closed for good (rare: a cancel, a replacement, an expiry), so appends dominate: an array push
+ * touches one array end, where a Set insert probes and grows a hash table (several times the
+ * cost on a busy market). A removal scans the key's array and moves its last hash into the gap:
+ * readers take the hashes as a set (they re-derive and sort what they find).
+ */
+export class ListIndex<K> implements HashIndex<K> {
+  private readonly lists = new Map<K, OrderHash[]>();
 
   add(key: K, hash: OrderHash): void {
-    let set = this.sets.get(key);
-    if (!set) this.sets.set(key, (set = new Set()));
-    set.add(hash);
+    const list = this.lists.get(key);
+    if (list) list.push(hash);
+    else this.lists.set(key, [hash]);
   }
 
   remove(key: K, hash: OrderHash): void {
-    const set = this.sets.get(key);
-    if (!set) return;
-    set.delete(hash);
-    if (set.size === 0) this.sets.delete(key);
+    const list = this.lists.get(key);
+    if (!list) return;
+    const at = list.indexOf(hash);
+    if (at < 0) return;
+    const last = list.pop()!;
+    if (at < list.length) list[at] = last;
+    if (list.length === 0) this.lists.delete(key);
   }
 
   get(key: K): Iterable<OrderHash> {
-    return this.sets.get(key) ?? [];
+    return this.lists.get(key) ?? [];
   }
 
-  clone(): SetIndex<K> {
-    const copy = new SetIndex<K>();
-    for (const [key, set] of this.sets) copy.sets.set(key, new Set(set));
+  clone(): ListIndex<K> {
+    const copy = new ListIndex<K>();
+    for (const [key, list] of this.lists) copy.lists.set(key, list.slice());
     return copy;
   }
 }
 
 /** A draft's view of an index: the base's entries plus what the draft added. */
 export class IndexOverlay<K> implements HashIndex<K> {
-  private readonly added = new Map<K, OrderHash[]>();
-  /** Every add and remove in order, replayed on the base by `commit`. */
-  private readonly ops: [boolean, K, OrderHash][] = [];
+  // Both made on the first write: most decisions touch few of the draft's indexes.
+  private added: Map<K, OrderHash[]> | undefined;
+  /** Every add and remove in order (flat: op, key, hash), replayed on the base by `commit`. */
+  private ops: (boolean | K | OrderHash)[] | undefined;
 
   constructor(private readonly base: HashIndex<K>) {}
 
   add(key: K, hash: OrderHash): void {
-    this.ops.push([true, key, hash]);
-    const list = this.added.get(key);
+    (this.ops ??= []).push(true, key, hash);
+    const added = (this.added ??= new Map());
+    const list = added.get(key);
     if (list) list.push(hash);
-    else this.added.set(key, [hash]);
+    else added.set(key, [hash]);
   }
 
   remove(key: K, hash: OrderHash): void {
     // Reads keep the superset (see HashIndex); the base changes only at commit.
-    this.ops.push([false, key, hash]);
+    (this.ops ??= []).push(false, key, hash);
   }
 
   commit(): void {
-    for (const [add, key, hash] of this.ops) {
-      if (add) this.base.add(key, hash);
-      else this.base.remove(key, hash);
+    const ops = this.ops;
+    if (ops === undefined) return;
+    for (let i = 0; i < ops.length; i += 3) {
+      if (ops[i] === true) this.base.add(ops[i + 1] as K, ops[i + 2] as OrderHash);
+      else this.base.remove(ops[i + 1] as K, ops[i + 2] as OrderHash);
     }
   }
 
   *get(key: K): Iterable<OrderHash> {
     yield* this.base.get(key);
-    yield* this.added.get(key) ?? [];
+    const added = this.added?.get(key);
+    if (added) yield* added;
   }
 }
 
@@ -177,8 +192,12 @@ export type Visit = (entry: Ranked) => typeof TAKE | typeof SKIP | typeof STOP;
 export interface RankedIndex<K> {
   add(key: K, entry: Ranked): void;
   remove(key: K, entry: Ranked): void;
-  /** The first entry in rank order that `visit` takes, unless it stops first. */
-  best(key: K, visit: Visit): Ranked | undefined;
+  /**
+   * The first entry in rank order that `visit` takes, unless it stops first. With `bound`,
+   * entries priced beyond it (above for ascending, below for descending) may end the scan
+   * without a visit: a shortcut for a visitor that stops there anyway.
+   */
+  best(key: K, visit: Visit, bound?: bigint): Ranked | undefined;
 }
 
 /** Is `a` ranked before `b`? */
@@ -190,95 +209,174 @@ const rankedBefore = (a: Ranked, b: Ranked, descending: boolean): boolean =>
     : a.seq < b.seq;
 
 /**
- * An entry with its price as a double: comparing doubles is what keeps a scan or insert cheap
- * (bigint comparisons are calls). `Number` rounds monotonically, so distinct doubles order as
- * the prices do; equal doubles fall back to the exact bigints.
+ * A run of a list's entries, sorted: `keys` holds two doubles per entry, its price as a double
+ * and its seq (negated when the double is not the price itself), and `entries` the entries.
+ * Scans and inserts compare doubles read from one packed array, not bigints behind pointers: on
+ * a deep book the cost of an insert is the memory it touches. `Number` rounds monotonically, so
+ * distinct doubles order as the prices do; equal doubles are equal prices when both converted
+ * exactly (usual prices, whole multiples of a power of ten, do) and arrival decides; otherwise
+ * the exact bigints of the entries decide.
  */
-class Slot {
-  readonly p: number;
-  constructor(readonly entry: Ranked) {
-    this.p = Number(entry.order.price);
-  }
+class Chunk {
+  readonly keys: number[] = [];
+  readonly entries: Ranked[] = [];
 }
 
-const slotBefore = (a: Slot, b: Slot, descending: boolean): boolean =>
-  a.p !== b.p ? (descending ? a.p > b.p : a.p < b.p) : rankedBefore(a.entry, b.entry, descending);
+/** The double a price ranks by, and the signed seq stored beside it (see `Chunk`). */
+const signedSeq = (price: bigint, p: number, seq: number): number =>
+  BigInt(p) === price ? seq : -seq;
 
 /** Chunks bound the cost of an insert or removal in one long list (all asks of a collection). */
-const CHUNK = 512;
+const CHUNK = 64;
 
 /** One key's entries, sorted, in chunks of at most 2 * CHUNK. */
 class RankedList {
-  chunks: Slot[][] = [];
+  chunks: Chunk[] = [];
+  /** Each chunk's last price, to find a chunk without touching it (unless prices tie). */
+  lastP: number[] = [];
 
   constructor(private readonly descending: boolean) {}
 
-  /** Index of the first chunk whose last entry is not before `x` (the last chunk if none). */
-  private chunkOf(x: Slot): number {
+  /** Is the entry (p, s, price) ranked before `chunk`'s entry at `i`? (`s`: signed seq) */
+  private before(p: number, s: number, price: bigint, chunk: Chunk, i: number): boolean {
+    const q = chunk.keys[2 * i]!;
+    if (p !== q) return this.descending ? p > q : p < q;
+    const t = chunk.keys[2 * i + 1]!;
+    if (s < 0 || t < 0) {
+      const other = chunk.entries[i]!.order.price;
+      if (price !== other) return this.descending ? price > other : price < other;
+    }
+    return Math.abs(s) < Math.abs(t);
+  }
+
+  /** Index of the first chunk whose last entry is not before (p, s) (the last chunk if none). */
+  private chunkOf(p: number, s: number, price: bigint): number {
     let lo = 0;
     let hi = this.chunks.length - 1;
+    const { lastP, descending } = this;
     while (lo < hi) {
       const mid = (lo + hi) >> 1;
-      const chunk = this.chunks[mid]!;
-      if (slotBefore(chunk[chunk.length - 1]!, x, this.descending)) lo = mid + 1;
+      const q = lastP[mid]!;
+      let lastBefore: boolean;
+      if (q !== p) lastBefore = descending ? q > p : q < p;
+      else {
+        const chunk = this.chunks[mid]!;
+        const last = chunk.entries.length - 1;
+        lastBefore =
+          Math.abs(chunk.keys[2 * last + 1]!) !== Math.abs(s) &&
+          !this.before(p, s, price, chunk, last);
+      }
+      if (lastBefore) lo = mid + 1;
       else hi = mid;
     }
     return lo;
   }
 
-  /** Index of the first entry of `chunk` not before `x`. */
-  private positionIn(chunk: readonly Slot[], x: Slot): number {
+  /** Index of the first entry of `chunk` not before (p, s). */
+  private positionIn(chunk: Chunk, p: number, s: number, price: bigint): number {
     let lo = 0;
-    let hi = chunk.length;
+    let hi = chunk.entries.length;
+    const keys = chunk.keys;
+    const descending = this.descending;
     while (lo < hi) {
       const mid = (lo + hi) >> 1;
-      if (slotBefore(chunk[mid]!, x, this.descending)) lo = mid + 1;
+      const q = keys[2 * mid]!;
+      // Is entry `mid` before (p, s)? Doubles first; on a tie, not the same entry and not after.
+      const midBefore =
+        q !== p
+          ? descending
+            ? q > p
+            : q < p
+          : Math.abs(keys[2 * mid + 1]!) !== Math.abs(s) && !this.before(p, s, price, chunk, mid);
+      if (midBefore) lo = mid + 1;
       else hi = mid;
     }
     return lo;
   }
 
   insert(entry: Ranked): void {
-    const x = new Slot(entry);
+    const price = entry.order.price;
+    const p = Number(price);
+    const s = signedSeq(price, p, entry.seq);
     if (this.chunks.length === 0) {
-      this.chunks.push([x]);
+      const chunk = new Chunk();
+      chunk.keys.push(p, s);
+      chunk.entries.push(entry);
+      this.chunks.push(chunk);
+      this.lastP.push(p);
       return;
     }
-    const ci = this.chunkOf(x);
+    const ci = this.chunkOf(p, s, price);
     const chunk = this.chunks[ci]!;
-    chunk.splice(this.positionIn(chunk, x), 0, x);
-    if (chunk.length > 2 * CHUNK)
-      this.chunks.splice(ci, 1, chunk.slice(0, CHUNK), chunk.slice(CHUNK));
+    const at = this.positionIn(chunk, p, s, price);
+    if (at === chunk.entries.length) {
+      chunk.keys.push(p, s);
+      chunk.entries.push(entry);
+    } else {
+      chunk.keys.splice(2 * at, 0, p, s);
+      chunk.entries.splice(at, 0, entry);
+    }
+    if (chunk.entries.length > 2 * CHUNK) {
+      const tail = new Chunk();
+      tail.keys.push(...chunk.keys.splice(2 * CHUNK));
+      tail.entries.push(...chunk.entries.splice(CHUNK));
+      this.chunks.splice(ci + 1, 0, tail);
+      this.lastP.splice(ci + 1, 0, tail.keys[tail.keys.length - 2]!);
+    }
+    this.lastP[ci] = chunk.keys[chunk.keys.length - 2]!;
   }
 
   /** Removes `entry` (found by price and seq); true when the list is empty after. */
   remove(entry: Ranked): boolean {
     if (this.chunks.length === 0) return true;
-    const x = new Slot(entry);
-    const ci = this.chunkOf(x);
+    const price = entry.order.price;
+    const p = Number(price);
+    const s = signedSeq(price, p, entry.seq);
+    const ci = this.chunkOf(p, s, price);
     const chunk = this.chunks[ci]!;
-    const at = this.positionIn(chunk, x);
-    if (chunk[at]?.entry.seq === entry.seq) {
-      chunk.splice(at, 1);
-      if (chunk.length === 0) this.chunks.splice(ci, 1);
+    const at = this.positionIn(chunk, p, s, price);
+    if (at < chunk.entries.length && chunk.entries[at]!.seq === entry.seq) {
+      chunk.keys.splice(2 * at, 2);
+      chunk.entries.splice(at, 1);
+      if (chunk.entries.length === 0) {
+        this.chunks.splice(ci, 1);
+        this.lastP.splice(ci, 1);
+      } else this.lastP[ci] = chunk.keys[chunk.keys.length - 2]!;
     }
     return this.chunks.length === 0;
   }
 
-  best(visit: Visit): Ranked | undefined {
-    for (const chunk of this.chunks)
-      for (let i = 0; i < chunk.length; i++) {
-        const entry = chunk[i]!.entry;
+  /**
+   * The first entry `visit` takes, in rank order; entries priced beyond `bound` (above it for
+   * asks, below for bids) end the scan unvisited, read from the doubles alone: a double beyond
+   * the bound's is a price beyond it.
+   */
+  best(visit: Visit, bound: bigint | undefined): Ranked | undefined {
+    const limit = bound === undefined ? undefined : Number(bound);
+    const descending = this.descending;
+    for (const chunk of this.chunks) {
+      const { keys, entries } = chunk;
+      for (let i = 0; i < entries.length; i++) {
+        if (limit !== undefined && (descending ? keys[2 * i]! < limit : keys[2 * i]! > limit))
+          return undefined;
+        const entry = entries[i]!;
         const verdict = visit(entry);
         if (verdict === TAKE) return entry;
         if (verdict === STOP) return undefined;
       }
+    }
     return undefined;
   }
 
   clone(): RankedList {
     const copy = new RankedList(this.descending);
-    copy.chunks = this.chunks.map((c) => c.slice());
+    copy.chunks = this.chunks.map((c) => {
+      const d = new Chunk();
+      d.keys.push(...c.keys);
+      d.entries.push(...c.entries);
+      return d;
+    });
+    copy.lastP = this.lastP.slice();
     return copy;
   }
 }
@@ -300,8 +398,8 @@ export class SortedIndex<K> implements RankedIndex<K> {
     if (list?.remove(entry)) this.#lists.delete(key);
   }
 
-  best(key: K, visit: Visit): Ranked | undefined {
-    return this.#lists.get(key)?.best(visit);
+  best(key: K, visit: Visit, bound?: bigint): Ranked | undefined {
+    return this.#lists.get(key)?.best(visit, bound);
   }
 
   clone(): SortedIndex<K> {
@@ -314,8 +412,8 @@ export class SortedIndex<K> implements RankedIndex<K> {
 /** A draft's view of a ranked index: the base's entries plus what the draft added. */
 export class RankedOverlay<K> implements RankedIndex<K> {
   private added: Map<K, Ranked[]> | undefined;
-  /** Every add and remove in order, replayed on the base by `commit`. */
-  private ops: [boolean, K, Ranked][] | undefined;
+  /** Every add and remove in order (flat: op, key, entry), replayed on the base by `commit`. */
+  private ops: (boolean | K | Ranked)[] | undefined;
 
   constructor(
     private readonly base: RankedIndex<K>,
@@ -323,33 +421,37 @@ export class RankedOverlay<K> implements RankedIndex<K> {
   ) {}
 
   commit(): void {
-    for (const [add, key, entry] of this.ops ?? []) {
-      if (add) this.base.add(key, entry);
-      else this.base.remove(key, entry);
+    const ops = this.ops;
+    if (ops === undefined) return;
+    for (let i = 0; i < ops.length; i += 3) {
+      if (ops[i] === true) this.base.add(ops[i + 1] as K, ops[i + 2] as Ranked);
+      else this.base.remove(ops[i + 1] as K, ops[i + 2] as Ranked);
     }
   }
 
   add(key: K, entry: Ranked): void {
-    (this.ops ??= []).push([true, key, entry]);
-    this.added ??= new Map();
-    const list = this.added.get(key);
+    (this.ops ??= []).push(true, key, entry);
+    const added = (this.added ??= new Map());
+    const list = added.get(key);
     if (list) list.push(entry);
-    else this.added.set(key, [entry]);
+    else added.set(key, [entry]);
   }
 
   remove(key: K, entry: Ranked): void {
     // Reads keep the superset (see RankedIndex); the base changes only at commit.
-    (this.ops ??= []).push([false, key, entry]);
+    (this.ops ??= []).push(false, key, entry);
   }
 
-  best(key: K, visit: Visit): Ranked | undefined {
-    let found = this.base.best(key, visit);
-    for (const entry of this.added?.get(key) ?? [])
-      if (
-        visit(entry) === TAKE &&
-        (found === undefined || rankedBefore(entry, found, this.descending))
-      )
-        found = entry;
+  best(key: K, visit: Visit, bound?: bigint): Ranked | undefined {
+    let found = this.base.best(key, visit, bound);
+    const added = this.added?.get(key);
+    if (added)
+      for (const entry of added)
+        if (
+          visit(entry) === TAKE &&
+          (found === undefined || rankedBefore(entry, found, this.descending))
+        )
+          found = entry;
     return found;
   }
 }

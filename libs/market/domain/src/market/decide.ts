@@ -201,8 +201,8 @@ const OVERLAID = [
 class Draft {
   readonly events: MarketEvent[] = [];
   readonly state: MarketState;
-  /** Orders that became fillable in this decision, to be matched. */
-  private readonly toMatch = new Set<OrderHash>();
+  /** Orders that became fillable in this decision, to be matched (may repeat). */
+  private toMatch: OrderHash[] = [];
 
   constructor(base: MarketState) {
     lastDraft.value = this;
@@ -254,11 +254,15 @@ class Draft {
    */
   bidsAbove(maker: Address, currency: Address, free: bigint | null): OrderHash[] {
     const found: OrderHash[] = [];
-    this.state.bidsByFunds.best(fundsKey(maker, currency), (entry) => {
-      if (free !== null && entry.order.price <= free) return STOP;
-      found.push(entry.hash);
-      return SKIP;
-    });
+    this.state.bidsByFunds.best(
+      fundsKey(maker, currency),
+      (entry) => {
+        if (free !== null && entry.order.price <= free) return STOP;
+        found.push(entry.hash);
+        return SKIP;
+      },
+      free === null ? undefined : free + 1n,
+    );
     return found;
   }
 
@@ -280,14 +284,15 @@ class Draft {
     applyEvent(this.state, event);
   }
 
-  /** Applies what the chain says and returns the orders it can concern. */
-  observe(o: Observations): Set<OrderHash> {
+  /** Applies what the chain says and returns the orders it can concern (may repeat). */
+  observe(o: Observations): OrderHash[] {
+    const touched: OrderHash[] = [];
+    if (!o.tokens && !o.funds && !o.counters && !o.nonces && !o.fee) return touched;
     const s = this.state;
     /** Is what we hold from a later block than the reading (so the reading is stale)? */
     const older = (held: bigint, read: bigint) => !o.afterReorg && held > read;
-    const touched = new Set<OrderHash>();
     const touch = (hashes: Iterable<OrderHash>) => {
-      for (const h of hashes) touched.add(h);
+      for (const h of hashes) touched.push(h);
     };
     for (const t of o.tokens ?? []) {
       const cur = s.tokens.get(t.tokenId.toString());
@@ -345,8 +350,8 @@ class Draft {
         },
       });
       const holder = s.nonceHolder.get(nonceKey(n));
-      if (holder) touched.add(holder);
-      if (n.filledBy) touched.add(n.filledBy);
+      if (holder) touched.push(holder);
+      if (n.filledBy) touched.push(n.filledBy);
     }
     if (o.fee) {
       const cur = s.fee;
@@ -362,8 +367,12 @@ class Draft {
 
   /** Announces each of `candidates` whose derived status differs from its recorded one. */
   reconcile(at: string, candidates: Iterable<OrderHash>): void {
+    if (Array.isArray(candidates) && candidates.length === 0) return;
     const changes: { o: BookOrder; status: OrderStatus; reason: string | null }[] = [];
-    for (const hash of new Set(candidates)) {
+    const seen = new Set<OrderHash>();
+    for (const hash of candidates) {
+      if (seen.has(hash)) continue;
+      seen.add(hash);
       const o = this.state.orders.get(hash);
       if (!o || (o.filled && o.status === 'filled')) continue;
       const next = statusOf(this.state, o);
@@ -375,12 +384,12 @@ class Draft {
         type: 'OrderStatusChanged',
         data: { hash: o.hash, from: o.status, status, reason, at },
       });
-      if (status === 'fillable') this.toMatch.add(o.hash);
+      if (status === 'fillable') this.toMatch.push(o.hash);
     }
   }
 
   markForMatching(hash: OrderHash): void {
-    this.toMatch.add(hash);
+    this.toMatch.push(hash);
   }
 
   /** Matches each order that became fillable, in arrival order, until none trades. */
@@ -388,13 +397,19 @@ class Draft {
     const fee = this.state.fee;
     const collection = this.state.collection;
     if (!fee || !collection) return;
-    const queue = [...this.toMatch]
-      .map((h) => this.state.orders.get(h))
-      .filter((o): o is BookOrder => o !== undefined)
-      .sort((a, b) => a.seq - b.seq);
-    this.toMatch.clear();
-    for (const queued of queue) {
-      const incoming = this.state.orders.get(queued.hash);
+    const marked = this.toMatch;
+    if (marked.length === 0) return;
+    this.toMatch = [];
+    const queue: BookOrder[] = [];
+    for (const h of marked) {
+      const o = this.state.orders.get(h);
+      if (o !== undefined) queue.push(o);
+    }
+    if (queue.length > 1) queue.sort(bySeq);
+    for (let i = 0; i < queue.length; i++) {
+      // Marked twice: matched once (seq is unique, so repeats sort side by side).
+      if (i > 0 && queue[i]!.seq === queue[i - 1]!.seq) continue;
+      const incoming = this.state.orders.get(queue[i]!.hash);
       if (!incoming || incoming.status !== 'fillable') continue;
       const counterparty = bestCounterparty(this.state, incoming, now);
       if (!counterparty) continue;
@@ -423,9 +438,11 @@ class Draft {
       const { maker, currency } = bid.order;
       this.reconcile(at, this.bidsAbove(maker, currency, freeFunds(this.state, maker, currency)));
     }
-    if (this.toMatch.size > 0) this.match(now, at);
+    if (this.toMatch.length > 0) this.match(now, at);
   }
 }
+
+const bySeq = (a: BookOrder, b: BookOrder): number => a.seq - b.seq;
 
 const noRoyalty: RoyaltyTerms = { kind: 'erc2981', receiver: null, amount: 0n };
 

@@ -10,7 +10,7 @@
 // re-reads the chain when a fact arrives, reorg retractions included), so a late or repeated
 // observation can never move the state backwards.
 import type { Address, OrderHash } from '@atelier/kernel';
-import { SetIndex, SortedIndex, type HashIndex, type MapLike, type RankedIndex } from './book';
+import { ListIndex, SortedIndex, type HashIndex, type MapLike, type RankedIndex } from './book';
 import {
   fundsKey,
   isAsk,
@@ -174,9 +174,9 @@ export function emptyMarket(): MarketState {
     reserved: new Map(),
     trades: new Map(),
     cancels: new Map(),
-    byMaker: new SetIndex(),
-    byToken: new SetIndex(),
-    collectionBids: new SetIndex(),
+    byMaker: new ListIndex(),
+    byToken: new ListIndex(),
+    collectionBids: new ListIndex(),
     askRanks: new SortedIndex(false),
     bidRanks: new SortedIndex(true),
     bidsByFunds: new SortedIndex(true),
@@ -190,9 +190,9 @@ export function emptyMarket(): MarketState {
 export function cloneMarket(state: MarketState): MarketState {
   const copy = <K, V>(m: MapLike<K, V>) => new Map(m as unknown as Map<K, V>);
   const idx = <K>(i: HashIndex<K>) => {
-    if (!(i instanceof SetIndex))
-      throw new Error('cloneMarket: a folded state has SetIndex indexes');
-    return (i as SetIndex<K>).clone();
+    if (!(i instanceof ListIndex))
+      throw new Error('cloneMarket: a folded state has ListIndex indexes');
+    return (i as ListIndex<K>).clone();
   };
   const ranks = <K>(i: RankedIndex<K>) => {
     if (!(i instanceof SortedIndex))
@@ -348,7 +348,8 @@ export function freeFunds(state: MarketMaps, maker: Address, currency: Address):
   const key = fundsKey(maker, currency);
   const funds = state.funds.get(key);
   if (!funds || funds.stale) return null;
-  const debited = funds.debits.reduce((sum, d) => sum + d.amount, 0n);
+  let debited = 0n;
+  for (let i = 0; i < funds.debits.length; i++) debited += funds.debits[i]!.amount;
   return funds.balance - debited - funds.reservedElsewhere - (state.reserved.get(key) ?? 0n);
 }
 

@@ -17,6 +17,40 @@ const covers = (ask: Order, bid: Order): boolean =>
   bid.price >= ask.price &&
   (bid.kind === OrderKind.CollectionBid || bid.tokenId === ask.tokenId);
 
+/**
+ * What the scan in progress compares against. Matching is synchronous and a scan never starts
+ * another, so one module-level context serves every scan: the visitor is one function, not a
+ * closure made per submit.
+ */
+const scan = {
+  state: undefined as unknown as MarketMaps,
+  incoming: undefined as unknown as BookOrder,
+  now: 0n,
+  incomingIsAsk: false,
+};
+
+// Each ranked index yields the best resting order it holds that can trade; the visitor re-reads
+// the order (an index may hold more than the fillable orders, see book.ts) and stops once the
+// price no longer covers, since every later entry is further away.
+function visit(entry: Ranked): typeof TAKE | typeof SKIP | typeof STOP {
+  const { state, incoming, now, incomingIsAsk } = scan;
+  const o = incoming.order;
+  if (incomingIsAsk ? entry.order.price < o.price : entry.order.price > o.price) return STOP;
+  const resting = state.orders.get(entry.hash);
+  if (!resting || resting.status !== 'fillable') return SKIP;
+  if (resting.hash === incoming.hash || isAsk(resting.order) === incomingIsAsk) return SKIP;
+  if (!isActiveAt(resting.order, now)) return SKIP;
+  const ask = incomingIsAsk ? o : resting.order;
+  const bid = incomingIsAsk ? resting.order : o;
+  if (!covers(ask, bid)) return SKIP;
+  const free = freeFunds(state, bid.maker, bid.currency);
+  if (free === null || free < ask.price) return SKIP;
+  return TAKE;
+}
+
+const current = (state: MarketMaps, entry: Ranked | undefined): BookOrder | undefined =>
+  entry === undefined ? undefined : state.orders.get(entry.hash);
+
 /** The resting order `incoming` trades with, or undefined. `incoming` must be fillable. */
 export function bestCounterparty(
   state: MarketMaps,
@@ -25,37 +59,34 @@ export function bestCounterparty(
 ): BookOrder | undefined {
   if (!isActiveAt(incoming.order, now)) return undefined;
   const o = incoming.order;
-  const incomingIsAsk = isAsk(o);
-  // Each ranked index yields the best resting order it holds that can trade; the visitor re-reads
-  // the order (an index may hold more than the fillable orders, see book.ts) and stops once the
-  // price no longer covers, since every later entry is further away.
-  const visit = (entry: Ranked) => {
-    if (incomingIsAsk ? entry.order.price < o.price : entry.order.price > o.price) return STOP;
-    const resting = state.orders.get(entry.hash);
-    if (!resting || resting.status !== 'fillable') return SKIP;
-    if (resting.hash === incoming.hash || isAsk(resting.order) === incomingIsAsk) return SKIP;
-    if (!isActiveAt(resting.order, now)) return SKIP;
-    const ask = incomingIsAsk ? o : resting.order;
-    const bid = incomingIsAsk ? resting.order : o;
-    if (!covers(ask, bid)) return SKIP;
-    const free = freeFunds(state, bid.maker, bid.currency);
-    if (free === null || free < ask.price) return SKIP;
-    return TAKE;
-  };
-  const current = (entry: Ranked | undefined) =>
-    entry === undefined ? undefined : state.orders.get(entry.hash);
-  if (!incomingIsAsk)
-    return current(
+  scan.state = state;
+  scan.incoming = incoming;
+  scan.now = now;
+  scan.incomingIsAsk = isAsk(o);
+  let found: BookOrder | undefined;
+  if (!scan.incomingIsAsk)
+    found = current(
+      state,
       state.askRanks.best(
         o.kind === OrderKind.CollectionBid ? ANY_TOKEN : o.tokenId.toString(),
         visit,
+        o.price,
       ),
     );
-  const tokenBid = current(state.bidRanks.best(o.tokenId.toString(), visit));
-  const collectionBid = current(state.bidRanks.best(ANY_TOKEN, visit));
-  if (tokenBid === undefined) return collectionBid;
-  if (collectionBid === undefined) return tokenBid;
-  return better(collectionBid, tokenBid, true) ? collectionBid : tokenBid;
+  else {
+    const tokenBid = current(state, state.bidRanks.best(o.tokenId.toString(), visit, o.price));
+    const collectionBid = current(state, state.bidRanks.best(ANY_TOKEN, visit, o.price));
+    found =
+      tokenBid === undefined
+        ? collectionBid
+        : collectionBid === undefined || !better(collectionBid, tokenBid, true)
+          ? tokenBid
+          : collectionBid;
+  }
+  // Hold no draft past the scan.
+  scan.state = undefined as unknown as MarketMaps;
+  scan.incoming = undefined as unknown as BookOrder;
+  return found;
 }
 
 /** Is `a` ahead of `b` among resting bids (incoming ask) or resting asks (incoming bid)? */

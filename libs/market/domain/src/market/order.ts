@@ -56,21 +56,22 @@ export interface OrderFieldProblem {
   readonly message: string;
 }
 
+const range = (field: keyof Order, message: string): OrderFieldProblem => ({
+  code: 'ORDER.OUT_OF_RANGE',
+  field,
+  message,
+});
+const invalid = (field: keyof Order, message: string): OrderFieldProblem => ({
+  code: 'ORDER.INVALID',
+  field,
+  message,
+});
+
 /**
  * What is wrong with an order's fields, or undefined. The contract would take some of these (a
  * zero price, a counter of 2^64 is signable), but none can ever be settled usefully.
  */
 export function orderFieldProblem(o: Order): OrderFieldProblem | undefined {
-  const range = (field: keyof Order, message: string): OrderFieldProblem => ({
-    code: 'ORDER.OUT_OF_RANGE',
-    field,
-    message,
-  });
-  const invalid = (field: keyof Order, message: string): OrderFieldProblem => ({
-    code: 'ORDER.INVALID',
-    field,
-    message,
-  });
   if (
     o.kind !== OrderKind.Ask &&
     o.kind !== OrderKind.TokenBid &&

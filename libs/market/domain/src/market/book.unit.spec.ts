@@ -1,0 +1,95 @@
+// The ranked index against the rule it stands for: after any sequence of adds and removes, a
+// scan visits exactly the entries held, price first (ascending for asks, descending for bids),
+// then earliest. Prices are drawn to collide as doubles (above 2^53, a few units apart) and as
+// exact values, so both ways an insert compares (doubles, then bigints) are exercised; a scan
+// with a bound stops only past the entries within it.
+import fc from 'fast-check';
+import type { OrderHash } from '@atelier/kernel';
+import { SKIP, SortedIndex, type Ranked } from './book';
+
+const BIG = 1n << 70n;
+/** Prices that tie as doubles (BIG + 0..3), exact small ones, and whole multiples of 10^15. */
+const price = fc.oneof(
+  fc.bigInt({ min: 0n, max: 3n }).map((d) => BIG + d),
+  fc.bigInt({ min: 1n, max: 5n }),
+  fc.integer({ min: 1, max: 4 }).map((n) => BigInt(n) * 10n ** 15n),
+);
+
+type Op = { add: true; price: bigint } | { add: false; pick: number };
+const op: fc.Arbitrary<Op> = fc.oneof(
+  { weight: 3, arbitrary: price.map((p) => ({ add: true as const, price: p })) },
+  { weight: 1, arbitrary: fc.nat().map((n) => ({ add: false as const, pick: n })) },
+);
+
+const entry = (seq: number, p: bigint): Ranked => ({
+  hash: `0x${seq.toString(16).padStart(64, '0')}` as OrderHash,
+  seq,
+  order: { price: p },
+});
+
+function scan(index: SortedIndex<string>, bound?: bigint): number[] {
+  const seen: number[] = [];
+  index.best(
+    'k',
+    (e) => {
+      seen.push(e.seq);
+      return SKIP;
+    },
+    bound,
+  );
+  return seen;
+}
+
+describe('SortedIndex', () => {
+  for (const descending of [false, true])
+    it(`scans in ${descending ? 'bid' : 'ask'} rank after random adds and removes`, () => {
+      fc.assert(
+        fc.property(fc.array(op, { maxLength: 400 }), price, (ops, bound) => {
+          const index = new SortedIndex<string>(descending);
+          const held: Ranked[] = [];
+          let seq = 0;
+          for (const o of ops) {
+            if (o.add) {
+              const e = entry(++seq, o.price);
+              index.add('k', e);
+              held.push(e);
+            } else if (held.length > 0) {
+              const [e] = held.splice(o.pick % held.length, 1);
+              index.remove('k', e!);
+            }
+          }
+          const expected = [...held]
+            .sort((a, b) =>
+              a.order.price !== b.order.price
+                ? a.order.price < b.order.price !== descending
+                  ? -1
+                  : 1
+                : a.seq - b.seq,
+            )
+            .map((e) => e.seq);
+          expect(scan(index)).toEqual(expected);
+          expect(scan(index.clone())).toEqual(expected);
+          // A bound may cut the scan short, but only past the entries within it.
+          const within = held
+            .filter((e) => (descending ? e.order.price >= bound : e.order.price <= bound))
+            .map((e) => e.seq);
+          const bounded = scan(index, bound);
+          expect(bounded).toEqual(expected.slice(0, bounded.length));
+          expect(bounded.length).toBeGreaterThanOrEqual(within.length);
+        }),
+        { numRuns: 200 },
+      );
+    });
+
+  it('re-adds an entry removed earlier at its old place (a released order keeps its time)', () => {
+    const index = new SortedIndex<string>(false);
+    const a = entry(1, 10n);
+    const b = entry(2, 10n);
+    const c = entry(3, 9n);
+    for (const e of [a, b, c]) index.add('k', e);
+    index.remove('k', a);
+    expect(scan(index)).toEqual([3, 2]);
+    index.add('k', a);
+    expect(scan(index)).toEqual([3, 1, 2]);
+  });
+});
