@@ -132,6 +132,21 @@ export function createAtelierClient(options: AtelierClientOptions) {
       }) as Promise<FetchResult<SubmitOrdersAnswer>>,
     );
 
+  const cancelOrders = (
+    signed: CancelInput,
+    opts: WriteOptions & ReadYourWrites = {},
+  ): Promise<CancelOrdersAnswer> =>
+    unwrap(
+      api.POST('/v1/orders/cancel', {
+        body: cancelJson(signed),
+        params: {
+          query: position(opts.minPosition),
+          header: { 'Idempotency-Key': opts.idempotencyKey ?? newKey() },
+        },
+        ...(opts.signal ? { signal: opts.signal } : {}),
+      }) as Promise<FetchResult<CancelOrdersAnswer>>,
+    );
+
   async function submitMany(
     list: readonly SubmissionInput[],
     opts: WriteOptions,
@@ -249,21 +264,7 @@ export function createAtelierClient(options: AtelierClientOptions) {
     },
 
     /** POST /v1/orders/cancel with a signed cancel (see signCancel); one result per order. */
-    cancelOrders(
-      signed: CancelInput,
-      opts: WriteOptions & ReadYourWrites = {},
-    ): Promise<CancelOrdersAnswer> {
-      return unwrap(
-        api.POST('/v1/orders/cancel', {
-          body: cancelJson(signed),
-          params: {
-            query: position(opts.minPosition),
-            header: { 'Idempotency-Key': opts.idempotencyKey ?? newKey() },
-          },
-          ...(opts.signal ? { signal: opts.signal } : {}),
-        }) as Promise<FetchResult<CancelOrdersAnswer>>,
-      );
-    },
+    cancelOrders,
 
     /**
      * Signs and sends off-chain cancels of any number of the signer's orders (1,000 hashes per
@@ -283,7 +284,7 @@ export function createAtelierClient(options: AtelierClientOptions) {
           cancel: { maker, orderHashes: hashes, issuedAt },
           domain: d,
         });
-        answers.push(await this.cancelOrders(signed, opts));
+        answers.push(await cancelOrders(signed, opts));
       }
       const results = answers.flatMap((a) => a.results);
       return {
