@@ -23,6 +23,24 @@ export interface EnsureTopicsResult {
 const SETTLING = new Set(['UNKNOWN_TOPIC_OR_PARTITION', 'LEADER_NOT_AVAILABLE']);
 
 /**
+ * Whether a failed CreateTopics may succeed if asked again: the broker said so (kafkajs marks
+ * its protocol errors `retriable`), or it was still electing the new partitions' leaders. A
+ * fresh single broker under load answered NOT_LEADER_FOR_PARTITION ("This server does not host
+ * this topic-partition") while `waitForLeaders` polled, and the gateway's consumers died at
+ * start-up with every topic in fact created a moment later.
+ */
+export function isTransientTopicError(error: unknown): boolean {
+  const e = error as { retriable?: unknown; type?: unknown };
+  return (
+    e.retriable === true ||
+    (typeof e.type === 'string' &&
+      (SETTLING.has(e.type) ||
+        e.type === 'NOT_LEADER_FOR_PARTITION' ||
+        e.type === 'NOT_CONTROLLER'))
+  );
+}
+
+/**
  * The topics' metadata, waiting (bounded) while a topic created a moment ago — by us or by a
  * process that won the race to create it — is not yet known to the broker we ask.
  */
@@ -47,10 +65,49 @@ async function settledMetadata(
   }
 }
 
+/**
+ * Creates `missing`, asking again (bounded by `waitMs`) while the broker answers with a
+ * transient error; each attempt creates only what is still missing, and a topic another
+ * process created meanwhile is fine (the partition check in ensureTopics still applies).
+ */
+async function createMissing(
+  admin: ReturnType<Kafka['admin']>,
+  missing: readonly TopicSpec[],
+  waitMs: number,
+): Promise<void> {
+  const deadline = Date.now() + waitMs;
+  for (let delay = 200, todo = missing; todo.length > 0; delay = Math.min(2_000, delay * 2)) {
+    try {
+      await admin.createTopics({
+        waitForLeaders: true,
+        topics: todo.map((s) => ({
+          topic: s.topic,
+          numPartitions: s.partitions,
+          replicationFactor: s.replicationFactor,
+          configEntries: Object.entries(s.config ?? {}).map(([name, value]) => ({ name, value })),
+        })),
+      });
+      return;
+    } catch (cause) {
+      if (!isTransientTopicError(cause) || Date.now() > deadline)
+        throw new KafkaError(
+          'KAFKA.TOPIC_CREATE_FAILED',
+          `could not create topics ${todo.map((s) => s.topic).join(', ')}: ${(cause as Error).message}`,
+          { topics: todo.map((s) => s.topic) },
+          { cause },
+        );
+    }
+    await new Promise((r) => setTimeout(r, delay));
+    const known = new Set(await admin.listTopics());
+    todo = todo.filter((s) => !known.has(s.topic));
+  }
+}
+
 export async function ensureTopics(
   kafka: Kafka,
   specs: readonly TopicSpec[],
   logger?: Logger,
+  createWaitMs = 30_000,
 ): Promise<EnsureTopicsResult> {
   if (specs.length === 0) return { created: [], existing: [] };
   const admin = kafka.admin();
@@ -59,25 +116,7 @@ export async function ensureTopics(
     const known = new Set(await admin.listTopics());
     const missing = specs.filter((s) => !known.has(s.topic));
     if (missing.length > 0) {
-      try {
-        // false = another process created them first: fine, the check below still applies.
-        await admin.createTopics({
-          waitForLeaders: true,
-          topics: missing.map((s) => ({
-            topic: s.topic,
-            numPartitions: s.partitions,
-            replicationFactor: s.replicationFactor,
-            configEntries: Object.entries(s.config ?? {}).map(([name, value]) => ({ name, value })),
-          })),
-        });
-      } catch (cause) {
-        throw new KafkaError(
-          'KAFKA.TOPIC_CREATE_FAILED',
-          `could not create topics ${missing.map((s) => s.topic).join(', ')}: ${(cause as Error).message}`,
-          { topics: missing.map((s) => s.topic) },
-          { cause },
-        );
-      }
+      await createMissing(admin, missing, createWaitMs);
       logger?.info(
         { topics: missing.map((s) => `${s.topic}(${s.partitions}x${s.replicationFactor})`) },
         'created topics',
