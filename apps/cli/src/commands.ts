@@ -2,6 +2,7 @@
 import type { Command } from './cli';
 import { bookCommand } from './commands/book';
 import { exportCommand } from './commands/export';
+import { kafkaCommand } from './commands/kafka';
 import { keysCommand } from './commands/keys';
 import { ledgerCommand } from './commands/ledger';
 import { replayCommand } from './commands/replay';
@@ -14,4 +15,5 @@ export const commands = (): readonly Command[] => [
   ledgerCommand,
   verifyCommand,
   keysCommand,
+  kafkaCommand,
 ];

@@ -9,12 +9,17 @@
 //   entry is altered;
 // - ledger (now and as of a block) against the reader; replay of the orders model from the
 //   event store (whole, and from a position); book from the model and as of a block;
-// - keys create / list / revoke through the gateway's keys script.
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+// - keys create / list / revoke through the gateway's keys script;
+// - kafka: Kafka's own tools on the test broker when their jar is at hand (the broker's jar
+//   cache, or Maven's local repository through KAFKA_TOOLS_CLASSPATH), and the message naming
+//   the missing jar when it is not.
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { DataSource } from 'typeorm';
 import { DuckDBInstance } from '@duckdb/node-api';
+import pino from 'pino';
+import { createKafka, ensureTopics } from '@atelier/kafka';
 import { LedgersReader } from '@atelier/market-projections';
 import {
   applyFacts,
@@ -74,7 +79,7 @@ afterAll(async () => {
 });
 
 describe('usage', () => {
-  it.each(['replay', 'export', 'book', 'ledger', 'verify', 'keys'])(
+  it.each(['replay', 'export', 'book', 'ledger', 'verify', 'keys', 'kafka'])(
     'atelier %s --help prints its usage and exits 0',
     async (command) => {
       const r = await cli(command, '--help');
@@ -86,7 +91,7 @@ describe('usage', () => {
   it('atelier --help lists every command; no command or an unknown one exits 2', async () => {
     const help = await cli('--help');
     expect(help.code).toBe(0);
-    for (const c of ['replay', 'export', 'book', 'ledger', 'verify', 'keys'])
+    for (const c of ['replay', 'export', 'book', 'ledger', 'verify', 'keys', 'kafka'])
       expect(help.stdout).toContain(`  ${c} `);
     expect((await cli()).code).toBe(2);
     const unknown = await cli('frobnicate');
@@ -123,6 +128,10 @@ describe('usage', () => {
       'not several',
     ],
     [['keys'], 'name a subcommand'],
+    [['kafka'], 'name a tool'],
+    [['kafka', 'consume'], 'consume needs a topic'],
+    [['kafka', 'consume', 't', '--max-messages', 'x'], '--max-messages needs a whole number'],
+    [['kafka', 'topics', '--list'], 'pass tool options after --'],
     [['keys', 'rotate'], "unknown subcommand 'rotate'"],
   ])('atelier %j exits 2: %s', async (args, message) => {
     const r = await cli(...args);
@@ -504,5 +513,85 @@ describe('keys', () => {
     const bad = await cli('keys', 'create', '--any-maker');
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('--label is required');
+  });
+});
+
+describe('kafka', () => {
+  const version = readFileSync(join(__dirname, '../../../infra/kafka/version'), 'utf8').trim();
+  const cache = join(
+    process.env['ATELIER_CACHE'] ?? join(homedir(), '.cache/atelier'),
+    'kafka',
+    version,
+    'libs',
+  );
+  const cacheHasTools =
+    existsSync(cache) && readdirSync(cache).some((f) => f.startsWith(`kafka-tools-${version}`));
+  const m2 = join(homedir(), '.m2/repository');
+  const m2Tools = [
+    join(m2, `org/apache/kafka/kafka-tools/${version}/kafka-tools-${version}.jar`),
+    join(m2, 'net/sourceforge/argparse4j/argparse4j/0.7.0/argparse4j-0.7.0.jar'),
+  ];
+  const toolsEnv: Record<string, string> = cacheHasTools
+    ? {}
+    : { KAFKA_TOOLS_CLASSPATH: m2Tools.join(':') };
+  const toolsAtHand = cacheHasTools || m2Tools.every((f) => existsSync(f));
+
+  (cacheHasTools ? it.skip : it)(
+    'without the tools jar it exits 1 naming what is missing',
+    async () => {
+      const empty = mkdtempSync(join(tmpdir(), 'atelier-no-tools-'));
+      const r = await runCli(['kafka', 'topics'], { KAFKA_TOOLS_CLASSPATH: `${empty}/*` });
+      rmSync(empty, { recursive: true });
+      expect(r.code).toBe(1);
+      expect(r.stderr).toContain(`org.apache.kafka:kafka-tools-${version}.jar`);
+      expect(r.stderr).toContain('infra/kafka/fetch.sh fetches the broker only');
+    },
+  );
+
+  (toolsAtHand ? it : it.skip)('topics lists a topic and consume prints its messages', async () => {
+    const topic = `cli-it.${run}`;
+    const kafka = createKafka({
+      clientId: 'atelier-cli-it',
+      brokers: process.env['KAFKA_BROKERS']!.split(','),
+      logger: pino({ level: 'silent' }),
+    });
+    await ensureTopics(kafka, [{ topic, partitions: 1, replicationFactor: 1 }]);
+    const producer = kafka.producer();
+    await producer.connect();
+    await producer.send({
+      topic,
+      messages: [
+        { key: 'k1', value: 'first' },
+        { key: 'k2', value: 'second' },
+      ],
+    });
+    await producer.disconnect();
+    try {
+      const topics = await runCli(['kafka', 'topics'], toolsEnv);
+      expect(topics.code).toBe(0);
+      expect(topics.stdout.split('\n')).toContain(topic);
+      const consumed = await runCli(
+        [
+          'kafka',
+          'consume',
+          topic,
+          '--from-beginning',
+          '--max-messages',
+          '2',
+          '--timeout-ms',
+          '60000',
+        ],
+        toolsEnv,
+      );
+      expect(consumed.code).toBe(0);
+      expect(consumed.stdout).toMatch(/Partition:0\s+Offset:0\s+k1\s+first/);
+      expect(consumed.stdout).toMatch(/Partition:0\s+Offset:1\s+k2\s+second/);
+      expect(consumed.stderr).toContain('Processed a total of 2 messages');
+    } finally {
+      const admin = kafka.admin();
+      await admin.connect();
+      await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
+      await admin.disconnect();
+    }
   });
 });
