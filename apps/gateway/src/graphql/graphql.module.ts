@@ -12,7 +12,7 @@
 // none itself, and holds them to the same limits before they start.
 import { Module, type DynamicModule } from '@nestjs/common';
 import { GraphQLModule } from '@nestjs/graphql';
-import { MercuriusDriver, type MercuriusDriverConfig } from '@nestjs/mercurius';
+import type { MercuriusDriverConfig } from '@nestjs/mercurius';
 import { GraphQLError, specifiedRules, validate } from 'graphql';
 import type { DataSource } from 'typeorm';
 import type { Deployments } from '@atelier/chain';
@@ -26,6 +26,7 @@ import { CHAIN_READ_MODEL } from '../read/read.tokens';
 import { ArtworksResolver } from './artworks.resolver';
 import { BookResolver } from './book.resolver';
 import { DeploymentsResolver } from './deployments.resolver';
+import { DeferredMercuriusDriver } from './graphql.driver';
 import { graphqlSettings, type GraphqlSettings } from './graphql.config';
 import { graphqlErrorFormatter } from './graphql.errors';
 import { GRAPHQL_DEPLOYMENTS, GRAPHQL_ORDER_BOOKS, GRAPHQL_SETTINGS } from './graphql.tokens';
@@ -48,7 +49,8 @@ export function mercuriusOptions(
   };
   const extraRules = settings.introspection ? [] : [noIntrospection];
   return {
-    driver: MercuriusDriver,
+    // The stock driver, registered without breaking the REST routes' error handling.
+    driver: DeferredMercuriusDriver,
     autoSchemaFile: true,
     sortSchema: true,
     path: GRAPHQL_PATH,
