@@ -40,6 +40,8 @@ import {
   type SignedOrder,
 } from '@atelier/market-domain';
 import { LedgersReader } from '@atelier/market-projections';
+import { eventLineJson } from '../src/analytics/analytics.openapi';
+import { marketBookJson } from '../src/analytics/market-book.http.controller';
 import { chainReadProjections } from '../src/read/read-projectors';
 import { CHAIN_READ_MODEL } from '../src/read/read.tokens';
 import {
@@ -120,10 +122,11 @@ async function lines(query: string): Promise<Line[]> {
     type: 'application/x-ndjson; charset=utf-8',
   });
   expect(text.endsWith('\n')).toBe(true);
+  // Every line as the OpenAPI document describes it.
   return text
     .slice(0, -1)
     .split('\n')
-    .map((l) => JSON.parse(l) as Line);
+    .map((l) => eventLineJson.parse(JSON.parse(l)) as Line);
 }
 const eventsOf = (ls: Line[]) => ls.filter((l) => l.kind === 'event');
 const endOf = (ls: Line[]) => {
@@ -614,7 +617,7 @@ describe('as of a block', () => {
     const book = async (query: string) => {
       const res = await fetch(`${gateway.base}/v1/analytics/collections/${registry}/book${query}`);
       expect(res.status).toBe(200);
-      return (await res.json()) as Book;
+      return marketBookJson.parse(await res.json()) as Book;
     };
     const status = (b: Book) => Object.fromEntries(b.asks.map((a) => [a.tokenId, a.status]));
 
@@ -642,6 +645,36 @@ describe('as of a block', () => {
     // Before the market recorded any block (its first decision carried the intake's reads).
     const empty = await book('?asOfBlock=0');
     expect(empty).toMatchObject({ asks: [], bids: [], asOf: { position: null } });
+  });
+});
+
+describe('OpenAPI', () => {
+  it('documents /v1/events (its parameters, NDJSON lines) and the as-of-block book', async () => {
+    const doc = (await (await fetch(`${gateway.base}/openapi.json`)).json()) as {
+      paths: Record<string, { get: Record<string, unknown> }>;
+    };
+    const events = doc.paths['/v1/events']!.get as {
+      parameters: { name: string }[];
+      responses: Record<string, { content: Record<string, unknown> }>;
+    };
+    expect(events.parameters.map((p) => p.name).sort()).toEqual(
+      [
+        'collection',
+        'follow',
+        'fromBlock',
+        'fromPosition',
+        'fromTime',
+        'limit',
+        'stream',
+        'toPosition',
+        'type',
+      ].sort(),
+    );
+    expect(Object.keys(events.responses['200']!.content)).toEqual(['application/x-ndjson']);
+    const book = doc.paths['/v1/analytics/collections/{address}/book']!.get as {
+      parameters: { name: string }[];
+    };
+    expect(book.parameters.map((p) => p.name)).toEqual(['address', 'asOfBlock']);
   });
 });
 

@@ -2,23 +2,18 @@
 // validated before anything is written (400 problem+json otherwise); the stream then writes
 // the raw response (EventLogStreams).
 import { Controller, Get, Inject, Req, Res } from '@nestjs/common';
-import { ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { parseRequest } from '@atelier/platform';
+import { ApiEvents } from './analytics.openapi';
 import { EventLogStreams } from './event-log-streams';
 import { eventsQuery } from './events.query';
 
-@ApiTags('analytics')
 @Controller('v1/events')
 export class EventsHttpController {
   constructor(@Inject(EventLogStreams) private readonly streams: EventLogStreams) {}
 
   @Get()
-  @ApiOperation({
-    summary:
-      'The market event log as NDJSON: fromPosition (exclusive) | fromBlock | fromTime, type, stream, collection, toPosition, limit, follow',
-  })
-  @ApiProduces('application/x-ndjson')
+  @ApiEvents()
   events(@Req() request: FastifyRequest, @Res() reply: FastifyReply): void {
     const query = parseRequest(eventsQuery, request.query ?? {}, 'query');
     reply.hijack(); // the stream writes the raw response from here on

@@ -94,21 +94,32 @@ const follow = field('EVENTS.BAD_FOLLOW', 'true or false', (s) =>
   s === 'true' ? true : s === 'false' ? false : undefined,
 );
 
-const raw = z
+/** The parameters one by one (also what the OpenAPI document lists, events.openapi.ts). */
+export const eventsQueryFields = z
   .object({
-    fromPosition: position.optional(),
-    fromBlock: block.optional(),
-    fromTime: time.optional(),
-    toPosition: position.optional(),
-    type: types.optional(),
-    stream: stream.optional(),
-    collection: collection.optional(),
-    limit: limit.optional(),
-    follow: follow.optional(),
+    fromPosition: position
+      .optional()
+      .describe('events after this global position (exclusive); 0, the default, is the whole log'),
+    fromBlock: block
+      .optional()
+      .describe('from the first event carrying a chain block at or above N, then all after it'),
+    fromTime: time
+      .optional()
+      .describe('from the first event recorded at or after this RFC 3339 time (with a zone)'),
+    toPosition: position.optional().describe('the last global position, inclusive'),
+    type: types
+      .optional()
+      .describe('only these event types: repeatable, or a comma-separated list'),
+    stream: stream.optional().describe('one stream, e.g. market-0x…'),
+    collection: collection.optional().describe("the collection's market stream"),
+    limit: limit.optional().describe(`at most this many events, 1..${MAX_LIMIT}`),
+    follow: follow
+      .optional()
+      .describe('true: stay open and write events as they are appended (keepalive lines)'),
   })
   .strict();
 
-export const eventsQuery = raw.transform((q, ctx): EventsQuery => {
+export const eventsQuery = eventsQueryFields.transform((q, ctx): EventsQuery => {
   const starts = (['fromPosition', 'fromBlock', 'fromTime'] as const).filter(
     (k) => q[k] !== undefined,
   );
