@@ -320,7 +320,7 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** The market event log as NDJSON: fromPosition (exclusive) | fromBlock | fromTime, type, stream, collection, toPosition, limit, follow */
+    /** The market event log as NDJSON, from a position, block or time (docs/analysts.md) */
     get: operations['EventsHttpController_events'];
     put?: never;
     post?: never;
@@ -337,7 +337,7 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** A collection's order book from its market log, as of a chain block */
+    /** A collection's order book folded from its market log, as of a chain block */
     get: operations['MarketBookHttpController_book'];
     put?: never;
     post?: never;
@@ -2863,26 +2863,110 @@ export interface operations {
   };
   EventsHttpController_events: {
     parameters: {
-      query?: never;
+      query?: {
+        /** @description events after this global position (exclusive); 0, the default, is the whole log */
+        fromPosition?: string;
+        /** @description from the first event carrying a chain block at or above N, then all after it */
+        fromBlock?: string;
+        /** @description from the first event recorded at or after this RFC 3339 time (with a zone) */
+        fromTime?: string;
+        /** @description the last global position, inclusive */
+        toPosition?: string;
+        /** @description only these event types: repeatable, or a comma-separated list */
+        type?: string | string[];
+        /** @description one stream, e.g. market-0x… */
+        stream?: string;
+        /** @description the collection's market stream */
+        collection?: string;
+        /** @description at most this many events, 1..1000000 */
+        limit?: string;
+        /** @description true: stay open and write events as they are appended (keepalive lines) */
+        follow?: string;
+      };
       header?: never;
       path?: never;
       cookie?: never;
     };
     requestBody?: never;
     responses: {
+      /** @description one JSON object per line: events, then keepalive lines (follow) and one end line */
       200: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/x-ndjson':
+            | {
+                /** @constant */
+                kind: 'event';
+                position: string;
+                type: string;
+                stream: string;
+                revision: string;
+                id: string;
+                schemaVersion: number;
+                recordedAt: string;
+                metadata: {
+                  [key: string]: unknown;
+                };
+                data: {
+                  [key: string]: unknown;
+                };
+              }
+            | {
+                /** @constant */
+                kind: 'keepalive';
+                /** @description resume with fromPosition=<this> (null: not started) */
+                position: string | null;
+              }
+            | {
+                /** @constant */
+                kind: 'end';
+                /** @enum {string} */
+                reason: 'head' | 'limit' | 'to-position' | 'max-duration' | 'shutdown' | 'error';
+                /** @description resume with fromPosition=<this> (null: not started) */
+                position: string | null;
+              }
+            | {
+                /** @constant */
+                kind: 'error';
+                code: string;
+                message: string;
+                /** @description resume with fromPosition=<this> (null: not started) */
+                position: string | null;
+              };
+        };
+      };
+      /** @description REQUEST.INVALID, each field with its code (EVENTS.*) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': {
+            type: string;
+            title: string;
+            status: number;
+            detail?: string;
+            instance?: string;
+            code: string;
+          } & {
+            [key: string]: unknown;
+          };
+        };
       };
     };
   };
   MarketBookHttpController_book: {
     parameters: {
-      query?: never;
+      query?: {
+        /** @description the book before the first event carrying a chain block above N (default: now) */
+        asOfBlock?: string;
+      };
       header?: never;
-      path?: never;
+      path: {
+        address: string;
+      };
       cookie?: never;
     };
     requestBody?: never;
@@ -2891,7 +2975,146 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': {
+            collection: string;
+            asOf: {
+              /** @description the block asked for; null: now */
+              block: string | null;
+              /** @description the highest block the folded events carry */
+              observedBlock: string | null;
+              /** @description the last event folded (global position) */
+              position: string | null;
+              revision: string | null;
+              recordedAt: string | null;
+              /** @description the first event left out */
+              next: {
+                position: string;
+                type: string;
+                block: string;
+              } | null;
+            };
+            /** @description resting asks, cheapest first, then arrival */
+            asks: {
+              hash: string;
+              /** @enum {string} */
+              kind: 'ask' | 'token-bid' | 'collection-bid';
+              maker: string;
+              /** @description null: a collection bid (any token) */
+              tokenId: string | null;
+              currency: string;
+              price: string;
+              start: string;
+              expiry: string;
+              counter: string;
+              nonce: string;
+              signature: string;
+              /** @enum {string} */
+              status:
+                | 'fillable'
+                | 'no-balance'
+                | 'no-approval'
+                | 'not-owner'
+                | 'reserved'
+                | 'filled'
+                | 'cancelled'
+                | 'cancelled-off-chain'
+                | 'replaced'
+                | 'void'
+                | 'expired';
+              reason: string | null;
+              tradeId: string | null;
+              /** @description arrival order in the market */
+              seq: number;
+              acceptedAt: string;
+            }[];
+            /** @description resting bids, dearest first, then arrival */
+            bids: {
+              hash: string;
+              /** @enum {string} */
+              kind: 'ask' | 'token-bid' | 'collection-bid';
+              maker: string;
+              /** @description null: a collection bid (any token) */
+              tokenId: string | null;
+              currency: string;
+              price: string;
+              start: string;
+              expiry: string;
+              counter: string;
+              nonce: string;
+              signature: string;
+              /** @enum {string} */
+              status:
+                | 'fillable'
+                | 'no-balance'
+                | 'no-approval'
+                | 'not-owner'
+                | 'reserved'
+                | 'filled'
+                | 'cancelled'
+                | 'cancelled-off-chain'
+                | 'replaced'
+                | 'void'
+                | 'expired';
+              reason: string | null;
+              tradeId: string | null;
+              /** @description arrival order in the market */
+              seq: number;
+              acceptedAt: string;
+            }[];
+            /** @description fillable orders per currency, token and price */
+            depth: {
+              asks: {
+                currency: string;
+                tokenId: string | null;
+                price: string;
+                orders: number;
+              }[];
+              bids: {
+                currency: string;
+                tokenId: string | null;
+                price: string;
+                orders: number;
+              }[];
+            };
+          };
+        };
+      };
+      /** @description invalid parameters, an unknown parameter, or a cursor this API did not give */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': {
+            type: string;
+            title: string;
+            status: number;
+            detail?: string;
+            instance?: string;
+            code: string;
+          } & {
+            [key: string]: unknown;
+          };
+        };
+      };
+      /** @description rate limited */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': {
+            type: string;
+            title: string;
+            status: number;
+            detail?: string;
+            instance?: string;
+            code: string;
+          } & {
+            [key: string]: unknown;
+          };
+        };
       };
     };
   };
