@@ -168,7 +168,10 @@ export class ActivityReader {
     let after = 'TRUE';
     if (query.cursor) {
       const [atUs, id] = decodeCursor(query.cursor, SCOPE, [DIGITS, ID_TEXT]);
-      after = `(at_us, id) < (${param(atUs)}::bigint, ${param(id)}::text)`;
+      // The time as a timestamptz, exactly (integer microseconds), so each branch compares its
+      // own column and an index on it can serve the page.
+      after = `(at, id) < ('epoch'::timestamptz + ${param(atUs)}::bigint * interval '1 microsecond',
+        ${param(id)}::text)`;
     }
     const n = param(limit + 1);
     const all = (...conds: (string | null | false)[]) =>
@@ -185,7 +188,7 @@ export class ActivityReader {
     const branch = (select: string) =>
       branches.push(
         `(SELECT * FROM (${select}) AS x(${COLUMNS}) WHERE ${after}
-          ORDER BY at_us DESC, id DESC LIMIT ${n})`,
+          ORDER BY at DESC, id DESC LIMIT ${n})`,
       );
 
     if (kinds.has('mint')) {
@@ -262,7 +265,7 @@ export class ActivityReader {
     }
     if (branches.length === 0) return { items: [], nextCursor: null };
     const rows: ActivitySqlRow[] = await this.manager.query(
-      `SELECT * FROM (${branches.join(' UNION ALL ')}) u ORDER BY at_us DESC, id DESC LIMIT ${n}`,
+      `SELECT * FROM (${branches.join(' UNION ALL ')}) u ORDER BY at DESC, id DESC LIMIT ${n}`,
       params,
     );
     const page = rows.slice(0, limit);

@@ -64,6 +64,8 @@ export const ArtworkEntity = new EntitySchema<ArtworkRow>({
     { name: 'artworks_creator', columns: ['creator', 'mintedBlock', 'mintedLogIndex'] },
     { name: 'artworks_owner', columns: ['owner', 'mintedBlock', 'mintedLogIndex'] },
     { name: 'artworks_model', columns: ['modelId', 'mintedBlock', 'mintedLogIndex'] },
+    // The activity feed sorts mints by time (activity/).
+    { name: 'artworks_minted_at', columns: ['mintedAt'] },
   ],
 });
 
@@ -137,6 +139,7 @@ export const ArtworkTransferEntity = new EntitySchema<ArtworkTransferRow>({
   },
   indices: [
     { name: 'artwork_transfers_token', columns: ['collection', 'tokenId', 'block', 'logIndex'] },
+    { name: 'artwork_transfers_at', columns: ['at'] },
   ],
 });
 

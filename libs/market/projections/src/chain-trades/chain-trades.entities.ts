@@ -57,6 +57,8 @@ export const ChainTradeEntity = new EntitySchema<ChainTradeRow>({
     { name: 'chain_trades_seller', columns: ['seller', 'block', 'logIndex'] },
     { name: 'chain_trades_buyer', columns: ['buyer', 'block', 'logIndex'] },
     { name: 'chain_trades_token', columns: ['collection', 'tokenId'] },
+    // The activity feed and the settled + matched listing sort by time (activity/, matched-trades/).
+    { name: 'chain_trades_settled_at', columns: ['settledAt'] },
   ],
 });
 

@@ -210,25 +210,30 @@ export class MatchedTradesReader {
     let after = 'TRUE';
     if (query.cursor) {
       const [at, key] = decodeCursor(query.cursor, scope, [DIGITS, KEY_TEXT]);
-      after = `(at_us, k) < (${param(at)}::bigint, ${param(key)}::text)`;
+      // Compared on each table's own time column (exact microseconds), so its index serves.
+      after = `(at, k) < ('epoch'::timestamptz + ${param(at)}::bigint * interval '1 microsecond',
+        ${param(key)}::text)`;
     }
     const n = param(limit + 1);
     const matched = `SELECT * FROM (
-        SELECT 'm' AS src, (EXTRACT(EPOCH FROM p.matched_at) * 1000000)::bigint AS at_us,
+        SELECT 'm' AS src, p.matched_at AS at,
+          (EXTRACT(EPOCH FROM p.matched_at) * 1000000)::bigint AS at_us,
           'm' || p.trade_id AS k, p.trade_id AS id
         FROM (${this.pendingSql(where('m'))}) p) x
-      WHERE ${after} ORDER BY at_us DESC, k DESC LIMIT ${n}`;
+      WHERE ${after} ORDER BY at DESC, k DESC LIMIT ${n}`;
     const settled = `SELECT * FROM (
-        SELECT 's' AS src, (EXTRACT(EPOCH FROM c.settled_at) * 1000000)::bigint AS at_us,
+        SELECT 's' AS src, c.settled_at AS at,
+          (EXTRACT(EPOCH FROM c.settled_at) * 1000000)::bigint AS at_us,
           's' || lpad(c.block::text, 20, '0') || ':' || lpad(c.log_index::text, 10, '0') AS k,
           c.fact_id AS id
         FROM ${this.chainTrades} c WHERE ${where('c')}) x
-      WHERE ${after} ORDER BY at_us DESC, k DESC LIMIT ${n}`;
+      WHERE ${after} ORDER BY at DESC, k DESC LIMIT ${n}`;
     const keys: { src: 'm' | 's'; at_us: string; k: string; id: string }[] =
       await this.manager.query(
         query.status === 'matched'
           ? matched
-          : `(${matched}) UNION ALL (${settled}) ORDER BY at_us DESC, k DESC LIMIT ${n}`,
+          : `SELECT * FROM ((${matched}) UNION ALL (${settled})) u
+             ORDER BY at DESC, k DESC LIMIT ${n}`,
         params,
       );
     const page = keys.slice(0, limit);

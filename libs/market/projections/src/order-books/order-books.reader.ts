@@ -84,27 +84,20 @@ const KIND_NAME: Record<number, BestOrder['kind']> = {
   [OrderKind.CollectionBid]: 'collection-bid',
 };
 
-interface LevelRow {
+/** A level (with its side's totals) or a side's best order, one result set. */
+interface BookSqlRow {
+  row: 'level' | 'best';
   currency: string;
   side: BookSideName;
   price: string;
-  n: string;
-  total: string;
-}
-interface TotalRow {
-  currency: string;
-  side: BookSideName;
-  orders: string;
-  levels: string;
-}
-interface BestRow {
-  currency: string;
-  side: BookSideName;
-  hash: string;
-  maker: string;
-  kind: number;
-  token_id: string;
-  price: string;
+  n: string | null;
+  total: string | null;
+  levels: string | null;
+  orders: string | null;
+  hash: string | null;
+  maker: string | null;
+  kind: number | null;
+  token_id: string | null;
 }
 
 export class OrderBooksReader {
@@ -171,42 +164,46 @@ export class OrderBooksReader {
       FROM ${this.orders}
       WHERE collection = $1 AND status = 'fillable' AND start <= $3::numeric
         AND expiry > $3::numeric AND ($4::text IS NULL OR currency = $4) AND ${orderFilter}`;
-    const [levelRows, totalRows, bestRows, floorRows] = await Promise.all([
+    // The levels of the open orders with their side's totals, and the best order of each side
+    // (the earliest at the best level: only that level's orders are sorted, never the side); the floor needs the whole collection's asks (a token's book
+    // reads them apart; a collection's book has them as its asks side).
+    const [rows, floorRows] = await Promise.all([
       this.manager.query(
         `WITH o AS (${open}),
-         lv AS (SELECT currency, side, price, COUNT(*) AS n, SUM(price) AS total,
-           ROW_NUMBER() OVER (PARTITION BY currency, side
+         lv AS (SELECT currency, side, price, COUNT(*) AS n, SUM(price) AS total
+           FROM o GROUP BY currency, side, price),
+         r AS (SELECT lv.*, ROW_NUMBER() OVER (PARTITION BY currency, side
              ORDER BY CASE WHEN side = 'asks' THEN price END ASC,
-                      CASE WHEN side <> 'asks' THEN price END DESC) AS rn
-           FROM o GROUP BY currency, side, price)
-         SELECT currency, side, price::text AS price, n::text AS n, total::text AS total
-         FROM lv WHERE rn <= $5 ORDER BY currency, side, rn`,
+                      CASE WHEN side <> 'asks' THEN price END DESC) AS rn,
+             COUNT(*) OVER (PARTITION BY currency, side) AS levels,
+             SUM(n) OVER (PARTITION BY currency, side) AS orders
+           FROM lv),
+         b AS (SELECT DISTINCT ON (o.currency, o.side) o.currency, o.side, o.hash, o.maker,
+             o.kind, o.token_id, o.price
+           FROM o JOIN r ON r.rn = 1 AND r.currency = o.currency AND r.side = o.side
+             AND r.price = o.price
+           ORDER BY o.currency, o.side, o.accepted_position ASC)
+         SELECT 'level' AS row, currency, side, price::text AS price, n::text AS n,
+           total::text AS total, levels::text AS levels, orders::text AS orders, rn,
+           NULL::text AS hash, NULL::text AS maker, NULL::int AS kind, NULL::text AS token_id
+         FROM r WHERE rn <= $5
+         UNION ALL
+         SELECT 'best', currency, side, price::text, NULL, NULL, NULL, NULL, 0, hash, maker, kind,
+           token_id::text
+         FROM b
+         ORDER BY currency, side, rn`,
         [...params, levels],
-      ) as Promise<LevelRow[]>,
-      this.manager.query(
-        `WITH o AS (${open})
-         SELECT currency, side, COUNT(*)::text AS orders, COUNT(DISTINCT price)::text AS levels
-         FROM o GROUP BY currency, side`,
-        params,
-      ) as Promise<TotalRow[]>,
-      this.manager.query(
-        `WITH o AS (${open})
-         SELECT DISTINCT ON (currency, side) currency, side, hash, maker, kind,
-           token_id::text AS token_id, price::text AS price
-         FROM o ORDER BY currency, side,
-           CASE WHEN side = 'asks' THEN price END ASC,
-           CASE WHEN side <> 'asks' THEN price END DESC, accepted_position ASC`,
-        params,
-      ) as Promise<BestRow[]>,
-      // The floor is the collection's, whatever the book's token.
-      this.manager.query(
-        `SELECT currency, MIN(price)::text AS floor FROM ${this.orders}
-         WHERE collection = $1 AND kind = ${OrderKind.Ask} AND status = 'fillable'
-           AND start <= $2::numeric AND expiry > $2::numeric
-           AND ($3::text IS NULL OR currency = $3)
-         GROUP BY currency`,
-        [collection, now, query.currency ?? null],
-      ) as Promise<{ currency: string; floor: string }[]>,
+      ) as Promise<BookSqlRow[]>,
+      tokenId === null
+        ? Promise.resolve(null)
+        : (this.manager.query(
+            `SELECT currency, MIN(price)::text AS floor FROM ${this.orders}
+             WHERE collection = $1 AND kind = ${OrderKind.Ask} AND status = 'fillable'
+               AND start <= $2::numeric AND expiry > $2::numeric
+               AND ($3::text IS NULL OR currency = $3)
+             GROUP BY currency`,
+            [collection, now, query.currency ?? null],
+          ) as Promise<{ currency: string; floor: string }[]>),
     ]);
 
     type Mutable = {
@@ -225,26 +222,27 @@ export class OrderBooksReader {
       }
       return b;
     };
-    for (const r of levelRows)
-      sidesOf(r.currency)[r.side].levels.push({
-        price: r.price,
-        count: Number(r.n),
-        total: r.total,
-      });
-    for (const r of totalRows) {
-      const s = sidesOf(r.currency)[r.side];
-      s.orders = Number(r.orders);
-      s.priceLevels = Number(r.levels);
+    for (const r of rows) {
+      const side = sidesOf(r.currency)[r.side];
+      if (r.row === 'best') {
+        side.best = {
+          hash: r.hash!,
+          maker: r.maker!,
+          kind: KIND_NAME[Number(r.kind)]!,
+          tokenId: r.token_id!,
+          price: r.price,
+        };
+        continue;
+      }
+      side.levels.push({ price: r.price, count: Number(r.n), total: r.total! });
+      side.orders = Number(r.orders);
+      side.priceLevels = Number(r.levels);
     }
-    for (const r of bestRows)
-      sidesOf(r.currency)[r.side].best = {
-        hash: r.hash,
-        maker: r.maker,
-        kind: KIND_NAME[Number(r.kind)]!,
-        tokenId: r.token_id,
-        price: r.price,
-      };
-    const floors = new Map(floorRows.map((r) => [r.currency, r.floor]));
+    const floors = new Map<string, string>(
+      floorRows
+        ? floorRows.map((r) => [r.currency, r.floor])
+        : [...books].flatMap(([c, b]) => (b.asks.best ? [[c, b.asks.best.price]] : [])),
+    );
     for (const currency of floors.keys()) sidesOf(currency);
 
     const currencies = [...books.entries()]

@@ -62,6 +62,19 @@ export const MarketOrderEntity = new EntitySchema<MarketOrderRow>({
     { name: 'market_orders_collection', columns: ['collection', 'acceptedPosition'] },
     { name: 'market_orders_status', columns: ['status', 'acceptedPosition'] },
     { name: 'market_orders_position', columns: ['acceptedPosition'], unique: true },
+    // The order side's reads (order-books/, activity/): the open orders of a book, listings and
+    // bids newest first, cancels newest first (docs/read-api.md has the measured effect).
+    {
+      name: 'market_orders_book',
+      columns: ['collection', 'currency', 'kind', 'price'],
+      where: `"status" = 'fillable'`,
+    },
+    { name: 'market_orders_accepted_at', columns: ['acceptedAt'] },
+    {
+      name: 'market_orders_cancelled_at',
+      columns: ['updatedAt'],
+      where: `"status" IN ('cancelled', 'cancelled-off-chain')`,
+    },
   ],
 });
 
@@ -114,6 +127,13 @@ export const MarketTradeEntity = new EntitySchema<MarketTradeRow>({
   indices: [
     { name: 'market_trades_orders', columns: ['askHash', 'bidHash'] },
     { name: 'market_trades_buyer', columns: ['buyer', 'currency', 'status'] },
+    // Matched-but-unsettled trades and the activity feed (matched-trades/, activity/).
+    { name: 'market_trades_matched_at', columns: ['matchedAt'] },
+    {
+      name: 'market_trades_pending',
+      columns: ['collection', 'matchedAt'],
+      where: `"status" = 'matched'`,
+    },
   ],
 });
 
