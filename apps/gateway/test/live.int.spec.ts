@@ -12,8 +12,17 @@ import { createClient, type Client } from 'graphql-ws';
 import { Pool } from 'pg';
 import type { HDAccount } from 'viem/accounts';
 import WebSocket from 'ws';
+import pino from 'pino';
+import {
+  chainFact,
+  chainFactCodec,
+  chainTopic,
+  type ChainFactEnvelope,
+} from '@atelier/chain-messages';
+import { marketplaceAbi } from '@atelier/contracts-abi';
 import { EVENT_STORE } from '@atelier/cqrs';
 import type { EventStore, NewEvent } from '@atelier/eventsourcing';
+import { createKafka, EnvelopeProducer } from '@atelier/kafka';
 import { LiveFeed } from '../src/live/live-feed';
 import { openEventStream, type OrderEventStream } from './support/sse';
 import {
@@ -572,3 +581,174 @@ describe('live feeds: a slow client is cut off, the others go on', () => {
     await fast.close();
   }, 120_000);
 });
+
+describe('live ledger feed: chain facts through Kafka into the ledgers model, then to clients', () => {
+  const schemas = gatewaySchemas();
+  const chain = chainClients();
+  const chainPrefix = `int.live.${randomBytes(4).toString('hex')}.chain`;
+  const logger = pino({ level: 'silent' });
+  let gw: Gateway;
+  let producer: EnvelopeProducer<ChainFactEnvelope>;
+  let holder: HDAccount;
+  let other: HDAccount;
+  const clients: Client[] = [];
+  const streams: OrderEventStream[] = [];
+
+  beforeAll(async () => {
+    gw = await bootGateway(schemas, {
+      PIPELINE_CHAIN_TOPIC_PREFIX: chainPrefix,
+      PIPELINE_TOPIC_PARTITIONS: 2,
+      LIVE_LEDGER_POLL_MS: 100,
+      LIVE_KEEPALIVE_MS: 200,
+    });
+    producer = new EnvelopeProducer(
+      createKafka({
+        clientId: `live-int-${chainPrefix}`,
+        brokers: process.env['KAFKA_BROKERS']!.split(','),
+        logger,
+      }),
+      chainFactCodec,
+      logger,
+    );
+    await producer.connect();
+    [holder, other] = await Promise.all([chain.account(), chain.account()]);
+  }, 60_000);
+
+  afterAll(async () => {
+    await Promise.all(streams.map((s) => s.close()));
+    await Promise.all(clients.map((c) => c.dispose()));
+    await producer?.disconnect();
+    await gw?.app.close();
+    await dropSchemas(schemas);
+  });
+
+  /** Publishes the Marketplace log of `receipt` as the chain relay would. */
+  const publish = async (
+    event: 'Deposited' | 'Withdrawn',
+    receipt: Awaited<ReturnType<typeof chain.send>>[number],
+    args: Record<string, string>,
+  ) => {
+    const log = receipt.logs.find((l) => l.address.toLowerCase() === chain.market.toLowerCase())!;
+    const block = await chain.client.getBlock({ blockNumber: receipt.blockNumber });
+    await producer.publish([
+      {
+        topic: chainTopic('Marketplace', chainPrefix),
+        envelope: chainFact({
+          chainId: chain.client.chain!.id,
+          contract: 'Marketplace',
+          address: chain.market,
+          event,
+          blockNumber: Number(receipt.blockNumber),
+          blockHash: receipt.blockHash,
+          blockTimestamp: Number(block.timestamp),
+          transactionHash: receipt.transactionHash,
+          transactionIndex: receipt.transactionIndex,
+          logIndex: log.logIndex,
+          args,
+        }),
+      },
+    ]);
+  };
+
+  it('sends an account its ledger now, then each time a fact changes it; resumes by version', async () => {
+    const account = holder.address.toLowerCase();
+    const usd = chain.usd.toLowerCase();
+    const feed = await openEventStream(`${gw.base}/v1/live/ledgers/${holder.address}`);
+    const others = await openEventStream(`${gw.base}/v1/live/ledgers/${other.address}`);
+    streams.push(feed, others);
+    const client = createClient({
+      url: `${gw.base.replace('http', 'ws')}/graphql`,
+      webSocketImpl: WebSocket,
+      retryAttempts: 0,
+    });
+    clients.push(client);
+    const gql: Record<string, unknown>[] = [];
+    client.subscribe<{ ledgerUpdated: Record<string, unknown> }>(
+      {
+        query: `subscription { ledgerUpdated(account: "${holder.address}") { type position account block currencies { currency deposited withdrawn paid balance credited { royalty } } } }`,
+      },
+      {
+        next: (r) => r.data && gql.push(r.data.ledgerUpdated),
+        error: () => undefined,
+        complete: () => undefined,
+      },
+    );
+
+    // First: the ledger as it stands (nothing known of this fresh account).
+    await feed.until('the ledger now', () => feed.events().length >= 1, 10_000);
+    await others.until('the other ledger now', () => others.events().length >= 1, 10_000);
+    expect(feed.events()[0]!.data).toMatchObject({
+      type: 'ledger-updated',
+      account,
+      currencies: [],
+    });
+    const v0 = feed.events()[0]!.id!;
+
+    const amount = 25n * TUSD;
+    const deposited = await chain.deposit(holder, amount);
+    await publish('Deposited', deposited.at(-1)!, {
+      account,
+      currency: usd,
+      amount: amount.toString(),
+    });
+    await feed.until('the deposit', () => feed.events().length >= 2, 30_000);
+    const afterDeposit = feed.events()[1]!;
+    expect(BigInt(afterDeposit.id!)).toBeGreaterThan(BigInt(v0));
+    expect(afterDeposit.data).toMatchObject({
+      account,
+      block: deposited.at(-1)!.blockNumber.toString(),
+      currencies: [
+        { currency: usd, deposited: amount.toString(), withdrawn: '0', balance: amount.toString() },
+      ],
+    });
+
+    const withdrawn = await chain.send(holder, [
+      {
+        address: chain.market,
+        abi: marketplaceAbi,
+        functionName: 'withdraw',
+        args: [chain.usd, 10n * TUSD, holder.address],
+      },
+    ]);
+    await publish('Withdrawn', withdrawn[0]!, {
+      account,
+      currency: usd,
+      to: account,
+      amount: (10n * TUSD).toString(),
+    });
+    await feed.until('the withdrawal', () => feed.events().length >= 3, 30_000);
+    expect(feed.events()[2]!.data).toMatchObject({
+      currencies: [
+        { currency: usd, withdrawn: (10n * TUSD).toString(), balance: (15n * TUSD).toString() },
+      ],
+    });
+    // The other account's ledger did not change: nothing after its first state.
+    await others.until('two keep-alives', () => keepAliveCount(others) >= 2, 10_000);
+    expect(others.events()).toHaveLength(1);
+
+    // GraphQL saw the same states with the same versions.
+    await feed.until('the GraphQL ledgers', () => gql.length >= 3, 10_000);
+    expect(gql.map((g) => g['position'])).toEqual(feed.events().map((f) => f.id));
+    expect(gql[2]).toMatchObject({ account, currencies: [{ balance: (15n * TUSD).toString() }] });
+
+    // Resuming at the latest version sends nothing; from an older one, the state now, once.
+    const last = feed.events().at(-1)!.id!;
+    const upToDate = await openEventStream(`${gw.base}/v1/live/ledgers/${holder.address}`, {
+      'last-event-id': last,
+    });
+    const behind = await openEventStream(
+      `${gw.base}/v1/live/ledgers/${holder.address}?lastEventId=${v0}`,
+    );
+    streams.push(upToDate, behind);
+    await behind.until('the state now', () => behind.events().length >= 1, 10_000);
+    for (const s of [upToDate, behind])
+      await s.until('two keep-alives', () => keepAliveCount(s) >= 2, 10_000);
+    expect(upToDate.events()).toEqual([]);
+    expect(behind.events().map((f) => [f.id, f.data?.['currencies']])).toEqual([
+      [last, feed.events().at(-1)!.data?.['currencies']],
+    ]);
+  }, 120_000);
+});
+
+const keepAliveCount = (s: OrderEventStream) =>
+  s.frames.filter((f) => f.comment === 'keep-alive').length;

@@ -10,9 +10,10 @@
 //   its queue: no gap, no duplicate. An id ahead of T (a client coming from a gateway further
 //   along) skips the tail's events up to it.
 // - The ledger feed: ONE poller per process over the chain-ledgers read model, which is fed
-//   from Kafka chain.* by read-projectors.ts. Its version is the sum of that projection's
-//   checkpoints (Kafka offsets only grow, each applied chunk moves one), so "has anything been
-//   applied since" is one indexed read; then the subscribed accounts' ledgers are read and each
+//   from Kafka chain.* by read-projectors.ts. Its version is the sum over that projection's
+//   checkpoints of (offset + 1), the messages it has taken: offsets only grow and each applied
+//   chunk moves one (a first message, at offset 0, adds its partition's row), so "has anything
+//   been applied since" is one indexed read; then the subscribed accounts' ledgers are read and each
 //   subscriber is sent its account's ledger when it differs from what it was last sent.
 // - Bounded: a subscriber that leaves more than its buffer unread is ended with
 //   LIVE.SLOW_CONSUMER (its last frame says so) while the others go on; a catching-up client is
@@ -389,7 +390,7 @@ export class LiveFeed implements OnApplicationBootstrap, BeforeApplicationShutdo
   private async ledgersVersion(): Promise<bigint> {
     const schema = `"${this.options.readModelSchema.replace(/"/g, '""')}"`;
     const rows: { v: string }[] = await this.chainReadModel.query(
-      `SELECT COALESCE(SUM(position), 0)::text AS v FROM ${schema}.projection_checkpoints
+      `SELECT COALESCE(SUM(position + 1), 0)::text AS v FROM ${schema}.projection_checkpoints
         WHERE projection = $1`,
       [LEDGERS_PROJECTION],
     );
