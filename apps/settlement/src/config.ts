@@ -55,6 +55,15 @@ const settlementConfig = serviceConfig({
       .max(256)
       .default(1)
       .describe('blocks (the receipt block included) before a batch counts as confirmed'),
+    SETTLEMENT_CONFIRM_FROM: z
+      .enum(['chain-facts', 'receipt'])
+      .default('chain-facts')
+      .describe(
+        "what confirms a batch: the indexer's BatchSettled fact for its transaction on chain.* (and the receipt, depth deep), or the receipt alone (no indexer relay running)",
+      ),
+    SETTLEMENT_CHAIN_TOPIC_PREFIX: prefix
+      .default('chain')
+      .describe("prefix of the indexer relay's chain fact topics (chain.marketplace)"),
     SETTLEMENT_REPLACE_AFTER_MS: z.coerce
       .number()
       .int()

@@ -60,6 +60,8 @@ const envFor = async (name: string, key: string) => ({
   SETTLEMENT_BATCH_WINDOW_MS: '500',
   SETTLEMENT_CONFIRMATIONS: '1',
   SETTLEMENT_POLL_MS: '100',
+  // No indexer relay follows the test chain here: the receipt confirms.
+  SETTLEMENT_CONFIRM_FROM: 'receipt',
   SETTLEMENT_MARKET_TOPIC_PREFIX: `int.settle.${name}.${id}.market`,
   SETTLEMENT_TOPIC_PREFIX: `int.settle.${name}.${id}.settlement`,
   SETTLEMENT_GROUP: `int.settle.${name}.${id}`,

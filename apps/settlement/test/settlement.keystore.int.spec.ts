@@ -107,6 +107,7 @@ describe('operator key from an encrypted keystore', () => {
           SETTLEMENT_GROUP: `int.settle.${name}`,
           SETTLEMENT_TOPIC_PARTITIONS: '1',
           SETTLEMENT_PORT: port,
+          SETTLEMENT_CONFIRM_FROM: 'receipt',
           LOG_LEVEL: 'debug',
           ...env,
         },

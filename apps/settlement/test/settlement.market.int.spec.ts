@@ -117,6 +117,8 @@ it('settles the good trade and releases the pair whose maker revoked approval in
     SETTLEMENT_PORT: await freePort(),
     SETTLEMENT_BATCH_WINDOW_MS: '500',
     SETTLEMENT_POLL_MS: '100',
+    // No indexer relay follows the test chain here: the receipt confirms.
+    SETTLEMENT_CONFIRM_FROM: 'receipt',
     SETTLEMENT_MARKET_TOPIC_PREFIX: `market.${gatewaySchema}`,
     SETTLEMENT_TOPIC_PREFIX: settlementPrefix,
     SETTLEMENT_GROUP: `int.settle.m.${id}`,

@@ -3,8 +3,10 @@
 //   open batch, full or old enough  -> eth_call, RecordSimulation (skipped pairs excluded)
 //   simulated, not sent             -> sign at the next nonce, RecordSubmission (hash, nonce,
 //                                      raw), THEN broadcast
-//   submitted                       -> receipt of any of its hashes, deep enough: RecordConfirmation
-//                                      (per pair, from PairSkipped); reverted: FailBatch;
+//   submitted                       -> receipt of any of its hashes, deep enough, and the
+//                                      indexer's BatchSettled fact for it (chain-facts mode):
+//                                      RecordConfirmation (per pair, from PairSkipped); reverted:
+//                                      FailBatch;
 //                                      unknown to the node: the nonce was used by something
 //                                      else -> FailBatch, else broadcast the recorded raw again
 //   confirmed, recent               -> transaction gone from chain and pool (or reverted in the
@@ -21,6 +23,7 @@ import {
   settlementId,
   type Batch,
   type Exclusion,
+  type Hex,
   type SettlementCommand,
   type SettlementError,
   type SettlementEvent,
@@ -60,6 +63,12 @@ export interface SubmitterSettings {
   readonly replaceAfterMs?: number;
   /** How far back confirmed batches are re-checked for a reorg, blocks. */
   readonly reorgDepth?: number;
+  /**
+   * 'chain-facts' (default): a mined batch is confirmed only once the indexer's BatchSettled
+   * fact for that transaction and block reached the stream (RecordSighting); 'receipt': the
+   * receipt alone, for chains no indexer relay follows.
+   */
+  readonly confirmFrom?: 'chain-facts' | 'receipt';
 }
 
 export interface SubmitterObserver {
@@ -275,6 +284,8 @@ export class Submitter {
       }
       const latest = await this.chain.latestBlock();
       if (latest - receipt.blockNumber + 1n < BigInt(this.settings.confirmations)) return;
+      const results = resultsOf(receipt, this.chain.marketplace, b.tradeIds);
+      if (!this.seenAsMined(b, tx.hash, receipt.blockHash, results)) return;
       this.crashAt('kill-before-confirmation-recorded');
       await this.exec({
         type: 'RecordConfirmation',
@@ -282,7 +293,7 @@ export class Submitter {
         transactionHash: tx.hash,
         block: receipt.blockNumber,
         gasUsed: receipt.gasUsed,
-        results: resultsOf(receipt, this.chain.marketplace, b.tradeIds),
+        results,
         at: new Date().toISOString(),
       });
       this.observer.onConfirmed?.(b, receipt.gasUsed, this.trades(s, b.tradeIds));
@@ -310,6 +321,33 @@ export class Submitter {
     }
     this.logger.info({ batchId: b.batchId, hash: last.hash }, 'rebroadcasting a lost transaction');
     await this.chain.broadcast(last.raw);
+  }
+
+  /**
+   * The receipt is the fast path (mined, reverted, per-pair results); confirmation waits for
+   * the indexer: its BatchSettled fact for this transaction in this very block, with the counts
+   * the receipt shows. Until then (relay behind, or the facts still on their way) the batch
+   * stays submitted; a disagreement is logged and waited out (a reorg resolves it either way).
+   */
+  private seenAsMined(
+    b: Batch,
+    hash: Hex,
+    blockHash: Hex,
+    results: readonly { outcome: string }[],
+  ): boolean {
+    if ((this.settings.confirmFrom ?? 'chain-facts') === 'receipt') return true;
+    const seen = b.seen;
+    if (!seen || seen.transactionHash.toLowerCase() !== hash.toLowerCase()) return false;
+    if (seen.blockHash.toLowerCase() !== blockHash.toLowerCase()) return false;
+    const settled = results.filter((r) => r.outcome === 'settled').length;
+    if (seen.settled !== settled || seen.skipped !== results.length - settled) {
+      this.logger.warn(
+        { batchId: b.batchId, hash, seen, settled, pairs: results.length },
+        "the indexer's BatchSettled disagrees with the receipt; not confirming",
+      );
+      return false;
+    }
+    return true;
   }
 
   /**
@@ -356,7 +394,12 @@ export class Submitter {
   /** When this process first saw each pending hash (a restart starts the clock again). */
   private readonly sentAt = new Map<string, number>();
 
+  /**
+   * Receipt mode only. In chain-facts mode the indexer's retraction of the BatchSettled fact is
+   * what reorgs a confirmed batch (RetractSighting), so the two never race on one reorg.
+   */
   private async watchReorgs(s: SettlementState): Promise<void> {
+    if ((this.settings.confirmFrom ?? 'chain-facts') === 'chain-facts') return;
     const depth = BigInt(this.settings.reorgDepth ?? 64);
     let latest: bigint | undefined;
     for (const b of s.batches.values()) {

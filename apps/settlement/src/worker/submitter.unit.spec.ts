@@ -81,6 +81,7 @@ class FakeChain implements SettlementChain {
     this.receipts.set(hash, {
       status: 'success',
       blockNumber: this.block,
+      blockHash: hex(Number(this.block), 32),
       gasUsed: 300_000n,
       logs: [],
     } as unknown as TransactionReceipt);
@@ -137,13 +138,26 @@ function setup(settings: Partial<SubmitterSettings> = {}) {
   const submitter = new Submitter(
     repo,
     chain,
-    { batchSize: 4, windowMs: 60_000, confirmations: 1, pollMs: 10, paused: false, ...settings },
+    {
+      batchSize: 4,
+      windowMs: 60_000,
+      confirmations: 1,
+      pollMs: 10,
+      paused: false,
+      confirmFrom: 'receipt',
+      ...settings,
+    },
     pino({ level: 'silent' }),
   );
-  const add = (ts: readonly SettlementTrade[]) =>
+  const add = (ts: readonly SettlementTrade[], maxBatchSize?: number) =>
     repo.handleAll(
       settlementId(OPERATOR),
-      ts.map((trade) => ({ type: 'AddTrade' as const, trade, at: new Date().toISOString() })),
+      ts.map((trade) => ({
+        type: 'AddTrade' as const,
+        trade,
+        at: new Date().toISOString(),
+        ...(maxBatchSize === undefined ? {} : { maxBatchSize }),
+      })),
       { correlationId: 'c', actor: 'spec' },
     );
   const state = async (): Promise<SettlementState> => submitter.state();
@@ -168,6 +182,19 @@ describe('Submitter', () => {
     ]);
     expect(b.status).toBe('confirmed');
     expect(b.confirmed!.results.map((r) => r.outcome)).toEqual(['settled', 'settled', 'settled']);
+  });
+
+  it('sends a burst of trades as batches of at most batchSize, one nonce each', async () => {
+    const { chain, submitter, add, state } = setup({ batchSize: 2 });
+    await add(trades, 2);
+    await submitter.round();
+    await submitter.round();
+    const s = await state();
+    expect([...s.batches.values()].map((b) => [b.tradeIds.length, b.status, b.nonce])).toEqual([
+      [2, 'confirmed', 0],
+      [2, 'confirmed', 1],
+    ]);
+    expect(chain.signed.map((x) => x.trades.length)).toEqual([2, 2]);
   });
 
   it('excludes nothing when the RPC fails during the simulation (no verdict)', async () => {
@@ -283,6 +310,72 @@ describe('Submitter', () => {
     expect(s.batches.get('b1')!.status).toBe('confirmed');
     expect(s.batches.size).toBe(1);
     expect(chain.signed).toHaveLength(1);
+  });
+
+  describe("confirmation from the indexer's chain facts", () => {
+    const sight = (hash: Hex, block: bigint, settled = 4, skipped = 0) => ({
+      type: 'RecordSighting' as const,
+      transactionHash: hash,
+      block,
+      blockHash: hex(Number(block), 32),
+      settled,
+      skipped,
+      at: new Date().toISOString(),
+    });
+
+    it('waits for the BatchSettled fact of the mined transaction, then confirms', async () => {
+      const { chain, submitter, add, state } = setup({ confirmFrom: 'chain-facts' });
+      await add(trades);
+      for (let i = 0; i < 4; i++) await submitter.round();
+      const b = (await state()).batches.get('b1')!;
+      expect(b.status).toBe('submitted'); // mined per its receipt, no fact yet
+      const receipt = (await chain.receipt(b.transactions[0]!.hash))!;
+      // A fact with other counts, or for another block, does not confirm it.
+      await submitter.exec(sight(b.transactions[0]!.hash, receipt.blockNumber, 3, 1));
+      await submitter.round();
+      expect((await state()).batches.get('b1')!.status).toBe('submitted');
+      await submitter.exec(sight(b.transactions[0]!.hash, receipt.blockNumber + 1n));
+      await submitter.round();
+      expect((await state()).batches.get('b1')!.status).toBe('submitted');
+      await submitter.exec(sight(b.transactions[0]!.hash, receipt.blockNumber));
+      await submitter.round();
+      const done = await state();
+      expect(done.batches.get('b1')!.status).toBe('confirmed');
+      for (const t of trades) expect(done.trades.get(t.tradeId)!.settledCount).toBe(1);
+    });
+
+    it('a retracted fact reopens the confirmed batch: its trades settle again, once', async () => {
+      const { chain, submitter, add, state } = setup({ confirmFrom: 'chain-facts' });
+      await add(trades);
+      await submitter.round();
+      const first = (await state()).batches.get('b1')!;
+      const hash = first.transactions[0]!.hash;
+      const block = (await chain.receipt(hash))!.blockNumber;
+      await submitter.exec(sight(hash, block));
+      await submitter.round();
+      expect((await state()).batches.get('b1')!.status).toBe('confirmed');
+      // The block is reorged out: the chain drops the transaction, the relay retracts the fact.
+      chain.receipts.delete(hash);
+      chain.mined--;
+      await submitter.exec({
+        type: 'RetractSighting',
+        transactionHash: hash,
+        blockHash: hex(Number(block), 32),
+        at: new Date().toISOString(),
+      });
+      const s = await state();
+      expect(s.batches.get('b1')!.status).toBe('reorged');
+      expect(s.batches.get('b2')!.tradeIds).toEqual(trades.map((t) => t.tradeId));
+      await submitter.round(); // b2 simulated and sent, mined, waiting for its fact
+      const b2 = (await state()).batches.get('b2')!;
+      expect(b2.status).toBe('submitted');
+      const hash2 = b2.transactions[0]!.hash;
+      await submitter.exec(sight(hash2, (await chain.receipt(hash2))!.blockNumber));
+      await submitter.round();
+      const done = await state();
+      expect(done.batches.get('b2')!.status).toBe('confirmed');
+      for (const t of trades) expect(done.trades.get(t.tradeId)!.settledCount).toBe(1);
+    });
   });
 
   it('sends nothing while paused, and resumes', async () => {

@@ -1,5 +1,7 @@
 // The settlement worker's loops in one place: the TradeMatched consumer (market.* -> the
-// settlement stream), the submitter (stream -> chain -> stream) and the outbox relay (the
+// settlement stream), the submitter (stream -> chain -> stream), the chain facts consumer (the
+// indexer's BatchSettled facts and their retractions -> the stream, which is what confirms a
+// batch in chain-facts mode) and the outbox relay (the
 // settlement stream -> Kafka settlement.*, where the gateway picks up pairs excluded by
 // simulation and releases them in the market). Started after the app is wired, stopped before
 // its clients close. `health()` feeds /health, `metrics` /metrics.
@@ -16,12 +18,16 @@ import {
   type SettlementCommand,
 } from '@atelier/settlement-domain';
 import { randomUUID } from 'node:crypto';
+import { ChainFactsConsumer } from './chain-facts.consumer';
 import { MatchedTradesConsumer } from './matched-trades.consumer';
 import type { SettleChain } from './settle-chain';
 import { Submitter, type SubmitterObserver, type SubmitterSettings } from './submitter';
 
 export interface WorkerSettings extends SubmitterSettings {
   readonly marketTopicPrefix: string;
+  /** The indexer relay's topic prefix (chain-facts confirmation). */
+  readonly chainTopicPrefix: string;
+  readonly chainId: number;
   readonly settlementTopicPrefix: string;
   readonly group: string;
   readonly partitions: number;
@@ -35,10 +41,13 @@ export class SettlementWorker {
   readonly submitter: Submitter;
   readonly consumer: MatchedTradesConsumer;
   readonly relay: OutboxRelay;
-  readonly states: Record<'consumer' | 'relay' | 'submitter', LoopState> = {
+  /** Present in chain-facts mode: the indexer's BatchSettled facts into the stream. */
+  readonly chainFacts: ChainFactsConsumer | undefined;
+  readonly states: Record<'consumer' | 'relay' | 'submitter' | 'chainFacts', LoopState> = {
     consumer: 'stopped',
     relay: 'stopped',
     submitter: 'stopped',
+    chainFacts: 'stopped',
   };
   readonly errors: Record<string, string> = {};
   private stopping = false;
@@ -59,7 +68,12 @@ export class SettlementWorker {
     this.consumer = new MatchedTradesConsumer(
       kafka,
       async (commands: readonly SettlementCommand[]) => {
-        const r = await repo.handleAll(this.submitter.id, commands, {
+        // Batches are closed by size here, as trades arrive: a burst of trades between two
+        // rounds fills several batches of at most batchSize instead of one oversized one.
+        const sized = commands.map((c) =>
+          c.type === 'AddTrade' ? { ...c, maxBatchSize: settings.batchSize } : c,
+        );
+        const r = await repo.handleAll(this.submitter.id, sized, {
           correlationId: randomUUID(),
           actor: 'settlement',
         });
@@ -75,6 +89,30 @@ export class SettlementWorker {
       },
       logger,
     );
+    this.chainFacts =
+      (settings.confirmFrom ?? 'chain-facts') === 'chain-facts'
+        ? new ChainFactsConsumer(
+            kafka,
+            async (commands) => {
+              const r = await repo.handleAll(this.submitter.id, commands, {
+                correlationId: randomUUID(),
+                actor: 'settlement',
+              });
+              for (const o of r.outcomes)
+                if (!o.ok) this.logger.warn({ error: o.error }, 'a chain fact was refused');
+              this.submitter.poke();
+            },
+            {
+              groupId: `${settings.group}.chain`,
+              topicPrefix: settings.chainTopicPrefix,
+              chainId: settings.chainId,
+              marketplace: chain.marketplace,
+              operator: chain.operator,
+              replicationFactor: settings.replicationFactor,
+            },
+            logger,
+          )
+        : undefined;
     this.relay = new OutboxRelay(
       {
         source: store,
@@ -103,6 +141,15 @@ export class SettlementWorker {
       () => this.settle('relay', 'stopped'),
       (e: unknown) => this.settle('relay', 'failed', e),
     );
+    if (this.chainFacts) {
+      this.states.chainFacts = 'starting';
+      this.chainFacts.start().then(
+        () => {
+          if (!this.stopping) this.states.chainFacts = 'running';
+        },
+        (e: unknown) => this.settle('chainFacts', 'failed', e),
+      );
+    } else this.states.chainFacts = 'running'; // receipt mode: nothing to run
     this.states.consumer = 'starting';
     this.consumer.start().then(
       () => {
@@ -114,6 +161,7 @@ export class SettlementWorker {
 
   async stop(): Promise<void> {
     this.stopping = true;
+    await this.chainFacts?.stop().catch(() => undefined);
     await this.consumer.stop().catch(() => undefined);
     await this.submitter.stop();
     await this.relay.stop();
@@ -142,6 +190,9 @@ export class SettlementWorker {
         ...(Object.keys(this.errors).length ? { errors: { ...this.errors } } : {}),
         ...(this.submitter.lastError ? { lastRoundError: this.submitter.lastError } : {}),
         paused: this.settings.paused,
+        confirmFrom: this.settings.confirmFrom ?? 'chain-facts',
+        // Mined per its receipt maybe, but no BatchSettled fact from the indexer yet.
+        awaitingChainFacts: live.filter((b) => b.status === 'submitted' && !b.seen).length,
         operator: this.chain.operator,
         operatorBalanceEth: Number(balance) / 1e18,
         pendingTrades: pending,

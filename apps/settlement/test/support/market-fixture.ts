@@ -100,8 +100,19 @@ export class MarketFixture {
     return { address, key };
   }
 
-  /** A seller with `count` minted works, approved to the Marketplace. */
-  async makeSeller(name: string, count: number) {
+  /**
+   * A seller with `count` minted works, approved to the Marketplace; by default without royalty
+   * or contributors, else with the given split (as a creator's works carry it).
+   */
+  async makeSeller(
+    name: string,
+    count: number,
+    split: {
+      readonly royaltyBps?: number;
+      readonly royaltyReceiver?: Address;
+      readonly contributors?: readonly { readonly account: Address; readonly bps: number }[];
+    } = {},
+  ) {
     const seller = this.account(name);
     await this.testClient.setBalance({ address: seller.address, value: parseEther('10') });
     const tokens: bigint[] = [];
@@ -114,9 +125,10 @@ export class MarketFixture {
           manifest: `${this.run} ${name} ${i}`,
           manifestURI: `ipfs://settlement-int/${this.run}/${name}/${i}`,
           seed: BigInt(i),
-          contributors: [],
+          contributors: [...(split.contributors ?? [])],
         },
-        royaltyBps: 0,
+        royaltyBps: split.royaltyBps ?? 0,
+        ...(split.royaltyReceiver ? { royaltyReceiver: split.royaltyReceiver } : {}),
       });
       tokens.push(tokenId);
     }

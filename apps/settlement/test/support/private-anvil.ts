@@ -45,7 +45,15 @@ export interface PrivateAnvilOptions {
   readonly gasLimit?: bigint;
   /** Extra anvil arguments. */
   readonly args?: readonly string[];
+  /**
+   * Chain id (default anvil's 31337). A chain an indexer (Ponder) follows must not be 31337:
+   * Ponder purges cached rows of "another chain with the same id", i.e. the shared test chain's.
+   */
+  readonly chainId?: number;
 }
+
+/** Anvil account 0 (the public development key): deploy.ts takes it by default on 31337 only. */
+const DEPLOYER_KEY = '0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80';
 
 /** A TCP port nobody listens on now. */
 export const freePort = (): Promise<number> =>
@@ -71,6 +79,7 @@ export async function startPrivateAnvil(options: PrivateAnvilOptions = {}): Prom
   const rpcUrl = `http://127.0.0.1:${port}`;
   const args = ['--port', String(port), '--host', '127.0.0.1', '--silent'];
   if (options.gasLimit !== undefined) args.push('--gas-limit', options.gasLimit.toString());
+  if (options.chainId !== undefined) args.push('--chain-id', String(options.chainId));
   args.push(...(options.args ?? []));
   const child: ChildProcess = spawn(anvilBinary(), args, { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
@@ -110,7 +119,12 @@ export async function startPrivateAnvil(options: PrivateAnvilOptions = {}): Prom
       [resolve(repoRoot, 'node_modules/tsx/dist/cli.mjs'), 'contracts/script/deploy.ts'],
       {
         cwd: repoRoot,
-        env: { ...process.env, RPC_URL: rpcUrl, ATELIER_DEPLOYMENTS: deploymentsPath },
+        env: {
+          ...process.env,
+          RPC_URL: rpcUrl,
+          ATELIER_DEPLOYMENTS: deploymentsPath,
+          DEPLOYER_PRIVATE_KEY: DEPLOYER_KEY,
+        },
         encoding: 'utf8',
         timeout: 120_000,
       },

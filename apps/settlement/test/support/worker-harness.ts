@@ -59,6 +59,8 @@ export async function startWorker(
     SETTLEMENT_BATCH_WINDOW_MS: '300',
     SETTLEMENT_CONFIRMATIONS: '1',
     SETTLEMENT_POLL_MS: '100',
+    // Specs without an indexer relay confirm by receipt; the chain-facts spec overrides it.
+    SETTLEMENT_CONFIRM_FROM: 'receipt',
     SETTLEMENT_MARKET_TOPIC_PREFIX: `${prefix}.market`,
     SETTLEMENT_TOPIC_PREFIX: `${prefix}.settlement`,
     SETTLEMENT_GROUP: prefix,

@@ -120,6 +120,31 @@ export const settlementEventCodec: EventCodec<SettlementEvent> = defineEventCode
       z.object({ batchId: z.string().min(1), reason: z.string(), at: z.string() }),
     ),
   },
+  BatchSeen: {
+    schemaVersion: 1,
+    schema: schema<'BatchSeen'>(
+      z.object({
+        batchId: z.string().min(1),
+        transactionHash: zHex,
+        block: zUnsignedBigint,
+        blockHash: zHex,
+        settled: z.number().int().nonnegative(),
+        skipped: z.number().int().nonnegative(),
+        at: z.string(),
+      }),
+    ),
+  },
+  BatchSightingRetracted: {
+    schemaVersion: 1,
+    schema: schema<'BatchSightingRetracted'>(
+      z.object({
+        batchId: z.string().min(1),
+        transactionHash: zHex,
+        blockHash: zHex,
+        at: z.string(),
+      }),
+    ),
+  },
   BatchReorged: {
     schemaVersion: 1,
     schema: schema<'BatchReorged'>(

@@ -6,6 +6,7 @@ import type { Decider } from '@atelier/eventsourcing';
 import { settlementError, type SettlementError } from './errors';
 import {
   batchIdOf,
+  batchOfTransaction,
   emptySettlement,
   evolveSettlement,
   type Batch,
@@ -19,8 +20,16 @@ import {
 } from './settlement';
 
 export type SettlementCommand =
-  /** A matched trade to settle; a trade already known (any status) is a no-op (redelivery). */
-  | { readonly type: 'AddTrade'; readonly trade: SettlementTrade; readonly at: string }
+  /**
+   * A matched trade to settle; a trade already known (any status) is a no-op (redelivery). With
+   * `maxBatchSize`, a full open batch is left to be sent and the trade opens the next one.
+   */
+  | {
+      readonly type: 'AddTrade';
+      readonly trade: SettlementTrade;
+      readonly at: string;
+      readonly maxBatchSize?: number;
+    }
   /** Close the open batch with the verdict of its eth_call: these pairs would be skipped. */
   | {
       readonly type: 'RecordSimulation';
@@ -72,6 +81,29 @@ export type SettlementCommand =
       readonly transactionHash: Hex;
       readonly block: bigint;
       readonly at: string;
+    }
+  /**
+   * A Marketplace BatchSettled fact of this operator (from the indexer, chain.*): a transaction
+   * of ours mined in that block. A hash no batch sent is not ours to record: nothing.
+   */
+  | {
+      readonly type: 'RecordSighting';
+      readonly transactionHash: Hex;
+      readonly block: bigint;
+      readonly blockHash: Hex;
+      readonly settled: number;
+      readonly skipped: number;
+      readonly at: string;
+    }
+  /**
+   * The retraction of such a fact (its block was reorged out). A confirmed batch confirmed by
+   * that sighting is reorged: its settled trades go to a new batch.
+   */
+  | {
+      readonly type: 'RetractSighting';
+      readonly transactionHash: Hex;
+      readonly blockHash: Hex;
+      readonly at: string;
     };
 
 type Decision = Result<readonly SettlementEvent[], SettlementError>;
@@ -101,15 +133,23 @@ const addToOpen = (
   trades: readonly SettlementTrade[],
   at: string,
   openBefore: string | null = s.openBatchId,
+  maxBatchSize?: number,
 ): SettlementEvent[] => {
   if (trades.length === 0) return [];
   const events: SettlementEvent[] = [];
   let batchId = openBefore;
-  if (batchId === null) {
-    batchId = batchIdOf(s.batchCount + 1);
-    events.push({ type: 'BatchOpened', data: { batchId, at } });
+  let size = batchId === null ? 0 : (s.batches.get(batchId)?.tradeIds.length ?? 0);
+  let opened = 0;
+  for (const trade of trades) {
+    // A full batch stays 'open' (not yet simulated) and is due at once; the next one takes over.
+    if (batchId === null || (maxBatchSize !== undefined && size >= maxBatchSize)) {
+      batchId = batchIdOf(s.batchCount + 1 + opened++);
+      events.push({ type: 'BatchOpened', data: { batchId, at } });
+      size = 0;
+    }
+    events.push({ type: 'TradeAdded', data: { batchId, trade, at } });
+    size++;
   }
-  for (const trade of trades) events.push({ type: 'TradeAdded', data: { batchId, trade, at } });
   return events;
 };
 
@@ -123,7 +163,7 @@ function decide(c: SettlementCommand, s: SettlementState): Decision {
   switch (c.type) {
     case 'AddTrade':
       if (s.trades.has(c.trade.tradeId)) return ok([]);
-      return ok(addToOpen(s, [c.trade], c.at));
+      return ok(addToOpen(s, [c.trade], c.at, s.openBatchId, c.maxBatchSize));
 
     case 'RecordSimulation': {
       const b = batchIn(s, c.batchId, 'open', 'SETTLEMENT.BATCH_NOT_OPEN');
@@ -317,6 +357,58 @@ function decide(c: SettlementCommand, s: SettlementState): Decision {
         },
         ...addToOpen(s, tradesOf(s, settled), c.at),
       ]);
+    }
+
+    case 'RecordSighting': {
+      const b = batchOfTransaction(s, c.transactionHash);
+      if (!b) return ok([]);
+      const hash = b.transactions.find(
+        (t) => t.hash.toLowerCase() === c.transactionHash.toLowerCase(),
+      )!.hash;
+      if (b.seen?.transactionHash === hash && b.seen.blockHash === c.blockHash) return ok([]);
+      return ok([
+        {
+          type: 'BatchSeen',
+          data: {
+            batchId: b.batchId,
+            transactionHash: hash,
+            block: c.block,
+            blockHash: c.blockHash,
+            settled: c.settled,
+            skipped: c.skipped,
+            at: c.at,
+          },
+        },
+      ]);
+    }
+
+    case 'RetractSighting': {
+      const b = batchOfTransaction(s, c.transactionHash);
+      // Only the sighting it retracts: a later one (the transaction mined again elsewhere)
+      // stands; an unknown or already retracted fact decides nothing.
+      if (!b?.seen || b.seen.blockHash !== c.blockHash) return ok([]);
+      const retracted: SettlementEvent = {
+        type: 'BatchSightingRetracted',
+        data: {
+          batchId: b.batchId,
+          transactionHash: b.seen.transactionHash,
+          blockHash: c.blockHash,
+          at: c.at,
+        },
+      };
+      if (b.status !== 'confirmed' || b.confirmed?.transactionHash !== b.seen.transactionHash)
+        return ok([retracted]);
+      const reorg = decide(
+        {
+          type: 'RecordReorg',
+          batchId: b.batchId,
+          transactionHash: b.confirmed.transactionHash,
+          block: b.confirmed.block,
+          at: c.at,
+        },
+        s,
+      );
+      return reorg.ok ? ok([retracted, ...reorg.value]) : reorg;
     }
 
     default: {

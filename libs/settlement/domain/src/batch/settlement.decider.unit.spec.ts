@@ -86,6 +86,14 @@ describe('settlement decider', () => {
         .when({ type: 'AddTrade', trade: trade(1), at: AT })
         .thenNothing();
     });
+    it('leaves a full batch to be sent and opens the next one (maxBatchSize)', () => {
+      const state = spec
+        .given([opened(), added(1), added(2)])
+        .when({ type: 'AddTrade', trade: trade(3), at: AT, maxBatchSize: 2 })
+        .then([opened('b2'), added(3, 'b2')]);
+      expect(state.batches.get('b1')).toMatchObject({ status: 'open', tradeIds: [id(1), id(2)] });
+      expect(state.openBatchId).toBe('b2');
+    });
     it('opens the next batch once the open one is simulated', () => {
       spec
         .given([...history, simulated([1, 2])])
@@ -367,6 +375,89 @@ describe('settlement decider', () => {
     });
   });
 
+  describe("RecordSighting / RetractSighting (the indexer's BatchSettled facts)", () => {
+    const seen: SettlementEvent = {
+      type: 'BatchSeen',
+      data: {
+        batchId: 'b1',
+        transactionHash: h(900),
+        block: 7n,
+        blockHash: h(77),
+        settled: 1,
+        skipped: 1,
+        at: AT,
+      },
+    };
+    const sighting: SettlementCommand = {
+      type: 'RecordSighting',
+      transactionHash: h(900),
+      block: 7n,
+      blockHash: h(77),
+      settled: 1,
+      skipped: 1,
+      at: AT,
+    };
+    const retract: SettlementCommand = {
+      type: 'RetractSighting',
+      transactionHash: h(900),
+      blockHash: h(77),
+      at: AT,
+    };
+    it('records where a transaction of a batch was seen mined', () => {
+      const state = spec
+        .given([...history, simulated([1, 2]), submitted()])
+        .when(sighting)
+        .then([seen]);
+      expect(state.batches.get('b1')!.seen).toMatchObject({ block: 7n, blockHash: h(77) });
+    });
+    it('ignores a transaction no batch sent, and the same sighting twice', () => {
+      spec
+        .given([...history, simulated([1, 2]), submitted()])
+        .when({ ...sighting, transactionHash: h(555) })
+        .thenNothing();
+      spec
+        .given([...history, simulated([1, 2]), submitted(), seen])
+        .when(sighting)
+        .thenNothing();
+    });
+    it('forgets a retracted sighting of a batch not yet confirmed', () => {
+      const state = spec
+        .given([...history, simulated([1, 2]), submitted(), seen])
+        .when(retract)
+        .then([
+          {
+            type: 'BatchSightingRetracted',
+            data: { batchId: 'b1', transactionHash: h(900), blockHash: h(77), at: AT },
+          },
+        ]);
+      expect(state.batches.get('b1')).toMatchObject({ status: 'submitted', seen: null });
+    });
+    it('reorgs a batch confirmed by the retracted sighting: its settled trades go to a new batch', () => {
+      const state = spec
+        .given([...history, simulated([1, 2]), submitted(), seen, confirmedOf(1, 2)])
+        .when(retract)
+        .then([
+          {
+            type: 'BatchSightingRetracted',
+            data: { batchId: 'b1', transactionHash: h(900), blockHash: h(77), at: AT },
+          },
+          {
+            type: 'BatchReorged',
+            data: { batchId: 'b1', transactionHash: h(900), block: 7n, at: AT },
+          },
+          opened('b2'),
+          added(1, 'b2'),
+        ]);
+      expect(state.trades.get(id(1))).toMatchObject({ status: 'batched', settledCount: 0 });
+    });
+    it('ignores the retraction of a sighting in another block (mined again since)', () => {
+      spec
+        .given([...history, simulated([1, 2]), submitted(), seen, confirmedOf(1, 2)])
+        .when({ ...retract, blockHash: h(78) })
+        .thenNothing();
+    });
+  });
+
   it('codec round-trips every event', () => {
     const events: SettlementEvent[] = [
       ...history,
@@ -378,6 +469,22 @@ describe('settlement decider', () => {
       {
         type: 'BatchReplaced',
         data: { batchId: 'b1', transactionHash: h(901), fees: fees(2000n), raw: '0xbb', at: AT },
+      },
+      {
+        type: 'BatchSeen',
+        data: {
+          batchId: 'b1',
+          transactionHash: h(901),
+          block: 7n,
+          blockHash: h(77),
+          settled: 2,
+          skipped: 0,
+          at: AT,
+        },
+      },
+      {
+        type: 'BatchSightingRetracted',
+        data: { batchId: 'b1', transactionHash: h(901), blockHash: h(77), at: AT },
       },
     ];
     for (const e of events) {

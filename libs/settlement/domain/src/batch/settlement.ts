@@ -1,5 +1,6 @@
 // The settlement of one operator key as one event-sourced aggregate: its batches (open ->
-// simulated -> submitted -> confirmed, or failed / reorged) and every trade it was given. One
+// simulated -> submitted -> confirmed, or failed / reorged; seen on chain by the indexer's facts
+// or not) and every trade it was given. One
 // stream per operator (not per batch) because the two invariants that matter span batches: a
 // trade is in at most one live batch, and is settled at most once; and one key's nonces are one
 // sequence. The decider sees all of it, so both are checked in one place, with no saga.
@@ -130,6 +131,32 @@ export type SettlementEvent =
         readonly block: bigint;
         readonly at: string;
       };
+    }
+  /**
+   * The indexer's chain facts show one of the batch's transactions mined: the Marketplace's
+   * BatchSettled of our operator in that transaction, at that block (its counts as logged).
+   */
+  | {
+      readonly type: 'BatchSeen';
+      readonly data: {
+        readonly batchId: string;
+        readonly transactionHash: Hex;
+        readonly block: bigint;
+        readonly blockHash: Hex;
+        readonly settled: number;
+        readonly skipped: number;
+        readonly at: string;
+      };
+    }
+  /** The indexer retracted that BatchSettled fact: its block left the canonical chain. */
+  | {
+      readonly type: 'BatchSightingRetracted';
+      readonly data: {
+        readonly batchId: string;
+        readonly transactionHash: Hex;
+        readonly blockHash: Hex;
+        readonly at: string;
+      };
     };
 
 export type SettlementEventType = SettlementEvent['type'];
@@ -160,6 +187,14 @@ export interface Batch {
     readonly block: bigint;
     readonly gasUsed: bigint;
     readonly results: readonly PairResult[];
+  } | null;
+  /** Where the indexer's chain facts (BatchSettled) last showed the batch mined, not retracted. */
+  readonly seen: {
+    readonly transactionHash: Hex;
+    readonly block: bigint;
+    readonly blockHash: Hex;
+    readonly settled: number;
+    readonly skipped: number;
   } | null;
 }
 
@@ -234,6 +269,7 @@ export function evolveSettlement(s: SettlementState, event: SettlementEvent): Se
         transactions: [],
         gas: null,
         confirmed: null,
+        seen: null,
       });
       s.openBatchId = d.batchId;
       s.batchCount += 1;
@@ -324,12 +360,39 @@ export function evolveSettlement(s: SettlementState, event: SettlementEvent): Se
       }
       return s;
     }
+    case 'BatchSeen': {
+      const d = event.data;
+      patchBatch(s, d.batchId, {
+        seen: {
+          transactionHash: d.transactionHash,
+          block: d.block,
+          blockHash: d.blockHash,
+          settled: d.settled,
+          skipped: d.skipped,
+        },
+      });
+      return s;
+    }
+    case 'BatchSightingRetracted': {
+      const d = event.data;
+      const b = s.batches.get(d.batchId);
+      if (b?.seen?.blockHash === d.blockHash) patchBatch(s, d.batchId, { seen: null });
+      return s;
+    }
     default: {
       const _exhaustive: never = event;
       return _exhaustive;
     }
   }
 }
+
+/** The batch one of whose transactions is `hash`, if any. */
+export const batchOfTransaction = (s: SettlementState, hash: string): Batch | undefined => {
+  const h = hash.toLowerCase();
+  for (const b of s.batches.values())
+    if (b.transactions.some((t) => t.hash.toLowerCase() === h)) return b;
+  return undefined;
+};
 
 /** Trades waiting for a transaction: those of the open batch (and of simulated ones not sent). */
 export const pendingTrades = (s: SettlementState): SettlementTrade[] => {
