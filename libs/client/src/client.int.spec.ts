@@ -98,6 +98,9 @@ describe('@atelier/client against the real gateway', () => {
     client = createAtelierClient({
       baseUrl: gateway.base,
       apiKey: key,
+      // Reads given minPosition retry READ_MODEL.BEHIND (2 s of waiting in the gateway each time
+      // here): the spec's projector may need more than the default 5 tries on a loaded machine.
+      retry: { retries: 15 },
       // The real fetch, watched: the spec counts the requests a bulk call makes.
       fetch: async (request) => {
         const body = request.method === 'POST' ? await request.clone().text() : '';
