@@ -129,7 +129,7 @@ async function main(): Promise<void> {
 
     const streams = new EventLogStreams(
       store,
-      { pageSize: PAGE, keepAliveMs: 15_000, followMaxMs: 3_600_000 },
+      { pageSize: PAGE, keepAliveMs: 15_000, followMaxMs: 3_600_000, maxStreams: 100 },
       silent,
     );
     let current: ServerResponse | undefined; // the response being written, for the probe

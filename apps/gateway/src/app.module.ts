@@ -57,6 +57,7 @@ export class GatewayModule {
           pageSize: ctx.config.ANALYTICS_PAGE_SIZE,
           keepAliveMs: ctx.config.ANALYTICS_KEEPALIVE_MS,
           followMaxMs: ctx.config.ANALYTICS_FOLLOW_MAX_MS,
+          maxStreams: ctx.config.ANALYTICS_MAX_STREAMS,
         }),
         LiveModule.forRoot(ctx, read.module),
       ],

@@ -16,6 +16,13 @@ export const analyticsEnv = {
     .max(120_000)
     .default(15_000)
     .describe('idle time after which a /v1/events?follow=true stream writes a keepalive line, ms'),
+  ANALYTICS_MAX_STREAMS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(10_000)
+    .default(100)
+    .describe('open /v1/events streams per gateway instance; one more is 503 SERVICE.OVERLOADED'),
   ANALYTICS_FOLLOW_MAX_MS: z.coerce
     .number()
     .int()
@@ -29,4 +36,6 @@ export interface AnalyticsOptions {
   readonly pageSize: number;
   readonly keepAliveMs: number;
   readonly followMaxMs: number;
+  /** Streams open at once on this instance; another is refused (EventStreamsFull). */
+  readonly maxStreams: number;
 }

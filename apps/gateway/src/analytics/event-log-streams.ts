@@ -12,6 +12,7 @@ import type { EventStore } from '@atelier/eventsourcing';
 import { CodedError } from '@atelier/kernel';
 import type { Logger } from '@atelier/observability';
 import type { AnalyticsOptions } from './analytics.config';
+import { EventStreamsFull } from './analytics.errors';
 import {
   eventLine,
   EventSelection,
@@ -38,6 +39,11 @@ export class EventLogStreams implements BeforeApplicationShutdown {
 
   get size(): number {
     return this.open.size;
+  }
+
+  /** Refuses one more stream beyond `maxStreams` (before anything is written). */
+  admit(): void {
+    if (this.open.size >= this.options.maxStreams) throw new EventStreamsFull(this.open.size);
   }
 
   /** Serves one stream until it ends, the client leaves or the app shuts down. */

@@ -1,6 +1,6 @@
 // EventLogStreams alone, over the in-memory store and a response that can refuse writes: the
-// end reasons the int spec does not reach (a follow stream's max duration, a store failure
-// mid-stream), and backpressure: while the socket is full no further line is queued and the
+// bound on open streams, the end reasons the int spec does not reach (a follow stream's max
+// duration, a store failure mid-stream), and backpressure: while the socket is full no further line is queued and the
 // store is not read past the page in hand.
 import { EventEmitter } from 'node:events';
 import type { ServerResponse } from 'node:http';
@@ -66,7 +66,7 @@ const events = (n: number, from = 0): NewEvent[] =>
     },
   }));
 
-const options = { pageSize: 10, keepAliveMs: 100, followMaxMs: 300 };
+const options = { pageSize: 10, keepAliveMs: 100, followMaxMs: 300, maxStreams: 2 };
 const start = (store: EventStore, query: Record<string, string>, res: FakeResponse) => {
   const streams = new EventLogStreams(store, options, silent);
   streams.start(eventsQuery.parse(query), res as unknown as ServerResponse);
@@ -81,6 +81,24 @@ const until = async (what: string, probe: () => boolean, ms = 5_000) => {
 };
 
 describe('EventLogStreams', () => {
+  it('admits maxStreams streams at once, refuses one more with SERVICE.OVERLOADED', async () => {
+    const store = new InMemoryEventStore();
+    const streams = new EventLogStreams(store, options, silent);
+    const open = [new FakeResponse(), new FakeResponse()];
+    for (const res of open) {
+      streams.admit();
+      streams.start(eventsQuery.parse({ follow: 'true' }), res as unknown as ServerResponse);
+    }
+    expect(() => streams.admit()).toThrow(
+      expect.objectContaining({ code: 'SERVICE.OVERLOADED', details: { openStreams: 2 } }),
+    );
+    open[0]!.emit('close'); // the client leaves: its place is free again
+    await until('a free place', () => streams.size < 2);
+    expect(() => streams.admit()).not.toThrow();
+    await streams.beforeApplicationShutdown();
+    expect(streams.size).toBe(0);
+  });
+
   it('a follow stream writes keepalives, then ends at its max duration, resumable', async () => {
     const store = new InMemoryEventStore();
     await store.append('market-a', events(3), { expectedRevision: 'no_stream' });
