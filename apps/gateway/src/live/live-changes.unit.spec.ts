@@ -158,8 +158,8 @@ describe('MarketChangeDecoder', () => {
         c.position,
         c.feed,
         c.type,
-        'hash' in c ? c.hash : c.tradeId,
-        'status' in c ? c.status : null,
+        c.feed === 'books' ? c.hash : c.feed === 'trades' ? c.tradeId : c.account,
+        c.feed === 'books' ? c.status : null,
       ]),
     ).toEqual([
       ['10', 'books', 'order-added', h(1), 'fillable'],
