@@ -15,7 +15,7 @@ export const analyticsEnv = {
     .min(100)
     .max(120_000)
     .default(15_000)
-    .describe('idle time after which a /v1/events?follow=true stream writes a keepalive line, ms'),
+    .describe('idle time after which a /v1/events stream writes a keepalive line, ms'),
   ANALYTICS_MAX_STREAMS: z.coerce
     .number()
     .int()

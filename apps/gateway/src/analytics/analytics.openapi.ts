@@ -53,8 +53,7 @@ export function ApiEvents() {
     ...query,
     ApiResponse({
       status: 200,
-      description:
-        'one JSON object per line: events, then keepalive lines (follow) and one end line',
+      description: 'one JSON object per line: events, keepalive lines when idle, and one end line',
       content: { 'application/x-ndjson': { schema: jsonSchema(eventLineJson) as never } },
     }),
     ApiResponse({

@@ -2,7 +2,7 @@
 // An event line is the stored event as the store's port reads it (upcast to its current
 // version): its global position, stream, revision, id, type, schema version, metadata, the
 // store's recordedAt and its data, every bigint a decimal string (the data is stored so).
-// Besides events a stream writes `keepalive` lines when idle (follow mode) and one `end` line
+// Besides events a stream writes `keepalive` lines when idle and one `end` line
 // when it finishes on its own; both carry the position to resume from, so a client that saw
 // no matching event for a long time still resumes past what was scanned.
 import type { JsonObject, RecordedEvent } from '@atelier/eventsourcing';

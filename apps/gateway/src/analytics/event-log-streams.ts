@@ -4,8 +4,9 @@
 // process, and writes one NDJSON line per event, waiting for the socket to drain before it
 // reads on: a slow client slows the read, the log is never buffered. Without `follow` the
 // stream ends once it has caught up with the store (an `end` line, reason `head`); with it,
-// it stays open and writes events as they commit, a `keepalive` line after each idle
-// ANALYTICS_KEEPALIVE_MS, and ends (resumable) after ANALYTICS_FOLLOW_MAX_MS or at shutdown.
+// it stays open and writes events as they commit, and ends (resumable) after
+// ANALYTICS_FOLLOW_MAX_MS or at shutdown. Either way a `keepalive` line follows each idle
+// ANALYTICS_KEEPALIVE_MS (a following stream's quiet log, a filtered scan with no match yet).
 import type { BeforeApplicationShutdown } from '@nestjs/common';
 import type { ServerResponse } from 'node:http';
 import type { EventStore } from '@atelier/eventsourcing';
@@ -111,16 +112,15 @@ export class EventLogStreams implements BeforeApplicationShutdown {
         });
       }
     };
-    const keepAlive = q.follow
-      ? setInterval(
-          () => {
-            if (Date.now() - lastWrite < this.options.keepAliveMs || response.writableNeedDrain)
-              return;
-            void write({ kind: 'keepalive', position: resume?.toString() ?? null });
-          },
-          Math.max(50, Math.floor(this.options.keepAliveMs / 4)),
-        )
-      : undefined;
+    // Also while a filtered or block/time-started read scans without a match: proxies and
+    // clients see the connection alive, and the line says how far the scan got.
+    const keepAlive = setInterval(
+      () => {
+        if (Date.now() - lastWrite < this.options.keepAliveMs || response.writableNeedDrain) return;
+        void write({ kind: 'keepalive', position: resume?.toString() ?? null });
+      },
+      Math.max(50, Math.floor(this.options.keepAliveMs / 4)),
+    );
     const maxDuration = q.follow
       ? setTimeout(() => finish('max-duration'), this.options.followMaxMs)
       : undefined;

@@ -116,6 +116,30 @@ describe('EventLogStreams', () => {
     expect(lines.at(-1)).toEqual({ kind: 'end', reason: 'max-duration', position: last });
   });
 
+  it('a scan with no match yet writes keepalives with how far it got, then ends at the head', async () => {
+    const store = new InMemoryEventStore();
+    await store.append('market-a', events(20), { expectedRevision: 'no_stream' });
+    const slow = {
+      subscribe: (o: Parameters<EventStore['subscribe']>[0]) =>
+        (async function* () {
+          for await (const e of store.subscribe(o)) {
+            await new Promise((r) => setTimeout(r, 20));
+            yield e;
+          }
+        })(),
+    } as unknown as EventStore;
+    const res = new FakeResponse();
+    start(slow, { type: 'TradeMatched' }, res);
+    await res.ended();
+    const lines = res.lines();
+    const positions = (await store.readAll()).map((e) => e.position.toString());
+    const keepalives = lines.filter((l) => l['kind'] === 'keepalive');
+    expect(keepalives.length).toBeGreaterThanOrEqual(1);
+    for (const k of keepalives) expect(positions).toContain(k['position']);
+    expect(lines.filter((l) => l['kind'] === 'event')).toEqual([]);
+    expect(lines.at(-1)).toEqual({ kind: 'end', reason: 'head', position: positions.at(-1) });
+  });
+
   it('a store failure mid-stream ends with an error line naming the resume position', async () => {
     const store = new InMemoryEventStore();
     await store.append('market-a', events(15), { expectedRevision: 'no_stream' });
