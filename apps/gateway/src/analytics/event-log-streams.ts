@@ -1,8 +1,9 @@
 // The open GET /v1/events streams of this gateway instance. Each pages through the event store
 // with its catch-up subscription (ANALYTICS_PAGE_SIZE events per read, below the store's safe
 // bound, so nothing that commits late with a lower position is ever skipped), filters in
-// process, and writes one NDJSON line per event, waiting for the socket to drain before it
-// reads on: a slow client slows the read, the log is never buffered. Without `follow` the
+// process, and writes one NDJSON line per event (gathered into one write per event-loop turn),
+// waiting for the socket to drain before it reads on: a slow client slows the read, the log is
+// never buffered (at most a page and 64 KiB of lines per stream). Without `follow` the
 // stream ends once it has caught up with the store (an `end` line, reason `head`); with it,
 // it stays open and writes events as they commit, and ends (resumable) after
 // ANALYTICS_FOLLOW_MAX_MS or at shutdown. Either way a `keepalive` line follows each idle
