@@ -82,6 +82,8 @@ let orderHashes: string[] = [];
 let orderPosition: string;
 let makerWorks: bigint[] = [];
 let settleBlock: bigint;
+let takerAddress: string;
+let matchPosition: string;
 
 // ---- clients -----------------------------------------------------------------------------------
 
@@ -129,20 +131,6 @@ const rest = async (path: string) => {
   return (await res.json()) as Record<string, any>;
 };
 
-/** `full` cut down to the fields `shape` has, recursively (REST answers that carry more). */
-function cut(full: unknown, shape: unknown): unknown {
-  if (Array.isArray(full) && Array.isArray(shape))
-    return full.map((x, i) => cut(x, shape[i] ?? shape[0]));
-  if (full && shape && typeof full === 'object' && typeof shape === 'object')
-    return Object.fromEntries(
-      Object.keys(shape).map((k) => [
-        k,
-        cut((full as Record<string, unknown>)[k], (shape as Record<string, unknown>)[k]),
-      ]),
-    );
-  return full;
-}
-
 /** Counts the SQL statements the chain-fact read models' DataSource sends while `fn` runs. */
 async function countStatements<T>(
   dataSource: DataSource,
@@ -174,6 +162,13 @@ const ARTWORK = `collection tokenId creator owner
   minted { block logIndex transactionHash at }`;
 const TRADE = `factId marketplace collection tokenId askHash bidHash seller buyer currency price
   protocolFee royaltyReceiver royalty attribution sellerProceeds block logIndex transactionHash settledAt`;
+const MATCHED = `status tradeId collection tokenId askHash bidHash seller buyer currency price
+  protocolFee feeRecipient royaltyReceiver royalty attribution contributors { account amount }
+  sellerProceeds matchedAt`;
+const TRADE_ITEM = `... on Trade { status ${TRADE} } ... on MatchedTrade { ${MATCHED} }`;
+const LEDGER = `account asOfBlock position { block market } currencies {
+  currency deposited withdrawn paid credited { royalty attribution fee proceeds } balance
+  pending { trades paid credited { royalty attribution fee proceeds } net } balanceAfterPending }`;
 const ORDER = `hash collection maker kind tokenId currency price start expiry counter nonce signature
   status reason tradeId acceptedAt updatedAt`;
 
@@ -251,6 +246,9 @@ beforeAll(async () => {
   makerAddress = maker.address.toLowerCase();
   makerWorks = await chain.mintWorks(maker, 12);
   await chain.deposit(maker, 1_000n * 1_000_000n);
+  const taker = await chain.account();
+  takerAddress = taker.address.toLowerCase();
+  await chain.deposit(taker, 100n * 1_000_000n);
 
   const head = await client.getBlockNumber();
   const facts = await chainFactsUpTo(
@@ -312,6 +310,24 @@ beforeAll(async () => {
   // Read-your-writes: the orders read model has applied them.
   expect(
     (await fetch(`${gateway.base}/v1/orders/${orderHashes[2]}?minPosition=${orderPosition}`))
+      .status,
+  ).toBe(200);
+  // A taker's bid that crosses the second ask: matched, not settled (no settlement runs here).
+  const bid = chain.order(taker, {
+    kind: OrderKind.TokenBid,
+    tokenId: makerWorks[1]!,
+    price: 60n * 1_000_000n,
+    nonce: nonce + 10n,
+  });
+  const matched = await post(
+    gateway.base,
+    '/v1/orders',
+    submission(bid, await chain.signOrder(taker, bid)),
+  );
+  expect(matched.status).toBe(201);
+  matchPosition = ((await matched.json()) as { position: string }).position;
+  expect(
+    (await fetch(`${gateway.base}/v1/trades?status=matched&minMarketPosition=${matchPosition}`))
       .status,
   ).toBe(200);
 }, 240_000);
@@ -382,38 +398,71 @@ describe('the same reads as REST', () => {
     expect(missing.lineage.lineage).toBeNull();
   });
 
-  it('trades, a ledger and collection stats equal their REST answers', async () => {
+  it('trades (settled, matched, all), ledgers with pending amounts and collection stats equal their REST answers', async () => {
     const got = await data(
       `query($seller: String!, $buyer: String!, $c: String!) {
-        trades(account: $seller, limit: 1) { items { ${TRADE} } nextCursor position { block } }
-        ledger(account: $buyer) { account asOfBlock position { block } currencies {
-          currency deposited withdrawn paid credited { royalty attribution fee proceeds } balance } }
+        trades(account: $seller, limit: 1) { items { ${TRADE_ITEM} } nextCursor position { block market } }
+        ledger(account: $buyer) { ${LEDGER} }
         collectionStats(address: $c) { collection sales uniqueBuyers
           currencies { currency volume sales floor } lastSale { block at } position { block } } }`,
       { seller: seller.address, buyer: buyer1.address, c: registry },
     );
-    // /v1/trades may say more than the settled trade (its status, the orders model's position,
-    // for the matched trades it also lists): the settled trade's fields are equal.
-    const restTrades = await rest(`/v1/trades?account=${seller.address}&limit=1`);
-    expect(got.trades).toEqual(cut(restTrades, got.trades));
-    expect(Object.keys(got.trades.items[0]).sort()).toEqual(
-      Object.keys(restTrades['items'][0])
-        .filter((k) => k !== 'status')
-        .sort(),
-    );
+    expect(got.trades).toEqual(await rest(`/v1/trades?account=${seller.address}&limit=1`));
+    expect(got.trades.items[0].status).toBe('settled');
     const next = await data(
       `query($a: String!, $cur: String) { trades(account: $a, limit: 1, cursor: $cur) {
-        items { ${TRADE} } nextCursor position { block } } }`,
+        items { ${TRADE_ITEM} } nextCursor position { block market } } }`,
       { a: seller.address, cur: got.trades.nextCursor },
     );
-    const restNext = await rest(
-      `/v1/trades?account=${seller.address}&limit=1&cursor=${got.trades.nextCursor}`,
+    expect(next.trades).toEqual(
+      await rest(`/v1/trades?account=${seller.address}&limit=1&cursor=${got.trades.nextCursor}`),
     );
-    expect(next.trades).toEqual(cut(restNext, next.trades));
+    // The taker's matched trade, alone and beside the settled ones, with its work linked.
+    for (const status of ['matched', 'all'] as const) {
+      const page = await data(
+        `query($a: String!, $s: TradeListing, $p: String) {
+          trades(account: $a, status: $s, minMarketPosition: $p) {
+            items { ${TRADE_ITEM} } nextCursor position { block market } } }`,
+        { a: takerAddress, s: status, p: matchPosition },
+      );
+      expect(page.trades).toEqual(
+        await rest(`/v1/trades?account=${takerAddress}&status=${status}`),
+      );
+      expect(page.trades.items).toEqual([
+        expect.objectContaining({
+          status: 'matched',
+          buyer: takerAddress,
+          seller: makerAddress,
+          tokenId: makerWorks[1]!.toString(),
+          price: (60n * 1_000_000n).toString(),
+        }),
+      ]);
+    }
+    const linked = await data(
+      `query($a: String!) { trades(account: $a, status: matched) {
+        items { ... on MatchedTrade { artwork { tokenId owner } } } } }`,
+      { a: takerAddress },
+    );
+    expect(linked.trades.items).toEqual([
+      { artwork: { tokenId: makerWorks[1]!.toString(), owner: makerAddress } },
+    ]);
+    // The taker's ledger: its deposit, and the price it will pay once the trade settles.
+    const takerLedger = (
+      await data(`query($a: String!) { ledger(account: $a) { ${LEDGER} } }`, { a: takerAddress })
+    ).ledger;
+    expect({ ...takerLedger, asOfBlock: undefined }).toEqual(
+      await rest(`/v1/ledgers/${takerAddress}`),
+    );
+    expect(takerLedger.currencies[0]).toMatchObject({
+      balance: (100n * 1_000_000n).toString(),
+      pending: { trades: 1, paid: (60n * 1_000_000n).toString() },
+      balanceAfterPending: (40n * 1_000_000n).toString(),
+    });
     // REST leaves asOfBlock out when not asked; GraphQL answers null.
     expect(got.ledger.asOfBlock).toBeNull();
-    const ledger = { ...got.ledger, asOfBlock: undefined };
-    expect(ledger).toEqual(cut(await rest(`/v1/ledgers/${buyer1.address}`), ledger));
+    expect({ ...got.ledger, asOfBlock: undefined }).toEqual(
+      await rest(`/v1/ledgers/${buyer1.address}`),
+    );
     expect(got.ledger.currencies[0].paid).toBe((P + (works[0]! % 7n)).toString());
     // As of the block before the settlement: the deposit only.
     const before = await data(
@@ -425,9 +474,9 @@ describe('the same reads as REST', () => {
       asOfBlock: (settleBlock - 1n).toString(),
       currencies: [{ deposited: (3n * P).toString(), paid: '0', balance: (3n * P).toString() }],
     });
-    expect(got.collectionStats).toEqual(
-      cut(await rest(`/v1/collections/${registry}/stats`), got.collectionStats),
-    );
+    const restBefore = await rest(`/v1/ledgers/${buyer1.address}?asOfBlock=${settleBlock - 1n}`);
+    expect(restBefore['currencies'][0]).toMatchObject(before.ledger.currencies[0]);
+    expect(got.collectionStats).toEqual(await rest(`/v1/collections/${registry}/stats`));
     // The maker's resting ask is the floor (a decimal string: bigint-safe).
     expect(got.collectionStats.currencies[0].floor).toMatch(/^\d+$/);
   });
@@ -451,8 +500,9 @@ describe('the same reads as REST', () => {
     expect(page2.orders).toEqual(
       await rest(`/v1/orders?maker=${makerAddress}&limit=2&cursor=${got.orders.nextCursor}`),
     );
+    // The second ask is reserved by the taker's match.
     expect(got.fillable.items.map((o: { hash: string }) => o.hash).sort()).toEqual(
-      [...orderHashes].sort(),
+      [orderHashes[0], orderHashes[2]].sort(),
     );
     const none = await data(`{ order(hash: "0x${'ab'.repeat(32)}") { order { hash } position } }`);
     expect(none.order.order).toBeNull();
@@ -483,9 +533,10 @@ describe('the same reads as REST', () => {
         floor: (50n * T).toString(),
         spread: (45n * T).toString(),
         asks: {
-          levels: [level(50n * T), level(60n * T)],
-          orders: 2,
-          priceLevels: 2,
+          // The 60 ask is reserved by the taker's match: no longer in the book.
+          levels: [level(50n * T)],
+          orders: 1,
+          priceLevels: 1,
           best: {
             hash: orderHashes[0],
             maker: makerAddress,
@@ -518,6 +569,21 @@ describe('the same reads as REST', () => {
         currencies { asks { orders } bids { orders } } } }`,
     );
     expect(other.orderBook.currencies).toEqual([{ asks: { orders: 0 }, bids: { orders: 1 } }]);
+    // The REST books say the same (but for the second they were taken at).
+    const untimed = (b: Record<string, any>) => ({
+      ...b,
+      at: undefined,
+      currencies: b['currencies'].map((c: Record<string, unknown>) => ({
+        ...c,
+        tokenBids: c['tokenBids'] ?? undefined,
+      })),
+    });
+    expect(untimed(got.collection)).toEqual(
+      untimed(await rest(`/v1/collections/${registry}/book`)),
+    );
+    expect(untimed(got.token)).toEqual(
+      untimed(await rest(`/v1/artworks/${registry}/${makerWorks[0]}/book?levels=1`)),
+    );
   });
 
   it('deployments equal GET /v1/deployments (without the deployer’s RPC URL)', async () => {
@@ -723,12 +789,26 @@ describe('refusals', () => {
         'REQUEST.INVALID',
       ],
       [
-        '{ trades(fromBlock: "10", toBlock: "2") { items { price } } }',
+        '{ trades(fromBlock: "10", toBlock: "2") { nextCursor } }',
         undefined,
         400,
         'REQUEST.INVALID',
       ],
-      ['{ trades(fromBlock: "1e3") { items { price } } }', undefined, 400, 'REQUEST.INVALID'],
+      ['{ trades(fromBlock: "1e3") { nextCursor } }', undefined, 400, 'REQUEST.INVALID'],
+      [
+        '{ trades(status: matched, fromBlock: "1") { nextCursor } }',
+        undefined,
+        400,
+        'REQUEST.INVALID',
+      ],
+      ['{ trades(status: pending) { nextCursor } }', undefined, 400, 'REQUEST.INVALID'],
+      ['{ artworks(minPosition: "soon") { nextCursor } }', undefined, 400, 'REQUEST.INVALID'],
+      [
+        `{ collectionStats(address: "${registry}", minPosition: "999999999") { sales } }`,
+        undefined,
+        409,
+        'READ_MODEL.BEHIND',
+      ],
       ['{ ledger(account: "😀") { account } }', undefined, 400, 'REQUEST.INVALID'],
       ['{ collectionStats(address: "0x\';--") { sales } }', undefined, 400, 'REQUEST.INVALID'],
       ['{ order(hash: "0x12") { position } }', undefined, 400, 'REQUEST.INVALID'],

@@ -6,7 +6,9 @@ import { Inject } from '@nestjs/common';
 import { Args, Context, Int, Parent, Query, ResolveField, Resolver } from '@nestjs/graphql';
 import { z } from 'zod';
 import type { ArtworksReader, ArtworkView, ChainTradeView } from '@atelier/market-projections';
-import { artworkParams, listArtworksQuery } from '../read/read.query';
+import { ReadPositions } from '../read/read-positions';
+import { chainReadQuery, listArtworksReadQuery } from '../read/read-market.query';
+import { artworkParams } from '../read/read.query';
 import { ARTWORKS_READER } from '../read/read.tokens';
 import { parseArgs } from './graphql.args';
 import { perItem } from './query-limits';
@@ -37,11 +39,17 @@ const nestedLimit = z.object({
 });
 
 const optional = { type: () => String, nullable: true } as const;
+const MIN_POSITION = {
+  ...optional,
+  description:
+    'wait (bounded) until the model applied the chain up to this block, else READ_MODEL.BEHIND',
+} as const;
 
 @Resolver(() => Artwork)
 export class ArtworksResolver {
   constructor(
     @Inject(ARTWORKS_READER) private readonly reader: ArtworksReader,
+    private readonly positions: ReadPositions,
     private readonly loaders: ReadLoaders,
   ) {}
 
@@ -63,8 +71,9 @@ export class ArtworksResolver {
       description: 'page size, 1..500 (default 50)',
     })
     limit?: number,
+    @Args('minPosition', MIN_POSITION) minPosition?: string,
   ): Promise<ArtworkPage> {
-    const q = parseArgs(listArtworksQuery, {
+    const q = parseArgs(listArtworksReadQuery, {
       creator,
       owner,
       model,
@@ -72,7 +81,9 @@ export class ArtworksResolver {
       sort,
       cursor,
       limit,
+      minPosition,
     });
+    await this.positions.chain(q.minPosition, () => this.reader.position());
     const position = await this.reader.position();
     const page = await this.reader.list({
       ...(q.creator ? { creator: q.creator } : {}),
@@ -98,8 +109,11 @@ export class ArtworksResolver {
     @Args('collection', { type: () => String }) collection: string,
     @Args('tokenId', { type: () => String }) tokenId: string,
     @Context() ctx: object,
+    @Args('minPosition', MIN_POSITION) minPosition?: string,
   ): Promise<ArtworkAnswer> {
     const p = parseArgs(artworkParams, { collection, tokenId });
+    const q = parseArgs(chainReadQuery, { minPosition });
+    await this.positions.chain(q.minPosition, () => this.reader.position());
     const position = await this.reader.position();
     const artwork = await this.loaders.of(ctx).artwork.load(workKey(p.collection, p.tokenId));
     return { artwork: artwork as Artwork | null, position: { block: position } };
@@ -112,8 +126,11 @@ export class ArtworksResolver {
   async lineage(
     @Args('collection', { type: () => String }) collection: string,
     @Args('tokenId', { type: () => String }) tokenId: string,
+    @Args('minPosition', MIN_POSITION) minPosition?: string,
   ): Promise<LineageAnswer> {
     const p = parseArgs(artworkParams, { collection, tokenId });
+    const q = parseArgs(chainReadQuery, { minPosition });
+    await this.positions.chain(q.minPosition, () => this.reader.position());
     const position = await this.reader.position();
     const lineage = await this.reader.lineage(p.collection, p.tokenId);
     return {

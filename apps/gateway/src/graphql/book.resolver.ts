@@ -11,7 +11,7 @@ import {
   type OrderBooksReader,
 } from '@atelier/market-projections';
 import { zUint } from '../orders/order-input';
-import { ReadYourWrites } from '../orders/read-your-writes';
+import { ReadPositions } from '../read/read-positions';
 import { accountParams, artworkParams } from '../read/read.query';
 import { parseArgs } from './graphql.args';
 import { GRAPHQL_ORDER_BOOKS } from './graphql.tokens';
@@ -34,7 +34,7 @@ const bookArgs = z.object({
 export class BookResolver {
   constructor(
     @Inject(GRAPHQL_ORDER_BOOKS) private readonly reader: OrderBooksReader,
-    private readonly reads: ReadYourWrites,
+    private readonly positions: ReadPositions,
   ) {}
 
   @Query(() => OrderBook, {
@@ -60,7 +60,7 @@ export class BookResolver {
     minMarketPosition?: string,
   ): Promise<OrderBook> {
     const q = parseArgs(bookArgs, { collection, tokenId, currency, levels, minMarketPosition });
-    await this.reads.reach(q.minMarketPosition);
+    await this.positions.orders(q.minMarketPosition);
     const position = await this.reader.position(q.collection);
     const at = BigInt(Math.floor(Date.now() / 1000));
     const options = {

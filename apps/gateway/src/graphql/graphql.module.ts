@@ -22,6 +22,7 @@ import type { GatewayConfig } from '../config';
 import { GATEWAY_ERROR_STATUS } from '../http-errors';
 import { ORDERS_READ_MODEL } from '../market/market.tokens';
 import { READ_YOUR_WRITES_WAIT_MS, ReadYourWrites } from '../orders/read-your-writes';
+import { ReadPositions } from '../read/read-positions';
 import { CHAIN_READ_MODEL } from '../read/read.tokens';
 import { ArtworksResolver } from './artworks.resolver';
 import { BookResolver } from './book.resolver';
@@ -34,7 +35,7 @@ import { LedgersResolver } from './ledgers.resolver';
 import { OrdersResolver } from './orders.resolver';
 import { enforceLimits, noIntrospection, type QueryLimits } from './query-limits';
 import { BatchReads, ReadLoaders } from './read.loaders';
-import { TradesResolver } from './trades.resolver';
+import { MatchedTradesResolver, TradesResolver } from './trades.resolver';
 
 export const GRAPHQL_PATH = '/graphql';
 
@@ -117,8 +118,9 @@ export class GraphqlApiModule {
           useFactory: (reads: BatchReads) => new ReadLoaders(reads),
           inject: [BatchReads],
         },
-        // The orders API's read-your-writes wait, for `minPosition` and the answers' position.
+        // The read API's waits (`minPosition`, `minMarketPosition`) and the orders model's position.
         ReadYourWrites,
+        ReadPositions,
         { provide: READ_YOUR_WRITES_WAIT_MS, useValue: ctx.config.READ_YOUR_WRITES_WAIT_MS },
         {
           provide: GRAPHQL_ORDER_BOOKS,
@@ -128,6 +130,7 @@ export class GraphqlApiModule {
         ArtworksResolver,
         BookResolver,
         TradesResolver,
+        MatchedTradesResolver,
         LedgersResolver,
         OrdersResolver,
         DeploymentsResolver,

@@ -1,45 +1,108 @@
-// Ledgers and collection stats over GraphQL: an account's Marketplace ledger per currency (REST
-// GET /v1/ledgers/:account) and a collection's volume, sales, buyers and floor (REST GET
-// /v1/collections/:address/stats), each with the block its model reflects.
+// Ledgers and collection stats over GraphQL: an account's Marketplace ledger per currency with
+// what matched, unsettled trades will move (REST GET /v1/ledgers/:account; as of a block with
+// `asOfBlock`, then without pending amounts) and a collection's volume, sales, buyers and floor
+// (REST GET /v1/collections/:address/stats), each with the positions its models reflect and the
+// same `minPosition` / `minMarketPosition` waits.
 import { Inject } from '@nestjs/common';
 import { Args, Query, Resolver } from '@nestjs/graphql';
-import type { ChainTradesReader, LedgersReader } from '@atelier/market-projections';
-import { accountParams, collectionParams, ledgerQuery } from '../read/read.query';
-import { CHAIN_TRADES_READER, LEDGERS_READER } from '../read/read.tokens';
+import type {
+  ChainTradesReader,
+  CurrencyLedger as SettledLedger,
+  LedgersReader,
+  MatchedTradesReader,
+  PendingLedger,
+} from '@atelier/market-projections';
+import { ReadPositions } from '../read/read-positions';
+import { chainReadQuery, ledgerReadQuery } from '../read/read-market.query';
+import { accountParams, collectionParams } from '../read/read.query';
+import { CHAIN_TRADES_READER, LEDGERS_READER, MATCHED_TRADES_READER } from '../read/read.tokens';
 import { parseArgs } from './graphql.args';
-import { CollectionStats, Ledger } from './read.types';
+import { CollectionStats, type CurrencyLedger, Ledger } from './read.types';
+
+const optional = { type: () => String, nullable: true } as const;
+const ZERO_CREDITS = { royalty: '0', attribution: '0', fee: '0', proceeds: '0' } as const;
+
+const settledZero = (currency: string): SettledLedger => ({
+  currency,
+  deposited: '0',
+  withdrawn: '0',
+  paid: '0',
+  credited: { ...ZERO_CREDITS },
+  balance: '0',
+});
+
+/** The settled ledger per currency with its pending amounts beside it (REST's merge). */
+function withPending(
+  settled: readonly SettledLedger[],
+  pending: readonly PendingLedger[] | null,
+): CurrencyLedger[] {
+  const byCurrency = new Map(settled.map((c) => [c.currency, c]));
+  const currencies = [
+    ...new Set([...byCurrency.keys(), ...(pending ?? []).map((p) => p.currency)]),
+  ];
+  return currencies.sort().map((currency) => {
+    const c = { ...(byCurrency.get(currency) ?? settledZero(currency)) };
+    if (pending === null) return { ...c, pending: null, balanceAfterPending: null };
+    const p = pending.find((x) => x.currency === currency);
+    const amounts = p
+      ? { trades: p.trades, paid: p.paid, credited: { ...p.credited }, net: p.net }
+      : { trades: 0, paid: '0', credited: { ...ZERO_CREDITS }, net: '0' };
+    return {
+      ...c,
+      credited: { ...c.credited },
+      pending: amounts,
+      balanceAfterPending: (BigInt(c.balance) + BigInt(amounts.net)).toString(),
+    };
+  });
+}
 
 @Resolver()
 export class LedgersResolver {
   constructor(
     @Inject(LEDGERS_READER) private readonly ledgers: LedgersReader,
     @Inject(CHAIN_TRADES_READER) private readonly trades: ChainTradesReader,
+    @Inject(MATCHED_TRADES_READER) private readonly matched: MatchedTradesReader,
+    private readonly positions: ReadPositions,
   ) {}
 
   @Query(() => Ledger, {
     description:
-      "An account's Marketplace balance per currency and what made it; an account never seen has no currencies",
+      "An account's Marketplace balance per currency, what made it and what pending trades will move; an account never seen has no currencies",
   })
   async ledger(
     @Args('account', { type: () => String }) account: string,
-    @Args('currency', { type: () => String, nullable: true, description: 'one currency only' })
-    currency?: string,
+    @Args('currency', { ...optional, description: 'one currency only' }) currency?: string,
     @Args('asOfBlock', {
-      type: () => String,
-      nullable: true,
+      ...optional,
       description: 'balances from the facts of blocks up to this one, inclusive (docs/analysts.md)',
     })
     asOfBlock?: string,
+    @Args('minPosition', {
+      ...optional,
+      description: 'wait for the chain model to reach this block',
+    })
+    minPosition?: string,
+    @Args('minMarketPosition', {
+      ...optional,
+      description: 'wait for the orders model to apply the market event at this global position',
+    })
+    minMarketPosition?: string,
   ): Promise<Ledger> {
     const p = parseArgs(accountParams, { account });
-    const q = parseArgs(ledgerQuery, { currency, asOfBlock });
-    const position = await this.ledgers.position();
+    const q = parseArgs(ledgerReadQuery, { currency, asOfBlock, minPosition, minMarketPosition });
+    await Promise.all([
+      this.positions.chain(q.minPosition, () => this.ledgers.position()),
+      this.positions.orders(q.minMarketPosition),
+    ]);
+    const [block, market] = await Promise.all([this.ledgers.position(), this.matched.position()]);
     const ledger = await this.ledgers.ledger(p.account, q.currency, q.asOfBlock);
+    const pending =
+      q.asOfBlock === undefined ? await this.matched.pending(p.account, q.currency) : null;
     return {
-      ...ledger,
-      currencies: [...ledger.currencies],
+      account: ledger.account,
+      currencies: withPending(ledger.currencies, pending),
       asOfBlock: q.asOfBlock === undefined ? null : q.asOfBlock.toString(),
-      position: { block: position },
+      position: { block, market },
     };
   }
 
@@ -48,8 +111,15 @@ export class LedgersResolver {
   })
   async collectionStats(
     @Args('address', { type: () => String, description: 'the collection' }) address: string,
+    @Args('minPosition', {
+      ...optional,
+      description: 'wait for the chain model to reach this block',
+    })
+    minPosition?: string,
   ): Promise<CollectionStats> {
     const p = parseArgs(collectionParams, { address });
+    const q = parseArgs(chainReadQuery, { minPosition });
+    await this.positions.chain(q.minPosition, () => this.trades.position());
     const position = await this.trades.position();
     const stats = await this.trades.stats(p.address);
     return { ...stats, currencies: [...stats.currencies], position: { block: position } };

@@ -5,8 +5,8 @@
 // trades; a trade's artwork), resolved through per-request DataLoaders (read.loaders.ts).
 // Amounts, token ids, seeds and blocks are decimal strings: uint256 does not fit a GraphQL Int
 // (32 bits) or Float. `complexity` on list fields feeds the cost limit (query-limits.ts).
-import { Field, Int, ObjectType, registerEnumType } from '@nestjs/graphql';
-import { ARTWORK_SORTS } from '@atelier/market-projections';
+import { createUnionType, Field, Int, ObjectType, registerEnumType } from '@nestjs/graphql';
+import { ARTWORK_SORTS, TRADE_LISTINGS } from '@atelier/market-projections';
 import { perItem, upTo } from './query-limits';
 
 /** The default page size of the listings (the REST routes' too). */
@@ -24,6 +24,19 @@ registerEnumType(ArtworkSort, {
 const _sorts: readonly (typeof ARTWORK_SORTS)[number][] = Object.values(ArtworkSort);
 void _sorts;
 
+export enum TradeListing {
+  settled = 'settled',
+  matched = 'matched',
+  all = 'all',
+}
+registerEnumType(TradeListing, {
+  name: 'TradeListing',
+  description:
+    'settled (default): trades the chain settled; matched: matched by the market, not settled yet; all: both, newest first',
+});
+const _listings: readonly (typeof TRADE_LISTINGS)[number][] = Object.values(TradeListing);
+void _listings;
+
 @ObjectType('ChainPosition', {
   description:
     'What a chain-fact read reflects: the newest chain block whose facts its read model has applied (null before any)',
@@ -31,6 +44,17 @@ void _sorts;
 export class ChainPosition {
   @Field(() => String, { nullable: true })
   block!: string | null;
+}
+
+@ObjectType('MixedPosition', {
+  description:
+    'What a read over the chain models and the orders model reflects: the newest chain block applied, and the newest global position of the market events the orders model applied',
+})
+export class MixedPosition {
+  @Field(() => String, { nullable: true })
+  block!: string | null;
+  @Field(() => String, { nullable: true })
+  market!: string | null;
 }
 
 @ObjectType('Provenance')
@@ -143,6 +167,7 @@ export class LineageAnswer {
 
 @ObjectType('Trade', { description: 'A trade settled on chain, with its split' })
 export class Trade {
+  @Field(() => String, { description: 'settled' }) status!: 'settled';
   @Field(() => String) factId!: string;
   @Field(() => String) marketplace!: string;
   @Field(() => String) collection!: string;
@@ -154,7 +179,9 @@ export class Trade {
   @Field(() => String) currency!: string;
   @Field(() => String) price!: string;
   @Field(() => String) protocolFee!: string;
-  @Field(() => String) royaltyReceiver!: string;
+  // Nullable only so that a TradeItem selection can ask both members for it (a matched trade
+  // may have no receiver); a settled trade always has one.
+  @Field(() => String, { nullable: true }) royaltyReceiver!: string;
   @Field(() => String) royalty!: string;
   @Field(() => String) attribution!: string;
   @Field(() => String) sellerProceeds!: string;
@@ -164,11 +191,48 @@ export class Trade {
   @Field(() => String) settledAt!: string;
 }
 
+@ObjectType('ContributorShare')
+export class ContributorShare {
+  @Field(() => String) account!: string;
+  @Field(() => String) amount!: string;
+}
+
+@ObjectType('MatchedTrade', {
+  description: 'A trade the market matched and the chain has not settled yet, with its split',
+})
+export class MatchedTrade {
+  @Field(() => String, { description: 'matched' }) status!: 'matched';
+  @Field(() => String) tradeId!: string;
+  @Field(() => String) collection!: string;
+  @Field(() => String) tokenId!: string;
+  @Field(() => String) askHash!: string;
+  @Field(() => String) bidHash!: string;
+  @Field(() => String) seller!: string;
+  @Field(() => String) buyer!: string;
+  @Field(() => String) currency!: string;
+  @Field(() => String) price!: string;
+  @Field(() => String) protocolFee!: string;
+  @Field(() => String, { nullable: true }) feeRecipient!: string | null;
+  @Field(() => String, { nullable: true }) royaltyReceiver!: string | null;
+  @Field(() => String) royalty!: string;
+  @Field(() => String) attribution!: string;
+  @Field(() => [ContributorShare], { complexity: upTo(16) }) contributors!: ContributorShare[];
+  @Field(() => String) sellerProceeds!: string;
+  @Field(() => String) matchedAt!: string;
+}
+
+export const TradeItem = createUnionType({
+  name: 'TradeItem',
+  description: 'A settled trade or a matched one (its `status` says which)',
+  types: () => [Trade, MatchedTrade] as const,
+  resolveType: (item: { status: string }) => (item.status === 'matched' ? MatchedTrade : Trade),
+});
+
 @ObjectType('TradePage')
 export class TradePage {
-  @Field(() => [Trade]) items!: Trade[];
+  @Field(() => [TradeItem]) items!: (Trade | MatchedTrade)[];
   @Field(() => String, { nullable: true }) nextCursor!: string | null;
-  @Field(() => ChainPosition) position!: ChainPosition;
+  @Field(() => MixedPosition) position!: MixedPosition;
 }
 
 @ObjectType('Credited')
@@ -177,6 +241,17 @@ export class Credited {
   @Field(() => String) attribution!: string;
   @Field(() => String) fee!: string;
   @Field(() => String) proceeds!: string;
+}
+
+@ObjectType('PendingLedger', {
+  description: 'What matched, unsettled trades will move when they settle (not in `balance` yet)',
+})
+export class PendingLedger {
+  @Field(() => Int, { description: 'matched trades, not settled yet, that move this ledger' })
+  trades!: number;
+  @Field(() => String) paid!: string;
+  @Field(() => Credited) credited!: Credited;
+  @Field(() => String, { description: 'credited − paid (signed)' }) net!: string;
 }
 
 @ObjectType('CurrencyLedger')
@@ -190,6 +265,13 @@ export class CurrencyLedger {
     description: 'equals Marketplace.balanceOf(account, currency) at `position` (signed)',
   })
   balance!: string;
+  @Field(() => PendingLedger, { nullable: true, description: 'null with asOfBlock' })
+  pending?: PendingLedger | null;
+  @Field(() => String, {
+    nullable: true,
+    description: 'balance + pending.net (null with asOfBlock: pending is about now)',
+  })
+  balanceAfterPending?: string | null;
 }
 
 @ObjectType('Ledger', { description: "An account's Marketplace ledger per currency" })
@@ -201,7 +283,7 @@ export class Ledger {
     description: 'the asOfBlock asked: balances of the facts up to this block, inclusive',
   })
   asOfBlock!: string | null;
-  @Field(() => ChainPosition) position!: ChainPosition;
+  @Field(() => MixedPosition) position!: MixedPosition;
 }
 
 @ObjectType('CurrencyStats')
