@@ -21,62 +21,107 @@ export interface MapLike<K, V> {
 /** Marks a key the overlay deleted (map values are never undefined, so `get` can tell). */
 const GONE: unique symbol = Symbol('deleted');
 
+/** Overlays hold up to this many writes in two arrays, searched linearly; a Map beyond. */
+const SMALL = 8;
+
 /**
- * A map that reads through to `base` and keeps every write to itself. One local map, made on the
- * first write, with `GONE` for deletions: a decision writes to few of its maps, and each read is
- * one lookup here before the base's.
+ * A map that reads through to `base` and keeps every write to itself, `GONE` for deletions. A
+ * decision writes a few keys of a few maps (a submit: the order, its nonce holder), so the writes
+ * sit in two short arrays until there are more than `SMALL` of them, then in a Map: no Map is
+ * made per map per decision. Either way the writes keep a Map's order (a key written again stays
+ * in place; written after a delete, or deleted, it goes to the end), so `commit` replays them
+ * in the order a fold event by event would make them.
  */
 export class Overlay<K, V> implements MapLike<K, V> {
+  private keys: K[] | undefined;
+  private vals: (V | typeof GONE)[] | undefined;
   private local: Map<K, V | typeof GONE> | undefined;
 
   constructor(private readonly base: ReadonlyMap<K, V>) {}
 
+  /** What this overlay wrote for `key`, if anything. */
+  private written(key: K): V | typeof GONE | undefined {
+    if (this.local !== undefined) return this.local.get(key);
+    const keys = this.keys;
+    if (keys !== undefined)
+      for (let i = 0; i < keys.length; i++) if (keys[i] === key) return this.vals![i];
+    return undefined;
+  }
+
   get(key: K): V | undefined {
-    if (this.local !== undefined) {
-      const v = this.local.get(key);
-      if (v !== undefined) return v === GONE ? undefined : v;
-    }
+    const v = this.written(key);
+    if (v !== undefined) return v === GONE ? undefined : v;
     return this.base.get(key);
   }
 
   has(key: K): boolean {
-    if (this.local !== undefined) {
-      const v = this.local.get(key);
-      if (v !== undefined) return v !== GONE;
-    }
+    const v = this.written(key);
+    if (v !== undefined) return v !== GONE;
     return this.base.has(key);
   }
 
-  set(key: K, value: V): this {
-    this.local ??= new Map();
-    // A key set again after a delete goes to the end, as a fresh write does.
-    if (this.local.get(key) === GONE) this.local.delete(key);
+  private write(key: K, value: V | typeof GONE, toEnd: boolean): void {
+    if (this.local === undefined) {
+      const keys = (this.keys ??= []);
+      const vals = (this.vals ??= []);
+      const i = keys.indexOf(key);
+      if (i >= 0) {
+        if (!toEnd) {
+          vals[i] = value;
+          return;
+        }
+        keys.splice(i, 1);
+        vals.splice(i, 1);
+      }
+      if (keys.length < SMALL) {
+        keys.push(key);
+        vals.push(value);
+        return;
+      }
+      const local = (this.local = new Map());
+      for (let j = 0; j < keys.length; j++) local.set(keys[j], vals[j]);
+      this.keys = this.vals = undefined;
+    }
+    if (toEnd) this.local.delete(key);
     this.local.set(key, value);
+  }
+
+  set(key: K, value: V): this {
+    // A key set again after a delete goes to the end, as a fresh write does.
+    this.write(key, value, this.written(key) === GONE);
     return this;
   }
 
   delete(key: K): boolean {
     const had = this.has(key);
-    this.local ??= new Map();
-    this.local.delete(key);
-    this.local.set(key, GONE);
+    this.write(key, GONE, true);
     return had;
   }
 
   /** Writes what this overlay changed into its base (the decision was folded as it was drafted). */
   commit(): void {
-    if (this.local === undefined) return;
     const base = this.base as unknown as Map<K, V>;
-    this.local.forEach((value, key) => {
-      if (value === GONE) base.delete(key);
-      else base.set(key, value);
-    });
+    if (this.local !== undefined)
+      this.local.forEach((value, key) => {
+        if (value === GONE) base.delete(key);
+        else base.set(key, value);
+      });
+    else if (this.keys !== undefined) {
+      const { keys, vals } = this;
+      for (let i = 0; i < keys.length; i++) {
+        const value = vals![i]!;
+        if (value === GONE) base.delete(keys[i]!);
+        else base.set(keys[i]!, value);
+      }
+    }
   }
 
   *values(): Iterable<V> {
-    const local = this.local;
-    for (const [key, value] of this.base) if (!local?.has(key)) yield value;
-    if (local) for (const value of local.values()) if (value !== GONE) yield value;
+    for (const [key, value] of this.base) if (this.written(key) === undefined) yield value;
+    if (this.local !== undefined) {
+      for (const value of this.local.values()) if (value !== GONE) yield value;
+    } else if (this.vals !== undefined)
+      for (const value of this.vals.slice()) if (value !== GONE) yield value;
   }
 }
 
@@ -128,21 +173,19 @@ export class ListIndex<K> implements HashIndex<K> {
   }
 }
 
-/** A draft's view of an index: the base's entries plus what the draft added. */
+/**
+ * A draft's view of an index: the base's entries plus what the draft added. Only an accepted
+ * order is indexed, one per submit, so the draft's adds are read from its short op list.
+ */
 export class IndexOverlay<K> implements HashIndex<K> {
-  // Both made on the first write: most decisions touch few of the draft's indexes.
-  private added: Map<K, OrderHash[]> | undefined;
-  /** Every add and remove in order (flat: op, key, hash), replayed on the base by `commit`. */
+  /** Every add and remove in order (flat: op, key, hash), replayed on the base by `commit`;
+   *  made on the first write (most decisions touch few of the draft's indexes). */
   private ops: (boolean | K | OrderHash)[] | undefined;
 
   constructor(private readonly base: HashIndex<K>) {}
 
   add(key: K, hash: OrderHash): void {
     (this.ops ??= []).push(true, key, hash);
-    const added = (this.added ??= new Map());
-    const list = added.get(key);
-    if (list) list.push(hash);
-    else added.set(key, [hash]);
   }
 
   remove(key: K, hash: OrderHash): void {
@@ -161,8 +204,10 @@ export class IndexOverlay<K> implements HashIndex<K> {
 
   *get(key: K): Iterable<OrderHash> {
     yield* this.base.get(key);
-    const added = this.added?.get(key);
-    if (added) yield* added;
+    const ops = this.ops;
+    if (ops !== undefined)
+      for (let i = 0; i < ops.length; i += 3)
+        if (ops[i] === true && ops[i + 1] === key) yield ops[i + 2] as OrderHash;
   }
 }
 
@@ -234,6 +279,8 @@ class RankedList {
   chunks: Chunk[] = [];
   /** Each chunk's last price, to find a chunk without touching it (unless prices tie). */
   lastP: number[] = [];
+  /** The best entry's price (NaN when empty): a scan bounded away from it touches nothing. */
+  firstP = NaN;
 
   constructor(private readonly descending: boolean) {}
 
@@ -304,6 +351,7 @@ class RankedList {
       chunk.entries.push(entry);
       this.chunks.push(chunk);
       this.lastP.push(p);
+      this.firstP = p;
       return;
     }
     const ci = this.chunkOf(p, s, price);
@@ -324,6 +372,7 @@ class RankedList {
       this.lastP.splice(ci + 1, 0, tail.keys[tail.keys.length - 2]!);
     }
     this.lastP[ci] = chunk.keys[chunk.keys.length - 2]!;
+    if (ci === 0) this.firstP = chunk.keys[0]!;
   }
 
   /** Removes `entry` (found by price and seq); true when the list is empty after. */
@@ -342,6 +391,7 @@ class RankedList {
         this.chunks.splice(ci, 1);
         this.lastP.splice(ci, 1);
       } else this.lastP[ci] = chunk.keys[chunk.keys.length - 2]!;
+      if (ci === 0) this.firstP = this.chunks.length > 0 ? this.chunks[0]!.keys[0]! : NaN;
     }
     return this.chunks.length === 0;
   }
@@ -354,6 +404,8 @@ class RankedList {
   best(visit: Visit, bound: bigint | undefined): Ranked | undefined {
     const limit = bound === undefined ? undefined : Number(bound);
     const descending = this.descending;
+    if (limit !== undefined && (descending ? this.firstP < limit : this.firstP > limit))
+      return undefined;
     for (const chunk of this.chunks) {
       const { keys, entries } = chunk;
       for (let i = 0; i < entries.length; i++) {
@@ -377,6 +429,7 @@ class RankedList {
       return d;
     });
     copy.lastP = this.lastP.slice();
+    copy.firstP = this.firstP;
     return copy;
   }
 }
@@ -409,11 +462,15 @@ export class SortedIndex<K> implements RankedIndex<K> {
   }
 }
 
+/** Decisions with at most this many ranked ops have add/remove pairs cancelled at commit. */
+const SHORT_DECISION = 16;
+
 /** A draft's view of a ranked index: the base's entries plus what the draft added. */
 export class RankedOverlay<K> implements RankedIndex<K> {
   private added: Map<K, Ranked[]> | undefined;
-  /** Every add and remove in order (flat: op, key, entry), replayed on the base by `commit`. */
-  private ops: (boolean | K | Ranked)[] | undefined;
+  /** Every add and remove in order (flat: op, key, entry), replayed on the base by `commit`;
+   *  op undefined once cancelled out. */
+  private ops: (boolean | undefined | K | Ranked)[] | undefined;
 
   constructor(
     private readonly base: RankedIndex<K>,
@@ -423,15 +480,32 @@ export class RankedOverlay<K> implements RankedIndex<K> {
   commit(): void {
     const ops = this.ops;
     if (ops === undefined) return;
-    for (let i = 0; i < ops.length; i += 3) {
+    // An order that became fillable and traded in the same decision was added and removed
+    // again: the pair leaves the base as it was, so neither is replayed (a short list only; a
+    // long decision replays everything).
+    const n = ops.length;
+    if (n <= 3 * SHORT_DECISION)
+      for (let j = 3; j < n; j += 3) {
+        if (ops[j] !== false) continue;
+        const seq = (ops[j + 2] as Ranked).seq;
+        for (let i = 0; i < j; i += 3)
+          if (ops[i] === true && ops[i + 1] === ops[j + 1] && (ops[i + 2] as Ranked).seq === seq) {
+            ops[i] = ops[j] = undefined;
+            break;
+          }
+      }
+    for (let i = 0; i < n; i += 3) {
       if (ops[i] === true) this.base.add(ops[i + 1] as K, ops[i + 2] as Ranked);
-      else this.base.remove(ops[i + 1] as K, ops[i + 2] as Ranked);
+      else if (ops[i] === false) this.base.remove(ops[i + 1] as K, ops[i + 2] as Ranked);
     }
   }
 
   add(key: K, entry: Ranked): void {
     (this.ops ??= []).push(true, key, entry);
-    const added = (this.added ??= new Map());
+    if (this.added !== undefined) this.addTo(this.added, key, entry);
+  }
+
+  private addTo(added: Map<K, Ranked[]>, key: K, entry: Ranked): void {
     const list = added.get(key);
     if (list) list.push(entry);
     else added.set(key, [entry]);
@@ -444,14 +518,29 @@ export class RankedOverlay<K> implements RankedIndex<K> {
 
   best(key: K, visit: Visit, bound?: bigint): Ranked | undefined {
     let found = this.base.best(key, visit, bound);
-    const added = this.added?.get(key);
-    if (added)
-      for (const entry of added)
-        if (
-          visit(entry) === TAKE &&
-          (found === undefined || rankedBefore(entry, found, this.descending))
-        )
-          found = entry;
+    const ops = this.ops;
+    if (ops === undefined) return found;
+    // A short decision's adds are read from its op list; a long one's by key, from a map made
+    // on the first read (a decision that makes many orders fillable then scans for each).
+    if (this.added === undefined && ops.length > 3 * SHORT_DECISION) {
+      const added = (this.added = new Map());
+      for (let i = 0; i < ops.length; i += 3)
+        if (ops[i] === true) this.addTo(added, ops[i + 1] as K, ops[i + 2] as Ranked);
+    }
+    if (this.added !== undefined) {
+      for (const entry of this.added.get(key) ?? []) found = this.better(entry, found, visit);
+    } else
+      for (let i = 0; i < ops.length; i += 3)
+        if (ops[i] === true && ops[i + 1] === key)
+          found = this.better(ops[i + 2] as Ranked, found, visit);
     return found;
+  }
+
+  /** `entry` when the visitor takes it and it ranks before `found`, else `found`. */
+  private better(entry: Ranked, found: Ranked | undefined, visit: Visit): Ranked | undefined {
+    return visit(entry) === TAKE &&
+      (found === undefined || rankedBefore(entry, found, this.descending))
+      ? entry
+      : found;
   }
 }

@@ -741,6 +741,7 @@ const startedSince = (o: BookOrder, now: bigint): boolean =>
 // The property spec compares both paths after every random history.
 
 interface Decision {
+  readonly first: MarketEvent;
   readonly base: MarketState;
   readonly version: number;
   readonly draft: Draft;
@@ -748,8 +749,12 @@ interface Decision {
 
 /** Folds per state: what the state has seen, so a decision knows it is still current. */
 const versions = new WeakMap<MarketState, number>();
-/** Decisions not yet folded, by their first event. */
-const decisions = new WeakMap<MarketEvent, Decision>();
+/**
+ * The last decision made, until its first event is folded. One slot, not a map by event:
+ * commands are decided and folded one after the other, and a decision superseded before its
+ * fold merely folds event by event (a map would hold an entry per decision for the collector).
+ */
+let pendingDecision: Decision | undefined;
 /** A decision written through: the rest of its events, expected next on that state. */
 const writtenThrough = new WeakMap<MarketState, { events: readonly MarketEvent[]; next: number }>();
 
@@ -760,10 +765,16 @@ function decideAndRemember(
   state: MarketState,
 ): Result<readonly MarketEvent[], MarketError> {
   lastDraft.take();
+  pendingDecision = undefined;
   const result = decideMarket(command, state);
   const made = lastDraft.take();
   if (result.ok && made && result.value.length > 0 && made.events === result.value)
-    decisions.set(result.value[0]!, { base: state, version: versionOf(state), draft: made });
+    pendingDecision = {
+      first: result.value[0]!,
+      base: state,
+      version: versionOf(state),
+      draft: made,
+    };
   return result;
 }
 
@@ -776,9 +787,14 @@ function evolveMarket(state: MarketState, event: MarketEvent): MarketState {
     versions.set(state, versionOf(state) + 1);
     return state;
   }
-  const decision = decisions.get(event);
-  if (decision && decision.base === state && decision.version === versionOf(state)) {
-    decisions.delete(event);
+  const decision = pendingDecision;
+  if (
+    decision !== undefined &&
+    decision.first === event &&
+    decision.base === state &&
+    decision.version === versionOf(state)
+  ) {
+    pendingDecision = undefined;
     decision.draft.commitTo(state);
     const events = decision.draft.events;
     if (events.length > 1) writtenThrough.set(state, { events, next: 1 });
