@@ -481,14 +481,18 @@ describe('live feeds over SSE and GraphQL (two real gateways, PostgreSQL event s
   });
 });
 
-describe('live feeds: a slow client is cut off, the others go on', () => {
+describe('live feeds: a slow client is cut off, the others go on; a full gateway refuses more', () => {
   const schemas = gatewaySchemas();
   let gw: Gateway;
   const coll = address();
   const EVENTS = 12_000;
 
   beforeAll(async () => {
-    gw = await bootGateway(schemas, { LIVE_CLIENT_BUFFER_BYTES: 65_536, LIVE_KEEPALIVE_MS: 200 });
+    gw = await bootGateway(schemas, {
+      LIVE_CLIENT_BUFFER_BYTES: 65_536,
+      LIVE_KEEPALIVE_MS: 200,
+      LIVE_MAX_SUBSCRIBERS: 2,
+    });
   }, 60_000);
 
   afterAll(async () => {
@@ -551,6 +555,11 @@ describe('live feeds: a slow client is cut off, the others go on', () => {
     slow.pause();
     const feed = gw.app.get(LiveFeed);
     await fast.until('the slow client registered', () => feed.stats().subscribers === 2, 10_000);
+    // A third feed is refused before its stream starts: this gateway serves at most two.
+    const third = await fetch(`${gw.base}/v1/live/trades`);
+    expect(third.status).toBe(503);
+    expect(third.headers.get('content-type')).toBe('application/problem+json; charset=utf-8');
+    expect(await third.json()).toMatchObject({ code: 'LIVE.TOO_MANY_SUBSCRIBERS' });
 
     // The slow client is read again as soon as it is cut off (before its grace period ends).
     const appended = appendOrders(0, EVENTS);
