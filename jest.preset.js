@@ -10,4 +10,7 @@ module.exports = {
     ],
   },
   moduleFileExtensions: ['ts', 'js', 'json'],
+  // libs/client sits outside the npm workspaces' globs (libs/*/*), so npm links no
+  // node_modules/@atelier/client: specs reach it by its tsconfig path.
+  moduleNameMapper: { '^@atelier/client$': '<rootDir>/libs/client/src/index.ts' },
 };
