@@ -586,6 +586,30 @@ describe('the same reads as REST', () => {
     );
   });
 
+  it('activity by account and kind equals GET /v1/activity, with each item’s work', async () => {
+    const ACTIVITY = `id kind at collection tokenId from to price currency orderHash tradeId status
+      block logIndex transactionHash`;
+    const got = await data(
+      `query($a: String!) {
+        all: activity(account: $a, limit: 10) { items { ${ACTIVITY} } nextCursor position { block market } }
+        orders: activity(account: $a, kinds: ["collection-bid", "listing"]) { items { ${ACTIVITY} } nextCursor position { block market } }
+        linked: activity(account: $a, kinds: ["mint"], limit: 2) { items { tokenId artwork { tokenId creator } } } }`,
+      { a: makerAddress },
+    );
+    expect(got.all).toEqual(await rest(`/v1/activity?account=${makerAddress}&limit=10`));
+    expect(got.orders).toEqual(
+      await rest(`/v1/activity?account=${makerAddress}&kinds=collection-bid,listing`),
+    );
+    expect(got.orders.items.map((i: { kind: string }) => i.kind).sort()).toEqual([
+      'collection-bid',
+      'listing',
+      'listing',
+    ]);
+    expect(got.linked.items).toHaveLength(2);
+    for (const item of got.linked.items as { tokenId: string; artwork: { tokenId: string } }[])
+      expect(item.artwork).toEqual({ tokenId: item.tokenId, creator: makerAddress });
+  });
+
   it('deployments equal GET /v1/deployments (without the deployer’s RPC URL)', async () => {
     const got = (
       await data(`{ deployments { chainId deployedAt
@@ -803,6 +827,7 @@ describe('refusals', () => {
       ],
       ['{ trades(status: pending) { nextCursor } }', undefined, 400, 'REQUEST.INVALID'],
       ['{ artworks(minPosition: "soon") { nextCursor } }', undefined, 400, 'REQUEST.INVALID'],
+      ['{ activity(kinds: ["nope"]) { nextCursor } }', undefined, 400, 'REQUEST.INVALID'],
       [
         `{ collectionStats(address: "${registry}", minPosition: "999999999") { sales } }`,
         undefined,

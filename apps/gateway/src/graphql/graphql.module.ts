@@ -1,7 +1,7 @@
 // The gateway's GraphQL API (docs/graphql.md): `@nestjs/graphql` code-first on the Mercurius
 // driver (the gateway runs on Fastify), served at POST/GET /graphql with GraphiQL at /graphiql.
 // It answers the same reads as the REST read API through the same readers (artworks, lineage,
-// trades, ledgers, collection stats, orders, order books, deployments), adds the links between them through
+// trades, ledgers, collection stats, orders, order books, activity, deployments), adds the links between them through
 // per-request DataLoaders, and refuses operations that are too deep or too expensive before any
 // resolver runs (query-limits.ts). Errors carry our codes and statuses (graphql.errors.ts).
 //
@@ -24,6 +24,7 @@ import { ORDERS_READ_MODEL } from '../market/market.tokens';
 import { READ_YOUR_WRITES_WAIT_MS, ReadYourWrites } from '../orders/read-your-writes';
 import { ReadPositions } from '../read/read-positions';
 import { CHAIN_READ_MODEL } from '../read/read.tokens';
+import { ActivityResolver } from './activity.resolver';
 import { ArtworksResolver } from './artworks.resolver';
 import { BookResolver } from './book.resolver';
 import { DeploymentsResolver } from './deployments.resolver';
@@ -128,6 +129,7 @@ export class GraphqlApiModule {
           inject: [ORDERS_READ_MODEL],
         },
         ArtworksResolver,
+        ActivityResolver,
         BookResolver,
         TradesResolver,
         MatchedTradesResolver,
