@@ -6,8 +6,9 @@
 //   read model's transaction);
 // - the fillability tracker: chain.* facts -> re-read the chain -> Observe / settle / release;
 // - the settlement consumer: pairs the settlement worker excluded before sending -> release.
-// A loop that fails is reported by /health/ready (the `pipeline` check) and logged; the HTTP
-// edge stays up, since intake and reads do not depend on it for correctness, only freshness.
+// A loop that fails is restarted with a backoff (loop-supervisor.ts), reported by /health/ready
+// (the `pipeline` check) meanwhile and logged; the HTTP edge stays up, since intake and reads do
+// not depend on it for correctness, only freshness.
 import type { Kafka } from 'kafkajs';
 import type { DataSource } from 'typeorm';
 import type { EventStore } from '@atelier/eventsourcing';
@@ -20,6 +21,7 @@ import type { Logger } from '@atelier/observability';
 import { OutboxRelay, OutboxRelayCheckpoints } from '@atelier/outbox';
 import { KafkaProjector, ProjectionStore } from '@atelier/projections';
 import { FillabilityConsumer } from './fillability-consumer';
+import { LoopSupervisor, type LoopState } from './loop-supervisor';
 import { SettlementConsumer } from './settlement-consumer';
 import type { PipelineSettings } from './pipeline.config';
 
@@ -35,22 +37,15 @@ export interface PipelineDeps {
 }
 
 type LoopName = 'relay' | 'projector' | 'tracker' | 'settlement';
-export type LoopState = 'starting' | 'running' | 'stopped' | 'failed';
+export type { LoopState };
 
 export class Pipeline {
   readonly relay: OutboxRelay;
   readonly projector: KafkaProjector<EventEnvelope>;
   readonly fillability: FillabilityConsumer;
   readonly settlement: SettlementConsumer;
-  readonly states: Record<LoopName, LoopState> = {
-    relay: 'stopped',
-    projector: 'stopped',
-    tracker: 'stopped',
-    settlement: 'stopped',
-  };
-  readonly errors: Partial<Record<LoopName, string>> = {};
+  private readonly loops: LoopSupervisor<LoopName>;
   private readonly logger: Logger;
-  private stopping = false;
 
   constructor(
     private readonly deps: PipelineDeps,
@@ -108,41 +103,48 @@ export class Pipeline {
       { groupId: `${settings.group}.settlement`, topic: settings.settlementTopic, ...topics },
       this.logger,
     );
+    this.loops = new LoopSupervisor(this.logger);
+    this.loops.add('relay', {
+      kind: 'runs',
+      start: () => this.relay.run(),
+      stop: () => this.relay.stop(),
+    });
+    for (const [name, consumer] of [
+      ['projector', this.projector],
+      ['tracker', this.fillability],
+      ['settlement', this.settlement],
+    ] as const)
+      this.loops.add(name, {
+        kind: 'starts',
+        start: () => consumer.start(),
+        stop: () => consumer.stop(),
+      });
   }
 
   /** Starts the loops without waiting for them (Kafka may come up after the gateway). */
   start(): void {
-    this.states.relay = 'running';
-    this.relay.run().then(
-      () => this.settle('relay', 'stopped'),
-      (e: unknown) => this.settle('relay', 'failed', e),
-    );
-    this.startConsumer('projector', () => this.projector.start());
-    this.startConsumer('tracker', () => this.fillability.start());
-    this.startConsumer('settlement', () => this.settlement.start());
+    this.loops.start();
   }
 
   /** Stops the consumers (each finishes its chunk and commits), then the relay. */
   async stop(): Promise<void> {
-    this.stopping = true;
-    await Promise.allSettled([
-      this.projector.stop(),
-      this.fillability.stop(),
-      this.settlement.stop(),
-    ]);
-    await this.relay.stop();
-    for (const loop of ['relay', 'projector', 'tracker', 'settlement'] as const)
-      if (this.states[loop] !== 'failed') this.states[loop] = 'stopped';
+    await this.loops.stop();
+  }
+
+  /** Each loop's state (restarting while it waits to be started again after a failure). */
+  get states(): Readonly<Record<LoopName, LoopState>> {
+    return this.loops.states;
   }
 
   /** Healthy while every loop runs (or is still connecting). */
   health(): { ok: boolean; details: Record<string, unknown> } {
-    const ok = Object.values(this.states).every((s) => s === 'running' || s === 'starting');
+    const { states, errors, restarts } = this.loops;
     return {
-      ok,
+      ok: this.loops.healthy(),
       details: {
-        states: { ...this.states },
-        ...(Object.keys(this.errors).length ? { errors: { ...this.errors } } : {}),
+        states: { ...states },
+        ...(Object.keys(errors).length ? { errors: { ...errors } } : {}),
+        restarts: { ...restarts },
         relay: {
           ...this.relay.status(),
           position: this.relay.status().position?.toString() ?? null,
@@ -152,24 +154,5 @@ export class Pipeline {
         settlement: { ...this.settlement.stats },
       },
     };
-  }
-
-  private startConsumer(loop: LoopName, start: () => Promise<void>): void {
-    this.states[loop] = 'starting';
-    start().then(
-      () => {
-        if (!this.stopping) this.states[loop] = 'running';
-      },
-      (e: unknown) => this.settle(loop, 'failed', e),
-    );
-  }
-
-  private settle(loop: LoopName, state: LoopState, error?: unknown): void {
-    if (this.stopping && state !== 'failed') return;
-    this.states[loop] = state;
-    if (error) {
-      this.errors[loop] = (error as Error).message;
-      this.logger.error({ err: error, loop }, `pipeline ${loop} failed`);
-    }
   }
 }

@@ -13,9 +13,10 @@ import {
 } from '@atelier/market-projections';
 import type { Logger } from '@atelier/observability';
 import { KafkaProjector, ProjectionStore, type Projection } from '@atelier/projections';
+import { LoopSupervisor, type LoopState } from '../pipeline/loop-supervisor';
 import type { PipelineSettings } from '../pipeline/pipeline.config';
 
-export type ProjectorState = 'stopped' | 'starting' | 'running' | 'failed';
+export type ProjectorState = LoopState;
 
 export const chainReadProjections = (): readonly Projection<ChainFactEnvelope>[] => [
   artworksProjection(),
@@ -31,16 +32,15 @@ const CONTRACT_OF: Readonly<Record<string, string>> = {
 
 export class ChainReadProjectors {
   readonly projectors: ReadonlyMap<string, KafkaProjector<ChainFactEnvelope>>;
-  readonly states: Record<string, ProjectorState> = {};
-  readonly errors: Record<string, string> = {};
-  private stopping = false;
+  /** Restarts a projector whose start failed (Kafka not ready yet), with a backoff. */
+  private readonly loops: LoopSupervisor<string>;
 
   constructor(
     kafka: Kafka,
     readModel: DataSource,
     schema: string,
     settings: PipelineSettings,
-    private readonly logger: Logger,
+    logger: Logger,
   ) {
     const store = new ProjectionStore(readModel, schema);
     const map = new Map<string, KafkaProjector<ChainFactEnvelope>>();
@@ -69,41 +69,37 @@ export class ChainReadProjectors {
           logger,
         ),
       );
-      this.states[projection.name] = 'stopped';
     }
     this.projectors = map;
+    this.loops = new LoopSupervisor(logger);
+    for (const [name, projector] of map)
+      this.loops.add(name, {
+        kind: 'starts',
+        start: () => projector.start(),
+        stop: () => projector.stop(),
+      });
+  }
+
+  get states(): Readonly<Record<string, ProjectorState>> {
+    return this.loops.states;
   }
 
   /** Starts every projector without waiting (Kafka may come up after the gateway). */
   start(): void {
-    for (const [name, projector] of this.projectors) {
-      this.states[name] = 'starting';
-      projector.start().then(
-        () => {
-          if (!this.stopping) this.states[name] = 'running';
-        },
-        (e: unknown) => {
-          this.states[name] = 'failed';
-          this.errors[name] = (e as Error).message;
-          this.logger.error({ err: e, projection: name }, 'read projector failed');
-        },
-      );
-    }
+    this.loops.start();
   }
 
   async stop(): Promise<void> {
-    this.stopping = true;
-    await Promise.allSettled([...this.projectors.values()].map((p) => p.stop()));
-    for (const name of Object.keys(this.states))
-      if (this.states[name] !== 'failed') this.states[name] = 'stopped';
+    await this.loops.stop();
   }
 
   health(): { ok: boolean; details: Record<string, unknown> } {
     return {
-      ok: Object.values(this.states).every((s) => s === 'running' || s === 'starting'),
+      ok: this.loops.healthy(),
       details: {
-        states: { ...this.states },
-        ...(Object.keys(this.errors).length ? { errors: { ...this.errors } } : {}),
+        states: { ...this.loops.states },
+        ...(Object.keys(this.loops.errors).length ? { errors: { ...this.loops.errors } } : {}),
+        restarts: { ...this.loops.restarts },
         stats: Object.fromEntries([...this.projectors].map(([name, p]) => [name, { ...p.stats }])),
       },
     };

@@ -190,6 +190,8 @@ export class EnvelopeConsumer<E> {
           groupId: this.opts.groupId,
         },
       );
+    // A consumer stopped after a failed start can be started again (a supervisor restarts it).
+    this.stopping = undefined;
     await ensureTopics(
       this.kafka,
       [

@@ -83,9 +83,17 @@ export class OutboxRelay {
     return { leading: this.leading, position: this.checkpoint, published: this.published };
   }
 
-  /** Runs until stop(): waits to lead, then publishes forever. Rejects on a fatal error. */
+  /**
+   * Runs until stop(): waits to lead, then publishes forever. Rejects when a step fails (Kafka or
+   * PostgreSQL gone for longer than their clients retry), having closed its connections and given
+   * up the lead; run() again resumes from the checkpoint (whoever supervises it decides when).
+   */
   run(): Promise<void> {
-    this.running ??= this.loop().finally(() => this.close());
+    this.running ??= this.loop()
+      .finally(() => this.close())
+      .finally(() => {
+        this.running = undefined;
+      });
     return this.running;
   }
 
