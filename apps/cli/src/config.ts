@@ -20,6 +20,11 @@ export const cliEnv = {
   RPC_URL: serviceEnv.RPC_URL,
   ATELIER_DEPLOYMENTS: serviceEnv.ATELIER_DEPLOYMENTS,
   KAFKA_BROKERS: serviceEnv.KAFKA_BROKERS,
+  PIPELINE_CHAIN_TOPIC_PREFIX: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9._-]{0,100}$/, 'a Kafka topic prefix')
+    .default('chain')
+    .describe('prefix of the chain fact topics (as the gateway’s pipeline reads them), e.g. chain'),
   ATELIER_ROOT: z.string().min(1).describe('the repository root (bin/atelier sets it)'),
   ATELIER_CACHE: z
     .string()

@@ -20,6 +20,7 @@ import type { DataSource } from 'typeorm';
 import { DuckDBInstance } from '@duckdb/node-api';
 import pino from 'pino';
 import { createKafka, ensureTopics } from '@atelier/kafka';
+import { chainFactCodec, chainTopic, type ChainFactEnvelope } from '@atelier/chain-messages';
 import { LedgersReader } from '@atelier/market-projections';
 import {
   applyFacts,
@@ -39,6 +40,7 @@ const run = `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}
 const RM = `cli_rm_${run}`;
 const ES = `cli_es_${run}`;
 const AC = `cli_ac_${run}`;
+const RM2 = `cli_rm2_${run}`;
 const env = { READ_MODEL_SCHEMA: RM, EVENT_STORE_SCHEMA: ES, ACCESS_SCHEMA: AC };
 const cli = (...args: string[]) => runCli(args, env);
 const dir = mkdtempSync(join(tmpdir(), 'atelier-cli-it-'));
@@ -47,6 +49,7 @@ const dep = deployment();
 let ds: DataSource;
 let chain: ChainActivity;
 let history: MarketHistory;
+let facts: ChainFactEnvelope[];
 
 /** Rows of a file (csv or parquet) through DuckDB, as JSON-friendly objects. */
 async function readBack(file: string, sql = 'SELECT * FROM f'): Promise<Record<string, unknown>[]> {
@@ -67,14 +70,15 @@ async function readBack(file: string, sql = 'SELECT * FROM f'): Promise<Record<s
 beforeAll(async () => {
   chain = await makeChainActivity(dep, run);
   ds = await openScratchReadModels(RM);
-  await applyFacts(ds, RM, await chainFactsUpTo(dep, chain.settledAt));
+  facts = await chainFactsUpTo(dep, chain.settledAt);
+  await applyFacts(ds, RM, facts);
   history = await playMarketHistory(ES, run);
 }, 240_000);
 
 afterAll(async () => {
   await history?.close();
   await ds?.destroy();
-  await dropSchemas(RM, ES, AC);
+  await dropSchemas(RM, ES, AC, RM2);
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -127,6 +131,8 @@ describe('usage', () => {
       ['replay', 'market-orders', '--from-position', '3', '--from-time', '2026-01-01T00:00:00Z'],
       'not several',
     ],
+    [['replay', 'chain-ledgers', '--from-position', '3'], 'not store positions'],
+    [['replay', 'chain-trades', '--from-time', 'yesterday'], 'must be an ISO 8601 time'],
     [['keys'], 'name a subcommand'],
     [['kafka'], 'name a tool'],
     [['kafka', 'consume'], 'consume needs a topic'],
@@ -478,6 +484,85 @@ describe('replay and book', () => {
     expect(rows.map((x) => x.price)).toEqual(['150']);
     // back to the whole history for whatever runs next
     expect((await cli('replay', 'market-orders')).code).toBe(0);
+  });
+});
+
+describe('replay of chain facts from Kafka', () => {
+  const prefix = `cli-it-${run}`;
+  const kafka = () =>
+    createKafka({
+      clientId: 'atelier-cli-it',
+      brokers: process.env['KAFKA_BROKERS']!.split(','),
+      logger: pino({ level: 'silent' }),
+    });
+  const topics = ['ArtworkRegistry', 'Marketplace'].map((c) => chainTopic(c, prefix));
+
+  afterAll(async () => {
+    const admin = kafka().admin();
+    await admin.connect();
+    await admin
+      .deleteTopics({ topics: [...topics, ...topics.map((t) => `${t}.replay.dlq`)] })
+      .catch(() => undefined);
+    await admin.disconnect();
+  });
+
+  it('chain-ledgers rebuilt from its topic (3 partitions) equals the chain; --from-block keeps only later facts', async () => {
+    const k = kafka();
+    await ensureTopics(
+      k,
+      topics.map((topic) => ({ topic, partitions: 3, replicationFactor: 1 })),
+    );
+    const producer = k.producer();
+    await producer.connect();
+    for (const contract of ['ArtworkRegistry', 'Marketplace'])
+      await producer.send({
+        topic: chainTopic(contract, prefix),
+        messages: facts
+          .filter((f) => f.contract === contract)
+          .map((f) => {
+            const m = chainFactCodec.encode(f);
+            return { key: m.key, value: m.value, headers: m.headers };
+          }),
+      });
+    await producer.disconnect();
+    const marketplaceFacts = facts.filter((f) => f.contract === 'Marketplace').length;
+    const replayEnv = { ...env, READ_MODEL_SCHEMA: RM2, PIPELINE_CHAIN_TOPIC_PREFIX: prefix };
+
+    const r = await runCli(['replay', 'chain-ledgers', '--json'], replayEnv);
+    expect(r.stderr).toContain('chain-ledgers [');
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({
+      projection: 'chain-ledgers',
+      messages: marketplaceFacts,
+      applied: marketplaceFacts,
+      skippedBefore: 0,
+    });
+    const rows = (schema: string) =>
+      ds.query(
+        `SELECT fact_id, role, account, currency, amount::text, block::text FROM "${schema}".ledger_entries ORDER BY fact_id, role`,
+      );
+    expect(await rows(RM2)).toEqual(await rows(RM));
+    const verify = await runCli(['verify'], replayEnv);
+    expect(verify.code).toBe(0);
+    expect(verify.stdout).toContain('all equal');
+
+    const from = chain.beforeSettle;
+    const later = await runCli(
+      ['replay', 'chain-ledgers', '--from-block', from.toString(), '--json'],
+      replayEnv,
+    );
+    expect(later.code).toBe(0);
+    const body = JSON.parse(later.stdout);
+    const before = facts.filter(
+      (f) => f.contract === 'Marketplace' && BigInt(f.blockNumber) < from,
+    ).length;
+    expect(body).toMatchObject({
+      messages: marketplaceFacts,
+      skippedBefore: before,
+      applied: marketplaceFacts - before,
+    });
+    const [{ min }] = await ds.query(`SELECT min(block)::text AS min FROM "${RM2}".ledger_entries`);
+    expect(BigInt(min)).toBeGreaterThanOrEqual(from);
   });
 });
 

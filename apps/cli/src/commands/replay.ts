@@ -4,35 +4,87 @@
 // with ../replay/catalog.ts): it drops the model's tables and checkpoints under the
 // projection's exclusive lock (live projectors wait), replays and prints the bar and the
 // final line itself. This command adds the starting point: --from-position N or --from-time
-// ISO become an exclusive start position the catalog's log begins after.
+// ISO become an exclusive start position the catalog's log begins after. Projections of chain
+// facts (chain-artworks, chain-trades, chain-ledgers) are rebuilt from their chain.* topics
+// (../replay/chain-replay.ts), from a block or a time if asked.
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { Pool } from 'pg';
 import { ORDERS_PROJECTION } from '@atelier/market-projections';
 import { quoteIdent } from '@atelier/persistence';
-import { EXIT_USAGE, json, parse, usageError, wholeNumber, type Command } from '../cli';
+import { EXIT_USAGE, json, parse, usageError, wholeNumber, type Command, type Io } from '../cli';
 import { loadCliConfig } from '../config';
+import { CHAIN_PROJECTIONS, replayChainProjection } from '../replay/chain-replay';
 
 const REBUILD_EXIT_USAGE = 64;
 const MARKET_PROJECTIONS = [ORDERS_PROJECTION];
+const ALL = [...MARKET_PROJECTIONS, ...Object.keys(CHAIN_PROJECTIONS)];
 
-const help = `usage: atelier replay <projection> [--from-position N | --from-time ISO] [--batch-size N] [--json]
-  drops the projection's read-model tables and checkpoints and replays the event store's log into
-  it (live projectors of it wait meanwhile), with a progress bar on stderr and the counts and time
-  on stdout
-  projections: ${MARKET_PROJECTIONS.join(', ')} (market events, from the event store)
-  --from-position N   start at global position N (events before it are not applied)
-  --from-time ISO     start at the first event recorded at or after this time
-                      (with either, the projection holds only what happened since: a fresh
-                      projection from that point, not the full state)
-  --from-block N      is for projections of chain facts, which this command does not rebuild yet
-                      (they are rebuilt from their chain.* topics by a new consumer group)
-  --batch-size N      events per transaction (default 1000)
-Reads GATEWAY_DATABASE_URL, READ_MODEL_SCHEMA (the model) and EVENT_STORE_SCHEMA (the log).`;
+const help = `usage: atelier replay <projection> [--from-position N | --from-block N | --from-time ISO] [--json]
+  drops the projection's read-model tables and checkpoints and replays its history into it (live
+  projectors of it wait meanwhile), with a progress bar on stderr and the counts and time on stdout
+  ${MARKET_PROJECTIONS.join(', ')}: market events, from the event store's log
+  ${Object.keys(CHAIN_PROJECTIONS).join(', ')}: chain facts, from their chain.* topics
+    (read up to where they end when the replay starts, by a consumer group of its own)
+  --from-position N   (market events) start at global position N
+  --from-block N      (chain facts) start at block N
+  --from-time ISO     start at the first event recorded (market) or block mined (chain) at or
+                      after this time
+                      with a start, the projection holds only what happened since: a fresh
+                      projection from that point, not the full state
+  --batch-size N      (market events) events per transaction (default 1000)
+Reads GATEWAY_DATABASE_URL, READ_MODEL_SCHEMA (the model), EVENT_STORE_SCHEMA (the log),
+KAFKA_BROKERS and PIPELINE_CHAIN_TOPIC_PREFIX (default chain; the topics).`;
+
+const parseTime = (value: string): Date => {
+  const t = Date.parse(value);
+  if (!/^\d{4}-\d{2}-\d{2}/.test(value) || Number.isNaN(t))
+    throw usageError(`--from-time must be an ISO 8601 time, not '${value}'`);
+  return new Date(t);
+};
+
+async function replayChain(
+  projection: string,
+  fromBlock: bigint | undefined,
+  fromTime: Date | undefined,
+  asJson: boolean,
+  io: Io,
+): Promise<number> {
+  const config = loadCliConfig([
+    'GATEWAY_DATABASE_URL',
+    'READ_MODEL_SCHEMA',
+    'KAFKA_BROKERS',
+    'PIPELINE_CHAIN_TOPIC_PREFIX',
+  ]);
+  const r = await replayChainProjection({
+    url: config.GATEWAY_DATABASE_URL,
+    schema: config.READ_MODEL_SCHEMA,
+    brokers: config.KAFKA_BROKERS,
+    topicPrefix: config.PIPELINE_CHAIN_TOPIC_PREFIX,
+    projection,
+    ...(fromBlock !== undefined ? { fromBlock } : {}),
+    ...(fromTime ? { fromTime: Math.floor(fromTime.getTime() / 1000) } : {}),
+  });
+  if (asJson)
+    io.out(
+      json({
+        ...r,
+        fromBlock: fromBlock?.toString() ?? null,
+        fromTime: fromTime?.toISOString() ?? null,
+      }),
+    );
+  else
+    io.out(
+      `rebuilt ${r.projection}: ${r.messages} messages of ${r.topic} replayed, ${r.applied} applied, ` +
+        `${r.skippedBefore} before the start skipped, ${r.duplicates} duplicates skipped, in ${r.seconds.toFixed(2)} s ` +
+        `(${Math.round(r.messages / Math.max(r.seconds, 0.001))} messages/s)`,
+    );
+  return 0;
+}
 
 export const replayCommand: Command = {
   name: 'replay',
-  summary: 'rebuild a projection from the event store (all history, or from a position or time)',
+  summary: 'rebuild a projection from its history (all of it, or from a position, block or time)',
   help,
   async run(args, io) {
     const { values, positionals } = parse(args, {
@@ -43,27 +95,36 @@ export const replayCommand: Command = {
       json: { type: 'boolean' },
     });
     const [projection, ...extra] = positionals;
-    if (!projection) throw usageError(`name the projection: ${MARKET_PROJECTIONS.join(', ')}`);
+    if (!projection) throw usageError(`name the projection: ${ALL.join(', ')}`);
     if (extra.length) throw usageError(`unexpected arguments: ${extra.join(' ')}`);
-    if (!MARKET_PROJECTIONS.includes(projection))
-      throw usageError(`unknown projection '${projection}' (${MARKET_PROJECTIONS.join(', ')})`);
+    if (!ALL.includes(projection))
+      throw usageError(`unknown projection '${projection}' (${ALL.join(', ')})`);
     const starts = (['from-position', 'from-block', 'from-time'] as const).filter(
       (k) => values[k] !== undefined,
     );
     if (starts.length > 1) throw usageError(`give one of --${starts.join(', --')}, not several`);
+    const fromTimeArg =
+      values['from-time'] !== undefined ? parseTime(values['from-time']) : undefined;
+    if (CHAIN_PROJECTIONS[projection]) {
+      if (values['from-position'] !== undefined)
+        throw usageError(
+          `${projection} is a projection of chain facts: they have blocks and times, not store positions (use --from-block or --from-time)`,
+        );
+      if (values['batch-size'] !== undefined)
+        throw usageError('--batch-size is for projections of market events');
+      const fromBlock =
+        values['from-block'] !== undefined
+          ? wholeNumber('from-block', values['from-block'])
+          : undefined;
+      return replayChain(projection, fromBlock, fromTimeArg, !!values.json, io);
+    }
     if (values['from-block'] !== undefined)
       throw usageError(
         `${projection} is a projection of market events: they have positions and times, not blocks (use --from-position or --from-time)`,
       );
     const batch = values['batch-size'] ? wholeNumber('batch-size', values['batch-size']) : 1000n;
     if (batch < 1n || batch > 100_000n) throw usageError('--batch-size must be 1..100000');
-    let fromTime: Date | undefined;
-    if (values['from-time'] !== undefined) {
-      const t = Date.parse(values['from-time']);
-      if (!/^\d{4}-\d{2}-\d{2}/.test(values['from-time']) || Number.isNaN(t))
-        throw usageError(`--from-time must be an ISO 8601 time, not '${values['from-time']}'`);
-      fromTime = new Date(t);
-    }
+    const fromTime = fromTimeArg;
     const fromPosition =
       values['from-position'] !== undefined
         ? wholeNumber('from-position', values['from-position'])
