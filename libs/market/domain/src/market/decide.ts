@@ -19,6 +19,7 @@ import {
   applyEvent,
   emptyMarket,
   freeFunds,
+  liveStatusOf,
   statusOf,
   tradeIdOf,
   type BookOrder,
@@ -482,7 +483,8 @@ function submitOrder(
   const s = draft.state;
   const touched = draft.observe(c.observed);
 
-  const used = s.nonces.get(nonceKey(order));
+  const nonce = nonceKey(order);
+  const used = s.nonces.get(nonce);
   if (used)
     return refuse('ORDER.NONCE_USED', `nonce ${order.nonce} is already ${used.state} on chain`, {
       hash,
@@ -507,7 +509,7 @@ function submitOrder(
         counter: counter.counter.toString(),
       },
     );
-  const holderHash = s.nonceHolder.get(nonceKey(order));
+  const holderHash = s.nonceHolder.get(nonce);
   const holder = holderHash ? s.orders.get(holderHash) : undefined;
   if (holder && (holder.status === 'reserved' || holder.status === 'filled'))
     return refuse(
@@ -530,7 +532,8 @@ function submitOrder(
     closed: null,
     filled: false,
   };
-  const initial = statusOf(s, provisional);
+  // Not filled, reserved nor closed: its nonce and counter were read above.
+  const initial = liveStatusOf(s, provisional, used, counter);
   if (c.requireFillable) {
     const refusal = UNFILLABLE_AT_INTAKE[initial.status as keyof typeof UNFILLABLE_AT_INTAKE];
     if (refusal) return refuse(refusal.code, refusal.message, { hash, status: initial.status });

@@ -361,11 +361,27 @@ export function statusOf(
   if (o.filled) return { status: 'filled', reason: null };
   if (o.tradeId !== null) return { status: 'reserved', reason: `trade ${o.tradeId}` };
   if (o.closed) return { status: o.closed.reason, reason: o.closed.detail };
-  const used = state.nonces.get(nonceKey(o.order));
+  return liveStatusOf(
+    state,
+    o,
+    state.nonces.get(nonceKey(o.order)),
+    state.counters.get(o.order.maker),
+  );
+}
+
+/**
+ * `statusOf` for an order neither filled, reserved nor closed, given what the state holds for
+ * its nonce and its maker's counter (a submit has just read both).
+ */
+export function liveStatusOf(
+  state: MarketMaps,
+  o: BookOrder,
+  used: NonceUse | undefined,
+  counter: { readonly counter: bigint } | undefined,
+): { status: OrderStatus; reason: string | null } {
   if (used?.state === 'cancelled')
     return { status: 'cancelled', reason: 'nonce cancelled on chain' };
   if (used?.state === 'filled') return { status: 'void', reason: 'nonce used by another order' };
-  const counter = state.counters.get(o.order.maker);
   if (counter && counter.counter > o.order.counter)
     return { status: 'void', reason: `maker counter raised to ${counter.counter}` };
   if (isAsk(o.order)) {
