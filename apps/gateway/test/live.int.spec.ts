@@ -587,6 +587,9 @@ describe('live feeds: a slow client is cut off, the others go on; a full gateway
     expect(fast.events().map((f) => f.data?.['tokenId'])).toEqual(
       Array.from({ length: EVENTS + 1 }, (_, i) => String(i)),
     );
+    const metrics = await (await fetch(`${gw.base}/metrics`)).text();
+    expect(metrics).toMatch(/^atelier_live_events\{[^}]*kind="cut_off"[^}]*\} 1$/m);
+    expect(metrics).toMatch(/^atelier_live_subscribers(\{[^}]*\})? 1$/m);
     await fast.close();
   }, 120_000);
 });

@@ -99,6 +99,8 @@ export interface LiveStats {
   readonly tailPosition: string | null;
   readonly lookups: number;
   readonly cutOff: number;
+  /** Changes handed to subscribers since start (catch-ups included). */
+  readonly delivered: number;
   readonly ledgerVersion: string | null;
 }
 
@@ -178,6 +180,7 @@ export class LiveFeed implements OnApplicationBootstrap, BeforeApplicationShutdo
   private readonly catchUps = new Set<Promise<void>>();
   private cutOff = 0;
   private sinceYield = 0;
+  private delivered = 0;
   private count = 0;
 
   constructor(
@@ -203,6 +206,7 @@ export class LiveFeed implements OnApplicationBootstrap, BeforeApplicationShutdo
       tailPosition: this.position?.toString() ?? null,
       lookups: this.decoder.lookups,
       cutOff: this.cutOff,
+      delivered: this.delivered,
       ledgerVersion: this.ledgerVersion?.toString() ?? null,
     };
   }
@@ -276,6 +280,7 @@ export class LiveFeed implements OnApplicationBootstrap, BeforeApplicationShutdo
             if (!isAfter(cursorOf(change.position), after) || !matches(sub.filter, change))
               continue;
             sub.sink.send(change);
+            this.delivered++;
             // History is paced by the client's own reading, not cut off.
             if (sub.sink.pressed()) await sub.sink.drained();
           }
@@ -289,6 +294,7 @@ export class LiveFeed implements OnApplicationBootstrap, BeforeApplicationShutdo
         sub.pending = [];
         for (const change of queued) {
           sub.sink.send(change);
+          this.delivered++;
           if (sub.sink.pressed()) await sub.sink.drained();
         }
       }
@@ -357,6 +363,7 @@ export class LiveFeed implements OnApplicationBootstrap, BeforeApplicationShutdo
           continue;
         }
         sub.sink.send(change);
+        this.delivered++;
         if (sub.sink.pressed()) pressed.add(sub);
       }
     }
@@ -452,6 +459,7 @@ export class LiveFeed implements OnApplicationBootstrap, BeforeApplicationShutdo
         sub.lastSent = json;
         if (has) continue;
         sub.sink.send(change);
+        this.delivered++;
         await this.settle(sub.sink.pressed() ? [sub] : [], true);
       }
     }

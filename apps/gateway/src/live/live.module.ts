@@ -8,7 +8,10 @@ import type { GatewayConfig } from '../config';
 import { liveOptions } from './live.config';
 import { LIVE_LOGGER, LIVE_OPTIONS, LiveFeed } from './live-feed';
 import { LiveHttpController } from './live.http.controller';
+import { registerLiveMetrics } from './live.metrics';
 import { LiveResolver } from './live.resolver';
+
+const LIVE_METRICS = Symbol('atelier.gateway.LIVE_METRICS');
 
 @Module({})
 export class LiveModule {
@@ -21,6 +24,11 @@ export class LiveModule {
         { provide: LIVE_OPTIONS, useValue: liveOptions(ctx.config) },
         { provide: LIVE_LOGGER, useValue: ctx.logger.child({ component: 'live' }) },
         LiveFeed,
+        {
+          provide: LIVE_METRICS,
+          useFactory: (feed: LiveFeed) => registerLiveMetrics(ctx.metrics.registry, feed),
+          inject: [LiveFeed],
+        },
         // Joins the app's GraphQL schema (graphql/ scans every module for resolvers).
         LiveResolver,
       ],
