@@ -74,13 +74,23 @@ export class LiveHttpController {
     try {
       await this.feed.subscribe(filter, after, sink);
     } catch (err) {
-      // Lost a race for the last place: answered by hand, the reply is hijacked.
+      // Lost a race for the last place (or the feed failed to start): answered by hand as the
+      // error filter would, since the reply is hijacked.
+      const code = (err as { code?: unknown }).code;
       if (!reply.raw.headersSent)
         reply.raw.writeHead(503, {
-          'content-type': 'application/problem+json',
+          'content-type': 'application/problem+json; charset=utf-8',
           'retry-after': '1',
         });
-      reply.raw.end(JSON.stringify({ status: 503, code: (err as { code?: string }).code }));
+      reply.raw.end(
+        JSON.stringify({
+          type: 'about:blank',
+          title: 'Service Unavailable',
+          status: 503,
+          detail: (err as Error).message,
+          code: typeof code === 'string' ? code : 'LIVE.TOO_MANY_SUBSCRIBERS',
+        }),
+      );
       return;
     }
     if (!sink.closed)
