@@ -10,30 +10,26 @@ import {
   MAX_BOOK_LEVELS,
   type OrderBooksReader,
 } from '@atelier/market-projections';
-import { zUint } from '../orders/order-input';
 import { ReadPositions } from '../read/read-positions';
+import { bookQuery, minMarketPosition as minMarketPositionArg } from '../read/read-market.query';
 import { accountParams, artworkParams } from '../read/read.query';
+import { ORDER_BOOKS_READER } from '../read/read.tokens';
 import { parseArgs } from './graphql.args';
-import { GRAPHQL_ORDER_BOOKS } from './graphql.tokens';
 import { OrderBook } from './book.types';
 
 const bookArgs = z.object({
   collection: artworkParams.shape.collection,
   tokenId: artworkParams.shape.tokenId.optional(),
   currency: accountParams.shape.account.optional(),
-  levels: z
-    .string()
-    .regex(/^[1-9][0-9]{0,2}$/, `an integer from 1 to ${MAX_BOOK_LEVELS}`)
-    .transform(Number)
-    .pipe(z.number().max(MAX_BOOK_LEVELS, `an integer from 1 to ${MAX_BOOK_LEVELS}`))
-    .optional(),
-  minMarketPosition: zUint(64).optional(),
+  // The REST book's own parameters (levels 1..200, the wait).
+  levels: bookQuery.shape.levels,
+  minMarketPosition: minMarketPositionArg,
 });
 
 @Resolver(() => OrderBook)
 export class BookResolver {
   constructor(
-    @Inject(GRAPHQL_ORDER_BOOKS) private readonly reader: OrderBooksReader,
+    @Inject(ORDER_BOOKS_READER) private readonly reader: OrderBooksReader,
     private readonly positions: ReadPositions,
   ) {}
 

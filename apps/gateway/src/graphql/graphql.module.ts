@@ -1,8 +1,8 @@
 // The gateway's GraphQL API (docs/graphql.md): `@nestjs/graphql` code-first on the Mercurius
 // driver (the gateway runs on Fastify), served at POST/GET /graphql with GraphiQL at /graphiql.
 // It answers the same reads as the REST read API through the same readers (artworks, lineage,
-// trades, ledgers, collection stats, orders, order books, activity, deployments), adds the links between them through
-// per-request DataLoaders, and refuses operations that are too deep or too expensive before any
+// trades, ledgers, collection stats, orders, order books, activity, deployments), adds the links
+// between them through per-request DataLoaders, and refuses operations that are too deep or too expensive before any
 // resolver runs (query-limits.ts). Errors carry our codes and statuses (graphql.errors.ts).
 //
 // The schema is generated in memory (`autoSchemaFile: true`) from every resolver of every module
@@ -16,11 +16,9 @@ import type { MercuriusDriverConfig } from '@nestjs/mercurius';
 import { GraphQLError, specifiedRules, validate } from 'graphql';
 import type { DataSource } from 'typeorm';
 import type { Deployments } from '@atelier/chain';
-import { OrderBooksReader } from '@atelier/market-projections';
 import type { HttpAppContext } from '@atelier/platform';
 import type { GatewayConfig } from '../config';
 import { GATEWAY_ERROR_STATUS } from '../http-errors';
-import { ORDERS_READ_MODEL } from '../market/market.tokens';
 import { READ_YOUR_WRITES_WAIT_MS, ReadYourWrites } from '../orders/read-your-writes';
 import { ReadPositions } from '../read/read-positions';
 import { CHAIN_READ_MODEL } from '../read/read.tokens';
@@ -31,7 +29,7 @@ import { DeploymentsResolver } from './deployments.resolver';
 import { DeferredMercuriusDriver } from './graphql.driver';
 import { graphqlSettings, type GraphqlSettings } from './graphql.config';
 import { graphqlErrorFormatter } from './graphql.errors';
-import { GRAPHQL_DEPLOYMENTS, GRAPHQL_ORDER_BOOKS, GRAPHQL_SETTINGS } from './graphql.tokens';
+import { GRAPHQL_DEPLOYMENTS } from './graphql.tokens';
 import { LedgersResolver } from './ledgers.resolver';
 import { OrdersResolver } from './orders.resolver';
 import { enforceLimits, noIntrospection, type QueryLimits } from './query-limits';
@@ -107,7 +105,6 @@ export class GraphqlApiModule {
         GraphQLModule.forRoot<MercuriusDriverConfig>(mercuriusOptions(settings, ctx)),
       ],
       providers: [
-        { provide: GRAPHQL_SETTINGS, useValue: settings },
         { provide: GRAPHQL_DEPLOYMENTS, useValue: deployments },
         {
           provide: BatchReads,
@@ -123,11 +120,6 @@ export class GraphqlApiModule {
         ReadYourWrites,
         ReadPositions,
         { provide: READ_YOUR_WRITES_WAIT_MS, useValue: ctx.config.READ_YOUR_WRITES_WAIT_MS },
-        {
-          provide: GRAPHQL_ORDER_BOOKS,
-          useFactory: (ds: DataSource) => new OrderBooksReader(ds),
-          inject: [ORDERS_READ_MODEL],
-        },
         ArtworksResolver,
         ActivityResolver,
         BookResolver,
