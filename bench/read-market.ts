@@ -3,9 +3,10 @@
 // stack's PostgreSQL, over a synthetic history in a fresh schema: BENCH_ORDERS orders (default
 // 100,000) in one collection over 1,000 tokens (60 % asks, 30 % token bids, 10 % collection
 // bids; one in BENCH_FILLABLE_EVERY fillable, default 20, the rest filled or cancelled), a tenth
-// as many trades (10 % still matched). Each read runs 20 times after a warm-up; the median is
-// the figure. Baseline, same run and same rows: the same read with the order side's indexes
-// (the models' entities) dropped, i.e. what the reads cost on the tables as they were before.
+// as many trades (10 % still matched). Baseline, same run and same rows: the same read on a
+// second copy of the model with the order side's indexes (the models' entities) dropped, i.e.
+// what the reads cost on the tables as they were before. Each read runs 20 times on each copy,
+// interleaved, after a warm-up; the medians are the figures.
 import { randomBytes } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import {
@@ -76,72 +77,101 @@ async function fill(ds: DataSource, schema: string): Promise<void> {
 
 type Reads = Record<string, () => Promise<unknown>>;
 
-async function medians(reads: Reads): Promise<Record<string, number>> {
-  const out: Record<string, number> = {};
-  for (const [name, read] of Object.entries(reads)) {
-    await read();
-    const ms: number[] = [];
-    for (let i = 0; i < RUNS; i++) {
-      const started = process.hrtime.bigint();
-      await read();
-      ms.push(Number(process.hrtime.bigint() - started) / 1e6);
-    }
-    out[name] = percentile(ms, 50);
-    log(`${name}: median ${round(out[name])} ms, p90 ${round(percentile(ms, 90))} ms`);
+/** Medians of each read on both copies, runs interleaved (indexed, bare, indexed, …) so load
+ *  and cache warmth fall on both alike. */
+async function interleaved(
+  indexed: Reads,
+  bare: Reads,
+): Promise<Record<string, { indexed: number; bare: number }>> {
+  const out: Record<string, { indexed: number; bare: number }> = {};
+  for (const name of Object.keys(indexed)) {
+    const a = indexed[name]!;
+    const b = bare[name]!;
+    await a();
+    await b();
+    const ms = { indexed: [] as number[], bare: [] as number[] };
+    for (let i = 0; i < RUNS; i++)
+      for (const [side, read] of [
+        ['indexed', a],
+        ['bare', b],
+      ] as const) {
+        const started = process.hrtime.bigint();
+        await read();
+        ms[side].push(Number(process.hrtime.bigint() - started) / 1e6);
+      }
+    const f = { indexed: percentile(ms.indexed, 50), bare: percentile(ms.bare, 50) };
+    out[name] = f;
+    log(
+      `${name}: median ${round(f.indexed)} ms (p90 ${round(percentile(ms.indexed, 90))}), ` +
+        `without the indexes ${round(f.bare)} ms (p90 ${round(percentile(ms.bare, 90))})`,
+    );
   }
   return out;
 }
 
-async function main(): Promise<void> {
-  const env = benchEnv();
-  const schema = `bench_read_market_${randomBytes(4).toString('hex')}`;
+async function model(url: string, schema: string): Promise<DataSource> {
   const ds = await createProjectionDataSource({
-    url: env.GATEWAY_DATABASE_URL,
+    url,
     schema,
     projections: [ordersProjection(), artworksProjection(), chainTradesProjection()],
   });
+  await new ProjectionStore(ds, schema).ensureSchema();
+  await fill(ds, schema);
+  return ds;
+}
+
+function readsOf(ds: DataSource, second: string): Reads {
+  const books = new OrderBooksReader(ds);
+  const matched = new MatchedTradesReader(ds, ds);
+  const activity = new ActivityReader(ds, ds);
+  return {
+    'collection book (20 levels)': () => books.collectionBook(C),
+    'token book (20 levels)': () => books.tokenBook(C, '7'),
+    'matched trades, page of 50': () => matched.list({ status: 'matched' }),
+    'settled + matched trades, page of 50': () => matched.list({ status: 'all' }),
+    "one account's pending amounts": () => matched.pending(ACCOUNT),
+    'activity, first page of 50': () => activity.list({ limit: 50 }),
+    'activity, next page (cursor)': () => activity.list({ limit: 50, cursor: second }),
+    "one account's activity, first page": () => activity.list({ account: ACCOUNT }),
+  };
+}
+
+async function main(): Promise<void> {
+  const env = benchEnv();
+  const tag = randomBytes(4).toString('hex');
+  const schemas = { indexed: `bench_read_market_${tag}`, bare: `bench_read_market_${tag}_bare` };
+  const opened: { ds: DataSource; schema: string }[] = [];
   try {
-    await new ProjectionStore(ds, schema).ensureSchema();
-    log(`${ORDERS} orders (1 in ${FILLABLE_EVERY} fillable), ${ORDERS / 10} trades in ${schema}`);
-    await fill(ds, schema);
-    const books = new OrderBooksReader(ds);
-    const matched = new MatchedTradesReader(ds, ds);
-    const activity = new ActivityReader(ds, ds);
-    const second = (await activity.list({ limit: 50 })).nextCursor!;
-    const reads: Reads = {
-      'collection book (20 levels)': () => books.collectionBook(C),
-      'token book (20 levels)': () => books.tokenBook(C, '7'),
-      'matched trades, page of 50': () => matched.list({ status: 'matched' }),
-      'settled + matched trades, page of 50': () => matched.list({ status: 'all' }),
-      "one account's pending amounts": () => matched.pending(ACCOUNT),
-      'activity, first page of 50': () => activity.list({ limit: 50 }),
-      'activity, next page (cursor)': () => activity.list({ limit: 50, cursor: second }),
-      "one account's activity, first page": () => activity.list({ account: ACCOUNT }),
-    };
-    log('with the indexes');
-    const indexed = await medians(reads);
+    log(`${ORDERS} orders (1 in ${FILLABLE_EVERY} fillable), ${ORDERS / 10} trades, two copies`);
+    const indexed = await model(env.GATEWAY_DATABASE_URL, schemas.indexed);
+    opened.push({ ds: indexed, schema: schemas.indexed });
+    const bare = await model(env.GATEWAY_DATABASE_URL, schemas.bare);
+    opened.push({ ds: bare, schema: schemas.bare });
     for (const name of ORDER_SIDE_INDEXES)
-      await ds.query(`DROP INDEX IF EXISTS "${schema}"."${name}"`);
-    await ds.query(`ANALYZE "${schema}".market_orders`);
-    await ds.query(`ANALYZE "${schema}".market_trades`);
-    log('baseline: the same reads without them');
-    const bare = await medians(reads);
-    const rows: BenchRow[] = Object.keys(reads).map((name) => ({
+      await bare.query(`DROP INDEX IF EXISTS "${schemas.bare}"."${name}"`);
+    await bare.query(`ANALYZE "${schemas.bare}".market_orders`);
+    await bare.query(`ANALYZE "${schemas.bare}".market_trades`);
+    // The same rows in both copies, so one cursor serves both.
+    const second = (await new ActivityReader(indexed, indexed).list({ limit: 50 })).nextCursor!;
+    const figures = await interleaved(readsOf(indexed, second), readsOf(bare, second));
+    const rows: BenchRow[] = Object.entries(figures).map(([name, f]) => ({
       figure: name,
-      value: indexed[name]!,
+      value: f.indexed,
       unit: 'ms',
-      baseline: { figure: 'without the order-side indexes', value: bare[name]! },
+      baseline: { figure: 'without the order-side indexes', value: f.bare },
     }));
     report('read-market', rows, {
       orders: ORDERS,
       fillableEvery: FILLABLE_EVERY,
       trades: ORDERS / 10,
       runs: RUNS,
-      statistic: 'median',
+      statistic: 'median, runs interleaved with the baseline',
     });
   } finally {
-    await ds.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`).catch(() => undefined);
-    await ds.destroy();
+    for (const { ds, schema } of opened) {
+      await ds.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`).catch(() => undefined);
+      await ds.destroy();
+    }
   }
 }
 

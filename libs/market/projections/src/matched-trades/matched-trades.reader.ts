@@ -269,50 +269,55 @@ export class MatchedTradesReader {
 
   /** What the pending trades will move in `account`'s ledger, per currency (none: []). */
   async pending(account: string, currency?: string): Promise<PendingLedger[]> {
-    const m = `(${this.pendingSql('($2::text IS NULL OR m.currency = $2)')})`;
-    const rows: { currency: string; role: string; total: string; trades: string[] }[] =
-      await this.manager.query(
-        `SELECT currency, 'paid' AS role, SUM(price)::text AS total, array_agg(trade_id) AS trades
-           FROM ${m} p WHERE buyer = $1 GROUP BY currency
-         UNION ALL
-         SELECT currency, 'proceeds', SUM((split->>'sellerProceeds')::numeric)::text, array_agg(trade_id)
-           FROM ${m} p WHERE seller = $1 GROUP BY currency
-         UNION ALL
-         SELECT currency, 'royalty', SUM((split->>'royalty')::numeric)::text, array_agg(trade_id)
-           FROM ${m} p WHERE lower(split->>'royaltyReceiver') = $1 GROUP BY currency
-         UNION ALL
-         SELECT currency, 'fee', SUM((split->>'protocolFee')::numeric)::text, array_agg(trade_id)
-           FROM ${m} p WHERE lower(split->>'feeRecipient') = $1 GROUP BY currency
-         UNION ALL
-         SELECT p.currency, 'attribution', SUM((c->>'amount')::numeric)::text, array_agg(p.trade_id)
-           FROM ${m} p, jsonb_array_elements(p.split->'contributors') c
-           WHERE lower(c->>'account') = $1 GROUP BY p.currency`,
-        [account, currency ?? null],
-      );
-    type Role = 'paid' | 'proceeds' | 'royalty' | 'attribution' | 'fee';
-    const by = new Map<string, { sums: Record<Role, bigint>; trades: Set<string> }>();
-    for (const r of rows) {
-      const entry = by.get(r.currency) ?? {
-        sums: { paid: 0n, proceeds: 0n, royalty: 0n, attribution: 0n, fee: 0n },
-        trades: new Set<string>(),
+    // One pass over the pending trades where the account takes a part (buyer, seller, royalty
+    // receiver, fee recipient, contributor), each part summed by currency.
+    const rows: {
+      currency: string;
+      trades: string;
+      paid: string;
+      proceeds: string;
+      royalty: string;
+      fee: string;
+      attribution: string;
+    }[] = await this.manager.query(
+      `SELECT currency, COUNT(*)::text AS trades,
+         SUM(CASE WHEN buyer = $1 THEN price ELSE 0 END)::text AS paid,
+         SUM(CASE WHEN seller = $1 THEN (split->>'sellerProceeds')::numeric ELSE 0 END)::text
+           AS proceeds,
+         SUM(CASE WHEN lower(split->>'royaltyReceiver') = $1
+           THEN (split->>'royalty')::numeric ELSE 0 END)::text AS royalty,
+         SUM(CASE WHEN lower(split->>'feeRecipient') = $1
+           THEN (split->>'protocolFee')::numeric ELSE 0 END)::text AS fee,
+         SUM(share)::text AS attribution
+       FROM (${this.pendingSql('($2::text IS NULL OR m.currency = $2)')}) p
+       CROSS JOIN LATERAL (SELECT COALESCE(SUM((c->>'amount')::numeric), 0) AS share
+         FROM jsonb_array_elements(COALESCE(p.split->'contributors', '[]'::jsonb)) c
+         WHERE lower(c->>'account') = $1) s
+       WHERE buyer = $1 OR seller = $1 OR lower(split->>'royaltyReceiver') = $1
+         OR lower(split->>'feeRecipient') = $1 OR s.share > 0
+       GROUP BY currency ORDER BY currency`,
+      [account, currency ?? null],
+    );
+    return rows.map((r) => {
+      const credited = {
+        royalty: r.royalty,
+        attribution: r.attribution,
+        fee: r.fee,
+        proceeds: r.proceeds,
       };
-      entry.sums[r.role as Role] += BigInt(r.total ?? '0');
-      for (const t of r.trades) entry.trades.add(t);
-      by.set(r.currency, entry);
-    }
-    return [...by.entries()]
-      .sort(([a], [b]) => a.localeCompare(b))
-      .map(([currency, { sums: s, trades }]) => ({
-        currency,
-        trades: trades.size,
-        paid: s.paid.toString(),
-        credited: {
-          royalty: s.royalty.toString(),
-          attribution: s.attribution.toString(),
-          fee: s.fee.toString(),
-          proceeds: s.proceeds.toString(),
-        },
-        net: (s.royalty + s.attribution + s.fee + s.proceeds - s.paid).toString(),
-      }));
+      const net =
+        BigInt(r.royalty) +
+        BigInt(r.attribution) +
+        BigInt(r.fee) +
+        BigInt(r.proceeds) -
+        BigInt(r.paid);
+      return {
+        currency: r.currency,
+        trades: Number(r.trades),
+        paid: r.paid,
+        credited,
+        net: net.toString(),
+      };
+    });
   }
 }
