@@ -18,6 +18,7 @@ import { bestCounterparty } from './matching';
 import {
   applyEvent,
   emptyMarket,
+  FillableView,
   freeFunds,
   liveStatusOf,
   statusOf,
@@ -182,7 +183,6 @@ const lastDraft = {
 /** The state's maps and indexes, each an overlay in a draft. */
 const OVERLAID = [
   'orders',
-  'fillable',
   'nonceHolder',
   'nonces',
   'counters',
@@ -207,13 +207,14 @@ class Draft {
 
   constructor(base: MarketState) {
     lastDraft.value = this;
+    const orders = over(base.orders);
     this.state = {
       collection: base.collection,
       fee: base.fee,
       nextSeq: base.nextSeq,
       nextTrade: base.nextTrade,
-      orders: over(base.orders),
-      fillable: over(base.fillable),
+      orders,
+      fillable: new FillableView(orders),
       nonceHolder: over(base.nonceHolder),
       nonces: over(base.nonces),
       counters: over(base.counters),

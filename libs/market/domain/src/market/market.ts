@@ -119,8 +119,8 @@ export interface PendingTrade {
 
 export interface MarketMaps {
   orders: MapLike<OrderHash, BookOrder>;
-  /** Orders whose status is 'fillable': what matching scans. */
-  fillable: MapLike<OrderHash, BookOrder>;
+  /** Orders whose status is 'fillable', read through `orders` (derived, never stored apart). */
+  fillable: FillableView;
   /** The newest order holding each maker's nonce (see `nonceKey`). */
   nonceHolder: MapLike<string, OrderHash>;
   nonces: MapLike<string, NonceUse>;
@@ -148,6 +148,27 @@ export interface MarketMaps {
   bidsByFunds: RankedIndex<string>;
 }
 
+/**
+ * The fillable orders as a read-only map over `orders`: a second map kept beside it cost every
+ * status change a write to each, and its only readers (a first fee, the CLI's book) scan.
+ */
+export class FillableView {
+  constructor(private readonly orders: MapLike<OrderHash, BookOrder>) {}
+
+  get(hash: OrderHash): BookOrder | undefined {
+    const o = this.orders.get(hash);
+    return o?.status === 'fillable' ? o : undefined;
+  }
+
+  has(hash: OrderHash): boolean {
+    return this.get(hash) !== undefined;
+  }
+
+  *values(): Iterable<BookOrder> {
+    for (const o of this.orders.values()) if (o.status === 'fillable') yield o;
+  }
+}
+
 /** The ranked indexes' key for every token: all asks, or the collection bids. */
 export const ANY_TOKEN = '*';
 
@@ -159,13 +180,14 @@ export interface MarketState extends MarketMaps {
 }
 
 export function emptyMarket(): MarketState {
+  const orders = new Map<OrderHash, BookOrder>();
   return {
     collection: null,
     fee: null,
     nextSeq: 1,
     nextTrade: 1,
-    orders: new Map(),
-    fillable: new Map(),
+    orders,
+    fillable: new FillableView(orders),
     nonceHolder: new Map(),
     nonces: new Map(),
     counters: new Map(),
@@ -199,13 +221,14 @@ export function cloneMarket(state: MarketState): MarketState {
       throw new Error('cloneMarket: a folded state has SortedIndex indexes');
     return (i as SortedIndex<K>).clone();
   };
+  const orders = copy(state.orders);
   return {
     collection: state.collection,
     fee: state.fee,
     nextSeq: state.nextSeq,
     nextTrade: state.nextTrade,
-    orders: copy(state.orders),
-    fillable: copy(state.fillable),
+    orders,
+    fillable: new FillableView(orders),
     nonceHolder: copy(state.nonceHolder),
     nonces: copy(state.nonces),
     counters: copy(state.counters),
@@ -409,15 +432,11 @@ const CLOSING_STATUSES: ReadonlySet<OrderStatus> = new Set([
 ]);
 
 function putOrder(state: MarketMaps, o: BookOrder): void {
-  const was = state.fillable.has(o.hash);
+  const was = state.orders.get(o.hash)?.status === 'fillable';
   state.orders.set(o.hash, o);
   if (o.status === 'fillable') {
-    state.fillable.set(o.hash, o);
     if (!was) rank(state, o, 'add');
-  } else if (was) {
-    state.fillable.delete(o.hash);
-    rank(state, o, 'remove');
-  }
+  } else if (was) rank(state, o, 'remove');
   if (o.closed) index(state, o, 'remove');
 }
 
