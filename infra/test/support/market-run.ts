@@ -102,13 +102,17 @@ export async function restartKafka(): Promise<void> {
 }
 
 /** Runs the real `atelier` binary with the stack's environment. */
-export function atelier(args: string[]): { status: number | null; stdout: string; stderr: string } {
+export function atelier(
+  args: string[],
+  timeoutMs = 300_000,
+): { status: number | null; signal: string | null; stdout: string; stderr: string } {
   const run = spawnSync(join(repoRoot, 'node_modules/.bin/atelier'), args, {
     env: { ...process.env, ATELIER_STACK: process.env['ATELIER_STACK'] ?? 'test' },
     encoding: 'utf8',
-    timeout: 300_000,
+    timeout: timeoutMs,
+    killSignal: 'SIGKILL',
   });
-  return { status: run.status, stdout: run.stdout, stderr: run.stderr };
+  return { status: run.status, signal: run.signal, stdout: run.stdout, stderr: run.stderr };
 }
 
 // ---- the market and its users ------------------------------------------------------------------
@@ -494,8 +498,10 @@ export async function runPlan(
     for (const f of faults.filter((x) => x.atOrder === i)) {
       await Promise.all(pendingRestarts.splice(0)); // one outage at a time
       const tf = Date.now();
-      if (f.what === 'kafka') pendingRestarts.push(restartKafka());
-      else {
+      if (f.what === 'kafka') {
+        log(`[${run}] order ${i}: Kafka broker stop and start`);
+        pendingRestarts.push(restartKafka());
+      } else {
         const pid = await killApp(m.env, f.what);
         log(`[${run}] order ${i}: SIGKILL ${f.what} (pid ${pid})`);
         pendingRestarts.push(stackStartAsync(f.what));
