@@ -5,7 +5,8 @@
 // are downloaded at first use and this machine downloads nothing; the appender is the path
 // that needs no network.) The file is written beside the target and renamed into place, so a
 // failed export never leaves a half-written file under the asked name.
-import { rename, rm, stat } from 'node:fs/promises';
+import { mkdtemp, rename, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import type { Pool } from 'pg';
 import { DuckDBInstance, timestampTZValue, type DuckDBAppender } from '@duckdb/node-api';
@@ -20,6 +21,7 @@ export interface WriteResult {
 }
 
 const FETCH = 5_000;
+const MEMORY_LIMIT = process.env['ATELIER_EXPORT_MEMORY_LIMIT'] ?? '256MB';
 
 const append: Record<ColumnType, (a: DuckDBAppender, v: string) => void> = {
   VARCHAR: (a, v) => a.appendVarchar(v),
@@ -41,7 +43,13 @@ export async function writeDataset(
   onRows?: (rows: number) => void,
 ): Promise<WriteResult> {
   const started = process.hrtime.bigint();
-  const duck = await DuckDBInstance.create(':memory:');
+  // A database file of its own (not :memory:) with a memory limit: the rows are staged on
+  // disk, so a large export does not have to fit in memory.
+  const work = await mkdtemp(join(tmpdir(), 'atelier-export-'));
+  const duck = await DuckDBInstance.create(join(work, 'export.duckdb'), {
+    memory_limit: MEMORY_LIMIT,
+    threads: '2',
+  });
   const conn = await duck.connect();
   const partial = join(dirname(out), `.${basename(out)}.${process.pid}.partial`);
   let rows = 0;
@@ -71,6 +79,8 @@ export async function writeDataset(
           }
           appender.endRow();
         }
+        // Commits what was appended, so DuckDB may move it out of memory.
+        appender.flushSync();
         rows += batch.rows.length;
         onRows?.(rows);
         if (batch.rows.length < FETCH) break;
@@ -93,6 +103,7 @@ export async function writeDataset(
   } finally {
     conn.closeSync();
     duck.closeSync();
+    await rm(work, { recursive: true, force: true });
   }
   return {
     rows,
