@@ -335,10 +335,17 @@ async function replayEqualsLive(names: readonly (keyof typeof PROJECTIONS)[]): P
       );
       const live = await dumpTables(pool, tables);
       const replay = await timed(`replay ${name}`, async () => atelier(['replay', name], 90_000));
-      if (replay.status !== 0)
+      if (replay.status !== 0) {
+        // stderr is mostly its progress bar: keep the last state of it and what is not a bar
+        const lines = replay.stderr.split(/[\r\n]+/).filter((l) => l.trim());
+        const bar = lines.filter((l) => l.includes('messages') || l.includes('events')).pop();
+        const other = lines.filter((l) => !l.includes('█') && !l.includes('░')).slice(-20);
         throw new Error(
-          `atelier replay ${name} exited ${replay.status ?? replay.signal}: ${replay.stdout}${replay.stderr.slice(-2_000)}`,
+          replay.signal
+            ? `atelier replay ${name} did not finish in 90 s; its progress: ${bar ?? '(none)'}\n${other.join('\n')}`
+            : `atelier replay ${name} exited ${replay.status}: ${replay.stdout}\n${other.join('\n')}`,
         );
+      }
       log(`[replay] ${replay.stdout.trim()}`);
       const rebuilt = await dumpTables(pool, tables);
       for (const table of tables) {
