@@ -45,7 +45,8 @@ export class MarketFixture {
   readonly registry: Address;
   readonly marketplace: Address;
   private readonly run = randomBytes(4).toString('hex');
-  private nonce = 1n;
+  /** Each maker's next order nonce: a maker counts its own (its nonce words fill in order). */
+  private readonly nonces = new Map<string, bigint>();
   private tradeNo = 0;
 
   constructor(
@@ -165,6 +166,12 @@ export class MarketFixture {
     return buyer;
   }
 
+  private nextNonce(maker: PrivateKeyAccount): bigint {
+    const n = this.nonces.get(maker.address) ?? 1n;
+    this.nonces.set(maker.address, n + 1n);
+    return n;
+  }
+
   /** An ask and a matching token bid, signed, as the market's TradeMatched event. */
   async matchedTrade(
     seller: PrivateKeyAccount,
@@ -182,8 +189,8 @@ export class MarketFixture {
       lifetime: 3600n,
       tokenId,
     };
-    const ask = await createOrder(seller, { ...common, kind: 0, nonce: this.nonce++ });
-    const bid = await createOrder(buyer, { ...common, kind: 1, nonce: this.nonce++ });
+    const ask = await createOrder(seller, { ...common, kind: 0, nonce: this.nextNonce(seller) });
+    const bid = await createOrder(buyer, { ...common, kind: 1, nonce: this.nextNonce(buyer) });
     const signed = (o: typeof ask) => ({
       hash: asOrderHash(o.hash),
       signature: o.signature,
