@@ -22,7 +22,12 @@ KAFKA_LOG_FILE="${KAFKA_STATE_DIR}/logs/server.log"
 # kafka_libs_dir VERSION — where fetch.sh puts that version's jars.
 kafka_libs_dir() { printf '%s/kafka/%s/libs\n' "${ATELIER_CACHE}" "$1"; }
 # The marker is written last by fetch.sh: its presence means the jar set is whole.
-kafka_cache_complete() { [[ -f "${ATELIER_CACHE}/kafka/$1/.complete" ]]; }
+# Complete: the marker written last, and the command-line tools (a cache from before they were
+# fetched is filled again).
+kafka_cache_complete() {
+  [[ -f "${ATELIER_CACHE}/kafka/$1/.complete" ]] &&
+    compgen -G "${ATELIER_CACHE}/kafka/$1/libs/kafka-tools-*.jar" >/dev/null
+}
 
 # A pid in our pid file only counts if it is really our broker (see pid_matches in infra/lib/common.sh).
 KAFKA_PID_NEEDLE="kafka.Kafka"

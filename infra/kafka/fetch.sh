@@ -4,7 +4,9 @@
 # Kafka ships no server artefact on Maven Central, only its modules, so a
 # throwaway pom depending on kafka_2.13 (kafka.Kafka + kafka.tools.StorageTool)
 # is resolved with Maven and its runtime closure copied, plus an slf4j binding
-# (Kafka declares only slf4j-api, so without one the broker logs nothing).
+# (Kafka declares only slf4j-api, so without one the broker logs nothing), plus
+# Kafka's command-line tools as its tarball ships them (kafka-tools and argparse4j:
+# kafka-topics, the console consumer, consumer groups, offsets; `atelier kafka`).
 # Idempotent: a complete cache (marker written last) is left alone.
 set -euo pipefail
 # shellcheck source-path=SCRIPTDIR
@@ -97,6 +99,16 @@ if ((major >= 4)); then
   mvn_q "${work}/binding" dependency:copy-dependencies -DincludeScope=runtime -DexcludeArtifactIds=slf4j-api \
     -DoutputDirectory="${work}/libs"
 fi
+
+# The tools jar alone, with the one library of its own it needs: its other dependencies
+# (Kafka Connect and the like, ~80 jars) serve tools we do not ship.
+log "kafka ${version}: adding its command-line tools (kafka-tools, argparse4j)"
+write_pom "${work}/tools" "
+    <dependency><groupId>org.apache.kafka</groupId><artifactId>kafka-tools</artifactId><version>${version}</version></dependency>"
+mvn_q "${work}/tools" dependency:copy-dependencies -DincludeScope=runtime \
+  -DincludeArtifactIds=kafka-tools,argparse4j -DoutputDirectory="${work}/libs"
+unzip -l "${work}/libs/kafka-tools-${version}.jar" org/apache/kafka/tools/TopicCommand.class >/dev/null 2>&1 ||
+  die "kafka ${version}: org.apache.kafka.tools.TopicCommand missing from kafka-tools-${version}.jar"
 
 for main in kafka/Kafka.class kafka/tools/StorageTool.class; do
   unzip -l "${work}/libs/kafka_2.13-${version}.jar" "$main" >/dev/null 2>&1 ||

@@ -2,9 +2,9 @@
 // distribution: the JVM that runs the broker (infra/kafka/_lib.sh's kafka_java) with the
 // broker's jar cache (infra/kafka/fetch.sh) on the classpath plus Kafka's tools jar
 // (org.apache.kafka:kafka-tools and argparse4j), and the stack's first broker as
-// --bootstrap-server. fetch.sh fetches only the broker's closure today, so the tools jar is
-// looked for in KAFKA_TOOLS_CLASSPATH (a java classpath: dir/*, jar paths) and then in the
-// broker's cache; when it is in neither, the command says so and exits 1.
+// --bootstrap-server. fetch.sh puts the tools jar in the broker's cache, as Kafka's tarball
+// ships it; KAFKA_TOOLS_CLASSPATH (a java classpath: dir/*, jar paths) can add or override
+// jars; when the tools are in neither, the command says so and exits 1.
 import { execFile, spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -28,7 +28,7 @@ const help = `usage: atelier kafka <topics|consume|groups|offsets> [arguments] [
 Runs Kafka's own tools (${Object.values(TOOLS).join(', ')})
 with --bootstrap-server set to the stack's first broker (KAFKA_BROKERS). The tools jar
 (org.apache.kafka:kafka-tools and argparse4j) comes from KAFKA_TOOLS_CLASSPATH or the Kafka jar
-cache (ATELIER_CACHE/kafka/<version>/libs); infra/kafka/fetch.sh does not fetch it yet.
+cache (ATELIER_CACHE/kafka/<version>/libs), where infra/kafka/fetch.sh puts it with the broker.
 Exit code: the tool's.`;
 
 const hasToolsJar = (entries: readonly string[]): boolean =>
@@ -89,8 +89,8 @@ export const kafkaCommand: Command = {
       throw new CliError(
         'CLI.FAILED',
         `Kafka's command-line tools (org.apache.kafka:kafka-tools-${version}.jar, with argparse4j) are not in ${cacheLibs}: ` +
-          `infra/kafka/fetch.sh fetches the broker only. Set KAFKA_TOOLS_CLASSPATH to their jars (e.g. from ~/.m2 after ` +
-          `mvn dependency:get -Dartifact=org.apache.kafka:kafka-tools:${version})`,
+          `run bash infra/kafka/fetch.sh (a cache from before the tools were fetched is filled again), or set ` +
+          `KAFKA_TOOLS_CLASSPATH to their jars`,
         { version },
       );
     const { stdout: java } = await promisify(execFile)('bash', [
