@@ -2889,7 +2889,7 @@ export interface operations {
     };
     requestBody?: never;
     responses: {
-      /** @description one JSON object per line: events, then keepalive lines (follow) and one end line */
+      /** @description one JSON object per line: events, keepalive lines when idle, and one end line */
       200: {
         headers: {
           [name: string]: unknown;
