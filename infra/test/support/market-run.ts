@@ -563,27 +563,41 @@ export async function runPlan(
   };
   let orders: { hash: string; status: string }[] = [];
   let settled: Record<string, unknown>[] = [];
-  await until(
-    'every matched trade settled',
-    async () => {
-      orders = (await Promise.all(makers.map(listAll))).flat();
-      if (orders.filter((o) => indexOf.has(o.hash.toLowerCase())).length < signed.length)
-        return undefined;
-      if (orders.some((o) => o.status === 'reserved')) return undefined;
-      const pending = (
-        await Promise.all(collectors.map((c) => pagesOf(c.address, 'matched')))
-      ).flat();
-      if (pending.length) return undefined;
-      settled = (await Promise.all(collectors.map((c) => pagesOf(c.address, 'settled')))).flat();
-      // every filled ask is one settled trade
-      const filledAsks = orders.filter((o) => {
-        const i = indexOf.get(o.hash.toLowerCase());
-        return i !== undefined && plan.orders[i]!.side === 'ask' && o.status === 'filled';
-      }).length;
-      return settled.length === filledAsks ? true : undefined;
-    },
-    240_000,
-  );
+  let seen = 'nothing read yet';
+  const settledOrWhy = async () => {
+    orders = (await Promise.all(makers.map(listAll))).flat();
+    const listed = orders.filter((o) => indexOf.has(o.hash.toLowerCase())).length;
+    const reserved = orders.filter((o) => o.status === 'reserved').length;
+    seen = `${listed} of ${signed.length} orders listed, ${reserved} reserved`;
+    if (listed < signed.length || reserved > 0) return undefined;
+    const pending = (
+      await Promise.all(collectors.map((c) => pagesOf(c.address, 'matched')))
+    ).flat();
+    seen += `, ${pending.length} trades matched and not settled`;
+    if (pending.length) return undefined;
+    settled = (await Promise.all(collectors.map((c) => pagesOf(c.address, 'settled')))).flat();
+    // every filled ask is one settled trade
+    const filledAsks = orders.filter((o) => {
+      const i = indexOf.get(o.hash.toLowerCase());
+      return i !== undefined && plan.orders[i]!.side === 'ask' && o.status === 'filled';
+    }).length;
+    seen += `, ${settled.length} settled for ${filledAsks} filled asks`;
+    return settled.length === filledAsks ? true : undefined;
+  };
+  try {
+    await until('every matched trade settled', settledOrWhy, 240_000);
+  } catch (e) {
+    // what the read side had reached, and what the gateway says of its pipeline
+    const health = await fetch(`http://127.0.0.1:${m.env.GATEWAY_PORT}/health/ready`)
+      .then((r) => r.text())
+      .catch((err: unknown) => String(err));
+    throw new Error(
+      `${(e as Error).message}: ${seen}; gateway /health/ready: ${health.slice(0, 1_500)}`,
+      {
+        cause: e,
+      },
+    );
+  }
   lap('settled', t3);
 
   const outcome: Record<number, string> = {};
