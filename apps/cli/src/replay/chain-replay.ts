@@ -129,6 +129,16 @@ export async function replayChainProjection(o: ChainReplayOptions): Promise<Chai
           { groupId, topics: [topic], fromBeginning: true, deadLetterTopic: `${topic}.replay.dlq` },
           logger,
         );
+        // The relay publishes in Kafka transactions, so every partition ends with a commit
+        // marker no handler ever sees: the end offsets taken above lie past the last message,
+        // and waiting for a message there hung the replay for good. kafkajs reports each batch's
+        // last offset, control records included (also for a batch of markers only): progress
+        // follows that too.
+        consumer.on(consumer.events.END_BATCH_PROCESS, ({ payload }) => {
+          const last = BigInt(payload.lastOffset) + 1n;
+          if (last > (next.get(payload.partition) ?? 0n)) next.set(payload.partition, last);
+          if (done()) finish();
+        });
         await consumer.start({
           eachChunk: async (deliveries: readonly Delivery<ChainFactEnvelope>[]) => {
             const partition = deliveries[0]!.partition;
