@@ -67,6 +67,11 @@ export class FillabilityConsumer {
     return this.consumer.start({ eachChunk: (d, ctx) => this.onChunk(d, ctx) });
   }
 
+  /** Hears when the consumer stopped consuming for good (EnvelopeConsumer.onFailure). */
+  onFailure(listener: (error: Error) => void): void {
+    this.consumer.onFailure(listener);
+  }
+
   stop(): Promise<void> {
     return this.consumer.stop();
   }

@@ -18,6 +18,8 @@ export interface SupervisedLoop {
   readonly kind: 'starts' | 'runs';
   start(): Promise<void>;
   stop(): Promise<void>;
+  /** For a loop that can stop working after it started (a consumer kafkajs gave up on). */
+  onFailure?(listener: (error: Error) => void): void;
 }
 
 export interface LoopSupervisorOptions {
@@ -33,6 +35,7 @@ export class LoopSupervisor<N extends string> {
   readonly restarts = {} as Record<N, number>;
   private readonly loops = new Map<N, SupervisedLoop>();
   private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly startedAt = new Map<N, number>();
   private stopping = false;
   private readonly initialDelayMs: number;
   private readonly maxDelayMs: number;
@@ -51,6 +54,10 @@ export class LoopSupervisor<N extends string> {
     this.loops.set(name, loop);
     this.states[name] = 'stopped';
     this.restarts[name] = 0;
+    loop.onFailure?.((error) => {
+      if (this.stopping || this.states[name] === 'restarting') return;
+      this.failed(name, loop, error, this.startedAt.get(name) ?? Date.now(), this.initialDelayMs);
+    });
   }
 
   /** Starts every loop without waiting (Kafka may come up after the gateway). */
@@ -81,10 +88,11 @@ export class LoopSupervisor<N extends string> {
   private launch(name: N, loop: SupervisedLoop, delayMs: number): void {
     if (this.stopping) return;
     const startedAt = Date.now();
+    this.startedAt.set(name, startedAt);
     this.states[name] = loop.kind === 'runs' ? 'running' : 'starting';
     loop.start().then(
       () => {
-        if (this.stopping) return;
+        if (this.stopping || this.states[name] === 'restarting') return;
         if (loop.kind === 'starts') {
           this.states[name] = 'running';
           delete this.errors[name];
@@ -92,27 +100,37 @@ export class LoopSupervisor<N extends string> {
       },
       (error: unknown) => {
         if (this.stopping) return;
-        this.states[name] = 'restarting';
-        this.errors[name] = (error as Error).message;
-        this.restarts[name]++;
-        const ranLong = Date.now() - startedAt >= this.resetAfterMs;
-        const wait = ranLong ? this.initialDelayMs : delayMs;
-        this.logger.error(
-          { err: error, loop: name, restarts: this.restarts[name], retryInMs: wait },
-          `${name} failed; restarting it`,
-        );
-        // A consumer that failed may be half connected: stop it first. A loop that ran until it
-        // failed has closed itself (and its stop() would end it for good).
-        const cleanUp = loop.kind === 'starts' ? loop.stop().catch(() => undefined) : undefined;
-        void Promise.resolve(cleanUp).then(() => {
-          if (this.stopping) return;
-          const timer = setTimeout(() => {
-            this.timers.delete(timer);
-            this.launch(name, loop, Math.min(this.maxDelayMs, wait * 2));
-          }, wait);
-          this.timers.add(timer);
-        });
+        this.failed(name, loop, error, startedAt, delayMs);
       },
     );
+  }
+
+  private failed(
+    name: N,
+    loop: SupervisedLoop,
+    error: unknown,
+    startedAt: number,
+    delayMs: number,
+  ): void {
+    this.states[name] = 'restarting';
+    this.errors[name] = (error as Error).message;
+    this.restarts[name]++;
+    const ranLong = Date.now() - startedAt >= this.resetAfterMs;
+    const wait = ranLong ? this.initialDelayMs : delayMs;
+    this.logger.error(
+      { err: error, loop: name, restarts: this.restarts[name], retryInMs: wait },
+      `${name} failed; restarting it`,
+    );
+    // A consumer that failed may be half connected: stop it first. A loop that ran until it
+    // failed has closed itself (and its stop() would end it for good).
+    const cleanUp = loop.kind === 'starts' ? loop.stop().catch(() => undefined) : undefined;
+    void Promise.resolve(cleanUp).then(() => {
+      if (this.stopping) return;
+      const timer = setTimeout(() => {
+        this.timers.delete(timer);
+        this.launch(name, loop, Math.min(this.maxDelayMs, wait * 2));
+      }, wait);
+      this.timers.add(timer);
+    });
   }
 }

@@ -102,4 +102,20 @@ describe('LoopSupervisor', () => {
     await s.stop();
     expect(order).toEqual(['projector', 'relay']);
   });
+
+  it('restarts a running consumer that reports it stopped consuming (kafkajs gave up on it)', async () => {
+    const s = new LoopSupervisor<'projector'>(logger, { initialDelayMs: 10 });
+    const { loop, log } = consumer(0);
+    let report: (error: Error) => void = () => undefined;
+    s.add('projector', { ...loop, onFailure: (listener) => (report = listener) });
+    s.start();
+    await until(() => s.states.projector === 'running');
+    report(new Error('consumer crashed and kafkajs does not restart it'));
+    expect(s.states.projector).toBe('restarting');
+    expect(s.healthy()).toBe(false);
+    await until(() => s.states.projector === 'running' && log.length === 3);
+    expect(log).toEqual(['start', 'stop', 'start']);
+    expect(s.restarts.projector).toBe(1);
+    await s.stop();
+  });
 });

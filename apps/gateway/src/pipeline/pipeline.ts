@@ -118,6 +118,7 @@ export class Pipeline {
         kind: 'starts',
         start: () => consumer.start(),
         stop: () => consumer.stop(),
+        onFailure: (listener) => consumer.onFailure(listener),
       });
   }
 

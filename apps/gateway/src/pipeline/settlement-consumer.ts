@@ -65,6 +65,11 @@ export class SettlementConsumer {
     return this.consumer.start({ eachMessage: (d, ctx) => this.onMessage(d, ctx) });
   }
 
+  /** Hears when the consumer stopped consuming for good (EnvelopeConsumer.onFailure). */
+  onFailure(listener: (error: Error) => void): void {
+    this.consumer.onFailure(listener);
+  }
+
   stop(): Promise<void> {
     return this.consumer.stop();
   }

@@ -77,6 +77,7 @@ export class ChainReadProjectors {
         kind: 'starts',
         start: () => projector.start(),
         stop: () => projector.stop(),
+        onFailure: (listener) => projector.onFailure(listener),
       });
   }
 

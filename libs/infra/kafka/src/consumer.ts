@@ -87,6 +87,8 @@ export interface EnvelopeConsumerOptions {
   readonly maxBytesPerPartition?: number;
   /** Longest a fetch waits on the broker for new data; also bounds how long stop() waits for an idle fetch. */
   readonly maxWaitTimeMs?: number;
+  /** After a crash kafkajs restarts from, how long to wait for a new group join (default 90 s). */
+  readonly rejoinTimeoutMs?: number;
 }
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
@@ -130,10 +132,12 @@ export class EnvelopeConsumer<E> {
   private readonly deadLetters: MessageProducer;
   private readonly dlqTopic: string;
   private readonly opts: Required<
-    Omit<EnvelopeConsumerOptions, 'ensureTopics' | 'deadLetterTopic'>
+    Omit<EnvelopeConsumerOptions, 'ensureTopics' | 'deadLetterTopic' | 'rejoinTimeoutMs'>
   >;
   private running = false;
   private stopping: Promise<void> | undefined;
+  private readonly failureListeners: ((error: Error) => void)[] = [];
+  private rejoinWatch: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly kafka: Kafka,
@@ -168,6 +172,7 @@ export class EnvelopeConsumer<E> {
     });
     this.deadLetters = new MessageProducer(kafka, logger);
     this.logger = logger.child({ component: 'consumer', groupId: this.opts.groupId });
+    this.watchCrashes(options.rejoinTimeoutMs ?? 90_000);
   }
 
   get deadLetterTopic(): string {
@@ -180,6 +185,58 @@ export class EnvelopeConsumer<E> {
   }
 
   on: Consumer['on'] = (...args) => this.consumer.on(...args);
+
+  /**
+   * `listener` hears when this consumer has stopped consuming for good without stop(): kafkajs
+   * crashed it and does not restart it (a non-retriable error), or restarts it but it has not
+   * joined its group again within `rejoinTimeoutMs` (seen after a broker restart during a join:
+   * no error, no member, nothing consumed, for minutes). Whoever supervises it stops it and
+   * starts it again; without that the consumer looked alive and consumed nothing.
+   */
+  onFailure(listener: (error: Error) => void): void {
+    this.failureListeners.push(listener);
+  }
+
+  private watchCrashes(rejoinTimeoutMs: number): void {
+    const { CRASH, GROUP_JOIN } = this.consumer.events;
+    this.consumer.on(GROUP_JOIN, () => this.disarmRejoinWatch());
+    this.consumer.on(CRASH, ({ payload }) => {
+      if (this.stopping || !this.running) return;
+      if (!payload.restart) {
+        this.fail(
+          new KafkaError(
+            'KAFKA.CONSUMER_CRASHED',
+            `consumer ${this.opts.groupId} crashed and kafkajs does not restart it: ${payload.error.message}`,
+            { groupId: this.opts.groupId },
+            { cause: payload.error },
+          ),
+        );
+        return;
+      }
+      this.rejoinWatch ??= setTimeout(() => {
+        this.rejoinWatch = undefined;
+        if (this.stopping || !this.running) return;
+        this.fail(
+          new KafkaError(
+            'KAFKA.REJOIN_TIMEOUT',
+            `consumer ${this.opts.groupId} crashed (${payload.error.message}) and has not joined its group again within ${rejoinTimeoutMs} ms`,
+            { groupId: this.opts.groupId, rejoinTimeoutMs },
+            { cause: payload.error },
+          ),
+        );
+      }, rejoinTimeoutMs);
+    });
+  }
+
+  private disarmRejoinWatch(): void {
+    if (this.rejoinWatch) clearTimeout(this.rejoinWatch);
+    this.rejoinWatch = undefined;
+  }
+
+  private fail(error: KafkaError): void {
+    this.logger.error({ err: error }, 'consumer stopped consuming');
+    for (const listener of this.failureListeners) listener(error);
+  }
 
   async start(handler: EnvelopeHandler<E>): Promise<void> {
     if (this.running)
@@ -226,6 +283,7 @@ export class EnvelopeConsumer<E> {
   stop(): Promise<void> {
     this.stopping ??= (async () => {
       this.running = false;
+      this.disarmRejoinWatch();
       await this.consumer
         .disconnect()
         .catch((e: unknown) => this.logger.warn({ err: e }, 'consumer disconnect failed'));

@@ -9,7 +9,9 @@ export type KafkaErrorCode =
   | 'KAFKA.PUBLISH_FAILED'
   | 'KAFKA.DEAD_LETTER_FAILED'
   | 'KAFKA.NOT_CONNECTED'
-  | 'KAFKA.ALREADY_STARTED';
+  | 'KAFKA.ALREADY_STARTED'
+  | 'KAFKA.CONSUMER_CRASHED'
+  | 'KAFKA.REJOIN_TIMEOUT';
 
 export class KafkaError extends CodedError<KafkaErrorCode> {
   override readonly name = 'KafkaError';

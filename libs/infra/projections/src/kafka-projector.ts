@@ -84,6 +84,11 @@ export class KafkaProjector<E> {
 
   on: EnvelopeConsumer<E>['on'] = (...args) => this.consumer.on(...args);
 
+  /** Hears when the consumer stopped consuming for good (EnvelopeConsumer.onFailure). */
+  onFailure(listener: (error: Error) => void): void {
+    this.consumer.onFailure(listener);
+  }
+
   async start(): Promise<void> {
     await this.store.ensureSchema();
     await this.consumer.start({ eachChunk: (deliveries, ctx) => this.onChunk(deliveries, ctx) });
