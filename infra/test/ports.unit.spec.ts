@@ -43,6 +43,7 @@ describe('stack ports', () => {
     expect(Object.keys(found).sort()).toEqual(
       [
         'ANVIL_PORT',
+        'BOT_PORT',
         'GATEWAY_PORT',
         'INDEXER_PORT',
         'KAFKA_CONTROLLER_PORT',
