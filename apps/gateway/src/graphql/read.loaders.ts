@@ -6,8 +6,9 @@
 // request (one GraphQL context), so nothing cached outlives the read that filled it.
 //
 // The statements read the chain-fact read models' tables directly (the readers of
-// @atelier/market-projections answer one work at a time); rows are shaped into the readers' own
-// view types, and the int spec holds every shape equal to the REST answer for the same row.
+// @atelier/market-projections answer one work at a time) with the readers' own columns and
+// row-to-view functions, and the int spec holds every shape equal to the REST answer for the
+// same row.
 import { Injectable } from '@nestjs/common';
 import DataLoader from 'dataloader';
 import type { DataSource } from 'typeorm';
@@ -16,7 +17,13 @@ import {
   ArtworkEntity,
   ArtworkParentEntity,
   ChainTradeEntity,
+  CHAIN_TRADE_COLUMNS,
+  artworkColumns,
+  artworkView,
+  chainTradeView,
+  type ArtworkSqlRow,
   type ArtworkView,
+  type ChainTradeSqlRow,
   type ChainTradeView,
 } from '@atelier/market-projections';
 
@@ -41,106 +48,7 @@ const unnestArgs = (keys: readonly string[]) => {
   return [parts.map((p) => p.collection), parts.map((p) => p.tokenId)];
 };
 
-interface ArtworkSqlRow {
-  collection: string;
-  token_id: string;
-  creator: string;
-  owner: string;
-  provenance_hash: string;
-  model_id: string;
-  model_hash: string;
-  prompt_hash: string;
-  seed: string;
-  manifest_hash: string;
-  manifest_uri: string;
-  royalty_receiver: string;
-  royalty_bps: number;
-  parent_count: number;
-  contributor_count: number;
-  minted_block: string;
-  minted_log_index: number;
-  minted_tx: string;
-  minted_at: Date;
-}
-
-const ARTWORK_COLUMNS = `a.collection, a.token_id::text AS token_id, a.creator, a.owner, a.provenance_hash,
-  a.model_id, a.model_hash, a.prompt_hash, a.seed::text AS seed, a.manifest_hash, a.manifest_uri,
-  a.royalty_receiver, a.royalty_bps, a.parent_count, a.contributor_count,
-  a.minted_block::text AS minted_block, a.minted_log_index, a.minted_tx, a.minted_at`;
-
-const artworkView = (r: ArtworkSqlRow): ArtworkView => ({
-  collection: r.collection,
-  tokenId: r.token_id,
-  creator: r.creator,
-  owner: r.owner,
-  provenance: {
-    provenanceHash: r.provenance_hash,
-    modelId: r.model_id,
-    modelHash: r.model_hash,
-    promptHash: r.prompt_hash,
-    seed: r.seed,
-    manifestHash: r.manifest_hash,
-    manifestURI: r.manifest_uri,
-  },
-  royalty: { receiver: r.royalty_receiver, bps: Number(r.royalty_bps) },
-  parentCount: Number(r.parent_count),
-  contributorCount: Number(r.contributor_count),
-  minted: {
-    block: r.minted_block,
-    logIndex: Number(r.minted_log_index),
-    transactionHash: r.minted_tx,
-    at: new Date(r.minted_at).toISOString(),
-  },
-});
-
-interface TradeSqlRow {
-  fact_id: string;
-  marketplace: string;
-  collection: string;
-  token_id: string;
-  ask_hash: string;
-  bid_hash: string;
-  seller: string;
-  buyer: string;
-  currency: string;
-  price: string;
-  protocol_fee: string;
-  royalty_receiver: string;
-  royalty: string;
-  attribution: string;
-  seller_proceeds: string;
-  block: string;
-  log_index: number;
-  tx_hash: string;
-  settled_at: Date;
-}
-
-const TRADE_COLUMNS = `fact_id, marketplace, collection, token_id::text AS token_id, ask_hash, bid_hash,
-  seller, buyer, currency, price::text AS price, protocol_fee::text AS protocol_fee,
-  royalty_receiver, royalty::text AS royalty, attribution::text AS attribution,
-  seller_proceeds::text AS seller_proceeds, block::text AS block, log_index, tx_hash, settled_at`;
-
-const tradeView = (r: TradeSqlRow): ChainTradeView => ({
-  factId: r.fact_id,
-  marketplace: r.marketplace,
-  collection: r.collection,
-  tokenId: r.token_id,
-  askHash: r.ask_hash,
-  bidHash: r.bid_hash,
-  seller: r.seller,
-  buyer: r.buyer,
-  currency: r.currency,
-  price: r.price,
-  protocolFee: r.protocol_fee,
-  royaltyReceiver: r.royalty_receiver,
-  royalty: r.royalty,
-  attribution: r.attribution,
-  sellerProceeds: r.seller_proceeds,
-  block: r.block,
-  logIndex: Number(r.log_index),
-  transactionHash: r.tx_hash,
-  settledAt: new Date(r.settled_at).toISOString(),
-});
+const ARTWORK_COLUMNS = artworkColumns('a');
 
 /** Groups rows by their work key, keeping the statement's order within each group. */
 function grouped<R, V>(
@@ -242,8 +150,8 @@ export class BatchReads {
 
   /** Each work's settled trades, newest first, at most `limit` per work. */
   async tradesOf(keys: readonly string[], limit: number): Promise<Map<string, ChainTradeView[]>> {
-    const rows: TradeSqlRow[] = await this.dataSource.query(
-      `SELECT ${TRADE_COLUMNS} FROM (
+    const rows: ChainTradeSqlRow[] = await this.dataSource.query(
+      `SELECT ${CHAIN_TRADE_COLUMNS} FROM (
          SELECT t.*, ROW_NUMBER() OVER (
            PARTITION BY t.collection, t.token_id ORDER BY t.block DESC, t.log_index DESC) AS n
          FROM ${this.trades} t
@@ -252,7 +160,7 @@ export class BatchReads {
        ) t WHERE n <= $3 ORDER BY collection, token_id, block DESC, log_index DESC`,
       [...unnestArgs(keys), limit],
     );
-    return grouped(rows, (r) => workKey(r.collection, r.token_id), tradeView);
+    return grouped(rows, (r) => workKey(r.collection, r.token_id), chainTradeView);
   }
 }
 

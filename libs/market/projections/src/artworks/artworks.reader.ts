@@ -83,7 +83,8 @@ export interface Page<T> {
 export const MAX_LINEAGE_NODES = 1_000;
 const MAX_LINEAGE_DEPTH = 256;
 
-interface ArtworkSqlRow {
+/** A row of the artworks table as the readers select it (also the GraphQL loaders'). */
+export interface ArtworkSqlRow {
   collection: string;
   token_id: string;
   creator: string;
@@ -106,7 +107,7 @@ interface ArtworkSqlRow {
 }
 
 /** The listed columns, of table alias `a` when given. */
-const columns = (a = '') => {
+export const artworkColumns = (a = '') => {
   const c = (name: string) => `${a ? `${a}.` : ''}${name}`;
   return `${c('collection')} AS collection, ${c('token_id')}::text AS token_id, ${c('creator')} AS creator,
   ${c('owner')} AS owner, ${c('provenance_hash')} AS provenance_hash, ${c('model_id')} AS model_id,
@@ -117,9 +118,9 @@ const columns = (a = '') => {
   ${c('minted_block')}::text AS minted_block, ${c('minted_log_index')} AS minted_log_index,
   ${c('minted_tx')} AS minted_tx, ${c('minted_at')} AS minted_at`;
 };
-const COLUMNS = columns();
+const COLUMNS = artworkColumns();
 
-const toView = (r: ArtworkSqlRow): ArtworkView => ({
+export const artworkView = (r: ArtworkSqlRow): ArtworkView => ({
   collection: r.collection,
   tokenId: r.token_id,
   creator: r.creator,
@@ -193,7 +194,7 @@ export class ArtworksReader {
     const page = rows.slice(0, limit);
     const last = page[page.length - 1];
     return {
-      items: page.map(toView),
+      items: page.map(artworkView),
       nextCursor:
         rows.length > limit && last
           ? encodeCursor(`artworks:${sort}`, [last.minted_block, String(last.minted_log_index)])
@@ -216,7 +217,7 @@ export class ArtworksReader {
       [collection, tokenId],
     );
     return {
-      ...toView(rows[0]),
+      ...artworkView(rows[0]),
       parents: parents.map((r) => r.p),
       contributors: contributors.map((c) => ({ account: c.account, bps: Number(c.bps) })),
     };
@@ -246,7 +247,7 @@ export class ArtworksReader {
          ), nearest AS (
            SELECT token_id, MIN(depth) AS depth FROM walk GROUP BY token_id
          )
-         SELECT n.token_id::text AS node, n.depth, ${columns('a')}
+         SELECT n.token_id::text AS node, n.depth, ${artworkColumns('a')}
          FROM nearest n LEFT JOIN ${this.artworks} a ON a.collection = $1 AND a.token_id = n.token_id
          ORDER BY n.depth, n.token_id LIMIT $3`,
         [collection, tokenId, maxNodes + 1],
@@ -255,7 +256,7 @@ export class ArtworksReader {
       rows.slice(0, maxNodes).map((r): LineageNode => ({
         tokenId: r.node,
         depth: Number(r.depth),
-        artwork: r.collection === null ? null : toView(r),
+        artwork: r.collection === null ? null : artworkView(r),
       }));
     const up = await walk('token_id', 'parent_token_id');
     const down = await walk('parent_token_id', 'token_id');

@@ -61,7 +61,8 @@ export interface CollectionStats {
   readonly lastSale: { readonly block: string; readonly at: string } | null;
 }
 
-interface TradeSqlRow {
+/** A row of chain_trades as the readers select it (also the GraphQL loaders'). */
+export interface ChainTradeSqlRow {
   fact_id: string;
   marketplace: string;
   collection: string;
@@ -83,12 +84,12 @@ interface TradeSqlRow {
   settled_at: Date;
 }
 
-const COLUMNS = `fact_id, marketplace, collection, token_id::text AS token_id, ask_hash, bid_hash,
+export const CHAIN_TRADE_COLUMNS = `fact_id, marketplace, collection, token_id::text AS token_id, ask_hash, bid_hash,
   seller, buyer, currency, price::text AS price, protocol_fee::text AS protocol_fee,
   royalty_receiver, royalty::text AS royalty, attribution::text AS attribution,
   seller_proceeds::text AS seller_proceeds, block::text AS block, log_index, tx_hash, settled_at`;
 
-const toView = (r: TradeSqlRow): ChainTradeView => ({
+export const chainTradeView = (r: ChainTradeSqlRow): ChainTradeView => ({
   factId: r.fact_id,
   marketplace: r.marketplace,
   collection: r.collection,
@@ -152,15 +153,15 @@ export class ChainTradesReader {
       const [block, log] = decodeCursor(query.cursor, SCOPE, [DIGITS, DIGITS]);
       where.push(`(block, log_index) < (${param(block)}::bigint, ${param(log)}::int)`);
     }
-    const rows: TradeSqlRow[] = await this.manager.query(
-      `SELECT ${COLUMNS} FROM ${this.trades} t ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+    const rows: ChainTradeSqlRow[] = await this.manager.query(
+      `SELECT ${CHAIN_TRADE_COLUMNS} FROM ${this.trades} t ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
        ORDER BY t.block DESC, t.log_index DESC LIMIT ${param(limit + 1)}`,
       params,
     );
     const page = rows.slice(0, limit);
     const last = page[page.length - 1];
     return {
-      items: page.map(toView),
+      items: page.map(chainTradeView),
       nextCursor:
         rows.length > limit && last
           ? encodeCursor(SCOPE, [last.block, String(last.log_index)])
