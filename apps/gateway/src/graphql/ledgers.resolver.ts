@@ -5,12 +5,11 @@
 // same `minPosition` / `minMarketPosition` waits.
 import { Inject } from '@nestjs/common';
 import { Args, Query, Resolver } from '@nestjs/graphql';
-import type {
-  ChainTradesReader,
-  CurrencyLedger as SettledLedger,
-  LedgersReader,
-  MatchedTradesReader,
-  PendingLedger,
+import {
+  withPending,
+  type ChainTradesReader,
+  type LedgersReader,
+  type MatchedTradesReader,
 } from '@atelier/market-projections';
 import { ReadPositions } from '../read/read-positions';
 import { chainReadQuery, ledgerReadQuery } from '../read/read-market.query';
@@ -20,42 +19,6 @@ import { parseArgs } from './graphql.args';
 import { CollectionStats, type CurrencyLedger, Ledger } from './read.types';
 
 const optional = { type: () => String, nullable: true } as const;
-const ZERO_CREDITS = { royalty: '0', attribution: '0', fee: '0', proceeds: '0' } as const;
-
-const settledZero = (currency: string): SettledLedger => ({
-  currency,
-  deposited: '0',
-  withdrawn: '0',
-  paid: '0',
-  credited: { ...ZERO_CREDITS },
-  balance: '0',
-});
-
-/** The settled ledger per currency with its pending amounts beside it (REST's merge). */
-function withPending(
-  settled: readonly SettledLedger[],
-  pending: readonly PendingLedger[] | null,
-): CurrencyLedger[] {
-  const byCurrency = new Map(settled.map((c) => [c.currency, c]));
-  const currencies = [
-    ...new Set([...byCurrency.keys(), ...(pending ?? []).map((p) => p.currency)]),
-  ];
-  return currencies.sort().map((currency) => {
-    const c = { ...(byCurrency.get(currency) ?? settledZero(currency)) };
-    if (pending === null) return { ...c, pending: null, balanceAfterPending: null };
-    const p = pending.find((x) => x.currency === currency);
-    const amounts = p
-      ? { trades: p.trades, paid: p.paid, credited: { ...p.credited }, net: p.net }
-      : { trades: 0, paid: '0', credited: { ...ZERO_CREDITS }, net: '0' };
-    return {
-      ...c,
-      credited: { ...c.credited },
-      pending: amounts,
-      balanceAfterPending: (BigInt(c.balance) + BigInt(amounts.net)).toString(),
-    };
-  });
-}
-
 @Resolver()
 export class LedgersResolver {
   constructor(
@@ -96,11 +59,19 @@ export class LedgersResolver {
     ]);
     const [block, market] = await Promise.all([this.ledgers.position(), this.matched.position()]);
     const ledger = await this.ledgers.ledger(p.account, q.currency, q.asOfBlock);
-    const pending =
-      q.asOfBlock === undefined ? await this.matched.pending(p.account, q.currency) : null;
+    // REST's merge (withPending); as of a block, no pending amounts: they are about now.
+    const currencies: CurrencyLedger[] =
+      q.asOfBlock === undefined
+        ? withPending(ledger.currencies, await this.matched.pending(p.account, q.currency))
+        : ledger.currencies.map((c) => ({
+            ...c,
+            credited: { ...c.credited },
+            pending: null,
+            balanceAfterPending: null,
+          }));
     return {
       account: ledger.account,
-      currencies: withPending(ledger.currencies, pending),
+      currencies,
       asOfBlock: q.asOfBlock === undefined ? null : q.asOfBlock.toString(),
       position: { block, market },
     };

@@ -4,16 +4,16 @@
 // `?asOfBlock=N`: only facts of blocks up to N, i.e. balanceOf at N (docs/analysts.md).
 // Beside the settled balance, `pending`: what the trades the market matched and the chain has
 // not settled yet will move when they settle (MatchedTradesReader), and the balance after
-// them; a currency with pending amounts only is listed with a settled balance of 0. Pending
+// them (withPending, shared with GraphQL); a currency with pending amounts only is listed with
+// a settled balance of 0. Pending
 // amounts are about now, so an `asOfBlock` answer has none. `?minPosition=` waits for the
 // ledgers model, `?minMarketPosition=` for the orders model.
 import { Controller, Get, Inject, Param, Query } from '@nestjs/common';
 import type { z } from 'zod';
-import type {
-  CurrencyLedger,
-  LedgersReader,
-  MatchedTradesReader,
-  PendingLedger,
+import {
+  withPending,
+  type LedgersReader,
+  type MatchedTradesReader,
 } from '@atelier/market-projections';
 import { ZodValidationPipe } from '@atelier/platform';
 import { ApiRead } from './openapi';
@@ -22,15 +22,6 @@ import { ledgerReadQuery, type LedgerReadQuery } from './read-market.query';
 import { ledgerAnswerJson } from './read-market.views';
 import { accountParams } from './read.query';
 import { LEDGERS_READER, MATCHED_TRADES_READER } from './read.tokens';
-
-const settledZero = (currency: string): CurrencyLedger => ({
-  currency,
-  deposited: '0',
-  withdrawn: '0',
-  paid: '0',
-  credited: { royalty: '0', attribution: '0', fee: '0', proceeds: '0' },
-  balance: '0',
-});
 
 @Controller('v1/ledgers')
 export class LedgersHttpController {
@@ -59,28 +50,10 @@ export class LedgersHttpController {
     ]);
     const [block, market] = await Promise.all([this.reader.position(), this.matched.position()]);
     const ledger = await this.reader.ledger(p.account, q.currency, q.asOfBlock);
-    const pending: PendingLedger[] =
-      q.asOfBlock === undefined ? await this.matched.pending(p.account, q.currency) : [];
-    const settled = new Map(ledger.currencies.map((c) => [c.currency, c]));
-    const currencies = [...new Set([...settled.keys(), ...pending.map((x) => x.currency)])]
-      .sort()
-      .map((currency) => {
-        const c = settled.get(currency) ?? settledZero(currency);
-        if (q.asOfBlock !== undefined) return c;
-        const found = pending.find((x) => x.currency === currency);
-        const { currency: _c, ...amounts } = found ?? {
-          currency,
-          trades: 0,
-          paid: '0',
-          credited: { royalty: '0', attribution: '0', fee: '0', proceeds: '0' },
-          net: '0',
-        };
-        return {
-          ...c,
-          pending: amounts,
-          balanceAfterPending: (BigInt(c.balance) + BigInt(amounts.net)).toString(),
-        };
-      });
+    const currencies =
+      q.asOfBlock === undefined
+        ? withPending(ledger.currencies, await this.matched.pending(p.account, q.currency))
+        : [...ledger.currencies];
     return {
       ...ledger,
       currencies,

@@ -38,6 +38,7 @@ export {
   LEDGERS_PROJECTION,
 } from './ledgers/ledgers.projection';
 export * from './ledgers/ledgers.reader';
+export * from './ledgers/pending-ledger';
 // Readers of the order side (framework-free; the gateway's REST and GraphQL both use them):
 // order books per collection and token, matched-but-unsettled trades and the ledger amounts
 // they hold, and the activity feed across the chain and market models.
