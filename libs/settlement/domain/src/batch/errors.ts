@@ -12,7 +12,8 @@ export type SettlementErrorCode =
   | 'SETTLEMENT.RESULTS_INCOMPLETE'
   | 'SETTLEMENT.NONCE_REUSED'
   | 'SETTLEMENT.FEE_NOT_HIGHER'
-  | 'SETTLEMENT.UNKNOWN_TRANSACTION';
+  | 'SETTLEMENT.UNKNOWN_TRANSACTION'
+  | 'SETTLEMENT.WRONG_CHAIN';
 
 export type SettlementError = DomainError<SettlementErrorCode>;
 

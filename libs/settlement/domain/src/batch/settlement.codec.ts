@@ -85,6 +85,8 @@ export const settlementEventCodec: EventCodec<SettlementEvent> = defineEventCode
         gas: zUnsignedBigint,
         fees: zFees,
         raw: zHex,
+        // Absent in events recorded before the stream knew its chain: still version 1.
+        genesis: zHex.optional(),
         at: z.string(),
       }),
     ),
@@ -132,6 +134,12 @@ export const settlementEventCodec: EventCodec<SettlementEvent> = defineEventCode
         skipped: z.number().int().nonnegative(),
         at: z.string(),
       }),
+    ),
+  },
+  GenesisRecorded: {
+    schemaVersion: 1,
+    schema: schema<'GenesisRecorded'>(
+      z.object({ genesis: zHex, previous: zHex.nullable(), at: z.string() }),
     ),
   },
   BatchSightingRetracted: {

@@ -47,6 +47,8 @@ export type SettlementCommand =
       readonly gas: bigint;
       readonly fees: Fees;
       readonly raw: Hex;
+      /** The genesis (block 0 hash) of the chain it was signed for: the stream's (RecordGenesis). */
+      readonly genesis: Hex;
       readonly at: string;
     }
   /** A replacement (same nonce, higher fees), recorded before it is broadcast. */
@@ -93,6 +95,18 @@ export type SettlementCommand =
       readonly blockHash: Hex;
       readonly settled: number;
       readonly skipped: number;
+      readonly at: string;
+    }
+  /**
+   * The chain the node serves now, by the hash of its block 0 (read every round). The first one
+   * is adopted; another one is a new chain under the same chain id (a restarted local node, the
+   * same deterministic addresses): every batch the old chain held in flight (simulated or
+   * submitted there) is failed, its trades go into the open batch to be simulated on the new
+   * chain, and the old chain's nonces no longer count. The same genesis again: nothing.
+   */
+  | {
+      readonly type: 'RecordGenesis';
+      readonly genesis: Hex;
       readonly at: string;
     }
   /**
@@ -210,6 +224,17 @@ function decide(c: SettlementCommand, s: SettlementState): Decision {
         return ok([]);
       const sim = batchIn(s, c.batchId, 'simulated', 'SETTLEMENT.BATCH_NOT_SIMULATED');
       if (!sim.ok) return sim;
+      // Signed for another chain than the stream's (the node was replaced since the round
+      // began), or before the stream recorded any: its nonce means nothing here; the next
+      // round records the chain first.
+      if (c.genesis !== s.genesis)
+        return err(
+          settlementError('SETTLEMENT.WRONG_CHAIN', `signed for chain ${c.genesis}`, {
+            batchId: c.batchId,
+            genesis: c.genesis,
+            streamGenesis: s.genesis,
+          }),
+        );
       const holder = [...s.batches.values()].find(
         (x) => x.status === 'submitted' && x.nonce === c.nonce,
       );
@@ -230,6 +255,7 @@ function decide(c: SettlementCommand, s: SettlementState): Decision {
             gas: c.gas,
             fees: c.fees,
             raw: c.raw,
+            genesis: c.genesis,
             at: c.at,
           },
         },
@@ -380,6 +406,39 @@ function decide(c: SettlementCommand, s: SettlementState): Decision {
           },
         },
       ]);
+    }
+
+    case 'RecordGenesis': {
+      if (s.genesis === c.genesis) return ok([]);
+      const recorded: SettlementEvent = {
+        type: 'GenesisRecorded',
+        data: { genesis: c.genesis, previous: s.genesis, at: c.at },
+      };
+      // The first chain the stream hears of: what it sent before (recorded without a chain, by
+      // a version that did not ask) is taken to be on it.
+      if (s.genesis === null) return ok([recorded]);
+      // Gone with the old chain: what was simulated there (its verdict was about that chain)
+      // and what was sent there (its nonce and hash live only there). Open batches never
+      // touched a chain and go on as they are; confirmed ones stay confirmed unless the
+      // indexer retracts their BatchSettled (RetractSighting: it retracts the old chain's
+      // unfinalized facts at once, and the batch is reorged then, as the market un-settles).
+      const gone = [...s.batches.values()].filter(
+        (b) => b.status === 'simulated' || b.status === 'submitted',
+      );
+      const failed: SettlementEvent[] = gone.map((b) => ({
+        type: 'BatchFailed',
+        data: {
+          batchId: b.batchId,
+          reason: `the chain it was ${b.status} on is gone (genesis ${s.genesis} replaced by ${c.genesis})`,
+          at: c.at,
+        },
+      }));
+      const reopened = addToOpen(
+        s,
+        gone.flatMap((b) => tradesOf(s, b.tradeIds)),
+        c.at,
+      );
+      return ok([recorded, ...failed, ...reopened]);
     }
 
     case 'RetractSighting': {

@@ -3,7 +3,7 @@
 import { deciderSpec } from '@atelier/testing';
 import { settlementDecider, type SettlementCommand } from './settlement.decider';
 import { settlementEventCodec } from './settlement.codec';
-import type { SettlementEvent } from './settlement';
+import type { Hex, SettlementEvent } from './settlement';
 
 import { AT, h, trade } from '../testing/settlement-fixtures';
 
@@ -37,15 +37,23 @@ const simulated = (
     at: AT,
   },
 });
-const submitted = (nonce = 0, hash = h(900)): SettlementEvent => ({
+/** The genesis (block 0 hash) of chain A, and of chain B: a new chain under the same id. */
+const GENESIS_A = h(0xa0);
+const GENESIS_B = h(0xb0);
+const onChain = (genesis: Hex, previous: Hex | null = null): SettlementEvent => ({
+  type: 'GenesisRecorded',
+  data: { genesis, previous, at: AT },
+});
+const submitted = (nonce = 0, hash = h(900), batchId = 'b1'): SettlementEvent => ({
   type: 'BatchSubmitted',
   data: {
-    batchId: 'b1',
+    batchId,
     transactionHash: hash,
     nonce,
     gas: 500_000n,
     fees: fees(1000n),
     raw: '0xaa',
+    genesis: GENESIS_A,
     at: AT,
   },
 });
@@ -64,7 +72,11 @@ const confirmedOf = (n1: number, n2: number): SettlementEvent => ({
   },
 });
 
-const history = [opened(), added(1), added(2)];
+/** Chain A recorded (the submitter does so before anything), then b1 with two trades. */
+const b2sim = (n: number): SettlementEvent[] => [
+  { ...simulated([n]), data: { ...simulated([n]).data, batchId: 'b2' } } as SettlementEvent,
+];
+const history = [onChain(GENESIS_A), opened(), added(1), added(2)];
 
 describe('settlement decider', () => {
   describe('AddTrade', () => {
@@ -164,6 +176,7 @@ describe('settlement decider', () => {
       gas: 500_000n,
       fees: fees(1000n),
       raw: '0xaa',
+      genesis: GENESIS_A,
       at: AT,
     };
     it('records the signed transaction before it is sent', () => {
@@ -193,6 +206,202 @@ describe('settlement decider', () => {
         ])
         .when({ ...submit, batchId: 'b2', nonce: 4, transactionHash: h(901) })
         .thenError('SETTLEMENT.NONCE_REUSED', { nonce: 4, nextNonce: 5 });
+    });
+    it('records the chain it was signed for', () => {
+      const state = spec
+        .given([...history, simulated([1, 2])])
+        .when(submit)
+        .then([submitted()]);
+      expect(state.batches.get('b1')).toMatchObject({ genesis: GENESIS_A, nonce: 0 });
+    });
+    it('refuses a transaction signed for another chain than the stream is on', () => {
+      spec
+        .given([
+          ...history,
+          onChain(GENESIS_B, GENESIS_A),
+          opened('b2'),
+          added(3, 'b2'),
+          ...b2sim(3),
+        ])
+        .when({ ...submit, batchId: 'b2' })
+        .thenError('SETTLEMENT.WRONG_CHAIN', { genesis: GENESIS_A, streamGenesis: GENESIS_B });
+    });
+    it('refuses a transaction before the stream recorded its chain', () => {
+      spec
+        .given([opened(), added(1), added(2), simulated([1, 2])])
+        .when(submit)
+        .thenError('SETTLEMENT.WRONG_CHAIN', { streamGenesis: null });
+    });
+  });
+
+  describe('RecordGenesis: a new chain under the same chain id', () => {
+    const newChain: SettlementCommand = { type: 'RecordGenesis', genesis: GENESIS_B, at: AT };
+    const b2 = (n: number): SettlementEvent[] => [
+      opened('b2'),
+      added(n, 'b2'),
+      { ...simulated([n]), data: { ...simulated([n]).data, batchId: 'b2' } } as SettlementEvent,
+    ];
+    it('adopts the first chain it hears of, nothing else', () => {
+      const state = spec
+        .given([opened(), added(1), added(2), simulated([1, 2]), submitted(3)])
+        .when({ type: 'RecordGenesis', genesis: GENESIS_A, at: AT })
+        .then([onChain(GENESIS_A)]);
+      expect(state.batches.get('b1')?.status).toBe('submitted');
+      expect(state.nextNonce).toBe(4);
+    });
+    it('decides nothing for the chain it is on', () => {
+      spec.given(history).when({ type: 'RecordGenesis', genesis: GENESIS_A, at: AT }).thenNothing();
+    });
+    it("fails the old chain's batches in flight and rebatches their trades; nonces start again", () => {
+      const state = spec
+        .given([
+          onChain(GENESIS_A),
+          ...history,
+          simulated([1, 2]),
+          submitted(7),
+          ...b2(3),
+          opened('b3'),
+          added(4, 'b3'),
+        ])
+        .when(newChain)
+        .then([
+          onChain(GENESIS_B, GENESIS_A),
+          {
+            type: 'BatchFailed',
+            data: {
+              batchId: 'b1',
+              reason: `the chain it was submitted on is gone (genesis ${GENESIS_A} replaced by ${GENESIS_B})`,
+              at: AT,
+            },
+          },
+          {
+            type: 'BatchFailed',
+            data: {
+              batchId: 'b2',
+              reason: `the chain it was simulated on is gone (genesis ${GENESIS_A} replaced by ${GENESIS_B})`,
+              at: AT,
+            },
+          },
+          // into the open batch (it never touched a chain), to be simulated on chain B
+          added(1, 'b3'),
+          added(2, 'b3'),
+          added(3, 'b3'),
+        ]);
+      expect(state.genesis).toBe(GENESIS_B);
+      expect(state.nextNonce).toBe(0);
+      expect(state.batches.get('b3')?.tradeIds).toEqual([id(4), id(1), id(2), id(3)]);
+      expect(state.trades.get(id(1))).toMatchObject({ status: 'batched', batchId: 'b3' });
+    });
+    it('opens a batch for them when none is open', () => {
+      spec
+        .given([...history, simulated([1, 2]), submitted(7)])
+        .when(newChain)
+        .then([
+          onChain(GENESIS_B, GENESIS_A),
+          {
+            type: 'BatchFailed',
+            data: {
+              batchId: 'b1',
+              reason: `the chain it was submitted on is gone (genesis ${GENESIS_A} replaced by ${GENESIS_B})`,
+              at: AT,
+            },
+          },
+          opened('b2'),
+          added(1, 'b2'),
+          added(2, 'b2'),
+        ]);
+    });
+    it("takes the new chain's nonces: the first submission there may use nonce 0", () => {
+      spec
+        .given([
+          onChain(GENESIS_A),
+          ...history,
+          simulated([1, 2]),
+          submitted(7),
+          onChain(GENESIS_B, GENESIS_A),
+          { type: 'BatchFailed', data: { batchId: 'b1', reason: 'gone', at: AT } },
+          ...b2(1),
+        ])
+        .when({
+          type: 'RecordSubmission',
+          batchId: 'b2',
+          transactionHash: h(901),
+          nonce: 0,
+          gas: 500_000n,
+          fees: fees(1000n),
+          raw: '0xbb',
+          genesis: GENESIS_B,
+          at: AT,
+        })
+        .then([
+          {
+            type: 'BatchSubmitted',
+            data: {
+              batchId: 'b2',
+              transactionHash: h(901),
+              nonce: 0,
+              gas: 500_000n,
+              fees: fees(1000n),
+              raw: '0xbb',
+              genesis: GENESIS_B,
+              at: AT,
+            },
+          },
+        ]);
+    });
+    it('leaves confirmed batches confirmed (the indexer retracts what the new chain lacks)', () => {
+      const state = spec
+        .given([...history, simulated([1, 2]), submitted(), confirmedOf(1, 2)])
+        .when(newChain)
+        .then([onChain(GENESIS_B, GENESIS_A)]);
+      expect(state.batches.get('b1')?.status).toBe('confirmed');
+      expect(state.trades.get(id(1))).toMatchObject({ status: 'settled', settledCount: 1 });
+    });
+    it("a retracted sighting of the old chain reorgs its batch without lowering the new chain's nonce", () => {
+      const seenA: SettlementEvent = {
+        type: 'BatchSeen',
+        data: {
+          batchId: 'b1',
+          transactionHash: h(900),
+          block: 7n,
+          blockHash: h(77),
+          settled: 1,
+          skipped: 1,
+          at: AT,
+        },
+      };
+      const state = spec
+        .given([
+          onChain(GENESIS_A),
+          ...history,
+          simulated([1, 2]),
+          submitted(0),
+          seenA,
+          confirmedOf(1, 2),
+          onChain(GENESIS_B, GENESIS_A),
+          opened('b2'),
+          added(3, 'b2'),
+          { ...simulated([3]), data: { ...simulated([3]).data, batchId: 'b2' } } as SettlementEvent,
+          {
+            ...submitted(0, h(901), 'b2'),
+            data: { ...submitted(0, h(901), 'b2').data, genesis: GENESIS_B },
+          } as SettlementEvent,
+        ])
+        .when({ type: 'RetractSighting', transactionHash: h(900), blockHash: h(77), at: AT })
+        .then([
+          {
+            type: 'BatchSightingRetracted',
+            data: { batchId: 'b1', transactionHash: h(900), blockHash: h(77), at: AT },
+          },
+          {
+            type: 'BatchReorged',
+            data: { batchId: 'b1', transactionHash: h(900), block: 7n, at: AT },
+          },
+          opened('b3'),
+          added(1, 'b3'),
+        ]);
+      // b2 holds nonce 0 on chain B: b1's nonce 0 was chain A's, not given back.
+      expect(state.nextNonce).toBe(1);
     });
   });
 
@@ -486,6 +695,8 @@ describe('settlement decider', () => {
         type: 'BatchSightingRetracted',
         data: { batchId: 'b1', transactionHash: h(901), blockHash: h(77), at: AT },
       },
+      onChain(GENESIS_A),
+      onChain(GENESIS_B, GENESIS_A),
     ];
     for (const e of events) {
       const encoded = JSON.parse(JSON.stringify(settlementEventCodec.encode(e)));

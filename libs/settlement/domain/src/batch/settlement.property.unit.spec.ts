@@ -1,6 +1,7 @@
 // Properties of the settlement decider over random histories (trades arriving, batches
-// simulated, submitted, confirmed, failed and reorged in any order): no trade is ever in two
-// live batches, and no trade is settled twice by batches that still stand.
+// simulated, submitted, confirmed, failed and reorged in any order, and the node replaced by a
+// new chain at any point): no trade is ever in two live batches, no trade is settled twice by
+// batches that still stand, and no batch in flight belongs to a chain the stream left.
 import fc from 'fast-check';
 import { settlementDecider, type SettlementCommand } from './settlement.decider';
 import { LIVE_STATUSES, type Hex, type SettlementState } from './settlement';
@@ -15,7 +16,8 @@ type Step =
   | { kind: 'submit'; pick: number }
   | { kind: 'confirm'; pick: number; mask: number }
   | { kind: 'fail'; pick: number }
-  | { kind: 'reorg'; pick: number };
+  | { kind: 'reorg'; pick: number }
+  | { kind: 'chain'; n: number };
 
 const step: fc.Arbitrary<Step> = fc.oneof(
   fc.record({ kind: fc.constant('add' as const), n: fc.integer({ min: 1, max: 12 }) }),
@@ -24,7 +26,9 @@ const step: fc.Arbitrary<Step> = fc.oneof(
   fc.record({ kind: fc.constant('confirm' as const), pick: fc.nat(), mask: fc.nat() }),
   fc.record({ kind: fc.constant('fail' as const), pick: fc.nat() }),
   fc.record({ kind: fc.constant('reorg' as const), pick: fc.nat() }),
+  fc.record({ kind: fc.constant('chain' as const), n: fc.integer({ min: 1, max: 3 }) }),
 );
+const genesisOf = (n: number): Hex => hash(10_000 + n);
 
 const pickBatch = (s: SettlementState, statuses: string[], pick: number) => {
   const bs = [...s.batches.values()].filter((b) => statuses.includes(b.status));
@@ -51,7 +55,7 @@ function toCommand(s: SettlementState, st: Step): SettlementCommand | undefined 
     }
     case 'submit': {
       const b = pickBatch(s, ['simulated'], st.pick);
-      if (!b) return undefined;
+      if (!b || s.genesis === null) return undefined;
       return {
         type: 'RecordSubmission',
         batchId: b.batchId,
@@ -60,6 +64,7 @@ function toCommand(s: SettlementState, st: Step): SettlementCommand | undefined 
         gas: 1n,
         fees: { maxFeePerGas: 2n, maxPriorityFeePerGas: 1n },
         raw: '0x00',
+        genesis: s.genesis,
         at: AT,
       };
     }
@@ -84,6 +89,8 @@ function toCommand(s: SettlementState, st: Step): SettlementCommand | undefined 
       const b = pickBatch(s, ['open', 'simulated', 'submitted'], st.pick);
       return b && { type: 'FailBatch', batchId: b.batchId, reason: 'reverted', at: AT };
     }
+    case 'chain':
+      return { type: 'RecordGenesis', genesis: genesisOf(st.n), at: AT };
     case 'reorg': {
       const b = pickBatch(s, ['confirmed'], st.pick);
       return (
@@ -119,6 +126,8 @@ function checkInvariants(s: SettlementState): void {
     expect(live.has(id)).toBe(false);
   }
   for (const [id, t] of s.trades) expect(t.settledCount).toBe(settled.get(id) ?? 0);
+  for (const b of s.batches.values())
+    if (b.status === 'submitted') expect(b.genesis).toBe(s.genesis);
 }
 
 describe('settlement decider properties', () => {

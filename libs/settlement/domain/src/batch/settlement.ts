@@ -1,6 +1,6 @@
 // The settlement of one operator key as one event-sourced aggregate: its batches (open ->
 // simulated -> submitted -> confirmed, or failed / reorged; seen on chain by the indexer's facts
-// or not) and every trade it was given. One
+// or not), every trade it was given, and the chain (its genesis) its transactions go to. One
 // stream per operator (not per batch) because the two invariants that matter span batches: a
 // trade is in at most one live batch, and is settled at most once; and one key's nonces are one
 // sequence. The decider sees all of it, so both are checked in one place, with no saga.
@@ -95,6 +95,11 @@ export type SettlementEvent =
         readonly fees: Fees;
         /** The signed transaction: what a restart broadcasts again if the node lost it. */
         readonly raw: Hex;
+        /**
+         * The hash of block 0 of the chain it was signed for (absent in events recorded before
+         * the stream knew its chain).
+         */
+        readonly genesis?: Hex;
         readonly at: string;
       };
     }
@@ -148,6 +153,15 @@ export type SettlementEvent =
         readonly at: string;
       };
     }
+  /**
+   * The chain the operator's transactions go to, by the hash of its block 0. `previous` set: a
+   * new chain under the same chain id (a restarted local node): the old chain's batches in
+   * flight failed in the same decision and its nonces no longer count.
+   */
+  | {
+      readonly type: 'GenesisRecorded';
+      readonly data: { readonly genesis: Hex; readonly previous: Hex | null; readonly at: string };
+    }
   /** The indexer retracted that BatchSettled fact: its block left the canonical chain. */
   | {
       readonly type: 'BatchSightingRetracted';
@@ -179,6 +193,8 @@ export interface Batch {
   readonly tradeIds: readonly string[];
   readonly excluded: readonly RecordedExclusion[];
   readonly nonce: number | null;
+  /** The genesis of the chain its transaction was signed for (null: not sent, or not recorded). */
+  readonly genesis: Hex | null;
   /** Every transaction sent for the batch (the first, then each replacement); any may be mined. */
   readonly transactions: readonly { readonly hash: Hex; readonly fees: Fees; readonly raw: Hex }[];
   readonly gas: bigint | null;
@@ -221,6 +237,8 @@ export interface SettlementState {
    * reorged batch gives its nonce back (its transaction left the chain).
    */
   nextNonce: number;
+  /** The genesis (block 0 hash) of the chain the stream now sends to; null until recorded. */
+  genesis: Hex | null;
 }
 
 /** Live batches hold their trades: no trade may be in two of them. */
@@ -232,6 +250,7 @@ export const emptySettlement = (): SettlementState => ({
   openBatchId: null,
   batchCount: 0,
   nextNonce: 0,
+  genesis: null,
 });
 
 export const cloneSettlement = (s: SettlementState): SettlementState => ({
@@ -240,6 +259,7 @@ export const cloneSettlement = (s: SettlementState): SettlementState => ({
   openBatchId: s.openBatchId,
   batchCount: s.batchCount,
   nextNonce: s.nextNonce,
+  genesis: s.genesis,
 });
 
 export const batchIdOf = (n: number): string => `b${n}`;
@@ -266,6 +286,7 @@ export function evolveSettlement(s: SettlementState, event: SettlementEvent): Se
         tradeIds: [],
         excluded: [],
         nonce: null,
+        genesis: null,
         transactions: [],
         gas: null,
         confirmed: null,
@@ -304,6 +325,7 @@ export function evolveSettlement(s: SettlementState, event: SettlementEvent): Se
       patchBatch(s, d.batchId, {
         status: 'submitted',
         nonce: d.nonce,
+        genesis: d.genesis ?? null,
         gas: d.gas,
         transactions: [{ hash: d.transactionHash, fees: d.fees, raw: d.raw }],
       });
@@ -351,8 +373,9 @@ export function evolveSettlement(s: SettlementState, event: SettlementEvent): Se
       patchBatch(s, d.batchId, { status: 'reorged' });
       // The reorged transaction is gone from the chain, so its nonce is free again: the next
       // submission must be able to take it (a chain that did not mine it would otherwise wait
-      // forever for a gap below every later nonce).
-      if (b?.nonce !== null && b?.nonce !== undefined) s.nextNonce = Math.min(s.nextNonce, b.nonce);
+      // forever for a gap below every later nonce). A nonce of another chain is not ours to give.
+      if (b?.nonce !== null && b?.nonce !== undefined && onCurrentChain(s, b))
+        s.nextNonce = Math.min(s.nextNonce, b.nonce);
       for (const r of b?.confirmed?.results ?? []) {
         const t = s.trades.get(r.tradeId);
         if (t && r.outcome === 'settled')
@@ -373,6 +396,13 @@ export function evolveSettlement(s: SettlementState, event: SettlementEvent): Se
       });
       return s;
     }
+    case 'GenesisRecorded': {
+      // A new chain: its nonces start where its node says (the submitter asks it), not after
+      // the old chain's. The old chain's batches in flight were failed before this event.
+      if (event.data.previous !== null) s.nextNonce = 0;
+      s.genesis = event.data.genesis;
+      return s;
+    }
     case 'BatchSightingRetracted': {
       const d = event.data;
       const b = s.batches.get(d.batchId);
@@ -385,6 +415,13 @@ export function evolveSettlement(s: SettlementState, event: SettlementEvent): Se
     }
   }
 }
+
+/**
+ * Whether a batch's transaction was signed for the chain the stream sends to now. A batch sent
+ * before the stream recorded any chain counts as the current chain's (nothing tells them apart).
+ */
+export const onCurrentChain = (s: SettlementState, b: Batch): boolean =>
+  b.genesis === null || s.genesis === null || b.genesis === s.genesis;
 
 /** The batch one of whose transactions is `hash`, if any. */
 export const batchOfTransaction = (s: SettlementState, hash: string): Batch | undefined => {
