@@ -41,6 +41,11 @@ export interface SettlementChain {
   simulate(trades: readonly SettlementTrade[]): Promise<{ reasons: string[]; block: bigint }>;
   pendingNonce(): Promise<number>;
   minedNonce(): Promise<number>;
+  /**
+   * The hash of block 0, lower case: which chain the node serves. A restarted local node is a
+   * new chain under the same chain id (and the same deterministic addresses).
+   */
+  genesis(): Promise<Hex>;
   sign(
     trades: readonly SettlementTrade[],
     nonce: number,
@@ -93,6 +98,12 @@ export class SettleChain implements SettlementChain {
 
   minedNonce(): Promise<number> {
     return this.deps.client.getTransactionCount({ address: this.operator, blockTag: 'latest' });
+  }
+
+  async genesis(): Promise<Hex> {
+    const block = await this.deps.client.getBlock({ blockNumber: 0n });
+    if (!block.hash) throw new Error('the node returned block 0 without a hash');
+    return block.hash.toLowerCase() as Hex;
   }
 
   /**

@@ -14,12 +14,17 @@
 //                                      nonce given back)
 // A restart runs the same loop: a submitted batch is looked up by hash and nonce before
 // anything is sent again, and the only thing ever re-sent is the same signed transaction.
+// Every round first asks the node for its genesis (block 0 hash): another one than the
+// stream's is a new chain under the same chain id (a restarted anvil), and RecordGenesis fails
+// the old chain's batches in flight (their trades are batched again) before anything is
+// followed or sent; each submission records the genesis it was signed for.
 import { randomUUID } from 'node:crypto';
 import { BaseError, ContractFunctionRevertedError, ExecutionRevertedError } from 'viem';
 import type { EventSourcedRepository } from '@atelier/eventsourcing';
 import type { Logger } from '@atelier/observability';
 import {
   cloneSettlement,
+  onCurrentChain,
   settlementId,
   type Batch,
   type Exclusion,
@@ -152,7 +157,7 @@ export class Submitter {
 
   /** One pass over every live batch, oldest first. */
   async round(): Promise<void> {
-    const s = await this.state();
+    const s = await this.onChain(await this.state());
     for (const b of s.batches.values()) {
       if (this.stopped) return;
       if (b.status === 'submitted') await this.follow(s, b);
@@ -179,6 +184,31 @@ export class Submitter {
       }
     }
     await this.watchReorgs(s);
+  }
+
+  /**
+   * The stream on the node's chain: records its genesis when it is not the stream's (the first
+   * one, or a new chain), and answers the state after it.
+   */
+  private async onChain(s: SettlementState): Promise<SettlementState> {
+    const genesis = await this.chain.genesis();
+    if (s.genesis === genesis) return s;
+    if (s.genesis !== null) {
+      const gone = [...s.batches.values()].filter(
+        (b) => b.status === 'simulated' || b.status === 'submitted',
+      );
+      this.logger.warn(
+        {
+          previous: s.genesis,
+          genesis,
+          batches: gone.map((b) => b.batchId),
+          trades: gone.reduce((n, b) => n + b.tradeIds.length, 0),
+        },
+        'a new chain under the same chain id: its batches in flight are batched again',
+      );
+    }
+    await this.exec({ type: 'RecordGenesis', genesis, at: new Date().toISOString() });
+    return this.state();
   }
 
   private due(b: Batch): boolean {
@@ -247,7 +277,10 @@ export class Submitter {
     const held = new Set(
       [...s.batches.values()].filter((x) => x.status === 'submitted').map((x) => x.nonce),
     );
-    let nonce = Math.max(await this.chain.pendingNonce(), s.nextNonce);
+    // The genesis read with the nonce: a node replaced since the round began refuses the
+    // submission (WRONG_CHAIN) instead of recording a nonce of one chain for another.
+    const [pending, genesis] = await Promise.all([this.chain.pendingNonce(), this.chain.genesis()]);
+    let nonce = Math.max(pending, s.nextNonce);
     while (held.has(nonce)) nonce++;
     let signed: Awaited<ReturnType<SettlementChain['sign']>>;
     try {
@@ -272,6 +305,7 @@ export class Submitter {
       gas: signed.gas,
       fees: signed.fees,
       raw: signed.raw,
+      genesis,
       at: new Date().toISOString(),
     });
     this.observer.onSubmitted?.(b);
@@ -421,6 +455,9 @@ export class Submitter {
     let latest: bigint | undefined;
     for (const b of s.batches.values()) {
       if (b.status !== 'confirmed' || !b.confirmed) continue;
+      // Confirmed on a chain the node no longer serves: not reorged, gone with its chain; with
+      // no indexer to retract its facts, nothing tells the market otherwise (docs/settlement.md).
+      if (!onCurrentChain(s, b)) continue;
       latest ??= await this.chain.latestBlock();
       if (latest - b.confirmed.block > depth) continue;
       const hash = b.confirmed.transactionHash;

@@ -3,7 +3,8 @@
 // lost (a crash before the broadcast) sent again as the same raw, never re-signed; a stuck
 // transaction replaced with higher fees and confirmed by the replacement's hash; a nonce taken
 // by another transaction failing the batch and putting its trades into a new one; a reorged
-// settlement settled again, once.
+// settlement settled again, once; a node restarted as a new chain (another genesis) with a
+// batch in flight: the batch re-simulated and sent there from the new chain's nonce 0.
 import { ExecutionRevertedError, type TransactionReceipt } from 'viem';
 import { EventSourcedRepository, InMemoryEventStore } from '@atelier/eventsourcing';
 import {
@@ -34,6 +35,19 @@ class FakeChain implements SettlementChain {
   sent: Hex[] = [];
   pool = new Set<Hex>();
   receipts = new Map<Hex, TransactionReceipt>();
+  genesisHash: Hex = hex(0xa0, 32);
+
+  /** The node restarted as a new chain under the same id: nothing mined, empty pool. */
+  restart(genesis: Hex) {
+    this.genesisHash = genesis;
+    this.mined = 0;
+    this.block = 0n;
+    this.pool.clear();
+    this.receipts.clear();
+  }
+  async genesis() {
+    return this.genesisHash;
+  }
 
   async simulate(trades: readonly SettlementTrade[]) {
     if (this.rpcDown) throw new Error('fetch failed');
@@ -376,6 +390,66 @@ describe('Submitter', () => {
       expect(done.batches.get('b2')!.status).toBe('confirmed');
       for (const t of trades) expect(done.trades.get(t.tradeId)!.settledCount).toBe(1);
     });
+  });
+
+  it('a new chain under the same id: the batch in flight on the old one is sent again there, from nonce 0', async () => {
+    const { chain, submitter, add, state } = setup({ batchSize: 2 });
+    await add(trades.slice(0, 2), 2);
+    await submitter.round(); // b1 confirmed on chain A at nonce 0
+    chain.autoMine = false;
+    await add(trades.slice(2), 2);
+    await submitter.round(); // b2 sent on chain A at nonce 1, not mined
+    expect((await state()).batches.get('b2')).toMatchObject({
+      status: 'submitted',
+      nonce: 1,
+      genesis: hex(0xa0, 32),
+    });
+    chain.restart(hex(0xb0, 32));
+    chain.autoMine = true;
+    await submitter.round(); // genesis B recorded, b2 failed, its trades sent again as b3
+    let s = await state();
+    expect(s.genesis).toBe(hex(0xb0, 32));
+    expect(s.batches.get('b2')?.status).toBe('failed');
+    expect(s.batches.get('b3')).toMatchObject({
+      status: 'submitted',
+      nonce: 0,
+      genesis: hex(0xb0, 32),
+      tradeIds: [trades[2]!.tradeId, trades[3]!.tradeId],
+    });
+    // b1 was confirmed on chain A: not reorged by the receipt watch on chain B.
+    expect(s.batches.get('b1')?.status).toBe('confirmed');
+    expect(chain.signed.map((x) => x.nonce)).toEqual([0, 1, 0]);
+    await submitter.round();
+    s = await state();
+    expect([...s.batches.values()].map((b) => b.status)).toEqual([
+      'confirmed',
+      'failed',
+      'confirmed',
+    ]);
+    expect(chain.mined).toBe(1); // no gap: chain B mined our nonce 0
+  });
+
+  it('refuses a submission signed on a chain other than the one the round began on', async () => {
+    const { chain, submitter, add, state } = setup();
+    await add(trades);
+    await submitter.round(); // chain A recorded, b1 confirmed
+    const before = chain.signed.length;
+    // The node is replaced between the round's genesis read and the submission's.
+    const first = chain.genesis.bind(chain);
+    let calls = 0;
+    chain.genesis = async () => (++calls === 1 ? first() : hex(0xb0, 32));
+    await add([fixtureTrade(5)]);
+    const s0 = await state();
+    await submitter.exec({
+      type: 'RecordSimulation',
+      batchId: s0.openBatchId!,
+      excluded: [],
+      block: 1n,
+      at: new Date().toISOString(),
+    });
+    await expect(submitter.round()).rejects.toThrow(/SETTLEMENT.WRONG_CHAIN/);
+    expect((await state()).batches.get('b2')?.status).toBe('simulated');
+    expect(chain.sent.length).toBe(before); // signed, never sent
   });
 
   it('sends nothing while paused, and resumes', async () => {

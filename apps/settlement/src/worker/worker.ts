@@ -194,12 +194,15 @@ export class SettlementWorker {
         // Mined per its receipt maybe, but no BatchSettled fact from the indexer yet.
         awaitingChainFacts: live.filter((b) => b.status === 'submitted' && !b.seen).length,
         operator: this.chain.operator,
+        // The chain (block 0 hash) the stream sends to; a new one re-batches what was in flight.
+        genesis: s.genesis,
         operatorBalanceEth: Number(balance) / 1e18,
         pendingTrades: pending,
         liveBatches: live.map((b) => ({
           batchId: b.batchId,
           status: b.status,
           pairs: b.tradeIds.length,
+          ...(b.nonce !== null ? { nonce: b.nonce } : {}),
         })),
         oldestUnsettledSeconds: oldest === undefined ? 0 : (Date.now() - oldest) / 1000,
       },
