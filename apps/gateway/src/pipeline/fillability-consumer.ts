@@ -1,7 +1,10 @@
 // Chain facts (Kafka chain.*) into the fillability tracker: one call per chunk of a partition,
 // so a burst of facts costs one multicall and one decision per concerned market. A fact whose
 // args are not what its event's ABI says is dead-lettered; anything else that fails (the RPC, the
-// event store) fails the chunk and Kafka hands it over again: the tracker is idempotent.
+// event store) fails the chunk and Kafka hands it over again: the tracker is idempotent. While the
+// orders read model is behind the store (the tracker's ReadModelBehindError: after a broker
+// restart, a crash, a burst) the chunk is tried again here, as long as the partition is ours:
+// its facts wait rather than be decided on a read model that does not know their trades yet.
 import type { Kafka } from 'kafkajs';
 import {
   CHAIN_CONTRACTS,
@@ -15,7 +18,13 @@ import {
   type ConsumerContext,
   type Delivery,
 } from '@atelier/kafka';
-import { ChainFactArgsError, effectsOf, type TrackFillability } from '@atelier/market-application';
+import {
+  ChainFactArgsError,
+  effectsOf,
+  ReadModelBehindError,
+  type TrackFillability,
+  type TrackResult,
+} from '@atelier/market-application';
 import type { Logger } from '@atelier/observability';
 
 export interface FillabilityConsumerOptions {
@@ -30,11 +39,19 @@ export interface FillabilityStats {
   chunks: number;
   events: number;
   deadLettered: number;
+  /** Chunks tried again because the orders read model was behind the store. */
+  readModelWaits: number;
 }
 
 export class FillabilityConsumer {
   private readonly consumer: EnvelopeConsumer<ChainFactEnvelope>;
-  readonly stats: FillabilityStats = { facts: 0, chunks: 0, events: 0, deadLettered: 0 };
+  readonly stats: FillabilityStats = {
+    facts: 0,
+    chunks: 0,
+    events: 0,
+    deadLettered: 0,
+    readModelWaits: 0,
+  };
 
   constructor(
     kafka: Kafka,
@@ -92,12 +109,29 @@ export class FillabilityConsumer {
       }
     }
     if (facts.length === 0) return;
-    const result = await this.tracker.track(facts);
+    const result = await this.trackWhileBehind(facts, ctx);
     this.stats.facts += facts.length;
     this.stats.chunks++;
     this.stats.events += result.events;
     if (result.refused.length > 0)
       this.logger.info({ refused: result.refused }, 'trade commands the markets refused');
     await ctx.heartbeat();
+  }
+
+  private async trackWhileBehind(
+    facts: readonly ChainFactEnvelope[],
+    ctx: ConsumerContext,
+  ): Promise<TrackResult> {
+    for (;;) {
+      try {
+        return await this.tracker.track(facts);
+      } catch (e) {
+        // Not ours any more (rebalance, stop): throw, the next owner starts from the commit.
+        if (!(e instanceof ReadModelBehindError) || !ctx.isActive()) throw e;
+        this.stats.readModelWaits++;
+        this.logger.warn({ details: e.details }, 'orders read model behind; the chunk waits');
+        await ctx.heartbeat();
+      }
+    }
   }
 }

@@ -69,7 +69,7 @@ class PipelineRunner implements OnApplicationBootstrap, BeforeApplicationShutdow
         readModel,
         readModelSchema: ctx.config.READ_MODEL_SCHEMA,
         databaseUrl: ctx.config.GATEWAY_DATABASE_URL,
-        tracker: new TrackFillability(markets, chain, reader),
+        tracker: new TrackFillability(markets, chain, reader, store),
         markets,
         logger,
       },

@@ -30,9 +30,11 @@ export type FactEffect =
   /** An order hash the chain says was filled outside our trades: its nonce must be re-read. */
   | { readonly type: 'filled-order'; readonly hash: OrderHash }
   | { readonly type: 'fee' }
-  /** `settleBatch` settled (or, retracted, no longer settled) the pair: ours if we matched it. */
+  /** `settleBatch` settled (or, retracted, no longer settled) the pair: ours if `collection`'s
+   *  market matched it. */
   | {
       readonly type: 'settlement';
+      readonly collection: Address;
       readonly askHash: OrderHash;
       readonly bidHash: OrderHash;
       readonly transactionHash: `0x${string}`;
@@ -166,6 +168,7 @@ export function effectsOf(fact: ChainFactEnvelope): FactEffect[] {
       } else {
         effects.push({
           type: 'settlement',
+          collection: a.collection,
           askHash: a.askHash,
           bidHash: a.bidHash,
           transactionHash: fact.transactionHash as `0x${string}`,

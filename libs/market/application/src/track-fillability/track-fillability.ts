@@ -5,23 +5,34 @@
 // the trade commands the facts imply (SettleTrade, UnsettleTrade, ReleaseTrade) then one
 // `Observe` with everything read for it. The decider announces the status changes.
 //
+// The directory is the orders read model, filled asynchronously: before it is asked anything
+// about a chunk, it must have caught up with the event store as it was when the chunk arrived
+// (read-model-catch-up.ts), else the chunk fails and comes again. A batch settlement names its
+// collection, so SettleTrade / UnsettleTrade go to that market without asking the read model;
+// the market itself says whether the pair is a trade of ours (TRADE.UNKNOWN: another
+// operator's settlement, whose orders' nonces are then re-read in a second round).
+//
 // Redelivery is harmless: a fact seen again re-reads the same chain state, and the decider
 // emits nothing for an observation that changes nothing; settling a settled trade or
 // releasing a released one is a no-op too.
 import { systemClock, type Address, type Clock, type OrderHash } from '@atelier/kernel';
-import type { CommandContext } from '@atelier/eventsourcing';
+import type { CommandContext, EventStore } from '@atelier/eventsourcing';
 import type { ChainFactEnvelope } from '@atelier/chain-messages';
 import { marketId, type MarketCommand, type Observations } from '@atelier/market-domain';
 import type { MarketChainReader, ObservationRequest, OrderDirectory } from '../ports';
 import type { MarketRepository } from '../submit-orders/submit-orders';
 import { effectsOf, type FactEffect } from './fact-effects';
+import {
+  ReadModelCatchUp,
+  type ReadModelCatchUpOptions,
+  type ReadModelPositions,
+} from './read-model-catch-up';
 
 export { ChainFactArgsError, effectsOf, type FactEffect } from './fact-effects';
+export { ReadModelBehindError, ReadModelCatchUp, type StoreMark } from './read-model-catch-up';
 
 /** What the tracker asks of the orders read model, beyond the intake's directory. */
-export interface FillabilityDirectory extends OrderDirectory {
-  /** Every collection with a market. */
-  markets(): Promise<readonly Address[]>;
+export interface FillabilityDirectory extends OrderDirectory, ReadModelPositions {
   /** Those of `collections` that have a market. */
   marketsAmong(collections: readonly Address[]): Promise<ReadonlySet<Address>>;
   /** Markets where `maker` has orders that may still trade. */
@@ -46,6 +57,8 @@ type TradeCommand = Extract<
 >;
 type Timeless<C> = C extends unknown ? Omit<C, 'now' | 'at'> : never;
 
+type SettlementEffect = Extract<FactEffect, { type: 'settlement' }>;
+
 /** What one market must re-read and decide. */
 class MarketPlan {
   readonly tokens = new Map<string, bigint>();
@@ -56,7 +69,8 @@ class MarketPlan {
     { maker: Address; nonce: bigint; filledBy: OrderHash | null }
   >();
   fee = false;
-  readonly commands: Timeless<TradeCommand>[] = [];
+  /** Each with the settlement it comes from, if it does (to hear the market's TRADE.UNKNOWN). */
+  readonly commands: { command: Timeless<TradeCommand>; settlement?: SettlementEffect }[] = [];
 
   get observes(): boolean {
     return (
@@ -75,54 +89,120 @@ export interface TrackResult {
   readonly position: bigint | null;
 }
 
+export interface TrackFillabilityOptions {
+  readonly clock?: Clock;
+  /** How long a chunk waits for the orders read model to catch up (ReadModelCatchUp). */
+  readonly catchUp?: ReadModelCatchUpOptions;
+}
+
 const key = (...parts: readonly (string | bigint)[]) => parts.join(':');
 
 export class TrackFillability {
+  private readonly clock: Clock;
+  private readonly catchUp: ReadModelCatchUp;
+
   constructor(
     private readonly markets: MarketRepository,
     private readonly chain: MarketChainReader,
     private readonly directory: FillabilityDirectory,
-    private readonly clock: Clock = systemClock,
-  ) {}
+    /** The store the markets live in: the directory must have caught up with it. */
+    store: Pick<EventStore, 'readStream'>,
+    options: TrackFillabilityOptions = {},
+  ) {
+    this.clock = options.clock ?? systemClock;
+    this.catchUp = new ReadModelCatchUp(
+      store,
+      directory,
+      (c) => markets.streamName(marketId(c)),
+      options.catchUp,
+    );
+  }
 
-  /** Plans, reads and decides for the facts of one chunk, in their order. */
+  /**
+   * Plans, reads and decides for the facts of one chunk, in their order.
+   * @throws ReadModelBehindError when the orders read model does not catch up with the store
+   *   in time: nothing was decided, the chunk must be handed over again.
+   */
   async track(
     facts: readonly ChainFactEnvelope[],
     context?: Partial<CommandContext>,
   ): Promise<TrackResult> {
-    const plans = await this.plan(facts.flatMap((f) => effectsOf(f)));
-    if (plans.size === 0) return { markets: 0, events: 0, refused: [], position: null };
+    const effects = facts.flatMap((f) => effectsOf(f));
+    if (effects.length === 0) return { markets: 0, events: 0, refused: [], position: null };
+    // Whatever these facts concern of ours is stored by now: the read model must know it too
+    // before a miss there is taken for "not ours".
+    await this.catchUp.reach(await this.catchUp.mark());
     // After a retraction the chain may be shorter than what was observed on the dropped
     // branch: the re-read is the truth however low its block (see Observations.afterReorg).
     const afterReorg = facts.some((f) => f.kind === 'retracted');
-    const observed = await this.read(plans, afterReorg);
-    const nowMs = this.clock.now().getTime();
-    const now = BigInt(Math.floor(nowMs / 1000));
-    const at = new Date(nowMs).toISOString();
     const ctx: CommandContext = {
       correlationId: context?.correlationId ?? facts[0]?.id ?? 'chain',
       causationId: context?.causationId ?? facts[facts.length - 1]?.id ?? null,
       actor: context?.actor ?? 'system:fillability-tracker',
     };
+    const first = await this.decide(await this.plan(effects), afterReorg, ctx);
+    if (first.foreign.length === 0) return first.result;
+    // Settlements no market of ours matched: another operator's, of orders we may know. Their
+    // nonces are used (or, retracted, open again): re-read them like a direct fill's.
+    const second = await this.decide(
+      await this.plan(
+        first.foreign.flatMap((s): FactEffect[] => [
+          { type: 'filled-order', hash: s.askHash },
+          { type: 'filled-order', hash: s.bidHash },
+        ]),
+      ),
+      afterReorg,
+      ctx,
+    );
+    const a = first.result;
+    const b = second.result;
+    return {
+      markets: new Set([...first.touched, ...second.touched]).size,
+      events: a.events + b.events,
+      refused: [...a.refused, ...b.refused],
+      position: b.position ?? a.position,
+    };
+  }
+
+  /** Reads what the plans need and sends each market its decision batch. */
+  private async decide(
+    plans: ReadonlyMap<Address, MarketPlan>,
+    afterReorg: boolean,
+    ctx: CommandContext,
+  ): Promise<{ result: TrackResult; foreign: SettlementEffect[]; touched: Address[] }> {
+    const foreign: SettlementEffect[] = [];
+    const touched: Address[] = [];
+    if (plans.size === 0)
+      return { result: { markets: 0, events: 0, refused: [], position: null }, foreign, touched };
+    const observed = await this.read(plans, afterReorg);
+    const nowMs = this.clock.now().getTime();
+    const now = BigInt(Math.floor(nowMs / 1000));
+    const at = new Date(nowMs).toISOString();
     let events = 0;
     let position: bigint | null = null;
     const refused: { collection: Address; code: string }[] = [];
     for (const [collection, plan] of plans) {
       const commands: MarketCommand[] = plan.commands.map(
-        (c) => ({ ...c, now, at }) as MarketCommand,
+        (c) => ({ ...c.command, now, at }) as MarketCommand,
       );
       const observations = observed.get(collection);
       if (observations) commands.push({ type: 'Observe', observed: observations, now, at });
       if (commands.length === 0) continue;
+      touched.push(collection);
       const outcome = await this.markets.handleAll(marketId(collection), commands, ctx);
-      for (const o of outcome.outcomes) {
-        if (o.ok) events += o.events.length;
+      for (const [i, o] of outcome.outcomes.entries()) {
+        if (o.ok) {
+          events += o.events.length;
+          continue;
+        }
+        const settlement = plan.commands[i]?.settlement;
+        if (settlement && o.error.code === 'TRADE.UNKNOWN') foreign.push(settlement);
         else refused.push({ collection, code: o.error.code });
       }
       if (outcome.position !== undefined && (position === null || outcome.position > position))
         position = outcome.position;
     }
-    return { markets: plans.size, events, refused, position };
+    return { result: { markets: touched.length, events, refused, position }, foreign, touched };
   }
 
   /** Which markets each effect concerns, and what they must re-read or decide. */
@@ -190,16 +270,12 @@ export class TrackFillability {
         case 'fee':
           for (const c of await once('all', () => this.directory.markets())) planOf(c).fee = true;
           break;
-        case 'settlement': {
-          const trade = await this.directory.tradeOf(e.askHash, e.bidHash);
-          if (!trade) {
-            // Another operator's settlement of orders we may know: their nonces are used.
-            await filledOrder(e.askHash);
-            await filledOrder(e.bidHash);
-            break;
-          }
-          planOf(trade.collection).commands.push(
-            e.retracted
+        case 'settlement':
+          // Straight to the market of the collection the chain names: the market knows its
+          // trades (the read model may not yet). TRADE.UNKNOWN there: not ours (see decide).
+          planOf(e.collection).commands.push({
+            settlement: e,
+            command: e.retracted
               ? { type: 'UnsettleTrade', askHash: e.askHash, bidHash: e.bidHash }
               : {
                   type: 'SettleTrade',
@@ -208,16 +284,14 @@ export class TrackFillability {
                   transactionHash: e.transactionHash,
                   block: e.block,
                 },
-          );
+          });
           break;
-        }
         case 'skipped': {
+          // A skip names no collection: the read model (caught up, see track) finds the trade.
           const trade = await this.directory.tradeOf(e.askHash, e.bidHash);
           if (trade)
             planOf(trade.collection).commands.push({
-              type: 'ReleaseTrade',
-              tradeId: trade.tradeId,
-              reason: e.reason,
+              command: { type: 'ReleaseTrade', tradeId: trade.tradeId, reason: e.reason },
             });
           break;
         }

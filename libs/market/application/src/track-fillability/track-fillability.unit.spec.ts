@@ -1,6 +1,7 @@
 // The fillability tracker against fakes of its ports (a chain whose state the spec sets, a
-// directory answering from the aggregates themselves) and the real market aggregate over the
-// in-memory store: fact -> what is re-read -> the commands and the statuses they move.
+// directory answering from the aggregates themselves, which a spec can hold back as a lagging
+// projector would) and the real market aggregate over the in-memory store: fact -> what is
+// re-read -> the commands and the statuses they move.
 import { asAddress, asOrderHash, fixedClock, type Address } from '@atelier/kernel';
 import { EventSourcedRepository, InMemoryEventStore } from '@atelier/eventsourcing';
 import { chainFact, retractionOf, type ChainFactEnvelope } from '@atelier/chain-messages';
@@ -18,6 +19,7 @@ import type { MarketChainReader, ObservationReading, ObservationRequest } from '
 import { effectsOf } from './fact-effects';
 import {
   ChainFactArgsError,
+  ReadModelBehindError,
   TrackFillability,
   type FillabilityDirectory,
 } from './track-fillability';
@@ -100,8 +102,25 @@ function setup() {
   const store = new InMemoryEventStore();
   const markets = new EventSourcedRepository(marketAggregate, store, { retryJitterMs: 0 });
   const chain = new FakeChain();
-  const state = async (c: Address): Promise<MarketState> => (await markets.load(marketId(c))).state;
-  const live = (s: MarketState) =>
+  const live = async (c: Address): Promise<MarketState> => (await markets.load(marketId(c))).state;
+  const head = async (c: Address) =>
+    (await store.readStream(`market-${c}`, { direction: 'backwards', maxCount: 1 }))[0]?.position ??
+    0n;
+  // The read model: the aggregates as they are, or as they were when the spec paused it (a
+  // projector that stopped, as after a broker restart), until it resumes.
+  let paused: Map<Address, { state: MarketState; position: bigint }> | null = null;
+  const readModel = {
+    async pause() {
+      paused = new Map();
+      for (const c of [A, B]) paused.set(c, { state: await live(c), position: await head(c) });
+    },
+    resume() {
+      paused = null;
+    },
+  };
+  const view = async (c: Address) => paused?.get(c)?.state ?? live(c);
+  const state = live;
+  const listed = (s: MarketState) =>
     [...s.orders.values()].filter(
       (o) => !['cancelled-off-chain', 'replaced', 'expired'].includes(o.status),
     );
@@ -111,22 +130,22 @@ function setup() {
     marketsOfMaker: async (m) => {
       const out: Address[] = [];
       for (const c of [A, B])
-        if (live(await state(c)).some((o) => o.order.maker === m)) out.push(c);
+        if (listed(await view(c)).some((o) => o.order.maker === m)) out.push(c);
       return out;
     },
     askTokensOf: async (m, c) =>
-      live(await state(c))
+      listed(await view(c))
         .filter((o) => o.order.maker === m && o.order.kind === OrderKind.Ask)
         .map((o) => o.order.tokenId),
     tradeOf: async (ask, bid) => {
       for (const c of [A, B])
-        for (const t of (await state(c)).trades.values())
+        for (const t of (await view(c)).trades.values())
           if (t.askHash === ask && t.bidHash === bid) return { tradeId: t.tradeId, collection: c };
       return null;
     },
     get: async (hash) => {
       for (const c of [A, B]) {
-        const o = (await state(c)).orders.get(hash);
+        const o = (await view(c)).orders.get(hash);
         if (o) return { collection: c, maker: o.order.maker, nonce: o.order.nonce };
       }
       return null;
@@ -135,17 +154,20 @@ function setup() {
     reservedElsewhere: async (maker, currency, except) => {
       let sum = 0n;
       for (const c of [A, B].filter((x) => x !== except))
-        for (const t of (await state(c)).trades.values())
+        for (const t of (await view(c)).trades.values())
           if (t.buyer === maker && t.currency === currency && !t.settled) sum += t.price;
       return sum;
     },
+    positionReached: async (position, cs) => {
+      for (const c of cs)
+        if ((paused?.get(c)?.position ?? (await head(c))) < position) return false;
+      return true;
+    },
   };
-  const tracker = new TrackFillability(
-    markets,
-    chain,
-    directory,
-    fixedClock(new Date(Number(NOW) * 1000)),
-  );
+  const tracker = new TrackFillability(markets, chain, directory, store, {
+    clock: fixedClock(new Date(Number(NOW) * 1000)),
+    catchUp: { waitMs: 1_000, pollMs: 10 },
+  });
   const ctx = { correlationId: 'spec', actor: 'spec' };
   const submit = async (o: SignedOrder, observed: Observations) => {
     const r = await markets.handleAll(
@@ -171,7 +193,7 @@ function setup() {
     (await state(o.order.collection)).orders.get(o.hash)?.status;
   const types = async (c: Address, from: number) =>
     (await store.readStream(`market-${c}`)).slice(from).map((e) => e.type);
-  return { markets, store, chain, tracker, submit, status, state, types, directory };
+  return { markets, store, chain, tracker, submit, status, state, types, readModel };
 }
 
 let log = 0;
@@ -440,5 +462,98 @@ describe('TrackFillability', () => {
       .filter((e) => e.type === 'NonceObserved');
     expect(observed?.data).toMatchObject({ state: 'open', filledBy: ask.hash });
     expect(await t.status(ask)).toBe('fillable');
+  });
+});
+
+describe('TrackFillability with the orders read model behind the event store', () => {
+  /** An ask listed and projected; then the projector stops, and a bid crosses it. */
+  async function matchedUnprojected() {
+    const t = setup();
+    const ask = signed({ maker: SELLER, kind: OrderKind.Ask, price: 100n, tokenId: 1n });
+    const bid = signed({ maker: BUYER, kind: OrderKind.TokenBid, price: 100n, tokenId: 1n });
+    await t.submit(ask, { tokens: [{ tokenId: 1n, owner: SELLER, approved: true, block: 10n }] });
+    await t.readModel.pause();
+    await t.submit(bid, { funds: [{ maker: BUYER, currency: USD, balance: 500n, block: 10n }] });
+    expect(await t.status(bid)).toBe('reserved');
+    t.chain.balances.set(`${BUYER}:${USD}`, 400n);
+    t.chain.owners.set(`${A}:1`, BUYER);
+    const settled = market(
+      'TradeSettled',
+      {
+        askHash: ask.hash,
+        bidHash: bid.hash,
+        collection: A,
+        tokenId: '1',
+        seller: SELLER,
+        buyer: BUYER,
+        currency: USD,
+      },
+      60,
+    );
+    return { t, ask, bid, settled };
+  }
+
+  it('settles our trade whose TradeMatched was not projected yet when its settlement came', async () => {
+    const { t, ask, bid, settled } = await matchedUnprojected();
+    const resumed = new Promise((r) => setTimeout(r, 100)).then(() => t.readModel.resume());
+    const r = await t.tracker.track([settled]);
+    await resumed;
+    expect(r.refused).toEqual([]);
+    expect((await t.state(A)).trades.get(`${A}:1`)?.settled?.block).toBe(60n);
+    expect([await t.status(ask), await t.status(bid)]).toEqual(['filled', 'filled']);
+  });
+
+  it('releases a skipped pair whose trade was not projected yet, once the read model has it', async () => {
+    const { t, ask, bid } = await matchedUnprojected();
+    t.chain.owners.set(`${A}:1`, OTHER);
+    const skipped = market('PairSkipped', {
+      index: '0',
+      askHash: ask.hash,
+      bidHash: bid.hash,
+      reason: 17,
+    });
+    const resumed = new Promise((r) => setTimeout(r, 100)).then(() => t.readModel.resume());
+    await t.tracker.track([skipped]);
+    await resumed;
+    expect((await t.state(A)).trades.has(`${A}:1`)).toBe(false);
+    expect(await t.status(ask)).toBe('not-owner');
+  });
+
+  it('decides nothing while the read model stays behind (the chunk must come again), then settles', async () => {
+    const { t, ask, bid, settled } = await matchedUnprojected();
+    const before = (await t.store.readStream(`market-${A}`)).length;
+    await expect(t.tracker.track([settled])).rejects.toBeInstanceOf(ReadModelBehindError);
+    await expect(
+      t.tracker.track([
+        market('PairSkipped', { index: '0', askHash: ask.hash, bidHash: bid.hash, reason: 16 }),
+      ]),
+    ).rejects.toMatchObject({ code: 'READ_MODEL.BEHIND' });
+    expect((await t.store.readStream(`market-${A}`)).length).toBe(before);
+    expect(t.chain.requests).toEqual([]);
+    t.readModel.resume();
+    await t.tracker.track([settled]);
+    expect([await t.status(ask), await t.status(bid)]).toEqual(['filled', 'filled']);
+  });
+
+  it("another operator's settlement of our ask (no trade of ours pairs it) re-reads its nonce", async () => {
+    const t = setup();
+    const ask = signed({ maker: SELLER, kind: OrderKind.Ask, price: 100n, tokenId: 1n });
+    await t.submit(ask, { tokens: [{ tokenId: 1n, owner: SELLER, approved: true, block: 10n }] });
+    t.chain.nonces.set(`${SELLER}:${ask.order.nonce}`, 'filled');
+    t.chain.owners.set(`${A}:1`, OTHER);
+    const r = await t.tracker.track([
+      market('TradeSettled', {
+        askHash: ask.hash,
+        bidHash: `0x${'77'.repeat(32)}`,
+        collection: A,
+        tokenId: '1',
+        seller: SELLER,
+        buyer: OTHER,
+        currency: USD,
+      }),
+    ]);
+    expect(r.refused).toEqual([]);
+    expect(t.chain.requests.at(-1)?.nonces).toEqual([{ maker: SELLER, nonce: ask.order.nonce }]);
+    expect(await t.status(ask)).toBe('filled');
   });
 });
