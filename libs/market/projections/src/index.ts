@@ -43,5 +43,6 @@ export * from './ledgers/pending-ledger';
 // order books per collection and token, matched-but-unsettled trades and the ledger amounts
 // they hold, and the activity feed across the chain and market models.
 export * from './order-books/order-books.reader';
+export * from './order-books/live-order-book';
 export * from './matched-trades/matched-trades.reader';
 export * from './activity/activity.reader';
