@@ -18,12 +18,10 @@ import { Args, Field, Int, ObjectType, Query, Resolver, Subscription } from '@ne
 import { createClient as createWsClient } from 'graphql-ws';
 import type { DataSource, QueryRunner } from 'typeorm';
 import WebSocket from 'ws';
-import { keccak256, parseEther, toHex, type Address } from 'viem';
-import { mnemonicToAccount, privateKeyToAccount } from 'viem/accounts';
+import { parseEther, type Address } from 'viem';
 import { OrderKind, testStablecoinAbi } from '@atelier/contracts-abi';
 import {
   approveMarketplace,
-  connectDeployment,
   createOrder,
   deposit,
   mintArtwork,
@@ -45,30 +43,26 @@ import {
   submission,
   type Gateway,
 } from './orders.fixture';
-import { ChainFeed, chainFactsUpTo } from './read.fixture';
+import { ChainFeed, chainFactsUpTo, readScenario } from './read.fixture';
 
-const dep = connectDeployment({
-  rpcUrl: process.env['RPC_URL']!,
-  deployments: process.env['ATELIER_DEPLOYMENTS']!,
-  cacheTime: 0,
-});
-const { client, testClient, wallet } = dep;
-const usd = dep.address('TestStablecoin');
-const registry = dep.address('ArtworkRegistry').toLowerCase() as Address;
-const market = dep.address('Marketplace');
-const domain = dep.domain();
-const operator = mnemonicToAccount('test test test test test test test test test test test junk', {
-  addressIndex: 9,
-});
-const run = `${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
-const key = (name: string) =>
-  privateKeyToAccount(keccak256(toHex(`atelier-graphql-it:${run}:${name}`)));
-const creator = key('creator');
-const seller = key('seller');
-const buyer1 = key('buyer 1');
-const buyer2 = key('buyer 2');
-const contributorA = key('contributor a').address.toLowerCase() as Address;
-const contributorB = key('contributor b').address.toLowerCase() as Address;
+const {
+  run,
+  dep,
+  client,
+  testClient,
+  wallet,
+  usd,
+  registry,
+  market,
+  domain,
+  operator,
+  creator,
+  seller,
+  buyer1,
+  buyer2,
+  contributorA,
+  contributorB,
+} = readScenario('atelier-graphql-it');
 const P = 100_000_000n; // 100 tUSD
 
 const schemas = gatewaySchemas();

@@ -15,19 +15,10 @@
 //   problem+json with a code, never a 5xx.
 import createClient from 'openapi-fetch';
 import type { DataSource } from 'typeorm';
-import {
-  erc721Abi,
-  keccak256,
-  parseEther,
-  toHex,
-  type Address,
-  type PrivateKeyAccount,
-} from 'viem';
-import { mnemonicToAccount, privateKeyToAccount } from 'viem/accounts';
+import { erc721Abi, parseEther, type Address, type PrivateKeyAccount } from 'viem';
 import { marketplaceAbi, OrderKind, testStablecoinAbi } from '@atelier/contracts-abi';
 import {
   approveMarketplace,
-  connectDeployment,
   createOrder,
   deposit,
   mintArtwork,
@@ -47,31 +38,28 @@ import {
   tradePageJson,
 } from '../src/read/read.views';
 import { bootGateway, dropSchemas, gatewaySchemas, type Gateway } from './orders.fixture';
-import { ChainFeed, chainFactsUpTo } from './read.fixture';
+import { ChainFeed, chainFactsUpTo, readScenario } from './read.fixture';
 
-const dep = connectDeployment({
-  rpcUrl: process.env['RPC_URL']!,
-  deployments: process.env['ATELIER_DEPLOYMENTS']!,
-  cacheTime: 0,
-});
-const { client, testClient, wallet } = dep;
-const usd = dep.address('TestStablecoin');
-const registry = dep.address('ArtworkRegistry').toLowerCase() as Address;
-const market = dep.address('Marketplace');
-const domain = dep.domain();
-const operator = mnemonicToAccount('test test test test test test test test test test test junk', {
-  addressIndex: 9,
-});
-const run = `${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
-const key = (name: string) =>
-  privateKeyToAccount(keccak256(toHex(`atelier-read-it:${run}:${name}`)));
-const creator = key('creator');
-const seller = key('seller');
-const buyer1 = key('buyer 1');
-const buyer2 = key('buyer 2');
-const contributorA = key('contributor a').address.toLowerCase();
-const contributorB = key('contributor b').address.toLowerCase();
-const royaltyReceiver = key('royalty receiver').address.toLowerCase();
+const {
+  run,
+  dep,
+  client,
+  testClient,
+  wallet,
+  usd,
+  registry,
+  market,
+  domain,
+  operator,
+  creator,
+  seller,
+  buyer1,
+  buyer2,
+  contributorA,
+  contributorB,
+  account,
+} = readScenario('atelier-read-it');
+const royaltyReceiver = account('royalty receiver');
 const P = 100_000_000n; // 100 tUSD
 
 const schemas = gatewaySchemas();

@@ -4,7 +4,9 @@
 // the real runner as Kafka would deliver them: per (topic, partition) in order, partitions by
 // the relay's keys, interleaved at random (no order across partitions is promised).
 import type { DataSource } from 'typeorm';
-import { decodeEventLog, type Log, type PublicClient } from 'viem';
+import { decodeEventLog, keccak256, toHex, type Address, type Log, type PublicClient } from 'viem';
+import { mnemonicToAccount, privateKeyToAccount } from 'viem/accounts';
+import { connectDeployment } from '@atelier/chain-actions';
 import { artworkRegistryAbi, marketplaceAbi } from '@atelier/contracts-abi';
 import {
   chainContractSpec,
@@ -14,6 +16,46 @@ import {
   type ChainFactEnvelope,
 } from '@atelier/chain-messages';
 import { ProjectionStore, type Projection } from '@atelier/projections';
+
+/**
+ * The deployed contracts and the cast of a read spec's scenario: accounts derived from `label`
+ * and a run id (fresh on every run, so specs never share state on the long-lived anvil), and
+ * the operator (the stack's settlement key, mnemonic index 9).
+ */
+export function readScenario(label: string) {
+  const dep = connectDeployment({
+    rpcUrl: process.env['RPC_URL']!,
+    deployments: process.env['ATELIER_DEPLOYMENTS']!,
+    cacheTime: 0,
+  });
+  const run = `${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
+  const key = (name: string) => privateKeyToAccount(keccak256(toHex(`${label}:${run}:${name}`)));
+  const account = (name: string) => key(name).address.toLowerCase() as Address;
+  return {
+    /** this run's id, for names that must not collide with earlier runs' */
+    run,
+    dep,
+    client: dep.client,
+    testClient: dep.testClient,
+    wallet: dep.wallet,
+    usd: dep.address('TestStablecoin'),
+    registry: dep.address('ArtworkRegistry').toLowerCase() as Address,
+    market: dep.address('Marketplace'),
+    domain: dep.domain(),
+    operator: mnemonicToAccount('test test test test test test test test test test test junk', {
+      addressIndex: 9,
+    }),
+    key,
+    creator: key('creator'),
+    seller: key('seller'),
+    buyer1: key('buyer 1'),
+    buyer2: key('buyer 2'),
+    contributorA: account('contributor a'),
+    contributorB: account('contributor b'),
+    /** a lowercase address from `name` that signs nothing */
+    account,
+  };
+}
 
 export interface IndexedContract {
   readonly name: 'ArtworkRegistry' | 'Marketplace';
