@@ -19,7 +19,12 @@ export {
   type ProjectionItem,
   type SourceRef,
 } from './projection-store';
-export { KafkaProjector, type KafkaProjectorOptions, type ProjectorStats } from './kafka-projector';
+export {
+  BATCH_CHUNK_SIZE,
+  KafkaProjector,
+  type KafkaProjectorOptions,
+  type ProjectorStats,
+} from './kafka-projector';
 export {
   replayFromStore,
   rebuildProjection,
@@ -31,6 +36,7 @@ export { marketEvents, chainFacts } from './formats';
 export type { ProjectionCatalog, OpenedLog } from './catalog';
 export { createProjectionDataSource, type ProjectionDataSourceOptions } from './data-source';
 export { isTransientDbError } from './sql';
+export { columnsOf, unnestSelect, type SqlColumnType } from './batch-sql';
 export {
   streamCounterProjection,
   StreamCounterEntity,

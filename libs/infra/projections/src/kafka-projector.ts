@@ -3,7 +3,9 @@
 // applied in one transaction together with its checkpoint; Kafka's committed offset is only
 // a hint of where to fetch next (it trails the database, never leads it). A chunk that
 // fails is retried one event at a time so that one bad event cannot hold back the others:
-// it is dead-lettered after N attempts and the partition goes on. A database outage is not
+// it is dead-lettered after N attempts and the partition goes on. A projection with
+// applyBatch gets the chunk as one batch (see ProjectionStore.apply); the one-by-one retry
+// uses its apply, so a bad event is still found and dead-lettered alone. A database outage is not
 // a bad event: it is retried until the database answers, never dead-lettered.
 import type { Kafka } from 'kafkajs';
 import {
@@ -35,6 +37,9 @@ export interface ProjectorStats {
   deadLettered: number;
   gaps: number;
 }
+
+/** Default chunk (and transaction) size of a projection with applyBatch. */
+export const BATCH_CHUNK_SIZE = 1000;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const describe = (e: ProjectionError): string => {
@@ -69,7 +74,13 @@ export class KafkaProjector<E> {
     this.consumer = new EnvelopeConsumer(
       kafka,
       projection.format.codec,
-      { ...options, groupId: options.groupId ?? `projection.${projection.name}` },
+      {
+        ...options,
+        groupId: options.groupId ?? `projection.${projection.name}`,
+        // A projection that applies a chunk with multi-row statements gains from larger chunks
+        // (one transaction each); one applying per event keeps the consumer's default.
+        chunkSize: options.chunkSize ?? (projection.applyBatch ? BATCH_CHUNK_SIZE : undefined),
+      },
       this.logger,
     );
   }

@@ -41,6 +41,14 @@ export interface Projection<E> {
    * must write only through `tx`, and must not have effects outside the database.
    */
   apply(envelope: E, tx: EntityManager): Promise<void>;
+  /**
+   * Optional: applies several envelopes (in their delivery order, already deduped by the runner)
+   * with the same effect on the rows as `apply` on each in turn, but with a few multi-row
+   * statements per table instead of a few statements per envelope. The runner prefers it for a
+   * chunk of more than one envelope; it runs in the same transaction as the checkpoint, so a
+   * failure anywhere leaves nothing of the chunk written. Must write only through `tx`.
+   */
+  applyBatch?(envelopes: readonly E[], tx: EntityManager): Promise<void>;
 }
 
 /** Any projection, whatever it reads (catalogs, data sources). */

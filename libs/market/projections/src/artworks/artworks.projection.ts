@@ -10,9 +10,16 @@
 import type { EntityManager } from 'typeorm';
 import { z } from 'zod';
 import type { ChainFactEnvelope } from '@atelier/chain-messages';
-import { chainFacts, type Projection } from '@atelier/projections';
+import {
+  chainFacts,
+  columnsOf,
+  unnestSelect,
+  type Projection,
+  type SqlColumnType,
+} from '@atelier/projections';
 import {
   advanceHead,
+  advanceHeads,
   parseArgs,
   positionOf,
   tablePath,
@@ -64,6 +71,7 @@ export function artworksProjection(
     format: chainFacts,
     entities: ARTWORKS_READ_MODEL_ENTITIES,
     apply: (fact, tx) => applyArtworkFact(fact, tx),
+    applyBatch: (facts, tx) => applyArtworkFacts(facts, tx),
   };
 }
 
@@ -162,6 +170,211 @@ export async function applyArtworkFact(fact: ChainFactEnvelope, tx: EntityManage
   }
   await advanceHead(tx, tablePath(tx, ArtworksHeadEntity), fact);
 }
+
+/**
+ * The batch form of applyArtworkFact, for a run of facts in order: transfers in one multi-row
+ * INSERT; mints as one multi-row upsert of the last mint of each work (a later mint of the same
+ * token id replaces the row, as the upsert does one at a time) with their parent and
+ * contributor rows replaced in two statements; then the owner of every work touched recomputed
+ * in one UPDATE (the owner is a function of the believed transfers and the mint, so computing it
+ * once at the end gives what computing it after each fact gives). A retraction first writes
+ * everything buffered before it and is then applied alone, so the rows are those of
+ * applyArtworkFact on each fact in turn.
+ */
+export async function applyArtworkFacts(
+  facts: readonly ChainFactEnvelope[],
+  tx: EntityManager,
+): Promise<void> {
+  const ours = facts.filter((f) => f.contract === ARTWORK_REGISTRY);
+  if (ours.length === 0) return;
+  const t = tables(tx);
+  let transfers: unknown[][] = [];
+  let mints = new Map<string, { fact: ChainFactEnvelope; a: ArtworkMintedArgs }>();
+  let touched = new Map<string, readonly [string, string]>();
+  const touch = (collection: string, tokenId: string) =>
+    touched.set(`${collection}/${tokenId}`, [collection, tokenId]);
+  const flush = async () => {
+    if (transfers.length > 0)
+      await tx.query(
+        `INSERT INTO ${t.transfers} (fact_id, collection, token_id, from_address, to_address, block, log_index, tx_hash, at)
+         ${unnestSelect(TRANSFER_TYPES)} ON CONFLICT (fact_id) DO NOTHING`,
+        columnsOf(transfers, TRANSFER_TYPES.length),
+      );
+    if (mints.size > 0) await upsertMints(tx, t, [...mints.values()]);
+    if (touched.size > 0) {
+      const keys = [...touched.values()];
+      await tx.query(
+        `UPDATE ${t.artworks} a SET owner = COALESCE(
+           (SELECT to_address FROM ${t.transfers} x WHERE x.collection = a.collection AND x.token_id = a.token_id
+            ORDER BY x.block DESC, x.log_index DESC LIMIT 1), a.minted_to)
+         FROM unnest($1::text[], $2::numeric[]) AS k(collection, token_id)
+         WHERE a.collection = k.collection AND a.token_id = k.token_id`,
+        [keys.map((k) => k[0]), keys.map((k) => k[1])],
+      );
+    }
+    transfers = [];
+    mints = new Map();
+    touched = new Map();
+  };
+  for (const fact of ours) {
+    if (fact.kind === 'retracted') {
+      if (fact.event === 'ArtworkMinted' || fact.event === 'Transfer') {
+        await flush();
+        await applyArtworkFact(fact, tx);
+      }
+      continue;
+    }
+    const collection = fact.address;
+    if (fact.event === 'ArtworkMinted') {
+      const a = parseArgs(fact, artworkMintedArgs);
+      const key = `${collection}/${a.tokenId}`;
+      mints.delete(key); // the last mint of a work wins, in the order of the facts
+      mints.set(key, { fact, a });
+      touch(collection, a.tokenId);
+    } else if (fact.event === 'Transfer') {
+      const a = parseArgs(fact, transferArgs);
+      transfers.push([
+        fact.factId,
+        collection,
+        a.tokenId,
+        a.from,
+        a.to,
+        fact.blockNumber,
+        fact.logIndex,
+        fact.transactionHash,
+        positionOf(fact).at,
+      ]);
+      touch(collection, a.tokenId);
+    }
+  }
+  await flush();
+  await advanceHeads(tx, tablePath(tx, ArtworksHeadEntity), ours);
+}
+
+type ArtworkMintedArgs = z.output<typeof artworkMintedArgs>;
+
+const TRANSFER_TYPES: readonly SqlColumnType[] = [
+  'text',
+  'text',
+  'numeric',
+  'text',
+  'text',
+  'bigint',
+  'int',
+  'text',
+  'timestamptz',
+];
+const MINT_TYPES: readonly SqlColumnType[] = [
+  'text',
+  'numeric',
+  'text',
+  'text',
+  'text',
+  'text',
+  'text',
+  'text',
+  'numeric',
+  'text',
+  'text',
+  'text',
+  'int',
+  'int',
+  'int',
+  'bigint',
+  'int',
+  'text',
+  'timestamptz',
+  'text',
+];
+
+/** Upserts works (at most one mint per work) and replaces their parents and contributors. */
+async function upsertMints(
+  tx: EntityManager,
+  t: Tables,
+  mints: readonly { fact: ChainFactEnvelope; a: ArtworkMintedArgs }[],
+): Promise<void> {
+  const rows = mints.map(({ fact, a }) => {
+    const at = positionOf(fact);
+    const p = a.provenance;
+    return [
+      fact.address,
+      a.tokenId,
+      a.creator,
+      a.owner,
+      a.provenanceHash,
+      p.modelId,
+      p.modelHash,
+      p.promptHash,
+      p.seed,
+      p.manifestHash,
+      p.manifestURI,
+      a.royaltyReceiver,
+      a.royaltyBps,
+      p.parents.length,
+      p.contributors.length,
+      at.block,
+      at.logIndex,
+      fact.transactionHash,
+      at.at,
+      fact.factId,
+    ];
+  });
+  await tx.query(
+    `INSERT INTO ${t.artworks} (collection, token_id, creator, owner, provenance_hash, model_id,
+       model_hash, prompt_hash, seed, manifest_hash, manifest_uri, royalty_receiver, royalty_bps,
+       parent_count, contributor_count, minted_block, minted_log_index, minted_tx, minted_at,
+       mint_fact_id, minted_to)
+     SELECT *, u.owner FROM (${unnestSelect(MINT_TYPES)}) AS u(collection, token_id, creator,
+       owner, provenance_hash, model_id, model_hash, prompt_hash, seed, manifest_hash, manifest_uri,
+       royalty_receiver, royalty_bps, parent_count, contributor_count, minted_block,
+       minted_log_index, minted_tx, minted_at, mint_fact_id)
+     ON CONFLICT (collection, token_id) DO UPDATE SET creator = EXCLUDED.creator,
+       minted_to = EXCLUDED.minted_to, provenance_hash = EXCLUDED.provenance_hash,
+       model_id = EXCLUDED.model_id, model_hash = EXCLUDED.model_hash,
+       prompt_hash = EXCLUDED.prompt_hash, seed = EXCLUDED.seed,
+       manifest_hash = EXCLUDED.manifest_hash, manifest_uri = EXCLUDED.manifest_uri,
+       royalty_receiver = EXCLUDED.royalty_receiver, royalty_bps = EXCLUDED.royalty_bps,
+       parent_count = EXCLUDED.parent_count, contributor_count = EXCLUDED.contributor_count,
+       minted_block = EXCLUDED.minted_block, minted_log_index = EXCLUDED.minted_log_index,
+       minted_tx = EXCLUDED.minted_tx, minted_at = EXCLUDED.minted_at,
+       mint_fact_id = EXCLUDED.mint_fact_id`,
+    columnsOf(rows, MINT_TYPES.length),
+  );
+  const collections = mints.map((m) => m.fact.address);
+  const tokenIds = mints.map((m) => m.a.tokenId);
+  for (const table of [t.parents, t.contributors])
+    await tx.query(
+      `DELETE FROM ${table} x USING unnest($1::text[], $2::numeric[]) AS k(collection, token_id)
+       WHERE x.collection = k.collection AND x.token_id = k.token_id`,
+      [collections, tokenIds],
+    );
+  const parents = mints.flatMap(({ fact, a }) =>
+    a.provenance.parents.map((parent, i) => [fact.address, a.tokenId, parent, i]),
+  );
+  if (parents.length > 0)
+    await tx.query(
+      `INSERT INTO ${t.parents} (collection, token_id, parent_token_id, position)
+       SELECT * FROM unnest($1::text[], $2::numeric[], $3::numeric[], $4::int[])
+       ON CONFLICT DO NOTHING`,
+      columnsOf(parents, 4),
+    );
+  const contributors = mints.flatMap(({ fact, a }) =>
+    a.provenance.contributors.map((c, i) => [fact.address, a.tokenId, i, c.account, c.bps]),
+  );
+  if (contributors.length > 0)
+    await tx.query(
+      `INSERT INTO ${t.contributors} (collection, token_id, position, account, bps)
+       SELECT * FROM unnest($1::text[], $2::numeric[], $3::int[], $4::text[], $5::int[])`,
+      columnsOf(contributors, 5),
+    );
+}
+
+const tables = (tx: EntityManager): Tables => ({
+  artworks: tablePath(tx, ArtworkEntity),
+  parents: tablePath(tx, ArtworkParentEntity),
+  contributors: tablePath(tx, ArtworkContributorEntity),
+  transfers: tablePath(tx, ArtworkTransferEntity),
+});
 
 type Tables = Record<'artworks' | 'parents' | 'contributors' | 'transfers', string>;
 

@@ -4,9 +4,16 @@
 import type { EntityManager } from 'typeorm';
 import { z } from 'zod';
 import type { ChainFactEnvelope } from '@atelier/chain-messages';
-import { chainFacts, type Projection } from '@atelier/projections';
+import {
+  chainFacts,
+  columnsOf,
+  unnestSelect,
+  type Projection,
+  type SqlColumnType,
+} from '@atelier/projections';
 import {
   advanceHead,
+  advanceHeads,
   parseArgs,
   positionOf,
   tablePath,
@@ -47,6 +54,7 @@ export function chainTradesProjection(
     format: chainFacts,
     entities: CHAIN_TRADES_READ_MODEL_ENTITIES,
     apply: (fact, tx) => applyTradeFact(fact, tx),
+    applyBatch: (facts, tx) => applyTradeFacts(facts, tx),
   };
 }
 
@@ -90,4 +98,96 @@ export async function applyTradeFact(fact: ChainFactEnvelope, tx: EntityManager)
     }
   }
   await advanceHead(tx, tablePath(tx, ChainTradesHeadEntity), fact);
+}
+
+/**
+ * The batch form of applyTradeFact: the settled trades of a run of facts in one multi-row
+ * INSERT, the head in one upsert. A retraction first writes the trades buffered before it, so
+ * the statements run in the facts' order and the rows are those of one fact at a time.
+ */
+export async function applyTradeFacts(
+  facts: readonly ChainFactEnvelope[],
+  tx: EntityManager,
+): Promise<void> {
+  const trades = tablePath(tx, ChainTradeEntity);
+  const ours = facts.filter((f) => f.contract === MARKETPLACE);
+  let pending: TradeRow[] = [];
+  const flush = async () => {
+    if (pending.length > 0) await insertTrades(tx, trades, pending);
+    pending = [];
+  };
+  for (const fact of ours) {
+    if (fact.event === 'TradeSettled') {
+      const a = parseArgs(fact, tradeSettledArgs);
+      if (fact.kind === 'retracted') {
+        await flush();
+        await tx.query(`DELETE FROM ${trades} WHERE fact_id = $1`, [fact.factId]);
+      } else pending.push(tradeRow(fact, a));
+    }
+  }
+  await flush();
+  await advanceHeads(tx, tablePath(tx, ChainTradesHeadEntity), ours);
+}
+
+type TradeRow = readonly [string, ...(string | number)[]];
+
+const TRADE_COLUMNS = `fact_id, marketplace, collection, token_id, ask_hash, bid_hash, seller,
+  buyer, currency, price, protocol_fee, royalty_receiver, royalty, attribution, seller_proceeds,
+  block, log_index, tx_hash, settled_at`;
+const TRADE_TYPES: readonly SqlColumnType[] = [
+  'text',
+  'text',
+  'text',
+  'numeric',
+  'text',
+  'text',
+  'text',
+  'text',
+  'text',
+  'numeric',
+  'numeric',
+  'text',
+  'numeric',
+  'numeric',
+  'numeric',
+  'bigint',
+  'int',
+  'text',
+  'timestamptz',
+];
+
+function tradeRow(fact: ChainFactEnvelope, a: z.output<typeof tradeSettledArgs>): TradeRow {
+  const at = positionOf(fact);
+  return [
+    fact.factId,
+    fact.address,
+    a.collection,
+    a.tokenId,
+    a.askHash,
+    a.bidHash,
+    a.seller,
+    a.buyer,
+    a.currency,
+    a.price,
+    a.protocolFee,
+    a.royaltyReceiver,
+    a.royalty,
+    a.attribution,
+    a.sellerProceeds,
+    at.block,
+    at.logIndex,
+    fact.transactionHash,
+    at.at,
+  ];
+}
+
+async function insertTrades(
+  tx: EntityManager,
+  table: string,
+  rows: readonly TradeRow[],
+): Promise<void> {
+  await tx.query(
+    `INSERT INTO ${table} (${TRADE_COLUMNS}) ${unnestSelect(TRADE_TYPES)} ON CONFLICT (fact_id) DO NOTHING`,
+    columnsOf(rows, TRADE_TYPES.length),
+  );
 }

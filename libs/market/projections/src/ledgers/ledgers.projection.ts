@@ -15,8 +15,21 @@
 import type { EntityManager } from 'typeorm';
 import { z } from 'zod';
 import type { ChainFactEnvelope } from '@atelier/chain-messages';
-import { chainFacts, type Projection } from '@atelier/projections';
-import { advanceHead, parseArgs, tablePath, zAddress, zUint } from '../chain-facts/chain-facts';
+import {
+  chainFacts,
+  columnsOf,
+  unnestSelect,
+  type Projection,
+  type SqlColumnType,
+} from '@atelier/projections';
+import {
+  advanceHead,
+  advanceHeads,
+  parseArgs,
+  tablePath,
+  zAddress,
+  zUint,
+} from '../chain-facts/chain-facts';
 import { MARKETPLACE, tradeSettledArgs } from '../chain-trades/chain-trades.projection';
 import {
   LEDGERS_READ_MODEL_ENTITIES,
@@ -48,6 +61,7 @@ export function ledgersProjection(
     format: chainFacts,
     entities: LEDGERS_READ_MODEL_ENTITIES,
     apply: (fact, tx) => applyLedgerFact(fact, tx),
+    applyBatch: (facts, tx) => applyLedgerFacts(facts, tx),
   };
 }
 
@@ -126,3 +140,89 @@ export async function applyLedgerFact(fact: ChainFactEnvelope, tx: EntityManager
   }
   await advanceHead(tx, tablePath(tx, LedgersHeadEntity), fact);
 }
+
+/**
+ * Applies Marketplace facts in order: the entries and fee settings of a run of facts in one
+ * multi-row INSERT each, the head in one upsert. A retraction first writes what is buffered
+ * before it, so the statements keep the facts' order and the rows are those of applyLedgerFact
+ * on each fact in turn.
+ */
+export async function applyLedgerFacts(
+  facts: readonly ChainFactEnvelope[],
+  tx: EntityManager,
+): Promise<void> {
+  const ours = facts.filter((f) => f.contract === MARKETPLACE);
+  if (ours.length === 0) return;
+  const entries = tablePath(tx, LedgerEntryEntity);
+  const settings = tablePath(tx, LedgerFeeSettingEntity);
+  let pendingEntries: unknown[][] = [];
+  let pendingSettings: unknown[][] = [];
+  const flush = async () => {
+    if (pendingEntries.length > 0)
+      await tx.query(
+        `INSERT INTO ${entries} (fact_id, role, marketplace, account, currency, amount, block, log_index, tx_hash)
+         ${unnestSelect(ENTRY_TYPES)} ON CONFLICT (fact_id, role) DO NOTHING`,
+        columnsOf(pendingEntries, ENTRY_TYPES.length),
+      );
+    if (pendingSettings.length > 0)
+      await tx.query(
+        `INSERT INTO ${settings} (fact_id, marketplace, recipient, bps, block, log_index)
+         ${unnestSelect(SETTING_TYPES)} ON CONFLICT (fact_id) DO NOTHING`,
+        columnsOf(pendingSettings, SETTING_TYPES.length),
+      );
+    pendingEntries = [];
+    pendingSettings = [];
+  };
+  for (const fact of ours) {
+    const retracted = fact.kind === 'retracted';
+    if (fact.event === 'ProtocolFeeSet') {
+      const a = parseArgs(fact, protocolFeeSet);
+      if (retracted) {
+        await flush();
+        await tx.query(`DELETE FROM ${settings} WHERE fact_id = $1`, [fact.factId]);
+      } else
+        pendingSettings.push([
+          fact.factId,
+          fact.address,
+          a.recipient,
+          a.bps,
+          fact.blockNumber,
+          fact.logIndex,
+        ]);
+      continue;
+    }
+    const list = ledgerEntriesOf(fact).filter((e) => e.amount !== '0');
+    if (list.length === 0) continue;
+    if (retracted) {
+      await flush();
+      await tx.query(`DELETE FROM ${entries} WHERE fact_id = $1`, [fact.factId]);
+    } else
+      for (const e of list)
+        pendingEntries.push([
+          fact.factId,
+          e.role,
+          fact.address,
+          e.account,
+          e.currency,
+          e.amount,
+          fact.blockNumber,
+          fact.logIndex,
+          fact.transactionHash,
+        ]);
+  }
+  await flush();
+  await advanceHeads(tx, tablePath(tx, LedgersHeadEntity), ours);
+}
+
+const ENTRY_TYPES: readonly SqlColumnType[] = [
+  'text',
+  'text',
+  'text',
+  'text',
+  'text',
+  'numeric',
+  'bigint',
+  'int',
+  'text',
+];
+const SETTING_TYPES: readonly SqlColumnType[] = ['text', 'text', 'text', 'int', 'bigint', 'int'];

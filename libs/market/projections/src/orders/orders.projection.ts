@@ -11,7 +11,13 @@
 import type { EntityManager } from 'typeorm';
 import { marketEventCodec, MARKET_CATEGORY, type MarketEvent } from '@atelier/market-domain';
 import type { EventEnvelope } from '@atelier/market-messages';
-import { marketEvents, type Projection } from '@atelier/projections';
+import {
+  columnsOf,
+  marketEvents,
+  unnestSelect,
+  type Projection,
+  type SqlColumnType,
+} from '@atelier/projections';
 import {
   MarketOrderEntity,
   MarketStreamEntity,
@@ -56,6 +62,7 @@ export function ordersProjection(name: string = ORDERS_PROJECTION): Projection<E
     format: marketEvents,
     entities: ORDERS_READ_MODEL_ENTITIES,
     apply: (envelope, tx) => applyMarketEvent(envelope, tx),
+    applyBatch: (envelopes, tx) => applyMarketEvents(envelopes, tx),
   };
 }
 
@@ -229,4 +236,461 @@ export async function applyMarketEvent(envelope: EventEnvelope, tx: EntityManage
      ON CONFLICT (stream_name) DO UPDATE SET position = GREATEST(${streams}.position, EXCLUDED.position)`,
     [envelope.streamName, collection, pos],
   );
+}
+
+// ---- batch ---------------------------------------------------------------------------------
+
+/** The mutable part of an order row, as the batch holds it. */
+interface OrderState {
+  status: string;
+  reason: string | null;
+  tradeId: string | null;
+  updatedAt: string;
+  lastPosition: bigint;
+  /** The whole row, when the batch inserts it (OrderAccepted of an order not yet stored). */
+  insert?: readonly unknown[];
+  dirty: boolean;
+}
+
+interface TradeState {
+  askHash: string;
+  bidHash: string;
+  status: string;
+  txHash: string | null;
+  block: string | null;
+  reason: string | null;
+  updatedAt: string;
+  lastPosition: bigint;
+  insert?: readonly unknown[];
+  dirty: boolean;
+}
+
+const ORDER_TYPES: readonly SqlColumnType[] = [
+  'text',
+  'text',
+  'text',
+  'smallint',
+  'numeric',
+  'text',
+  'numeric',
+  'numeric',
+  'numeric',
+  'numeric',
+  'numeric',
+  'text',
+  'text',
+  'text',
+  'text',
+  'int',
+  'timestamptz',
+  'bigint',
+  'timestamptz',
+  'bigint',
+];
+const TRADE_TYPES: readonly SqlColumnType[] = [
+  'text',
+  'text',
+  'text',
+  'text',
+  'text',
+  'text',
+  'text',
+  'numeric',
+  'numeric',
+  'jsonb',
+  'text',
+  'text',
+  'bigint',
+  'text',
+  'timestamptz',
+  'timestamptz',
+  'bigint',
+];
+
+/**
+ * The batch form of applyMarketEvent. It reads the rows the events touch (orders and trades, one
+ * SELECT each), folds the events over them in memory with the same rules as applyMarketEvent
+ * (every change guarded by the row's last_position, a trade's transitions by its status), and
+ * writes what changed: new rows in one multi-row INSERT per table, changed stored rows in one
+ * multi-row UPDATE per table (still guarded by last_position), the streams in one upsert. An
+ * order accepted, matched and filled within the batch is written once, in its final state.
+ */
+export async function applyMarketEvents(
+  envelopes: readonly EventEnvelope[],
+  tx: EntityManager,
+): Promise<void> {
+  const t = {
+    orders: tableOf(tx, MarketOrderEntity),
+    trades: tableOf(tx, MarketTradeEntity),
+    streams: tableOf(tx, MarketStreamEntity),
+  };
+  const decoded = envelopes.map((envelope) => ({
+    envelope,
+    event: marketEventOf(envelope),
+    pos: envelope.globalPosition,
+    at: envelope.occurredAt.toISOString(),
+    collection: collectionOfStream(envelope.streamName),
+  }));
+
+  // The stored rows the batch may read: its trades, then every order they or the events name.
+  const tradeIds = new Set<string>();
+  const hashes = new Set<string>();
+  for (const { event } of decoded) {
+    switch (event.type) {
+      case 'OrderAccepted':
+      case 'OrderStatusChanged':
+        hashes.add(event.data.hash);
+        break;
+      case 'TradeMatched':
+        tradeIds.add(event.data.tradeId);
+        hashes.add(event.data.ask.hash).add(event.data.bid.hash);
+        break;
+      case 'TradeSettled':
+      case 'TradeUnsettled':
+      case 'TradeReleased':
+        tradeIds.add(event.data.tradeId);
+        break;
+      default:
+        break;
+    }
+  }
+  const trades = new Map<string, TradeState>();
+  if (tradeIds.size > 0) {
+    const rows: {
+      trade_id: string;
+      ask_hash: string;
+      bid_hash: string;
+      status: string;
+      tx_hash: string | null;
+      block: string | null;
+      reason: string | null;
+      updated_at: Date;
+      last_position: string;
+    }[] = await tx.query(
+      `SELECT trade_id, ask_hash, bid_hash, status, tx_hash, block::text AS block, reason,
+         updated_at, last_position::text AS last_position
+       FROM ${t.trades} WHERE trade_id = ANY($1::text[])`,
+      [[...tradeIds]],
+    );
+    for (const r of rows) {
+      trades.set(r.trade_id, {
+        askHash: r.ask_hash,
+        bidHash: r.bid_hash,
+        status: r.status,
+        txHash: r.tx_hash,
+        block: r.block,
+        reason: r.reason,
+        updatedAt: r.updated_at.toISOString(),
+        lastPosition: BigInt(r.last_position),
+        dirty: false,
+      });
+      hashes.add(r.ask_hash).add(r.bid_hash);
+    }
+  }
+  const orders = new Map<string, OrderState>();
+  if (hashes.size > 0) {
+    const rows: {
+      hash: string;
+      status: string;
+      reason: string | null;
+      trade_id: string | null;
+      updated_at: Date;
+      last_position: string;
+    }[] = await tx.query(
+      `SELECT hash, status, reason, trade_id, updated_at, last_position::text AS last_position
+       FROM ${t.orders} WHERE hash = ANY($1::text[])`,
+      [[...hashes]],
+    );
+    for (const r of rows)
+      orders.set(r.hash, {
+        status: r.status,
+        reason: r.reason,
+        tradeId: r.trade_id,
+        updatedAt: r.updated_at.toISOString(),
+        lastPosition: BigInt(r.last_position),
+        dirty: false,
+      });
+  }
+
+  const streams = new Map<string, { collection: string; position: bigint }>();
+  for (const { envelope, event, pos, at, collection } of decoded) {
+    /** As updateOrders: the orders whose last change is older than this event. */
+    const updateOrders = (
+      list: readonly string[],
+      set: { status?: string; reason?: string | null; tradeId?: string | null },
+    ) => {
+      for (const hash of list) {
+        const o = orders.get(hash);
+        if (!o || o.lastPosition >= pos) continue;
+        if (set.status !== undefined) o.status = set.status;
+        if (set.reason !== undefined) o.reason = set.reason;
+        if (set.tradeId !== undefined) o.tradeId = set.tradeId;
+        o.updatedAt = at;
+        o.lastPosition = pos;
+        o.dirty = true;
+      }
+    };
+    const tradeBefore = (tradeId: string) => {
+      const trade = trades.get(tradeId);
+      return trade && trade.lastPosition < pos ? trade : undefined;
+    };
+    const changeTrade = (trade: TradeState, set: Partial<TradeState>) => {
+      Object.assign(trade, set, { updatedAt: at, lastPosition: pos, dirty: true });
+    };
+
+    switch (event.type) {
+      case 'OrderAccepted': {
+        const d = event.data;
+        const o = d.order;
+        if (orders.has(d.hash)) break; // ON CONFLICT (hash) DO NOTHING
+        orders.set(d.hash, {
+          status: d.status,
+          reason: d.reason,
+          tradeId: null,
+          updatedAt: at,
+          lastPosition: pos,
+          dirty: true,
+          insert: [
+            d.hash,
+            d.collection,
+            o.maker,
+            o.kind,
+            o.tokenId.toString(),
+            o.currency,
+            o.price.toString(),
+            o.start.toString(),
+            o.expiry.toString(),
+            o.counter.toString(),
+            o.nonce.toString(),
+            d.signature,
+            d.seq,
+            d.acceptedAt,
+            pos.toString(),
+          ],
+        });
+        break;
+      }
+      case 'OrderStatusChanged':
+        updateOrders([event.data.hash], { status: event.data.status, reason: event.data.reason });
+        break;
+      case 'TradeMatched': {
+        const d = event.data;
+        if (!trades.has(d.tradeId))
+          trades.set(d.tradeId, {
+            askHash: d.ask.hash,
+            bidHash: d.bid.hash,
+            status: 'matched',
+            txHash: null,
+            block: null,
+            reason: null,
+            updatedAt: at,
+            lastPosition: pos,
+            dirty: true,
+            insert: [
+              d.tradeId,
+              d.collection,
+              d.ask.hash,
+              d.bid.hash,
+              d.buyer,
+              d.seller,
+              d.currency,
+              d.tokenId.toString(),
+              d.price.toString(),
+              json(d.split),
+              d.matchedAt,
+            ],
+          });
+        updateOrders([d.ask.hash, d.bid.hash], {
+          status: 'reserved',
+          reason: `trade ${d.tradeId}`,
+          tradeId: d.tradeId,
+        });
+        break;
+      }
+      case 'TradeSettled': {
+        const d = event.data;
+        const trade = tradeBefore(d.tradeId);
+        if (!trade || trade.status !== 'matched') break;
+        changeTrade(trade, {
+          status: 'settled',
+          txHash: d.transactionHash,
+          block: d.block.toString(),
+          reason: null,
+        });
+        updateOrders([trade.askHash, trade.bidHash], {
+          status: 'filled',
+          reason: null,
+          tradeId: d.tradeId,
+        });
+        break;
+      }
+      case 'TradeUnsettled': {
+        const d = event.data;
+        const trade = tradeBefore(d.tradeId);
+        if (!trade || trade.status !== 'settled') break;
+        changeTrade(trade, { status: 'matched', txHash: null, block: null, reason: d.reason });
+        updateOrders([trade.askHash, trade.bidHash], {
+          status: 'reserved',
+          reason: `trade ${d.tradeId}`,
+          tradeId: d.tradeId,
+        });
+        break;
+      }
+      case 'TradeReleased': {
+        const d = event.data;
+        const trade = tradeBefore(d.tradeId);
+        if (!trade || trade.status !== 'matched') break;
+        changeTrade(trade, { status: 'released', reason: d.reason });
+        updateOrders([trade.askHash, trade.bidHash], { tradeId: null });
+        break;
+      }
+      case 'CancelRecorded':
+      case 'TokenObserved':
+      case 'FundsObserved':
+      case 'CounterObserved':
+      case 'NonceObserved':
+      case 'ProtocolFeeObserved':
+        break;
+      default: {
+        const _exhaustive: never = event;
+        return _exhaustive;
+      }
+    }
+    const stream = streams.get(envelope.streamName);
+    if (!stream || stream.position < pos)
+      streams.set(envelope.streamName, { collection, position: pos });
+  }
+  await writeOrders(tx, t.orders, orders);
+  await writeTrades(tx, t.trades, trades);
+  if (streams.size > 0) {
+    const list = [...streams];
+    await tx.query(
+      `INSERT INTO ${t.streams} (stream_name, collection, position)
+       SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[])
+       ON CONFLICT (stream_name) DO UPDATE SET position = GREATEST(${t.streams}.position, EXCLUDED.position)`,
+      [list.map(([s]) => s), list.map(([, v]) => v.collection), list.map(([, v]) => v.position)],
+    );
+  }
+}
+
+async function writeOrders(tx: EntityManager, table: string, orders: Map<string, OrderState>) {
+  const inserts: unknown[][] = [];
+  const updates: unknown[][] = [];
+  for (const [hash, o] of orders) {
+    if (!o.dirty) continue;
+    if (o.insert) {
+      const [
+        h,
+        c,
+        maker,
+        kind,
+        token,
+        cur,
+        price,
+        start,
+        expiry,
+        counter,
+        nonce,
+        sig,
+        seq,
+        acc,
+        ap,
+      ] = o.insert;
+      inserts.push([
+        h,
+        c,
+        maker,
+        kind,
+        token,
+        cur,
+        price,
+        start,
+        expiry,
+        counter,
+        nonce,
+        sig,
+        o.status,
+        o.reason,
+        o.tradeId,
+        seq,
+        acc,
+        ap,
+        o.updatedAt,
+        o.lastPosition.toString(),
+      ]);
+    } else
+      updates.push([hash, o.status, o.reason, o.tradeId, o.updatedAt, o.lastPosition.toString()]);
+  }
+  if (inserts.length > 0)
+    await tx.query(
+      `INSERT INTO ${table} (hash, collection, maker, kind, token_id, currency, price, start,
+         expiry, counter, nonce, signature, status, reason, trade_id, seq, accepted_at,
+         accepted_position, updated_at, last_position)
+       ${unnestSelect(ORDER_TYPES)} ON CONFLICT (hash) DO NOTHING`,
+      columnsOf(inserts, ORDER_TYPES.length),
+    );
+  if (updates.length > 0)
+    await tx.query(
+      `UPDATE ${table} o SET status = u.status, reason = u.reason, trade_id = u.trade_id,
+         updated_at = u.updated_at, last_position = u.last_position
+       FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::timestamptz[], $6::bigint[])
+         AS u(hash, status, reason, trade_id, updated_at, last_position)
+       WHERE o.hash = u.hash AND o.last_position < u.last_position`,
+      columnsOf(updates, 6),
+    );
+}
+
+async function writeTrades(tx: EntityManager, table: string, trades: Map<string, TradeState>) {
+  const inserts: unknown[][] = [];
+  const updates: unknown[][] = [];
+  for (const [tradeId, s] of trades) {
+    if (!s.dirty) continue;
+    if (s.insert) {
+      const [id, c, ask, bid, buyer, seller, cur, token, price, split, matchedAt] = s.insert;
+      inserts.push([
+        id,
+        c,
+        ask,
+        bid,
+        buyer,
+        seller,
+        cur,
+        token,
+        price,
+        split,
+        s.status,
+        s.txHash,
+        s.block,
+        s.reason,
+        matchedAt,
+        s.updatedAt,
+        s.lastPosition.toString(),
+      ]);
+    } else
+      updates.push([
+        tradeId,
+        s.status,
+        s.txHash,
+        s.block,
+        s.reason,
+        s.updatedAt,
+        s.lastPosition.toString(),
+      ]);
+  }
+  if (inserts.length > 0)
+    await tx.query(
+      `INSERT INTO ${table} (trade_id, collection, ask_hash, bid_hash, buyer, seller, currency,
+         token_id, price, split, status, tx_hash, block, reason, matched_at, updated_at, last_position)
+       ${unnestSelect(TRADE_TYPES)} ON CONFLICT (trade_id) DO NOTHING`,
+      columnsOf(inserts, TRADE_TYPES.length),
+    );
+  if (updates.length > 0)
+    await tx.query(
+      `UPDATE ${table} x SET status = u.status, tx_hash = u.tx_hash, block = u.block,
+         reason = u.reason, updated_at = u.updated_at, last_position = u.last_position
+       FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::text[], $6::timestamptz[],
+         $7::bigint[]) AS u(trade_id, status, tx_hash, block, reason, updated_at, last_position)
+       WHERE x.trade_id = u.trade_id AND x.last_position < u.last_position`,
+      columnsOf(updates, 7),
+    );
 }

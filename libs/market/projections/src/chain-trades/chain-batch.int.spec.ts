@@ -1,0 +1,306 @@
+// Batch application of the chain-fact read models (artworks, chain-trades, ledgers) against real
+// PostgreSQL: for random chain histories (mints and replacement mints, transfers, settled trades
+// with their credits, deposits, withdrawals, fee settings; retractions of some facts, in the same
+// chunk or later; facts delivered again), applyBatch over random chunks gives the rows of apply
+// one fact at a time, both called directly (the projection's own guards, duplicates included)
+// and through the runner (ProjectionStore.apply, batch on and off). A chunk that crashes midway
+// (an error, or the connection killed under it) leaves nothing written and no checkpoint moved,
+// and delivering it again gives the same rows.
+import { randomUUID } from 'node:crypto';
+import type { DataSource } from 'typeorm';
+import {
+  chainFact,
+  retractionOf,
+  toJsonArgs,
+  type ChainFactEnvelope,
+} from '@atelier/chain-messages';
+import { createProjectionDataSource, ProjectionStore, type Projection } from '@atelier/projections';
+import { artworksProjection } from '../artworks/artworks.projection';
+import { ledgersProjection } from '../ledgers/ledgers.projection';
+import { rng } from '../testing/chain-history';
+import { chainTradesProjection } from './chain-trades.projection';
+
+const run = randomUUID().slice(0, 8);
+const url = process.env['GATEWAY_DATABASE_URL']!;
+const opened: { ds: DataSource; schema: string }[] = [];
+
+const REGISTRY = '0x00000000000000000000000000000000000b7001';
+const MARKETPLACE = '0x00000000000000000000000000000000000b7002';
+const USD = '0x0000000000000000000000000000000000005d01';
+const ZERO = `0x${'0'.repeat(40)}`;
+const addr = (n: number) => `0x${n.toString(16).padStart(40, '0')}`;
+const h = (tag: string, n: number) => `0x${tag}${n.toString(16).padStart(64 - tag.length, '0')}`;
+
+type Spec = { contract: 'ArtworkRegistry' | 'Marketplace'; event: string; args: object };
+
+/** A random chain history as delivered: facts, some retracted, some delivered twice. */
+function history(seed: number, blocks: number): ChainFactEnvelope[] {
+  const random = rng(seed);
+  const pick = <T>(list: readonly T[]): T => list[Math.floor(random() * list.length)]!;
+  const accounts = Array.from({ length: 6 }, (_, i) => addr(0xa00 + i));
+  const owners = new Map<bigint, string>();
+  let nextToken = 1n;
+  const facts: ChainFactEnvelope[] = [];
+  for (let n = 1; n <= blocks; n++) {
+    const specs: Spec[] = [];
+    for (let k = 0, count = 1 + Math.floor(random() * 4); k < count; k++) {
+      const roll = random();
+      if (roll < 0.3 || owners.size === 0) {
+        // a new work, or now and then a replacement mint of an existing token id
+        const tokenId = owners.size > 0 && random() < 0.1 ? pick([...owners.keys()]) : nextToken++;
+        const owner = pick(accounts);
+        const parents = [...owners.keys()].filter((t) => t !== tokenId && random() < 0.2);
+        owners.set(tokenId, owner);
+        specs.push(
+          {
+            contract: 'ArtworkRegistry',
+            event: 'Transfer',
+            args: { from: ZERO, to: owner, tokenId },
+          },
+          {
+            contract: 'ArtworkRegistry',
+            event: 'ArtworkMinted',
+            args: {
+              tokenId,
+              creator: pick(accounts),
+              owner,
+              provenanceHash: h('a', n * 10 + k),
+              royaltyReceiver: pick(accounts),
+              royaltyBps: Math.floor(random() * 1000),
+              provenance: {
+                modelId: pick(['sdxl-1.0', 'flux-1']),
+                modelHash: h('d', n),
+                promptHash: h('e', n * 10 + k),
+                seed: BigInt(n * 10 + k),
+                manifestHash: h('f', n * 10 + k),
+                manifestURI: `ipfs://manifest/${n}/${k}`,
+                parents: parents.slice(0, 3),
+                contributors: random() < 0.5 ? [{ account: pick(accounts), bps: 100 }] : [],
+              },
+            },
+          },
+        );
+      } else if (roll < 0.5) {
+        const tokenId = pick([...owners.keys()]);
+        const to = pick(accounts);
+        specs.push({
+          contract: 'ArtworkRegistry',
+          event: 'Transfer',
+          args: { from: owners.get(tokenId)!, to, tokenId },
+        });
+        owners.set(tokenId, to);
+      } else if (roll < 0.75) {
+        const tokenId = pick([...owners.keys()]);
+        const seller = owners.get(tokenId)!;
+        const buyer = pick(accounts);
+        const price = BigInt(1000 + Math.floor(random() * 9000));
+        const fee = price / 40n;
+        const royalty = price / 20n;
+        const attribution = random() < 0.5 ? price / 100n : 0n;
+        specs.push(
+          {
+            contract: 'Marketplace',
+            event: 'TradeSettled',
+            args: {
+              askHash: h('aa', n * 10 + k),
+              bidHash: h('bb', n * 10 + k),
+              collection: REGISTRY,
+              tokenId,
+              seller,
+              buyer,
+              currency: USD,
+              price,
+              protocolFee: fee,
+              royaltyReceiver: pick(accounts),
+              royalty,
+              attribution,
+              sellerProceeds: price - fee - royalty - attribution,
+            },
+          },
+          {
+            contract: 'ArtworkRegistry',
+            event: 'Transfer',
+            args: { from: seller, to: buyer, tokenId },
+          },
+          {
+            contract: 'Marketplace',
+            event: 'RoyaltyCredited',
+            args: { receiver: pick(accounts), currency: USD, amount: royalty },
+          },
+          {
+            contract: 'Marketplace',
+            event: 'AttributionCredited',
+            args: { contributor: pick(accounts), currency: USD, amount: attribution },
+          },
+        );
+        owners.set(tokenId, buyer);
+      } else if (roll < 0.9) {
+        specs.push({
+          contract: 'Marketplace',
+          event: random() < 0.7 ? 'Deposited' : 'Withdrawn',
+          args: {
+            account: pick(accounts),
+            currency: USD,
+            amount: BigInt(Math.floor(random() * 500)),
+          },
+        });
+      } else {
+        specs.push({
+          contract: 'Marketplace',
+          event: 'ProtocolFeeSet',
+          args: { recipient: pick(accounts), bps: Math.floor(random() * 500) },
+        });
+      }
+    }
+    specs.forEach((s, logIndex) =>
+      facts.push(
+        chainFact({
+          chainId: 31337,
+          contract: s.contract,
+          address: s.contract === 'ArtworkRegistry' ? REGISTRY : MARKETPLACE,
+          event: s.event,
+          blockNumber: n,
+          blockHash: h('b', n),
+          blockTimestamp: 1_800_000_000 + n * 12,
+          transactionHash: h('7', n),
+          transactionIndex: 0,
+          logIndex,
+          args: toJsonArgs(s.args as Record<string, unknown>),
+        }),
+      ),
+    );
+  }
+  // Reorgs retract some facts (soon after, or much later); some messages arrive twice.
+  const out: ChainFactEnvelope[] = [];
+  const later: ChainFactEnvelope[] = [];
+  for (const f of facts) {
+    out.push(f);
+    if (random() < 0.08) (random() < 0.5 ? out : later).push(retractionOf(f));
+    if (random() < 0.05) out.push(random() < 0.5 ? f : pick(out));
+    if (later.length > 0 && random() < 0.05) out.push(later.shift()!);
+  }
+  return [...out, ...later];
+}
+
+async function model(tag: string, projection: Projection<ChainFactEnvelope>) {
+  const schema = `chainb_${run}_${tag}`;
+  const ds = await createProjectionDataSource({ url, schema, projections: [projection] });
+  opened.push({ ds, schema });
+  const store = new ProjectionStore(ds, schema);
+  await store.ensureSchema();
+  return { ds, store };
+}
+
+/** Every row of the projection's tables, in a stable order. */
+async function rows(ds: DataSource, projection: Projection<ChainFactEnvelope>) {
+  const out: Record<string, unknown> = {};
+  for (const entity of projection.entities) {
+    const path = ds.getMetadata(entity).tablePath;
+    const [schema, table] = path.split('.');
+    out[table!] = JSON.parse(
+      JSON.stringify(await ds.query(`SELECT * FROM "${schema}"."${table}" x ORDER BY x::text`)),
+    );
+  }
+  return out;
+}
+
+/** Random chunk sizes from 1 to 40 (Kafka's batches are uneven). */
+function chunks<T>(list: readonly T[], seed: number): T[][] {
+  const random = rng(seed);
+  const out: T[][] = [];
+  for (let i = 0; i < list.length;) {
+    const n = 1 + Math.floor(random() * 40);
+    out.push(list.slice(i, i + n));
+    i += n;
+  }
+  return out;
+}
+
+afterAll(async () => {
+  for (const { ds, schema } of opened) {
+    await ds.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`).catch(() => undefined);
+    await ds.destroy();
+  }
+});
+
+const projections = [
+  ['chain-artworks', artworksProjection],
+  ['chain-trades', chainTradesProjection],
+  ['chain-ledgers', ledgersProjection],
+] as const;
+
+describe.each(projections)('%s: applyBatch', (name, make) => {
+  const projection = make();
+  const tag = name.replace('chain-', '');
+
+  it.each([1, 2, 3])(
+    'gives the rows of apply one fact at a time (random history %i, duplicates and retractions included)',
+    async (seed) => {
+      const facts = history(seed, 60);
+      expect(facts.some((f) => f.kind === 'retracted')).toBe(true);
+      const one = await model(`${tag}_one_${seed}`, projection);
+      for (const f of facts) await one.ds.transaction((tx) => projection.apply(f, tx));
+      const batch = await model(`${tag}_bat_${seed}`, projection);
+      for (const chunk of chunks(facts, seed + 100))
+        await batch.ds.transaction((tx) => projection.applyBatch!(chunk, tx));
+      const expected = await rows(one.ds, projection);
+      expect(Object.values(expected).some((t) => (t as unknown[]).length > 0)).toBe(true);
+      expect(await rows(batch.ds, projection)).toEqual(expected);
+    },
+  );
+
+  it('through the runner: batch on equals batch off, chunk by chunk with checkpoints', async () => {
+    const facts = history(7, 80);
+    const ref = { source: 'spec', partition: 0 };
+    const apply = async (m: Awaited<ReturnType<typeof model>>, batch: boolean) => {
+      let offset = 0n;
+      for (const chunk of chunks(facts, 11)) {
+        const items = chunk.map((envelope) => ({ position: offset++, envelope }));
+        await m.store.apply(projection, ref, items, { batch });
+      }
+    };
+    const off = await model(`${tag}_off`, projection);
+    await apply(off, false);
+    const on = await model(`${tag}_on`, projection);
+    await apply(on, true);
+    expect(await rows(on.ds, projection)).toEqual(await rows(off.ds, projection));
+    expect(await on.store.position(projection.name, ref)).toBe(BigInt(facts.length - 1));
+  });
+
+  it('a chunk that crashes midway writes nothing; delivered again it gives the same rows', async () => {
+    const facts = history(9, 40);
+    const ref = { source: 'spec', partition: 0 };
+    const items = facts.map((envelope, i) => ({ position: BigInt(i), envelope }));
+    const [head, tail] = [items.slice(0, 20), items.slice(20)];
+    const reference = await model(`${tag}_crash_ref`, projection);
+    await reference.store.apply(projection, ref, items);
+
+    const m = await model(`${tag}_crash`, projection);
+    await m.store.apply(projection, ref, head);
+    const before = await rows(m.ds, projection);
+    // Half of the chunk written, then an error; then the same with the connection killed.
+    const failing: Projection<ChainFactEnvelope> = {
+      ...projection,
+      applyBatch: async (list, tx) => {
+        await projection.applyBatch!(list.slice(0, Math.ceil(list.length / 2)), tx);
+        throw new Error('crash in the middle of the batch');
+      },
+    };
+    await expect(m.store.apply(failing, ref, tail)).rejects.toMatchObject({
+      code: 'PROJECTION.APPLY_FAILED',
+    });
+    const killed: Projection<ChainFactEnvelope> = {
+      ...projection,
+      applyBatch: async (list, tx) => {
+        await projection.applyBatch!(list.slice(0, Math.ceil(list.length / 2)), tx);
+        await tx.query('SELECT pg_terminate_backend(pg_backend_pid())');
+      },
+    };
+    await expect(m.store.apply(killed, ref, tail)).rejects.toThrow();
+    expect(await rows(m.ds, projection)).toEqual(before);
+    expect(await m.store.position(projection.name, ref)).toBe(19n);
+    // Redelivered (with the head again, as Kafka would from the committed offset).
+    await m.store.apply(projection, ref, items);
+    expect(await rows(m.ds, projection)).toEqual(await rows(reference.ds, projection));
+  });
+});
