@@ -359,6 +359,9 @@ export class Submitter {
         if (!this.settings.paused) await this.maybeReplace(s, b);
         return;
       }
+    // Unknown to the node may mean another node: a chain replaced since the round began is
+    // recorded by the next round (its batches fail there), never answered from this one.
+    if (!(await this.stillOn(s))) return;
     if (b.nonce !== null && (await this.chain.minedNonce()) > b.nonce) {
       // Re-check receipts: the nonce may have been used by one of ours between the two reads.
       for (const tx of b.transactions) if (await this.chain.receipt(tx.hash)) return;
@@ -468,6 +471,9 @@ export class Submitter {
       // Back in the node's pool (nodes that re-inject reorged transactions): it will be mined
       // again at its nonce; reopening its trades now would send them a second time.
       if (!receipt && (await this.chain.known(hash))) continue;
+      // Gone because the whole chain was replaced since the round began: not a reorg (the next
+      // round records the new chain).
+      if (!(await this.stillOn(s))) return;
       this.logger.warn({ batchId: b.batchId }, 'settlement block reorged out');
       await this.exec({
         type: 'RecordReorg',
@@ -477,6 +483,15 @@ export class Submitter {
         at: new Date().toISOString(),
       });
     }
+  }
+
+  /**
+   * Whether the node still serves the chain the round began on. Asked before concluding from a
+   * transaction the node does not know (lost, replaced, reorged): an anvil restarted mid-round
+   * knows none of them, and that is a new chain, not a fault of this one.
+   */
+  private async stillOn(s: SettlementState): Promise<boolean> {
+    return s.genesis === null || (await this.chain.genesis()) === s.genesis;
   }
 
   /** Crash specs: die here, as a power cut would (no shutdown hooks, nothing flushed). */

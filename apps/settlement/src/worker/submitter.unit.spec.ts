@@ -429,6 +429,30 @@ describe('Submitter', () => {
     expect(chain.mined).toBe(1); // no gap: chain B mined our nonce 0
   });
 
+  it('a node replaced mid-round: no reorg, no rebroadcast concluded from the new chain', async () => {
+    const { chain, submitter, add, state } = setup({ batchSize: 2 });
+    await add(trades.slice(0, 2), 2);
+    await submitter.round(); // b1 confirmed on A
+    chain.autoMine = false;
+    await add(trades.slice(2), 2);
+    await submitter.round(); // b2 sent on A, in its pool
+    const sent = chain.sent.length;
+    chain.restart(hex(0xb0, 32));
+    // The round's first read still answered A (the node went away just after it).
+    let calls = 0;
+    chain.genesis = async () => (++calls === 1 ? hex(0xa0, 32) : hex(0xb0, 32));
+    await submitter.round();
+    let s = await state();
+    expect(s.batches.get('b1')?.status).toBe('confirmed'); // not "reorged" by chain B's silence
+    expect(s.batches.get('b2')?.status).toBe('submitted'); // neither failed nor resent to B
+    expect(chain.sent.length).toBe(sent);
+    await submitter.round(); // the next round records B
+    s = await state();
+    expect(s.genesis).toBe(hex(0xb0, 32));
+    expect(s.batches.get('b2')?.status).toBe('failed');
+    expect(s.batches.get('b1')?.status).toBe('confirmed');
+  });
+
   it('refuses a submission signed on a chain other than the one the round began on', async () => {
     const { chain, submitter, add, state } = setup();
     await add(trades);

@@ -2,6 +2,9 @@
 // chain (the shared test anvil must never be paused or reorged: other specs run on it). Started
 // from the @foundry-rs/anvil native binary on a free port, the contracts deployed by
 // contracts/script/deploy.ts into a deployments file of its own; stop() kills that one process.
+// restart() kills it and starts a new one on the same port, deployed again: a new chain (another
+// genesis) under the same chain id and, deployment being deterministic, the same addresses, as
+// `npm run down` then `npm run up` make of the stack's anvil.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
@@ -37,8 +40,17 @@ export interface PrivateAnvil {
   readonly port: number;
   /** One JSON-RPC call (anvil_*, evm_* cheat codes included); throws on a JSON-RPC error. */
   rpc<T = unknown>(method: string, params?: readonly unknown[]): Promise<T>;
+  /** The hash of block 0: which chain this is. */
+  genesis(): Promise<Hex>;
+  /**
+   * A new chain on the same port: this anvil killed, another started with the same options and
+   * the contracts deployed again (same addresses, same deployments file), empty otherwise.
+   */
+  restart(): Promise<void>;
   stop(): Promise<void>;
 }
+
+type Hex = `0x${string}`;
 
 export interface PrivateAnvilOptions {
   /** Block gas limit (anvil's default is 30M). */
@@ -81,9 +93,6 @@ export async function startPrivateAnvil(options: PrivateAnvilOptions = {}): Prom
   if (options.gasLimit !== undefined) args.push('--gas-limit', options.gasLimit.toString());
   if (options.chainId !== undefined) args.push('--chain-id', String(options.chainId));
   args.push(...(options.args ?? []));
-  const child: ChildProcess = spawn(anvilBinary(), args, { stdio: ['ignore', 'ignore', 'pipe'] });
-  let stderr = '';
-  child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
   let id = 0;
   const rpc = async <T>(method: string, params: readonly unknown[] = []): Promise<T> => {
     const res = await fetch(rpcUrl, {
@@ -96,24 +105,30 @@ export async function startPrivateAnvil(options: PrivateAnvilOptions = {}): Prom
     return body.result as T;
   };
   const dir = mkdtempSync(join(tmpdir(), 'atelier-anvil-'));
-  const stop = async () => {
-    if (child.exitCode === null && child.signalCode === null) {
-      const gone = new Promise((ok) => child.once('exit', ok));
-      child.kill('SIGTERM');
+  const deploymentsPath = join(dir, 'deployments.json');
+  let child: ChildProcess | undefined;
+  const kill = async () => {
+    const c = child;
+    if (c && c.exitCode === null && c.signalCode === null) {
+      const gone = new Promise((ok) => c.once('exit', ok));
+      c.kill('SIGTERM');
       await gone;
     }
-    rmSync(dir, { recursive: true, force: true });
   };
-  try {
+  /** One anvil process on the port, the contracts deployed on it. */
+  const launch = async () => {
+    const c = spawn(anvilBinary(), args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    child = c;
+    let stderr = '';
+    c.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
     await until(
       `anvil on ${port}`,
       async () => {
-        if (child.exitCode !== null) throw new Error(`anvil exited: ${stderr}`);
+        if (c.exitCode !== null) throw new Error(`anvil exited: ${stderr}`);
         return (await rpc<string>('eth_chainId').catch(() => undefined)) ? true : undefined;
       },
       20_000,
     );
-    const deploymentsPath = join(dir, 'deployments.json');
     const deployed = spawnSync(
       process.execPath,
       [resolve(repoRoot, 'node_modules/tsx/dist/cli.mjs'), 'contracts/script/deploy.ts'],
@@ -131,7 +146,27 @@ export async function startPrivateAnvil(options: PrivateAnvilOptions = {}): Prom
     );
     if (deployed.status !== 0)
       throw new Error(`deploy.ts failed (${deployed.status}): ${deployed.stderr}`);
-    return { rpcUrl, deploymentsPath, port, rpc, stop };
+  };
+  const stop = async () => {
+    await kill();
+    rmSync(dir, { recursive: true, force: true });
+  };
+  const genesis = async () =>
+    (await rpc<{ hash: Hex }>('eth_getBlockByNumber', ['0x0', false])).hash;
+  try {
+    await launch();
+    return {
+      rpcUrl,
+      deploymentsPath,
+      port,
+      rpc,
+      genesis,
+      restart: async () => {
+        await kill();
+        await launch();
+      },
+      stop,
+    };
   } catch (e) {
     await stop();
     throw e;
