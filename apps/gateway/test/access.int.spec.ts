@@ -1,6 +1,7 @@
 // The gateway's access layer on the real app, twice: two instances of the gateway on one
 // database (as two replicas behind a balancer), driven over HTTP. Limits and quotas hold across
-// both (exactly `burst` of a quick volley passes, wherever it lands), bad and revoked keys are
+// both (exactly `burst` of a quick volley passes, wherever it lands; reads without a key are
+// limited per instance instead, rate-limiter.ts), bad and revoked keys are
 // refused, bulk and cancels need a key, a key acts only for its makers, and an Idempotency-Key
 // answers a retry from the store without deciding again (real signed orders on anvil).
 import { Pool } from 'pg';
@@ -144,22 +145,36 @@ describe('access: API keys, limits across instances, idempotency (two real gatew
     }
   });
 
-  it('holds the per-IP limit of callers without a key across both instances', async () => {
-    // Five tokens left in this IP's bucket, refilling at 0.01/s: five of twelve pass.
+  it('holds the per-IP limit of writes without a key across both instances', async () => {
+    // Five tokens left in this IP's bucket, refilling at 0.01/s: five of twelve pass (the guard
+    // lets them in; the body is then refused by validation, 400), seven are limited.
     await pool.query(
-      `UPDATE ${access}.rate_buckets SET tokens = 5, refreshed_at = clock_timestamp()
-        WHERE subject = 'ip:127.0.0.1'`,
+      `INSERT INTO ${access}.rate_buckets (subject, tokens, refreshed_at, full_at, allowed)
+       VALUES ('ip:127.0.0.1', 5, clock_timestamp(), clock_timestamp() + interval '1 day', true)
+       ON CONFLICT (subject) DO UPDATE SET tokens = 5, refreshed_at = clock_timestamp()`,
     );
     const answers = await Promise.all(
-      Array.from({ length: 12 }, (_, i) => send(i % 2 ? a.base : b.base, '/v1/deployments')),
+      Array.from({ length: 12 }, (_, i) =>
+        send(i % 2 ? a.base : b.base, '/v1/orders', { body: { x: 1 } }),
+      ),
     );
-    expect(answers.filter((r) => r.status === 200)).toHaveLength(5);
-    const limited = answers.filter((r) => r.status !== 200);
+    expect(answers.filter((r) => r.status === 400)).toHaveLength(5);
+    const limited = answers.filter((r) => r.status !== 400);
     expect(limited).toHaveLength(7);
     await problem(limited[0]!, 429, 'RATE.LIMITED');
     // A key has its own bucket: the IP's exhaustion does not touch it.
     const { token } = await keys.create(newKey());
     expect((await send(a.base, '/v1/deployments', { headers: bearer(token) })).status).toBe(200);
+    // Reads without a key are limited in each instance, not on the shared row: the exhausted
+    // row refuses none of them, and they take nothing from it.
+    const reads = await Promise.all(
+      Array.from({ length: 12 }, (_, i) => send(i % 2 ? a.base : b.base, '/v1/deployments')),
+    );
+    expect(reads.map((r) => r.status)).toEqual(Array.from({ length: 12 }, () => 200));
+    const { rows } = await pool.query<{ tokens: number }>(
+      `SELECT tokens FROM ${access}.rate_buckets WHERE subject = 'ip:127.0.0.1'`,
+    );
+    expect(rows[0]!.tokens).toBeLessThan(1);
     await pool.query(`DELETE FROM ${access}.rate_buckets WHERE subject = 'ip:127.0.0.1'`);
   });
 

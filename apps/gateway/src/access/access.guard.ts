@@ -2,14 +2,16 @@
 // sent (401 AUTH.INVALID_KEY for a bad or revoked one), demand one where the route's policy
 // does (401 AUTH.KEY_REQUIRED), take a token from the key's bucket or the client IP's
 // (429 RATE.LIMITED with Retry-After), and refuse a key acting for a maker it does not hold
-// (403 AUTH.MAKER_NOT_ALLOWED). The daily order quota is the admission interceptor's, after the
-// idempotency key, so a replayed answer costs no quota.
+// (403 AUTH.MAKER_NOT_ALLOWED). A key's bucket, and the IP's for writes, are rows shared by every
+// instance; the IP's bucket for reads (GET, HEAD) is this process's (rate-limiter.ts says why).
+// The daily order quota is the admission interceptor's, after the idempotency key, so a
+// replayed answer costs no quota.
 import { Inject, Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import { policyFor } from './access-policy';
 import { AccessError } from './access.errors';
 import { ApiKeyStore } from './api-keys';
 import { header, setCaller, type AccessRequest } from './caller';
-import { PgRateLimiter } from './rate-limiter';
+import { LocalRateLimiter, PgRateLimiter } from './rate-limiter';
 import { ACCESS_OPTIONS, type AccessOptions } from './access.tokens';
 
 interface ReplyLike {
@@ -26,8 +28,12 @@ function tokenOf(req: AccessRequest): string | undefined {
   return header(req, 'x-api-key');
 }
 
+const READS = new Set(['GET', 'HEAD']);
+
 @Injectable()
 export class AccessGuard implements CanActivate {
+  private readonly readLimiter = new LocalRateLimiter();
+
   constructor(
     private readonly keys: ApiKeyStore,
     private readonly limiter: PgRateLimiter,
@@ -59,7 +65,9 @@ export class AccessGuard implements CanActivate {
     const subject = key ? `key:${key.id}` : `ip:${req.ip}`;
     const bucket = key
       ? await this.limiter.take(subject, key.rps, key.burst)
-      : await this.limiter.take(subject, this.options.ipRps, this.options.ipBurst);
+      : READS.has(req.method.toUpperCase())
+        ? this.readLimiter.take(subject, this.options.ipRps, this.options.ipBurst)
+        : await this.limiter.take(subject, this.options.ipRps, this.options.ipBurst);
     if (!bucket.allowed) {
       reply.header('retry-after', String(bucket.retryAfterSeconds));
       throw new AccessError(

@@ -1,7 +1,13 @@
 // Rate limits and daily quotas that hold across every gateway instance on one database: each
 // decision is one atomic statement on a PostgreSQL row (the row lock of INSERT ... ON CONFLICT
 // DO UPDATE orders concurrent callers; READ COMMITTED re-reads the row they waited for), and
-// time is the database server's clock, so instances with skewed clocks still agree.
+// time is the database server's clock, so instances with skewed clocks still agree. These hold
+// every API key's limit and quota, and the per-IP limit of writes without a key.
+//
+// Reads without a key are limited per IP in each process instead (LocalRateLimiter, the same
+// bucket in memory): a row write per anonymous read serialised every read of one IP on that
+// row (issue 10: 69 book reads/s), and a read changes nothing that a limit across instances
+// would protect; behind N instances an IP may read N times its rate.
 //
 // Token bucket: a subject holds up to `burst` tokens and regains `rps` per second; a request
 // takes one, or is refused while fewer than one is left (the refusal takes nothing, so a
@@ -99,5 +105,33 @@ export class PgRateLimiter {
     await this.pool.query(
       `DELETE FROM ${this.tables.quotas} WHERE day < (now() AT TIME ZONE 'UTC')::date - 1`,
     );
+  }
+}
+
+/** The same token bucket, in this process's memory (anonymous reads; see the header). */
+export class LocalRateLimiter {
+  private readonly buckets = new Map<string, { tokens: number; at: number; full: number }>();
+  private sweptAt = 0;
+
+  constructor(private readonly now: () => number = () => performance.now()) {}
+
+  take(subject: string, rps: number, burst: number): BucketDecision {
+    const t = this.now();
+    if (t - this.sweptAt > 10_000) this.sweep(t);
+    const b = this.buckets.get(subject);
+    const avail = b ? Math.min(burst, b.tokens + (rps * Math.max(0, t - b.at)) / 1000) : burst;
+    const allowed = avail >= 1;
+    const tokens = allowed ? avail - 1 : avail;
+    this.buckets.set(subject, { tokens, at: t, full: t + ((burst - tokens) / rps) * 1000 });
+    return {
+      allowed,
+      retryAfterSeconds: allowed ? 0 : Math.max(1, Math.ceil((1 - tokens) / rps)),
+    };
+  }
+
+  /** Forgets buckets that are full again (the same as none). */
+  private sweep(t: number): void {
+    this.sweptAt = t;
+    for (const [subject, b] of this.buckets) if (b.full <= t) this.buckets.delete(subject);
   }
 }

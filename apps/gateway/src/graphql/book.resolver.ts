@@ -1,19 +1,14 @@
 // Order books over GraphQL: a collection's book (every ask, collection bids, token bids apart)
 // or one token's (its asks; its token bids and every collection bid), per currency, from the
 // orders read model, with the market position it reflects; `minMarketPosition` waits (bounded)
-// for a write first, as the orders reads do.
-import { Inject } from '@nestjs/common';
+// for a write first, as the orders reads do. The same answers as REST's (BookAnswers: the
+// process's in-memory books).
 import { Args, Int, Query, Resolver } from '@nestjs/graphql';
 import { z } from 'zod';
-import {
-  DEFAULT_BOOK_LEVELS,
-  MAX_BOOK_LEVELS,
-  type OrderBooksReader,
-} from '@atelier/market-projections';
-import { ReadPositions } from '../read/read-positions';
+import { DEFAULT_BOOK_LEVELS, MAX_BOOK_LEVELS } from '@atelier/market-projections';
+import { BookAnswers } from '../read/book-answer';
 import { bookQuery, minMarketPosition as minMarketPositionArg } from '../read/read-market.query';
 import { accountParams, artworkParams } from '../read/read.query';
-import { ORDER_BOOKS_READER } from '../read/read.tokens';
 import { parseArgs } from './graphql.args';
 import { OrderBook } from './book.types';
 
@@ -28,10 +23,7 @@ const bookArgs = z.object({
 
 @Resolver(() => OrderBook)
 export class BookResolver {
-  constructor(
-    @Inject(ORDER_BOOKS_READER) private readonly reader: OrderBooksReader,
-    private readonly positions: ReadPositions,
-  ) {}
+  constructor(private readonly books: BookAnswers) {}
 
   @Query(() => OrderBook, {
     description:
@@ -56,32 +48,10 @@ export class BookResolver {
     minMarketPosition?: string,
   ): Promise<OrderBook> {
     const q = parseArgs(bookArgs, { collection, tokenId, currency, levels, minMarketPosition });
-    await this.positions.orders(q.minMarketPosition);
-    const position = await this.reader.position(q.collection);
-    const at = BigInt(Math.floor(Date.now() / 1000));
-    const options = {
-      levels: q.levels ?? DEFAULT_BOOK_LEVELS,
-      now: at,
-      ...(q.currency ? { currency: q.currency } : {}),
-    };
-    const book =
-      q.tokenId === undefined
-        ? await this.reader.collectionBook(q.collection, options)
-        : await this.reader.tokenBook(q.collection, q.tokenId, options);
+    const { answer } = await this.books.get(q);
     return {
-      collection: book.collection,
-      tokenId: book.tokenId,
-      at: at.toString(),
-      levels: options.levels,
-      currencies: book.currencies.map((c) => ({
-        currency: c.currency,
-        asks: { ...c.asks, levels: [...c.asks.levels] },
-        bids: { ...c.bids, levels: [...c.bids.levels] },
-        tokenBids: c.tokenBids ? { ...c.tokenBids, levels: [...c.tokenBids.levels] } : null,
-        floor: c.floor,
-        spread: c.spread,
-      })),
-      position: { market: position },
+      ...answer,
+      currencies: answer.currencies.map((c) => ({ ...c, tokenBids: c.tokenBids ?? null })),
     };
   }
 }

@@ -38,6 +38,7 @@ import type { Logger } from '@atelier/observability';
 import { ORDERS_READ_MODEL, ORDERS_READER } from '../market/market.tokens';
 import { CHAIN_READ_MODEL, LEDGERS_READER } from '../read/read.tokens';
 import type { LiveOptions } from './live.config';
+import { MarketTail } from './market-tail';
 import { LiveError, type LiveEnd } from './live.errors';
 import {
   MARKET_CATEGORY,
@@ -191,6 +192,8 @@ export class LiveFeed implements OnApplicationBootstrap, BeforeApplicationShutdo
     @Inject(CHAIN_READ_MODEL) private readonly chainReadModel: DataSource,
     @Inject(LIVE_OPTIONS) private readonly options: LiveOptions,
     @Inject(LIVE_LOGGER) private readonly logger: Logger,
+    // The same tail, offered to the order-book cache (read/), so it opens none of its own.
+    @Inject(MarketTail) private readonly marketTail: MarketTail,
   ) {
     this.decoder = new MarketChangeDecoder(new ReadModelLookup(orders), options.cacheSize);
   }
@@ -329,6 +332,7 @@ export class LiveFeed implements OnApplicationBootstrap, BeforeApplicationShutdo
           this.position = await this.startPosition();
           for (const wake of this.startedWaiters.splice(0)) wake();
         }
+        this.marketTail.started(this.position);
         for await (const event of this.store.subscribe({
           category: MARKET_CATEGORY,
           after: this.position,
@@ -336,6 +340,7 @@ export class LiveFeed implements OnApplicationBootstrap, BeforeApplicationShutdo
         }))
           await this.dispatch(event);
       } catch (err) {
+        this.marketTail.stopped();
         if (signal.aborted) return;
         this.logger.error({ err }, 'live tail of the market log failed; restarting it');
         for (const sub of [...this.market])
@@ -347,6 +352,8 @@ export class LiveFeed implements OnApplicationBootstrap, BeforeApplicationShutdo
   }
 
   private async dispatch(event: RecordedEvent): Promise<void> {
+    // The book cache first: it applies the event in memory at once, whatever the decode awaits.
+    this.marketTail.publish(event);
     let changes: LiveChange[] = [];
     if (this.market.size > 0) changes = await this.decoder.decode(event);
     else this.decoder.remember(event);
@@ -501,6 +508,7 @@ export class LiveFeed implements OnApplicationBootstrap, BeforeApplicationShutdo
     for (const sub of all)
       this.end(sub, { code: 'LIVE.SHUTDOWN', message: 'the gateway is shutting down' });
     this.abort.abort();
+    this.marketTail.stopped();
     for (const wake of this.startedWaiters.splice(0)) wake();
     await Promise.allSettled([this.tail, this.ledgerLoop, ...this.catchUps]);
   }

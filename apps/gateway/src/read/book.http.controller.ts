@@ -1,13 +1,14 @@
 // GET /v1/collections/:address/book and GET /v1/artworks/:collection/:tokenId/book: the order
-// books of the orders read model (OrderBooksReader): per currency, price levels of the orders
-// fillable and active now, the best order of each side, the floor and the spread. The answer
-// says the market position it reflects; `?minMarketPosition=` waits for a write first.
-import { Controller, Get, Inject, Param, Query } from '@nestjs/common';
+// books of the orders read model: per currency, price levels of the orders fillable and active
+// now, the best order of each side, the floor and the spread. The answer says the market
+// position it reflects; `?minMarketPosition=` waits for a write first. Served from the
+// process's in-memory books (BookAnswers, OrderBookCache): the JSON of a book is made once per
+// change and second, and sent as it is.
+import { Controller, Get, Header, Param, Query } from '@nestjs/common';
 import type { z } from 'zod';
-import { DEFAULT_BOOK_LEVELS, type OrderBooksReader } from '@atelier/market-projections';
 import { ZodValidationPipe } from '@atelier/platform';
+import { BookAnswers } from './book-answer';
 import { ApiRead } from './openapi';
-import { ReadPositions } from './read-positions';
 import {
   bookQuery,
   collectionBookParams,
@@ -15,18 +16,15 @@ import {
   type BookQuery,
 } from './read-market.query';
 import { bookJson } from './read-market.views';
-import { ORDER_BOOKS_READER } from './read.tokens';
 
-type Answer = z.input<typeof bookJson>;
+const JSON_TYPE = 'application/json; charset=utf-8';
 
 @Controller('v1')
 export class BookHttpController {
-  constructor(
-    @Inject(ORDER_BOOKS_READER) private readonly reader: OrderBooksReader,
-    private readonly positions: ReadPositions,
-  ) {}
+  constructor(private readonly books: BookAnswers) {}
 
   @Get('collections/:address/book')
+  @Header('content-type', JSON_TYPE)
   @ApiRead({
     tag: 'books',
     summary:
@@ -40,11 +38,12 @@ export class BookHttpController {
     @Param(new ZodValidationPipe(collectionBookParams))
     p: z.output<typeof collectionBookParams>,
     @Query(new ZodValidationPipe(bookQuery)) q: BookQuery,
-  ): Promise<Answer> {
-    return this.answer(q, (options) => this.reader.collectionBook(p.address, options), p.address);
+  ): Promise<string> {
+    return (await this.books.get({ collection: p.address, ...q })).json();
   }
 
   @Get('artworks/:collection/:tokenId/book')
+  @Header('content-type', JSON_TYPE)
   @ApiRead({
     tag: 'books',
     summary: "A token's order book: its asks; its token bids and every collection bid",
@@ -56,42 +55,7 @@ export class BookHttpController {
   async token(
     @Param(new ZodValidationPipe(tokenBookParams)) p: z.output<typeof tokenBookParams>,
     @Query(new ZodValidationPipe(bookQuery)) q: BookQuery,
-  ): Promise<Answer> {
-    return this.answer(
-      q,
-      (options) => this.reader.tokenBook(p.collection, p.tokenId, options),
-      p.collection,
-    );
-  }
-
-  private async answer(
-    q: BookQuery,
-    read: (
-      options: Parameters<OrderBooksReader['collectionBook']>[1],
-    ) => ReturnType<OrderBooksReader['collectionBook']>,
-    collection: string,
-  ): Promise<Answer> {
-    await this.positions.orders(q.minMarketPosition);
-    const position = await this.reader.position(collection);
-    const levels = q.levels ?? DEFAULT_BOOK_LEVELS;
-    const at = BigInt(Math.floor(Date.now() / 1000));
-    const book = await read({
-      levels,
-      now: at,
-      ...(q.currency ? { currency: q.currency } : {}),
-    });
-    return {
-      collection: book.collection,
-      tokenId: book.tokenId,
-      at: at.toString(),
-      levels,
-      currencies: book.currencies.map(({ tokenBids, ...c }) => ({
-        ...c,
-        asks: { ...c.asks, levels: [...c.asks.levels] },
-        bids: { ...c.bids, levels: [...c.bids.levels] },
-        ...(tokenBids ? { tokenBids: { ...tokenBids, levels: [...tokenBids.levels] } } : {}),
-      })),
-      position: { market: position },
-    };
+  ): Promise<string> {
+    return (await this.books.get({ collection: p.collection, tokenId: p.tokenId, ...q })).json();
   }
 }

@@ -4,7 +4,8 @@
 // database and schema as the orders model, its own tables); the collection stats read the
 // floor from the orders model (ORDERS_READ_MODEL of the global MarketModule). The projectors
 // run when the pipeline does (PIPELINE_ENABLED), with its topic prefix, partitions and group
-// naming, start after bootstrap and stop before the DataSource closes. The `read` readiness
+// naming, start after bootstrap and stop before the DataSource closes. The order books are
+// served from memory (OrderBookCache), fed by the market-log tail the live module runs. The `read` readiness
 // check is `readChecks` (listed beside the pipeline's).
 import {
   Inject,
@@ -32,11 +33,14 @@ import type { GatewayConfig } from '../config';
 import { ORDERS_READ_MODEL } from '../market/market.tokens';
 import { READ_YOUR_WRITES_WAIT_MS, ReadYourWrites } from '../orders/read-your-writes';
 import { pipelineSettings } from '../pipeline/pipeline.config';
+import { MarketTail } from '../live/market-tail';
 import { ActivityHttpController } from './activity.http.controller';
 import { ArtworksHttpController } from './artworks.http.controller';
+import { BookAnswers } from './book-answer';
 import { BookHttpController } from './book.http.controller';
 import { CollectionsHttpController } from './collections.http.controller';
 import { LedgersHttpController } from './ledgers.http.controller';
+import { OrderBookCache } from './order-book-cache';
 import { ReadPositions } from './read-positions';
 import { ChainReadProjectors, chainReadProjections } from './read-projectors';
 import {
@@ -174,8 +178,15 @@ export class ReadModule {
           ReadYourWrites,
           ReadPositions,
           ReadRunner,
+          // The in-memory order books, fed by the live feed's one tail of the market log
+          // (LiveModule imports this module and hands its tail to MarketTail).
+          MarketTail,
+          OrderBookCache,
+          BookAnswers,
         ],
         exports: [
+          MarketTail,
+          BookAnswers,
           CHAIN_READ_MODEL,
           ARTWORKS_READER,
           CHAIN_TRADES_READER,

@@ -1,0 +1,113 @@
+// One order book answer for both edges (REST's JSON, GraphQL's OrderBook): from the in-memory
+// books of the process (OrderBookCache) when the tail runs, else from the SQL reader as before,
+// in the same shape either way. `minMarketPosition` is met at once when the tail has handed out
+// that position (the books hold every market event up to it); otherwise the orders read model
+// is waited for as before (409 READ_MODEL.BEHIND in time), then the books if the tail got
+// there too, else the SQL reader (which has it).
+import { Inject, Injectable } from '@nestjs/common';
+import type { z } from 'zod';
+import {
+  DEFAULT_BOOK_LEVELS,
+  type BookQuery as ReaderQuery,
+  type OrderBook,
+  type OrderBooksReader,
+} from '@atelier/market-projections';
+import { OrderBookCache } from './order-book-cache';
+import { ReadPositions } from './read-positions';
+import { bookJson } from './read-market.views';
+import { ORDER_BOOKS_READER } from './read.tokens';
+
+export type BookAnswer = z.input<typeof bookJson>;
+
+export interface BookRequest {
+  readonly collection: string;
+  /** A token's book; undefined for the collection's. */
+  readonly tokenId?: string | undefined;
+  readonly currency?: string | undefined;
+  readonly levels?: number | undefined;
+  readonly minMarketPosition?: bigint | undefined;
+}
+
+/** How long a met `minMarketPosition` waits for the tail to reach it too (then SQL answers). */
+const TAIL_WAIT_MS = 500;
+
+/** The reader's book as the routes answer it (copies: the reader's arrays are read-only). */
+function answerOf(
+  book: OrderBook,
+  at: bigint,
+  levels: number,
+  position: string | null,
+): BookAnswer {
+  return {
+    collection: book.collection,
+    tokenId: book.tokenId,
+    at: at.toString(),
+    levels,
+    currencies: book.currencies.map(({ tokenBids, ...c }) => ({
+      ...c,
+      asks: { ...c.asks, levels: [...c.asks.levels] },
+      bids: { ...c.bids, levels: [...c.bids.levels] },
+      ...(tokenBids ? { tokenBids: { ...tokenBids, levels: [...tokenBids.levels] } } : {}),
+    })),
+    position: { market: position },
+  };
+}
+
+export interface BookResult {
+  readonly answer: BookAnswer;
+  /** The answer serialized, shared by the reads of one book version and second. */
+  json(): string;
+}
+
+@Injectable()
+export class BookAnswers {
+  constructor(
+    @Inject(ORDER_BOOKS_READER) private readonly reader: OrderBooksReader,
+    private readonly positions: ReadPositions,
+    private readonly cache: OrderBookCache,
+  ) {}
+
+  async get(r: BookRequest): Promise<BookResult> {
+    const min = r.minMarketPosition ?? 0n;
+    if (min > 0n && !this.cache.reached(min)) {
+      await this.positions.orders(min);
+      const until = Date.now() + TAIL_WAIT_MS;
+      while (!this.cache.reached(min) && Date.now() < until)
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      if (!this.cache.reached(min)) return this.fromSql(r);
+    }
+    const levels = r.levels ?? DEFAULT_BOOK_LEVELS;
+    const at = BigInt(Math.floor(Date.now() / 1000));
+    const query: ReaderQuery & { now: bigint } = {
+      levels,
+      now: at,
+      ...(r.currency ? { currency: r.currency } : {}),
+    };
+    const key = `${r.tokenId ?? ''}|${r.currency ?? ''}|${levels}`;
+    const cached = await this.cache.answer(r.collection, key, at, (book) =>
+      answerOf(
+        r.tokenId === undefined ? book.collectionBook(query) : book.tokenBook(r.tokenId, query),
+        at,
+        levels,
+        book.position,
+      ),
+    );
+    if (cached) return { answer: cached.value, json: cached.json };
+    return this.fromSql(r);
+  }
+
+  /** The SQL reader's answer (no tail in this process yet, or it has not reached `min`). */
+  private async fromSql(r: BookRequest): Promise<BookResult> {
+    await this.positions.orders(r.minMarketPosition);
+    const position = await this.reader.position(r.collection);
+    const levels = r.levels ?? DEFAULT_BOOK_LEVELS;
+    const at = BigInt(Math.floor(Date.now() / 1000));
+    const options = { levels, now: at, ...(r.currency ? { currency: r.currency } : {}) };
+    const book =
+      r.tokenId === undefined
+        ? await this.reader.collectionBook(r.collection, options)
+        : await this.reader.tokenBook(r.collection, r.tokenId, options);
+    const answer = answerOf(book, at, levels, position);
+    return { answer, json: () => JSON.stringify(answer) };
+  }
+}
