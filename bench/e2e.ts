@@ -963,6 +963,8 @@ async function main(): Promise<void> {
         burstOrderToSettledVisibleP99Ms: burstFig.orderToSettledVisible.p99Ms,
         gasPerTrade: burstFig.gasPerTrade,
         pacedRateTradesPerSec: rate,
+        tradesWithoutMarketTradeSettled:
+          (burstFig.missing['settledEvent'] ?? 0) + (pacedFig.missing['settledEvent'] ?? 0),
         stageP50Ms: Object.fromEntries(STAGES.map(([k]) => [k, pacedFig.stages[k].p50Ms])),
         stageP99Ms: Object.fromEntries(STAGES.map(([k]) => [k, pacedFig.stages[k].p99Ms])),
         burstStageP50Ms: Object.fromEntries(STAGES.map(([k]) => [k, burstFig.stages[k].p50Ms])),
@@ -979,6 +981,7 @@ async function main(): Promise<void> {
       ratios,
       phases: { burst: burstFig, paced: pacedFig },
       notes: [
+        `${(burstFig.missing['settledEvent'] ?? 0) + (pacedFig.missing['settledEvent'] ?? 0)} of ${measured.length} measured trades settled on chain (listed by /v1/trades?status=settled) have no TradeSettled in the market log when the run ends: the tracker and liveFeed stages, and orderToSettledLive, are over the trades that have one (n in phases.*.stages / orderToSettledLive).`,
         'ordersPerSec and tradesSettledPerSec are the burst phase; the latency figures without a prefix are the paced phase (no queue at intake).',
         'tradesSettledPerSec = trades / (last settling block seen - first order sent): in this run it is bounded by intake (orders arrive slower than settlement settles), so it is not settlement capacity (bench:settlement measures that).',
         pacedFig.stages.matching.p99Ms === 0 && burstFig.stages.matching.p99Ms === 0
