@@ -17,6 +17,7 @@
 // (high rate limit and quota) is made with the operator command `npm run keys` and revoked after.
 // Latency is per HTTP request (a bulk request's, in bulk scenarios).
 // Goal (issue 9): ratio >= 0.3 for both.
+import { seededRandom } from '@atelier/kernel';
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
@@ -234,18 +235,6 @@ async function fundParties(deployer: PrivateKeyAccount): Promise<Parties> {
   return { sellers, buyers };
 }
 
-/** mulberry32: the same flow shape on every run. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 const nonces = new Map<string, bigint>();
 const nextNonce = (maker: string): bigint => {
   const n = nonces.get(maker) ?? 0n;
@@ -260,7 +249,7 @@ async function signOrders(
   tokensEach: number,
   { sellers, buyers }: Parties,
 ): Promise<CreateOrderReturnType[]> {
-  const random = rng(plan.name === 'spread' ? 1 : 2);
+  const random = seededRandom(plan.name === 'spread' ? 1 : 2);
   const now = (await client.getBlock()).timestamp;
   const perCollection = Math.ceil(plan.orders / plan.collections.length);
   const specs: Parameters<typeof createOrder>[] = [];

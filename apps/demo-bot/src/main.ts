@@ -9,7 +9,7 @@ import { connectDeployment } from '@atelier/chain-actions';
 import { createAtelierClient } from '@atelier/client';
 import { DemoBot } from './bot';
 import { loadConfig } from './config';
-import { seededRandom } from './strategy';
+import { seededRandom } from '@atelier/kernel';
 
 const LOCAL_CHAINS = new Set([31337, 1337]);
 const MNEMONIC = 'test test test test test test test test test test test junk';

@@ -51,18 +51,6 @@ export interface Round {
   readonly spendable: bigint;
 }
 
-/** A seeded source of numbers in [0, 1) (mulberry32): a run is reproducible from its seed. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
-
 const same = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
 const wholeUnits = (price: bigint, unit: bigint) => (price / unit) * unit;
 

@@ -1,6 +1,7 @@
 // The demo trader's round: given what the API showed, which orders it places.
 import fc from 'fast-check';
-import { planRound, seededRandom, type Address, type BookOrder, type Work } from './strategy';
+import { seededRandom } from '@atelier/kernel';
+import { planRound, type Address, type BookOrder, type Work } from './strategy';
 
 const T = 1_000_000n;
 const params = {

@@ -3,6 +3,7 @@
 // (@atelier/chain-messages' chainFact), and a feed that applies them to the read models through
 // the real runner as Kafka would deliver them: per (topic, partition) in order, partitions by
 // the relay's keys, interleaved at random (no order across partitions is promised).
+import { seededRandom } from '@atelier/kernel';
 import type { DataSource } from 'typeorm';
 import { decodeEventLog, keccak256, toHex, type Address, type Log, type PublicClient } from 'viem';
 import { mnemonicToAccount, privateKeyToAccount } from 'viem/accounts';
@@ -120,18 +121,6 @@ export async function chainFactsUpTo(
     });
 }
 
-/** A deterministic PRNG (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** Feeds messages to projections as Kafka would deliver them (see the header). */
 export class ChainFeed {
   private readonly offsets = new Map<string, bigint>();
@@ -156,7 +145,7 @@ export class ChainFeed {
       const ref = `${spec.topic}/${hash % this.partitions}`;
       queues.set(ref, [...(queues.get(ref) ?? []), m]);
     }
-    const random = rng(seed);
+    const random = seededRandom(seed);
     const open = [...queues.entries()].map(([ref, list]) => ({ ref, list }));
     while (open.some((q) => q.list.length > 0)) {
       const ready = open.filter((q) => q.list.length > 0);

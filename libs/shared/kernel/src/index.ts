@@ -56,3 +56,4 @@ export {
   type JsonDocumentFailure,
   type JsonDocumentFormat,
 } from './json';
+export { seededRandom } from './random';

@@ -5,6 +5,7 @@
 // deposit and a third trade) that a reorg retracts. `expected` holds the balances the
 // Marketplace would report after block 9. Partitions follow docs/indexer.md's keys, so specs
 // can deliver each partition in order and interleave partitions at random. Not exported.
+import { seededRandom } from '@atelier/kernel';
 import {
   chainFact,
   partitionKey,
@@ -261,14 +262,5 @@ export function partitioned(
   return out;
 }
 
-/** A deterministic PRNG (mulberry32): reproducible interleavings per seed. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A deterministic PRNG (the kernel's seededRandom): reproducible interleavings per seed. */
+export const rng = seededRandom;
