@@ -49,11 +49,12 @@ export class LedgersHttpController {
       this.positions.orders(q.minMarketPosition),
     ]);
     const [block, market] = await Promise.all([this.reader.position(), this.matched.position()]);
-    const ledger = await this.reader.ledger(p.account, q.currency, q.asOfBlock);
-    const currencies =
-      q.asOfBlock === undefined
-        ? withPending(ledger.currencies, await this.matched.pending(p.account, q.currency))
-        : [...ledger.currencies];
+    // The positions first (the answer reflects at least them), then both reads at once.
+    const [ledger, pending] = await Promise.all([
+      this.reader.ledger(p.account, q.currency, q.asOfBlock),
+      q.asOfBlock === undefined ? this.matched.pending(p.account, q.currency) : null,
+    ]);
+    const currencies = pending ? withPending(ledger.currencies, pending) : [...ledger.currencies];
     return {
       ...ledger,
       currencies,
