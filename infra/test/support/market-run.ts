@@ -55,7 +55,13 @@ export function stackStart(...parts: string[]): void {
 export function stackStartAsync(...parts: string[]): Promise<void> {
   return new Promise((resolve, reject) => {
     const child = spawn('bash', [join(repoRoot, 'infra/bin/stack.sh'), 'start', ...parts], {
-      env: { ...process.env, ATELIER_STACK: process.env['ATELIER_STACK'] ?? 'test' },
+      env: {
+        ...process.env,
+        ATELIER_STACK: process.env['ATELIER_STACK'] ?? 'test',
+        // A broker restarted under load (a busy CI machine) may take longer than the 90 s
+        // start.sh waits by default to load its logs and answer.
+        KAFKA_START_TIMEOUT: process.env['KAFKA_START_TIMEOUT'] ?? '240',
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let output = '';
