@@ -253,147 +253,137 @@ const rankedBefore = (a: Ranked, b: Ranked, descending: boolean): boolean =>
       : a.order.price < b.order.price
     : a.seq < b.seq;
 
+/** Below this magnitude a double converts from (and to) a bigint exactly. */
+const EXACT = 2 ** 53;
+
+/** A `gone` set this large, and over half the heap, is swept out (see `RankedList.remove`). */
+const SWEEP = 32;
+
 /**
- * A run of a list's entries, sorted: `keys` holds two doubles per entry, its price as a double
- * and its seq (negated when the double is not the price itself), and `entries` the entries.
- * Scans and inserts compare doubles read from one packed array, not bigints behind pointers: on
- * a deep book the cost of an insert is the memory it touches. `Number` rounds monotonically, so
- * distinct doubles order as the prices do; equal doubles are equal prices when both converted
- * exactly (usual prices, whole multiples of a power of ten, do) and arrival decides; otherwise
- * the exact bigints of the entries decide.
+ * One key's entries as a binary heap in rank order: the best entry at the root, each entry
+ * ranked before its children. Three parallel arrays hold it — `ps` each entry's price as a double,
+ * `seqs` its arrival, `entries` the entry — so sifting compares numbers read side by side, never
+ * a bigint behind a pointer: `Number` rounds monotonically, so distinct doubles order as the
+ * prices do, and equal doubles below 2^53 are equal prices (only above it are the exact bigints
+ * read). An insert is a push and a sift up (O(1) expected, O(log n) at worst, no array moved);
+ * removing the best is a sift down. Any other removal is lazy: the seq joins `gone`, the entry
+ * stays until it surfaces at the root (then it is dropped) or `gone` grows past half the heap
+ * (then it is swept out, O(n) amortised over those removals). A removed entry added back (an
+ * order that is fillable again keeps its time) is simply taken out of `gone`.
+ *
+ * A scan (`best`) visits entries in rank order by taking the root off, one at a time, and puts
+ * back the ones it passed over: what the heap holds is unchanged, only its layout may differ.
  */
-class Chunk {
-  readonly keys: number[] = [];
-  readonly entries: Ranked[] = [];
-}
-
-/** The double a price ranks by, and the signed seq stored beside it (see `Chunk`). */
-const signedSeq = (price: bigint, p: number, seq: number): number =>
-  BigInt(p) === price ? seq : -seq;
-
-/** Chunks bound the cost of an insert or removal in one long list (all asks of a collection). */
-const CHUNK = 64;
-
-/** One key's entries, sorted, in chunks of at most 2 * CHUNK. */
 class RankedList {
-  chunks: Chunk[] = [];
-  /** Each chunk's last price, to find a chunk without touching it (unless prices tie). */
-  lastP: number[] = [];
-  /** The best entry's price (NaN when empty): a scan bounded away from it touches nothing. */
-  firstP = NaN;
+  private ps: number[] = [];
+  private seqs: number[] = [];
+  private entries: Ranked[] = [];
+  /** Seqs removed but still in the heap (each is in it exactly once). */
+  private gone: Set<number> | undefined;
 
   constructor(private readonly descending: boolean) {}
 
-  /** Is the entry (p, s, price) ranked before `chunk`'s entry at `i`? (`s`: signed seq) */
-  private before(p: number, s: number, price: bigint, chunk: Chunk, i: number): boolean {
-    const q = chunk.keys[2 * i]!;
+  /** Entries held (removed ones excepted). */
+  get size(): number {
+    return this.entries.length - (this.gone === undefined ? 0 : this.gone.size);
+  }
+
+  /** Is the entry (p, seq, price) ranked before the one in slot `j`? */
+  private before(p: number, seq: number, price: bigint, j: number): boolean {
+    const q = this.ps[j]!;
     if (p !== q) return this.descending ? p > q : p < q;
-    const t = chunk.keys[2 * i + 1]!;
-    if (s < 0 || t < 0) {
-      const other = chunk.entries[i]!.order.price;
+    if (!(Math.abs(p) < EXACT)) {
+      const other = this.entries[j]!.order.price;
       if (price !== other) return this.descending ? price > other : price < other;
     }
-    return Math.abs(s) < Math.abs(t);
+    return seq < this.seqs[j]!;
   }
 
-  /** Index of the first chunk whose last entry is not before (p, s) (the last chunk if none). */
-  private chunkOf(p: number, s: number, price: bigint): number {
-    let lo = 0;
-    let hi = this.chunks.length - 1;
-    const { lastP, descending } = this;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      const q = lastP[mid]!;
-      let lastBefore: boolean;
-      if (q !== p) lastBefore = descending ? q > p : q < p;
-      else {
-        const chunk = this.chunks[mid]!;
-        const last = chunk.entries.length - 1;
-        lastBefore =
-          Math.abs(chunk.keys[2 * last + 1]!) !== Math.abs(s) &&
-          !this.before(p, s, price, chunk, last);
-      }
-      if (lastBefore) lo = mid + 1;
-      else hi = mid;
+  /** Places (p, seq, entry) at `k` or above it, moving lesser parents down. */
+  private siftUp(k: number, p: number, seq: number, entry: Ranked): void {
+    const { ps, seqs, entries } = this;
+    const price = entry.order.price;
+    while (k > 0) {
+      const parent = (k - 1) >> 1;
+      if (!this.before(p, seq, price, parent)) break;
+      ps[k] = ps[parent]!;
+      seqs[k] = seqs[parent]!;
+      entries[k] = entries[parent]!;
+      k = parent;
     }
-    return lo;
+    ps[k] = p;
+    seqs[k] = seq;
+    entries[k] = entry;
   }
 
-  /** Index of the first entry of `chunk` not before (p, s). */
-  private positionIn(chunk: Chunk, p: number, s: number, price: bigint): number {
-    let lo = 0;
-    let hi = chunk.entries.length;
-    const keys = chunk.keys;
-    const descending = this.descending;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      const q = keys[2 * mid]!;
-      // Is entry `mid` before (p, s)? Doubles first; on a tie, not the same entry and not after.
-      const midBefore =
-        q !== p
-          ? descending
-            ? q > p
-            : q < p
-          : Math.abs(keys[2 * mid + 1]!) !== Math.abs(s) && !this.before(p, s, price, chunk, mid);
-      if (midBefore) lo = mid + 1;
-      else hi = mid;
+  /** Places (p, seq, entry) at `k` or below it, moving better children up; `n` slots in use. */
+  private siftDown(k: number, n: number, p: number, seq: number, entry: Ranked): void {
+    const { ps, seqs, entries } = this;
+    const price = entry.order.price;
+    for (;;) {
+      let child = 2 * k + 1;
+      if (child >= n) break;
+      const right = child + 1;
+      if (right < n && this.before(ps[right]!, seqs[right]!, entries[right]!.order.price, child))
+        child = right;
+      if (this.before(p, seq, price, child)) break;
+      ps[k] = ps[child]!;
+      seqs[k] = seqs[child]!;
+      entries[k] = entries[child]!;
+      k = child;
     }
-    return lo;
+    ps[k] = p;
+    seqs[k] = seq;
+    entries[k] = entry;
+  }
+
+  /** Takes the root off. */
+  private pop(): void {
+    const { ps, seqs, entries } = this;
+    const n = entries.length - 1;
+    const p = ps[n]!;
+    const seq = seqs[n]!;
+    const entry = entries[n]!;
+    ps.length = seqs.length = entries.length = n;
+    if (n > 0) this.siftDown(0, n, p, seq, entry);
   }
 
   insert(entry: Ranked): void {
+    const gone = this.gone;
+    // Removed but still in the heap, at its rank (price and seq never change for an order).
+    if (gone !== undefined && gone.size > 0 && gone.delete(entry.seq)) return;
     const price = entry.order.price;
-    const p = Number(price);
-    const s = signedSeq(price, p, entry.seq);
-    if (this.chunks.length === 0) {
-      const chunk = new Chunk();
-      chunk.keys.push(p, s);
-      chunk.entries.push(entry);
-      this.chunks.push(chunk);
-      this.lastP.push(p);
-      this.firstP = p;
-      return;
-    }
-    const ci = this.chunkOf(p, s, price);
-    const chunk = this.chunks[ci]!;
-    const at = this.positionIn(chunk, p, s, price);
-    if (at === chunk.entries.length) {
-      chunk.keys.push(p, s);
-      chunk.entries.push(entry);
-    } else {
-      chunk.keys.splice(2 * at, 0, p, s);
-      chunk.entries.splice(at, 0, entry);
-    }
-    if (chunk.entries.length > 2 * CHUNK) {
-      const tail = new Chunk();
-      tail.keys.push(...chunk.keys.splice(2 * CHUNK));
-      tail.entries.push(...chunk.entries.splice(CHUNK));
-      this.chunks.splice(ci + 1, 0, tail);
-      this.lastP.splice(ci + 1, 0, tail.keys[tail.keys.length - 2]!);
-    }
-    this.lastP[ci] = chunk.keys[chunk.keys.length - 2]!;
-    if (ci === 0) this.firstP = chunk.keys[0]!;
+    this.siftUp(this.entries.length, Number(price), entry.seq, entry);
   }
 
-  /** Removes `entry` (found by price and seq); true when the list is empty after. */
+  /** Removes `entry` (by seq; it must be held); true when the list holds nothing after. */
   remove(entry: Ranked): boolean {
-    if (this.chunks.length === 0) return true;
-    const price = entry.order.price;
-    const p = Number(price);
-    const s = signedSeq(price, p, entry.seq);
-    const ci = this.chunkOf(p, s, price);
-    const chunk = this.chunks[ci]!;
-    const at = this.positionIn(chunk, p, s, price);
-    if (at < chunk.entries.length && chunk.entries[at]!.seq === entry.seq) {
-      chunk.keys.splice(2 * at, 2);
-      chunk.entries.splice(at, 1);
-      if (chunk.entries.length === 0) {
-        this.chunks.splice(ci, 1);
-        this.lastP.splice(ci, 1);
-      } else this.lastP[ci] = chunk.keys[chunk.keys.length - 2]!;
-      if (ci === 0) this.firstP = this.chunks.length > 0 ? this.chunks[0]!.keys[0]! : NaN;
+    const n = this.entries.length;
+    if (n === 0) return true;
+    if (this.seqs[0] === entry.seq) this.pop();
+    else {
+      const gone = (this.gone ??= new Set());
+      gone.add(entry.seq);
+      if (gone.size >= SWEEP && 2 * gone.size >= n) this.sweep();
     }
-    return this.chunks.length === 0;
+    return this.size === 0;
+  }
+
+  /** Drops every removed entry and rebuilds the heap from the rest (O(n)). */
+  private sweep(): void {
+    const gone = this.gone!;
+    const { ps, seqs, entries } = this;
+    let m = 0;
+    for (let i = 0; i < entries.length; i++) {
+      if (gone.has(seqs[i]!)) continue;
+      ps[m] = ps[i]!;
+      seqs[m] = seqs[i]!;
+      entries[m] = entries[i]!;
+      m++;
+    }
+    ps.length = seqs.length = entries.length = m;
+    gone.clear();
+    for (let k = (m >> 1) - 1; k >= 0; k--) this.siftDown(k, m, ps[k]!, seqs[k]!, entries[k]!);
   }
 
   /**
@@ -402,34 +392,43 @@ class RankedList {
    * the bound's is a price beyond it.
    */
   best(visit: Visit, bound: bigint | undefined): Ranked | undefined {
-    const limit = bound === undefined ? undefined : Number(bound);
+    const bounded = bound !== undefined;
+    const limit = bounded ? Number(bound) : NaN;
     const descending = this.descending;
-    if (limit !== undefined && (descending ? this.firstP < limit : this.firstP > limit))
-      return undefined;
-    for (const chunk of this.chunks) {
-      const { keys, entries } = chunk;
-      for (let i = 0; i < entries.length; i++) {
-        if (limit !== undefined && (descending ? keys[2 * i]! < limit : keys[2 * i]! > limit))
-          return undefined;
-        const entry = entries[i]!;
-        const verdict = visit(entry);
-        if (verdict === TAKE) return entry;
-        if (verdict === STOP) return undefined;
+    const { ps, seqs, entries } = this;
+    let passed: Ranked[] | undefined;
+    let found: Ranked | undefined;
+    while (entries.length > 0) {
+      const gone = this.gone;
+      if (gone !== undefined && gone.size > 0 && gone.delete(seqs[0]!)) {
+        this.pop(); // removed earlier: drop it now it surfaced
+        continue;
       }
+      if (bounded && (descending ? ps[0]! < limit : ps[0]! > limit)) break;
+      const entry = entries[0]!;
+      const verdict = visit(entry);
+      if (verdict === TAKE) {
+        found = entry;
+        break;
+      }
+      if (verdict === STOP) break;
+      (passed ??= []).push(entry);
+      this.pop();
     }
-    return undefined;
+    if (passed !== undefined)
+      for (let i = 0; i < passed.length; i++) {
+        const entry = passed[i]!;
+        this.siftUp(entries.length, Number(entry.order.price), entry.seq, entry);
+      }
+    return found;
   }
 
   clone(): RankedList {
     const copy = new RankedList(this.descending);
-    copy.chunks = this.chunks.map((c) => {
-      const d = new Chunk();
-      d.keys.push(...c.keys);
-      d.entries.push(...c.entries);
-      return d;
-    });
-    copy.lastP = this.lastP.slice();
-    copy.firstP = this.firstP;
+    copy.ps = this.ps.slice();
+    copy.seqs = this.seqs.slice();
+    copy.entries = this.entries.slice();
+    if (this.gone !== undefined) copy.gone = new Set(this.gone);
     return copy;
   }
 }

@@ -5,7 +5,7 @@
 // with a bound stops only past the entries within it.
 import fc from 'fast-check';
 import type { OrderHash } from '@atelier/kernel';
-import { SKIP, SortedIndex, type Ranked } from './book';
+import { SKIP, SortedIndex, TAKE, type Ranked } from './book';
 
 const BIG = 1n << 70n;
 /** Prices that tie as doubles (BIG + 0..3), exact small ones, and whole multiples of 10^15. */
@@ -78,6 +78,78 @@ describe('SortedIndex', () => {
           expect(bounded.length).toBeGreaterThanOrEqual(within.length);
         }),
         { numRuns: 200 },
+      );
+    });
+
+  // The heap removes lazily and a scan takes entries off and puts them back: long histories of
+  // removals (past the sweep), entries coming back, scans that stop part-way and scans bounded
+  // short, against a plain sorted list.
+  for (const descending of [false, true])
+    it(`keeps ${descending ? 'bid' : 'ask'} rank through sweeps, comebacks and partial scans`, () => {
+      type LongOp =
+        | { kind: 'add'; price: bigint }
+        | { kind: 'remove'; pick: number; best: boolean }
+        | { kind: 'readd'; pick: number }
+        | { kind: 'scan'; take: number; bound: bigint | undefined };
+      const longOp: fc.Arbitrary<LongOp> = fc.oneof(
+        { weight: 4, arbitrary: price.map((p) => ({ kind: 'add' as const, price: p })) },
+        {
+          weight: 3,
+          arbitrary: fc
+            .record({ pick: fc.nat(), best: fc.boolean() })
+            .map((r) => ({ kind: 'remove' as const, ...r })),
+        },
+        { weight: 1, arbitrary: fc.nat().map((pick) => ({ kind: 'readd' as const, pick })) },
+        {
+          weight: 1,
+          arbitrary: fc
+            .record({ take: fc.nat({ max: 20 }), bound: fc.option(price, { nil: undefined }) })
+            .map((r) => ({ kind: 'scan' as const, ...r })),
+        },
+      );
+      const ranked = (held: readonly Ranked[]) =>
+        [...held].sort((a, b) =>
+          a.order.price !== b.order.price
+            ? a.order.price < b.order.price !== descending
+              ? -1
+              : 1
+            : a.seq - b.seq,
+        );
+      fc.assert(
+        fc.property(fc.array(longOp, { minLength: 200, maxLength: 1500 }), (ops) => {
+          const index = new SortedIndex<string>(descending);
+          let held: Ranked[] = [];
+          const removed: Ranked[] = [];
+          let seq = 0;
+          for (const o of ops) {
+            if (o.kind === 'add') {
+              const e = entry(++seq, o.price);
+              index.add('k', e);
+              held.push(e);
+            } else if (o.kind === 'remove' && held.length > 0) {
+              const e = o.best ? ranked(held)[0]! : held[o.pick % held.length]!;
+              held = held.filter((x) => x !== e);
+              removed.push(e);
+              index.remove('k', e);
+            } else if (o.kind === 'readd' && removed.length > 0) {
+              const [e] = removed.splice(o.pick % removed.length, 1);
+              index.add('k', e!);
+              held.push(e!);
+            } else if (o.kind === 'scan') {
+              // Passes over `take` entries, then takes the next: the one the rule ranks there.
+              let seen = 0;
+              const within = ranked(held).filter(
+                (e) =>
+                  o.bound === undefined ||
+                  (descending ? e.order.price >= o.bound : e.order.price <= o.bound),
+              );
+              const got = index.best('k', () => (seen++ < o.take ? SKIP : TAKE), o.bound);
+              if (o.take < within.length) expect(got?.seq).toBe(within[o.take]!.seq);
+            }
+          }
+          expect(scan(index)).toEqual(ranked(held).map((e) => e.seq));
+        }),
+        { numRuns: 60 },
       );
     });
 

@@ -29,7 +29,15 @@ import {
   type OrderStatus,
   type PendingTrade,
 } from './market';
-import { fundsKey, isAsk, nonceKey, orderFieldProblem, type Hex, type SignedOrder } from './order';
+import {
+  fundsKey,
+  isAsk,
+  nonceKey,
+  orderFieldProblem,
+  tokenKey,
+  type Hex,
+  type SignedOrder,
+} from './order';
 import type { SkipReason } from './skip-reasons';
 import { askSplit, tradeSplit, type RoyaltyTerms } from './split';
 
@@ -278,7 +286,7 @@ class Draft {
 
   /** Orders a change to this token can concern (its asks and token bids). */
   ofToken(tokenId: bigint): Iterable<OrderHash> {
-    return this.state.byToken.get(tokenId.toString());
+    return this.state.byToken.get(tokenKey(tokenId));
   }
 
   emit(event: MarketEvent): void {
@@ -297,7 +305,7 @@ class Draft {
       for (const h of hashes) touched.push(h);
     };
     for (const t of o.tokens ?? []) {
-      const cur = s.tokens.get(t.tokenId.toString());
+      const cur = s.tokens.get(tokenKey(t.tokenId));
       if (
         cur &&
         (older(cur.block, t.block) ||

@@ -16,6 +16,7 @@ import {
   isAsk,
   nonceKey,
   OrderKind,
+  tokenKey,
   type Hex,
   type Order,
   type SignedOrder,
@@ -408,7 +409,7 @@ export function liveStatusOf(
   if (counter && counter.counter > o.order.counter)
     return { status: 'void', reason: `maker counter raised to ${counter.counter}` };
   if (isAsk(o.order)) {
-    const token = state.tokens.get(o.order.tokenId.toString());
+    const token = state.tokens.get(tokenKey(o.order.tokenId));
     if (!token) return { status: 'not-owner', reason: 'token owner unknown' };
     if (token.verdict) return { status: token.verdict, reason: 'refused by the contract' };
     if (token.owner !== o.order.maker) return { status: 'not-owner', reason: null };
@@ -443,11 +444,11 @@ function putOrder(state: MarketMaps, o: BookOrder): void {
 /** Adds a fillable order to (or removes it from) the ranked indexes matching scans. */
 function rank(state: MarketMaps, o: BookOrder, op: 'add' | 'remove'): void {
   if (o.order.kind === OrderKind.Ask) {
-    state.askRanks[op](o.order.tokenId.toString(), o);
+    state.askRanks[op](tokenKey(o.order.tokenId), o);
     state.askRanks[op](ANY_TOKEN, o);
     return;
   }
-  if (o.order.kind === OrderKind.TokenBid) state.bidRanks[op](o.order.tokenId.toString(), o);
+  if (o.order.kind === OrderKind.TokenBid) state.bidRanks[op](tokenKey(o.order.tokenId), o);
   else state.bidRanks[op](ANY_TOKEN, o);
   state.bidsByFunds[op](fundsKey(o.order.maker, o.order.currency), o);
 }
@@ -456,7 +457,7 @@ function rank(state: MarketMaps, o: BookOrder, op: 'add' | 'remove'): void {
 function index(state: MarketMaps, o: SignedOrder, op: 'add' | 'remove'): void {
   state.byMaker[op](o.order.maker, o.hash);
   if (o.order.kind === OrderKind.CollectionBid) state.collectionBids[op]('all', o.hash);
-  else state.byToken[op](o.order.tokenId.toString(), o.hash);
+  else state.byToken[op](tokenKey(o.order.tokenId), o.hash);
 }
 
 function addReserved(state: MarketMaps, buyer: Address, currency: Address, amount: bigint): void {
@@ -510,7 +511,7 @@ export function applyEvent<S extends MarketState>(state: S, event: MarketEvent):
       return state;
     case 'TokenObserved': {
       const { tokenId, owner, approved, block } = event.data;
-      state.tokens.set(tokenId.toString(), { owner, approved, block, verdict: null });
+      state.tokens.set(tokenKey(tokenId), { owner, approved, block, verdict: null });
       return state;
     }
     case 'FundsObserved': {
@@ -589,10 +590,10 @@ export function applyEvent<S extends MarketState>(state: S, event: MarketEvent):
           ],
         });
       // The token went to the buyer in that block (until an observation says more).
-      const tokenKey = trade.tokenId.toString();
-      const token = state.tokens.get(tokenKey);
+      const tokenAt = tokenKey(trade.tokenId);
+      const token = state.tokens.get(tokenAt);
       if (!token || token.block < d.block)
-        state.tokens.set(tokenKey, {
+        state.tokens.set(tokenAt, {
           owner: trade.buyer,
           approved: false,
           block: d.block,
@@ -654,7 +655,7 @@ export function applyEvent<S extends MarketState>(state: S, event: MarketEvent):
           closed: effect.close ? { reason: effect.close, detail: d.reason } : o.closed,
         });
         if (effect.token) {
-          const key = o.order.tokenId.toString();
+          const key = tokenKey(o.order.tokenId);
           const token = state.tokens.get(key);
           if (token) state.tokens.set(key, { ...token, verdict: effect.token });
         }

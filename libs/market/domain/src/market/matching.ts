@@ -9,7 +9,7 @@
 import { SKIP, STOP, TAKE, type Ranked } from './book';
 import type { BookOrder, MarketMaps } from './market';
 import { ANY_TOKEN, freeFunds } from './market';
-import { isActiveAt, isAsk, OrderKind, type Order } from './order';
+import { isActiveAt, isAsk, OrderKind, tokenKey, type Order } from './order';
 
 const covers = (ask: Order, bid: Order): boolean =>
   ask.currency === bid.currency &&
@@ -68,13 +68,13 @@ export function bestCounterparty(
     found = current(
       state,
       state.askRanks.best(
-        o.kind === OrderKind.CollectionBid ? ANY_TOKEN : o.tokenId.toString(),
+        o.kind === OrderKind.CollectionBid ? ANY_TOKEN : tokenKey(o.tokenId),
         visit,
         o.price,
       ),
     );
   else {
-    const tokenBid = current(state, state.bidRanks.best(o.tokenId.toString(), visit, o.price));
+    const tokenBid = current(state, state.bidRanks.best(tokenKey(o.tokenId), visit, o.price));
     const collectionBid = current(state, state.bidRanks.best(ANY_TOKEN, visit, o.price));
     found =
       tokenBid === undefined

@@ -39,11 +39,68 @@ export const MAX_UINT256 = (1n << 256n) - 1n;
 export const isAsk = (o: Order): boolean => o.kind === OrderKind.Ask;
 export const isBid = (o: Order): boolean => !isAsk(o);
 
+/*//////////////////////////////////////////////////////////////
+                              KEYS
+//////////////////////////////////////////////////////////////*/
+
+// The market's maps are keyed by strings. A key built afresh on every read is a concatenation
+// to flatten and a string to hash at each lookup; one decision reads the same few keys several
+// times (status, ranks, indexes, matching) and a busy market the same tokens and buyers over and
+// over. So keys come from small caches that hand back the same string object, whose hash V8
+// keeps: the cost is paid once per key, not per lookup. Caches are bounded (cleared when full):
+// they only ever save work, the key is the same text either way.
+
+/** Entries a key cache holds before it starts again. */
+const KEY_CACHE_LIMIT = 1 << 16;
+
+let lastNonceMaker: Address | undefined;
+let lastNonce = -1n;
+let lastNonceKey = '';
+
 /** The key of a maker's nonce: orders sharing it exclude each other (that is how one is replaced). */
-export const nonceKey = (o: Pick<Order, 'maker' | 'nonce'>): string => `${o.maker}:${o.nonce}`;
+export function nonceKey(o: Pick<Order, 'maker' | 'nonce'>): string {
+  // Nonces are rarely reused, so only the last key is kept (a submit reads it several times).
+  if (o.nonce === lastNonce && o.maker === lastNonceMaker) return lastNonceKey;
+  lastNonceMaker = o.maker;
+  lastNonce = o.nonce;
+  return (lastNonceKey = `${o.maker}:${o.nonce}`);
+}
+
+const fundsKeys = new Map<Address, Map<Address, string>>();
+let fundsKeyCount = 0;
 
 /** The key of a (maker, currency) balance. */
-export const fundsKey = (maker: Address, currency: Address): string => `${maker}:${currency}`;
+export function fundsKey(maker: Address, currency: Address): string {
+  let byCurrency = fundsKeys.get(maker);
+  const known = byCurrency?.get(currency);
+  if (known !== undefined) return known;
+  if (++fundsKeyCount > KEY_CACHE_LIMIT) {
+    fundsKeys.clear();
+    fundsKeyCount = 1;
+    byCurrency = undefined;
+  }
+  if (byCurrency === undefined) fundsKeys.set(maker, (byCurrency = new Map()));
+  const key = `${maker}:${currency}`;
+  byCurrency.set(currency, key);
+  return key;
+}
+
+/** Token keys by token id below 2^31 (the usual ids); larger ids are converted each time. */
+const tokenKeys = new Map<number, string>();
+
+/** The key of a token in the market's maps and indexes: its id in decimal. */
+export function tokenKey(tokenId: bigint): string {
+  if (tokenId >= 0n && tokenId <= 0x7fffffffn) {
+    const n = Number(tokenId);
+    const known = tokenKeys.get(n);
+    if (known !== undefined) return known;
+    if (tokenKeys.size >= KEY_CACHE_LIMIT) tokenKeys.clear();
+    const key = tokenId.toString();
+    tokenKeys.set(n, key);
+    return key;
+  }
+  return tokenId.toString();
+}
 
 /** True while the order may trade at `now` (unix seconds): start <= now < expiry. */
 export const isActiveAt = (o: Order, now: bigint): boolean => o.start <= now && now < o.expiry;
