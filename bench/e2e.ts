@@ -405,12 +405,15 @@ async function drained(poller: SettledPoller, run: PhaseRun): Promise<void> {
     const seen = asks.filter((h) => poller.firstSeen.has(h)).length;
     if (seen === asks.length) return;
     if (Date.now() > deadline) {
-      const health = await fetch(`${settlementUrl}/health`)
-        .then((r) => r.text())
-        .catch((e: unknown) => String(e));
+      const said = (url: string, pick: (body: Record<string, unknown>) => unknown) =>
+        fetch(url)
+          .then(async (r) => JSON.stringify(pick((await r.json()) as Record<string, unknown>)))
+          .catch((e: unknown) => String(e));
+      const settlement = await said(`${settlementUrl}/health`, (b) => (b['details'] as Record<string, unknown>)?.['settlement']); // prettier-ignore
+      const relay = await said(`http://127.0.0.1:${env['RELAY_PORT']}/health`, (b) => b['sync']);
       throw new Error(
-        `${run.name}: ${seen} of ${asks.length} trades listed settled after ${DRAIN_MS / 1000} s; settlement /health: ${health.slice(0, 1500)}` +
-          ' (a settlement database that outlived its anvil holds nonces of the old chain: use a fresh ATELIER_DB_PREFIX, or keep the stack with ATELIER_KEEP_STACK=1)',
+        `${run.name}: ${seen} of ${asks.length} trades listed settled after ${DRAIN_MS / 1000} s; settlement: ${settlement.slice(0, 1200)}; relay sync: ${relay.slice(0, 600)}` +
+          ' (batches awaitingChainFacts with the relay behind the chain head: the indexer is behind, see its log; batches that never mine: a settlement database of another chain)',
       );
     }
     await sleep(200);
