@@ -24,10 +24,13 @@ import {
   statusOf,
   tradeIdOf,
   type BookOrder,
+  type FundsState,
   type MarketEvent,
   type MarketState,
+  type NonceUse,
   type OrderStatus,
   type PendingTrade,
+  type TokenState,
 } from './market';
 import {
   fundsKey,
@@ -188,56 +191,122 @@ const lastDraft = {
   },
 };
 
-/** The state's maps and indexes, each an overlay in a draft. */
-const OVERLAID = [
-  'orders',
-  'nonceHolder',
-  'nonces',
-  'counters',
-  'tokens',
-  'funds',
-  'reserved',
-  'trades',
-  'cancels',
-  'byMaker',
-  'byToken',
-  'collectionBids',
-  'askRanks',
-  'bidRanks',
-  'bidsByFunds',
-] as const satisfies readonly (keyof MarketState)[];
+/**
+ * The state a decision drafts on: each map and index an overlay of the base's, made on first
+ * use (a submit touches about half of them), so a decision allocates only what it reads or
+ * writes and commits only what it made.
+ */
+class DraftState implements MarketState {
+  collection: Address | null;
+  fee: MarketState['fee'];
+  nextSeq: number;
+  nextTrade: number;
+  #orders: Overlay<OrderHash, BookOrder> | undefined;
+  #fillable: FillableView | undefined;
+  #nonceHolder: Overlay<string, OrderHash> | undefined;
+  #nonces: Overlay<string, NonceUse> | undefined;
+  #counters: Overlay<Address, { readonly counter: bigint; readonly block: bigint }> | undefined;
+  #tokens: Overlay<string, TokenState> | undefined;
+  #funds: Overlay<string, FundsState> | undefined;
+  #reserved: Overlay<string, bigint> | undefined;
+  #trades: Overlay<string, PendingTrade> | undefined;
+  #cancels: Overlay<string, true> | undefined;
+  #byMaker: IndexOverlay<Address> | undefined;
+  #byToken: IndexOverlay<string> | undefined;
+  #collectionBids: IndexOverlay<'all'> | undefined;
+  #askRanks: RankedOverlay<string> | undefined;
+  #bidRanks: RankedOverlay<string> | undefined;
+  #bidsByFunds: RankedOverlay<string> | undefined;
+
+  constructor(private readonly base: MarketState) {
+    this.collection = base.collection;
+    this.fee = base.fee;
+    this.nextSeq = base.nextSeq;
+    this.nextTrade = base.nextTrade;
+  }
+
+  get orders(): Overlay<OrderHash, BookOrder> {
+    return (this.#orders ??= over(this.base.orders));
+  }
+  get fillable(): FillableView {
+    return (this.#fillable ??= new FillableView(this.orders));
+  }
+  get nonceHolder(): Overlay<string, OrderHash> {
+    return (this.#nonceHolder ??= over(this.base.nonceHolder));
+  }
+  get nonces(): Overlay<string, NonceUse> {
+    return (this.#nonces ??= over(this.base.nonces));
+  }
+  get counters(): Overlay<Address, { readonly counter: bigint; readonly block: bigint }> {
+    return (this.#counters ??= over(this.base.counters));
+  }
+  get tokens(): Overlay<string, TokenState> {
+    return (this.#tokens ??= over(this.base.tokens));
+  }
+  get funds(): Overlay<string, FundsState> {
+    return (this.#funds ??= over(this.base.funds));
+  }
+  get reserved(): Overlay<string, bigint> {
+    return (this.#reserved ??= over(this.base.reserved));
+  }
+  get trades(): Overlay<string, PendingTrade> {
+    return (this.#trades ??= over(this.base.trades));
+  }
+  get cancels(): Overlay<string, true> {
+    return (this.#cancels ??= over(this.base.cancels));
+  }
+  get byMaker(): IndexOverlay<Address> {
+    return (this.#byMaker ??= new IndexOverlay(this.base.byMaker));
+  }
+  get byToken(): IndexOverlay<string> {
+    return (this.#byToken ??= new IndexOverlay(this.base.byToken));
+  }
+  get collectionBids(): IndexOverlay<'all'> {
+    return (this.#collectionBids ??= new IndexOverlay(this.base.collectionBids));
+  }
+  get askRanks(): RankedOverlay<string> {
+    return (this.#askRanks ??= new RankedOverlay(this.base.askRanks, false));
+  }
+  get bidRanks(): RankedOverlay<string> {
+    return (this.#bidRanks ??= new RankedOverlay(this.base.bidRanks, true));
+  }
+  get bidsByFunds(): RankedOverlay<string> {
+    return (this.#bidsByFunds ??= new RankedOverlay(this.base.bidsByFunds, true));
+  }
+
+  /** Writes every overlay made into the base, then the scalars. */
+  commitTo(target: MarketState): void {
+    this.#orders?.commit();
+    this.#nonceHolder?.commit();
+    this.#nonces?.commit();
+    this.#counters?.commit();
+    this.#tokens?.commit();
+    this.#funds?.commit();
+    this.#reserved?.commit();
+    this.#trades?.commit();
+    this.#cancels?.commit();
+    this.#byMaker?.commit();
+    this.#byToken?.commit();
+    this.#collectionBids?.commit();
+    this.#askRanks?.commit();
+    this.#bidRanks?.commit();
+    this.#bidsByFunds?.commit();
+    target.collection = this.collection;
+    target.fee = this.fee;
+    target.nextSeq = this.nextSeq;
+    target.nextTrade = this.nextTrade;
+  }
+}
 
 class Draft {
   readonly events: MarketEvent[] = [];
-  readonly state: MarketState;
+  readonly state: DraftState;
   /** Orders that became fillable in this decision, to be matched (may repeat). */
   private toMatch: OrderHash[] = [];
 
   constructor(base: MarketState) {
     lastDraft.value = this;
-    const orders = over(base.orders);
-    this.state = {
-      collection: base.collection,
-      fee: base.fee,
-      nextSeq: base.nextSeq,
-      nextTrade: base.nextTrade,
-      orders,
-      fillable: new FillableView(orders),
-      nonceHolder: over(base.nonceHolder),
-      nonces: over(base.nonces),
-      counters: over(base.counters),
-      tokens: over(base.tokens),
-      funds: over(base.funds),
-      reserved: over(base.reserved),
-      trades: over(base.trades),
-      cancels: over(base.cancels),
-      byMaker: new IndexOverlay(base.byMaker),
-      byToken: new IndexOverlay(base.byToken),
-      collectionBids: new IndexOverlay(base.collectionBids),
-      askRanks: new RankedOverlay(base.askRanks, false),
-      bidRanks: new RankedOverlay(base.bidRanks, true),
-      bidsByFunds: new RankedOverlay(base.bidsByFunds, true),
-    };
+    this.state = new DraftState(base);
   }
 
   /**
@@ -245,12 +314,7 @@ class Draft {
    * changes through: what `applyEvent` would do event by event, done once (see `evolveMarket`).
    */
   commitTo(target: MarketState): void {
-    const s = this.state;
-    for (const key of OVERLAID) (s[key] as unknown as { commit(): void }).commit();
-    target.collection = s.collection;
-    target.fee = s.fee;
-    target.nextSeq = s.nextSeq;
-    target.nextTrade = s.nextTrade;
+    this.state.commitTo(target);
   }
 
   /** Orders a change to this maker's balances, counter or trades can concern. */
