@@ -312,7 +312,7 @@ describe('reconciliation and chaos on a seeded market', () => {
       status: 0,
       out: '',
     });
-  }, 600_000);
+  }, 900_000);
 });
 
 describe('the chain-fact read models rebuilt from their topics', () => {

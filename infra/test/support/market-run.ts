@@ -53,8 +53,20 @@ export function stackStart(...parts: string[]): void {
 
 /** The same in the background (the driver keeps submitting meanwhile). */
 export function stackStartAsync(...parts: string[]): Promise<void> {
+  return runAsync('infra/bin/stack.sh', ['start', ...parts]);
+}
+
+/**
+ * Starts a crashed app again as its supervisor would: the same compiled build (beforeAll's
+ * stack start built it), through infra/apps/start.sh, which returns once /health/ready answers.
+ */
+export function appStartAsync(app: AppName): Promise<void> {
+  return runAsync('infra/apps/start.sh', [app]);
+}
+
+function runAsync(script: string, args: readonly string[]): Promise<void> {
   return new Promise((resolve, reject) => {
-    const child = spawn('bash', [join(repoRoot, 'infra/bin/stack.sh'), 'start', ...parts], {
+    const child = spawn('bash', [join(repoRoot, script), ...args], {
       env: {
         ...process.env,
         ATELIER_STACK: process.env['ATELIER_STACK'] ?? 'test',
@@ -70,7 +82,7 @@ export function stackStartAsync(...parts: string[]): Promise<void> {
     child.on('exit', (code) =>
       code === 0
         ? resolve()
-        : reject(new Error(`stack.sh start ${parts.join(' ')} exited ${code}:\n${output}`)),
+        : reject(new Error(`${script} ${args.join(' ')} exited ${code}:\n${output}`)),
     );
   });
 }
@@ -510,7 +522,7 @@ export async function runPlan(
       } else {
         const pid = await killApp(m.env, f.what);
         log(`[${run}] order ${i}: SIGKILL ${f.what} (pid ${pid})`);
-        pendingRestarts.push(stackStartAsync(f.what));
+        pendingRestarts.push(appStartAsync(f.what));
       }
       pendingRestarts[pendingRestarts.length - 1]!.then(() =>
         log(`[${run}] ${f.what} back after ${((Date.now() - tf) / 1000).toFixed(1)} s`),
