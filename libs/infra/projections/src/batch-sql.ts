@@ -22,3 +22,34 @@ export function columnsOf(rows: readonly (readonly unknown[])[], width: number):
   });
   return columns;
 }
+
+/** One statement and its parameters ($1.. numbered from 1). */
+export interface SqlStatement {
+  readonly sql: string;
+  readonly params: readonly unknown[];
+}
+
+/**
+ * Runs data-modifying statements (INSERT, UPDATE, DELETE) in one round trip, each as a CTE of
+ * one `WITH ... SELECT 1`. They all see the snapshot taken before the statement, so use it only
+ * for statements on different rows that do not read each other's writes (an insert of new rows
+ * beside an update of stored ones, writes to different tables).
+ */
+export async function writeTogether(
+  tx: { query(sql: string, params?: unknown[]): Promise<unknown> },
+  statements: readonly (SqlStatement | undefined)[],
+): Promise<void> {
+  const list = statements.filter((s): s is SqlStatement => s !== undefined);
+  if (list.length === 0) return;
+  if (list.length === 1) {
+    await tx.query(list[0]!.sql, [...list[0]!.params]);
+    return;
+  }
+  const params: unknown[] = [];
+  const ctes = list.map((s, i) => {
+    const offset = params.length;
+    params.push(...s.params);
+    return `w${i} AS (${s.sql.replace(/\$(\d+)/g, (_, n: string) => `$${Number(n) + offset}`)})`;
+  });
+  await tx.query(`WITH ${ctes.join(',\n')} SELECT 1`, params);
+}

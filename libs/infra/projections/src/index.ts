@@ -36,7 +36,13 @@ export { marketEvents, chainFacts } from './formats';
 export type { ProjectionCatalog, OpenedLog } from './catalog';
 export { createProjectionDataSource, type ProjectionDataSourceOptions } from './data-source';
 export { isTransientDbError } from './sql';
-export { columnsOf, unnestSelect, type SqlColumnType } from './batch-sql';
+export {
+  columnsOf,
+  unnestSelect,
+  writeTogether,
+  type SqlColumnType,
+  type SqlStatement,
+} from './batch-sql';
 export {
   streamCounterProjection,
   StreamCounterEntity,

@@ -80,6 +80,9 @@ export class KafkaProjector<E> {
         // A projection that applies a chunk with multi-row statements gains from larger chunks
         // (one transaction each); one applying per event keeps the consumer's default.
         chunkSize: options.chunkSize ?? (projection.applyBatch ? BATCH_CHUNK_SIZE : undefined),
+        // ... and fetches large enough to fill them (market envelopes run 1-2.5 kB).
+        maxBytesPerPartition:
+          options.maxBytesPerPartition ?? (projection.applyBatch ? 4 * 1_048_576 : undefined),
       },
       this.logger,
     );

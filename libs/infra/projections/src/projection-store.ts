@@ -116,26 +116,46 @@ export class ProjectionStore {
     const name = assertProjectionName(projection.name);
     if (items.length === 0) return { applied: 0, duplicates: 0, redelivered: 0, gaps: [] };
     return this.dataSource.transaction(async (tx) => {
-      // A rebuild holds this lock exclusively: live projectors wait for it instead of writing into dropped tables.
-      if (options.sharedLock ?? true)
-        await tx.query('SELECT pg_advisory_xact_lock_shared(hashtextextended($1, 0))', [
-          lockKey(name),
-        ]);
-      const done = await this.lockCheckpoint(tx, name, ref);
+      const { format } = projection;
+      const positions = items.map((i) => format.positionOf(i.envelope));
+      // One round trip (on a loaded machine each costs more than the rows): take the shared
+      // lock (a rebuild holds it exclusively: live projectors wait for it instead of writing
+      // into dropped tables), then lock (or create) the checkpoint row (the lock is the row
+      // source of the INSERT, so it is taken first), and read the chunk's stream positions.
+      const lock =
+        (options.sharedLock ?? true)
+          ? 'SELECT pg_advisory_xact_lock_shared(hashtextextended($5, 0))'
+          : 'SELECT $5::text';
+      const [head]: Array<{ position: string; streams: Array<[string, string]> | null }> =
+        await tx.query(
+          `WITH cp AS (
+             INSERT INTO ${this.checkpoints} AS c (projection, source, partition, position)
+             SELECT $1, $2, $3, -1 FROM (${lock}) AS l
+             ON CONFLICT (projection, source, partition) DO UPDATE SET position = c.position
+             RETURNING position)
+           SELECT (SELECT position::text FROM cp) AS position,
+             (SELECT json_agg(json_build_array(stream_name, revision::text)) FROM ${this.streams}
+              WHERE projection = $1 AND stream_name = ANY($4::text[])) AS streams`,
+          [
+            name,
+            ref.source,
+            ref.partition,
+            [...new Set(positions.map((p) => p.stream))],
+            lockKey(name),
+          ],
+        );
+      const done = BigInt(head!.position);
       const fresh = items.filter((i) => i.position > done);
       const redelivered = items.length - fresh.length;
       if (fresh.length === 0) return { applied: 0, duplicates: 0, redelivered, gaps: [] };
 
-      const { format } = projection;
-      const positioned = fresh.map((i) => ({
-        envelope: i.envelope,
-        at: format.positionOf(i.envelope),
-      }));
-      const names = [...new Set(positioned.map((p) => p.at.stream))];
-      const rows: Array<{ stream_name: string; revision: string }> = await tx.query(
-        `SELECT stream_name, revision::text AS revision FROM ${this.streams} WHERE projection = $1 AND stream_name = ANY($2::text[])`,
-        [name, names],
+      const positioned = items.flatMap((i, k) =>
+        i.position > done ? [{ envelope: i.envelope, at: positions[k]! }] : [],
       );
+      const rows = (head!.streams ?? []).map(([stream_name, revision]) => ({
+        stream_name,
+        revision,
+      }));
       const known = new Map(rows.map((r) => [r.stream_name, BigInt(r.revision)]));
       const touched = new Map<string, StreamPosition>();
       const gaps: Array<{ streamName: string; expected: bigint; got: bigint }> = [];
@@ -198,21 +218,25 @@ export class ProjectionStore {
           }
         }
       }
-      if (touched.size > 0) {
-        const positions = [...touched.values()];
-        await tx.query(
-          `INSERT INTO ${this.streams} (projection, stream_name, revision, global_position)
+      // One round trip: the stream positions and the partition checkpoint.
+      const moved = [...touched.values()];
+      await tx.query(
+        `WITH s AS (
+           INSERT INTO ${this.streams} (projection, stream_name, revision, global_position)
            SELECT $1, s, r, g FROM unnest($2::text[], $3::bigint[], $4::bigint[]) AS t(s, r, g)
-           ON CONFLICT (projection, stream_name) DO UPDATE SET revision = EXCLUDED.revision, global_position = EXCLUDED.global_position`,
-          [
-            name,
-            positions.map((p) => p.stream),
-            positions.map((p) => p.revision.toString()),
-            positions.map((p) => p.globalPosition.toString()),
-          ],
-        );
-      }
-      await this.moveCheckpoint(tx, name, ref, fresh[fresh.length - 1]!.position);
+           ON CONFLICT (projection, stream_name) DO UPDATE SET revision = EXCLUDED.revision, global_position = EXCLUDED.global_position)
+         UPDATE ${this.checkpoints} SET position = $7, updated_at = now()
+         WHERE projection = $1 AND source = $5 AND partition = $6`,
+        [
+          name,
+          moved.map((p) => p.stream),
+          moved.map((p) => p.revision.toString()),
+          moved.map((p) => p.globalPosition.toString()),
+          ref.source,
+          ref.partition,
+          fresh[fresh.length - 1]!.position.toString(),
+        ],
+      );
       return { applied, duplicates, redelivered, gaps };
     });
   }

@@ -14,8 +14,10 @@ import {
   chainFacts,
   columnsOf,
   unnestSelect,
+  writeTogether,
   type Projection,
   type SqlColumnType,
+  type SqlStatement,
 } from '@atelier/projections';
 import {
   advanceHead,
@@ -189,29 +191,41 @@ export async function applyArtworkFacts(
   if (ours.length === 0) return;
   const t = tables(tx);
   let transfers: unknown[][] = [];
-  let mints = new Map<string, { fact: ChainFactEnvelope; a: ArtworkMintedArgs }>();
+  let mints = new Map<string, Mint>();
   let touched = new Map<string, readonly [string, string]>();
   const touch = (collection: string, tokenId: string) =>
     touched.set(`${collection}/${tokenId}`, [collection, tokenId]);
-  const flush = async () => {
-    if (transfers.length > 0)
-      await tx.query(
-        `INSERT INTO ${t.transfers} (fact_id, collection, token_id, from_address, to_address, block, log_index, tx_hash, at)
+  const flush = async (head?: SqlStatement) => {
+    // Two round trips. First the transfers, the works' rows and the removal of their old
+    // parents and contributors (four tables); then the new parents and contributors and the
+    // owners, which read the transfers and works written by the first (a statement sees only
+    // what was written before it).
+    const list = [...mints.values()];
+    const keys = [...touched.values()];
+    await writeTogether(tx, [
+      transfers.length > 0
+        ? {
+            sql: `INSERT INTO ${t.transfers} (fact_id, collection, token_id, from_address, to_address, block, log_index, tx_hash, at)
          ${unnestSelect(TRANSFER_TYPES)} ON CONFLICT (fact_id) DO NOTHING`,
-        columnsOf(transfers, TRANSFER_TYPES.length),
-      );
-    if (mints.size > 0) await upsertMints(tx, t, [...mints.values()]);
-    if (touched.size > 0) {
-      const keys = [...touched.values()];
-      await tx.query(
-        `UPDATE ${t.artworks} a SET owner = COALESCE(
+            params: columnsOf(transfers, TRANSFER_TYPES.length),
+          }
+        : undefined,
+      ...(list.length > 0 ? [upsertMints(t, list), ...deleteLinks(t, list)] : []),
+    ]);
+    await writeTogether(tx, [
+      ...(list.length > 0 ? insertLinks(t, list) : []),
+      keys.length > 0
+        ? {
+            sql: `UPDATE ${t.artworks} a SET owner = COALESCE(
            (SELECT to_address FROM ${t.transfers} x WHERE x.collection = a.collection AND x.token_id = a.token_id
             ORDER BY x.block DESC, x.log_index DESC LIMIT 1), a.minted_to)
          FROM unnest($1::text[], $2::numeric[]) AS k(collection, token_id)
          WHERE a.collection = k.collection AND a.token_id = k.token_id`,
-        [keys.map((k) => k[0]), keys.map((k) => k[1])],
-      );
-    }
+            params: [keys.map((k) => k[0]), keys.map((k) => k[1])],
+          }
+        : undefined,
+      head,
+    ]);
     transfers = [];
     mints = new Map();
     touched = new Map();
@@ -247,8 +261,7 @@ export async function applyArtworkFacts(
       touch(collection, a.tokenId);
     }
   }
-  await flush();
-  await advanceHeads(tx, tablePath(tx, ArtworksHeadEntity), ours);
+  await flush(advanceHeads(tablePath(tx, ArtworksHeadEntity), ours));
 }
 
 type ArtworkMintedArgs = z.output<typeof artworkMintedArgs>;
@@ -287,12 +300,10 @@ const MINT_TYPES: readonly SqlColumnType[] = [
   'text',
 ];
 
-/** Upserts works (at most one mint per work) and replaces their parents and contributors. */
-async function upsertMints(
-  tx: EntityManager,
-  t: Tables,
-  mints: readonly { fact: ChainFactEnvelope; a: ArtworkMintedArgs }[],
-): Promise<void> {
+type Mint = { fact: ChainFactEnvelope; a: ArtworkMintedArgs };
+
+/** The upsert of works (at most one mint per work). */
+function upsertMints(t: Tables, mints: readonly Mint[]): SqlStatement {
   const rows = mints.map(({ fact, a }) => {
     const at = positionOf(fact);
     const p = a.provenance;
@@ -319,8 +330,8 @@ async function upsertMints(
       fact.factId,
     ];
   });
-  await tx.query(
-    `INSERT INTO ${t.artworks} (collection, token_id, creator, owner, provenance_hash, model_id,
+  return {
+    sql: `INSERT INTO ${t.artworks} (collection, token_id, creator, owner, provenance_hash, model_id,
        model_hash, prompt_hash, seed, manifest_hash, manifest_uri, royalty_receiver, royalty_bps,
        parent_count, contributor_count, minted_block, minted_log_index, minted_tx, minted_at,
        mint_fact_id, minted_to)
@@ -338,35 +349,45 @@ async function upsertMints(
        minted_block = EXCLUDED.minted_block, minted_log_index = EXCLUDED.minted_log_index,
        minted_tx = EXCLUDED.minted_tx, minted_at = EXCLUDED.minted_at,
        mint_fact_id = EXCLUDED.mint_fact_id`,
-    columnsOf(rows, MINT_TYPES.length),
-  );
-  const collections = mints.map((m) => m.fact.address);
-  const tokenIds = mints.map((m) => m.a.tokenId);
-  for (const table of [t.parents, t.contributors])
-    await tx.query(
-      `DELETE FROM ${table} x USING unnest($1::text[], $2::numeric[]) AS k(collection, token_id)
+    params: columnsOf(rows, MINT_TYPES.length),
+  };
+}
+
+/** Deletes the parents and contributors of the works minted (they get the last mint's). */
+function deleteLinks(t: Tables, mints: readonly Mint[]): SqlStatement[] {
+  const keys = [mints.map((m) => m.fact.address), mints.map((m) => m.a.tokenId)];
+  return [t.parents, t.contributors].map((table) => ({
+    sql: `DELETE FROM ${table} x USING unnest($1::text[], $2::numeric[]) AS k(collection, token_id)
        WHERE x.collection = k.collection AND x.token_id = k.token_id`,
-      [collections, tokenIds],
-    );
+    params: keys,
+  }));
+}
+
+/** Inserts the parents and contributors of the last mint of each work. */
+function insertLinks(t: Tables, mints: readonly Mint[]): (SqlStatement | undefined)[] {
   const parents = mints.flatMap(({ fact, a }) =>
     a.provenance.parents.map((parent, i) => [fact.address, a.tokenId, parent, i]),
   );
-  if (parents.length > 0)
-    await tx.query(
-      `INSERT INTO ${t.parents} (collection, token_id, parent_token_id, position)
-       SELECT * FROM unnest($1::text[], $2::numeric[], $3::numeric[], $4::int[])
-       ON CONFLICT DO NOTHING`,
-      columnsOf(parents, 4),
-    );
   const contributors = mints.flatMap(({ fact, a }) =>
     a.provenance.contributors.map((c, i) => [fact.address, a.tokenId, i, c.account, c.bps]),
   );
-  if (contributors.length > 0)
-    await tx.query(
-      `INSERT INTO ${t.contributors} (collection, token_id, position, account, bps)
+  return [
+    parents.length > 0
+      ? {
+          sql: `INSERT INTO ${t.parents} (collection, token_id, parent_token_id, position)
+       SELECT * FROM unnest($1::text[], $2::numeric[], $3::numeric[], $4::int[])
+       ON CONFLICT DO NOTHING`,
+          params: columnsOf(parents, 4),
+        }
+      : undefined,
+    contributors.length > 0
+      ? {
+          sql: `INSERT INTO ${t.contributors} (collection, token_id, position, account, bps)
        SELECT * FROM unnest($1::text[], $2::numeric[], $3::int[], $4::text[], $5::int[])`,
-      columnsOf(contributors, 5),
-    );
+          params: columnsOf(contributors, 5),
+        }
+      : undefined,
+  ];
 }
 
 const tables = (tx: EntityManager): Tables => ({

@@ -94,21 +94,23 @@ export async function advanceHead(
   );
 }
 
-/** advanceHead for many facts in one statement (a projection's applyBatch): same rows. */
-export async function advanceHeads(
-  tx: EntityManager,
+/**
+ * advanceHead for many facts as one statement (a projection's applyBatch runs it with its other
+ * writes: writeTogether); undefined when no fact is given.
+ */
+export function advanceHeads(
   table: string,
   facts: readonly ChainFactEnvelope[],
-): Promise<void> {
+): { sql: string; params: unknown[] } | undefined {
   const newest = new Map<string, number>();
   for (const f of facts)
     if ((newest.get(f.address) ?? -1) < f.blockNumber) newest.set(f.address, f.blockNumber);
-  if (newest.size === 0) return;
-  await tx.query(
-    `INSERT INTO ${table} AS h (contract, block) SELECT * FROM unnest($1::text[], $2::bigint[])
+  if (newest.size === 0) return undefined;
+  return {
+    sql: `INSERT INTO ${table} AS h (contract, block) SELECT * FROM unnest($1::text[], $2::bigint[])
      ON CONFLICT (contract) DO UPDATE SET block = GREATEST(h.block, EXCLUDED.block)`,
-    [[...newest.keys()], [...newest.values()]],
-  );
+    params: [[...newest.keys()], [...newest.values()]],
+  };
 }
 
 /** The newest block the model reflects (of any contract it reads), null before any fact. */

@@ -8,8 +8,10 @@ import {
   chainFacts,
   columnsOf,
   unnestSelect,
+  writeTogether,
   type Projection,
   type SqlColumnType,
+  type SqlStatement,
 } from '@atelier/projections';
 import {
   advanceHead,
@@ -113,7 +115,7 @@ export async function applyTradeFacts(
   const ours = facts.filter((f) => f.contract === MARKETPLACE);
   let pending: TradeRow[] = [];
   const flush = async () => {
-    if (pending.length > 0) await insertTrades(tx, trades, pending);
+    if (pending.length > 0) await writeTogether(tx, [insertTrades(trades, pending)]);
     pending = [];
   };
   for (const fact of ours) {
@@ -125,8 +127,11 @@ export async function applyTradeFacts(
       } else pending.push(tradeRow(fact, a));
     }
   }
-  await flush();
-  await advanceHeads(tx, tablePath(tx, ChainTradesHeadEntity), ours);
+  // The last buffered trades and the head in one round trip.
+  await writeTogether(tx, [
+    pending.length > 0 ? insertTrades(trades, pending) : undefined,
+    advanceHeads(tablePath(tx, ChainTradesHeadEntity), ours),
+  ]);
 }
 
 type TradeRow = readonly [string, ...(string | number)[]];
@@ -181,13 +186,9 @@ function tradeRow(fact: ChainFactEnvelope, a: z.output<typeof tradeSettledArgs>)
   ];
 }
 
-async function insertTrades(
-  tx: EntityManager,
-  table: string,
-  rows: readonly TradeRow[],
-): Promise<void> {
-  await tx.query(
-    `INSERT INTO ${table} (${TRADE_COLUMNS}) ${unnestSelect(TRADE_TYPES)} ON CONFLICT (fact_id) DO NOTHING`,
-    columnsOf(rows, TRADE_TYPES.length),
-  );
+function insertTrades(table: string, rows: readonly TradeRow[]): SqlStatement {
+  return {
+    sql: `INSERT INTO ${table} (${TRADE_COLUMNS}) ${unnestSelect(TRADE_TYPES)} ON CONFLICT (fact_id) DO NOTHING`,
+    params: columnsOf(rows, TRADE_TYPES.length),
+  };
 }

@@ -19,8 +19,10 @@ import {
   chainFacts,
   columnsOf,
   unnestSelect,
+  writeTogether,
   type Projection,
   type SqlColumnType,
+  type SqlStatement,
 } from '@atelier/projections';
 import {
   advanceHead,
@@ -157,19 +159,24 @@ export async function applyLedgerFacts(
   const settings = tablePath(tx, LedgerFeeSettingEntity);
   let pendingEntries: unknown[][] = [];
   let pendingSettings: unknown[][] = [];
-  const flush = async () => {
-    if (pendingEntries.length > 0)
-      await tx.query(
-        `INSERT INTO ${entries} (fact_id, role, marketplace, account, currency, amount, block, log_index, tx_hash)
+  const statements = (): (SqlStatement | undefined)[] => [
+    pendingEntries.length > 0
+      ? {
+          sql: `INSERT INTO ${entries} (fact_id, role, marketplace, account, currency, amount, block, log_index, tx_hash)
          ${unnestSelect(ENTRY_TYPES)} ON CONFLICT (fact_id, role) DO NOTHING`,
-        columnsOf(pendingEntries, ENTRY_TYPES.length),
-      );
-    if (pendingSettings.length > 0)
-      await tx.query(
-        `INSERT INTO ${settings} (fact_id, marketplace, recipient, bps, block, log_index)
+          params: columnsOf(pendingEntries, ENTRY_TYPES.length),
+        }
+      : undefined,
+    pendingSettings.length > 0
+      ? {
+          sql: `INSERT INTO ${settings} (fact_id, marketplace, recipient, bps, block, log_index)
          ${unnestSelect(SETTING_TYPES)} ON CONFLICT (fact_id) DO NOTHING`,
-        columnsOf(pendingSettings, SETTING_TYPES.length),
-      );
+          params: columnsOf(pendingSettings, SETTING_TYPES.length),
+        }
+      : undefined,
+  ];
+  const flush = async () => {
+    await writeTogether(tx, statements());
     pendingEntries = [];
     pendingSettings = [];
   };
@@ -210,8 +217,8 @@ export async function applyLedgerFacts(
           fact.transactionHash,
         ]);
   }
-  await flush();
-  await advanceHeads(tx, tablePath(tx, LedgersHeadEntity), ours);
+  // What is left buffered and the head, in one round trip.
+  await writeTogether(tx, [...statements(), advanceHeads(tablePath(tx, LedgersHeadEntity), ours)]);
 }
 
 const ENTRY_TYPES: readonly SqlColumnType[] = [

@@ -15,8 +15,10 @@ import {
   columnsOf,
   marketEvents,
   unnestSelect,
+  writeTogether,
   type Projection,
   type SqlColumnType,
+  type SqlStatement,
 } from '@atelier/projections';
 import {
   MarketOrderEntity,
@@ -354,60 +356,48 @@ export async function applyMarketEvents(
         break;
     }
   }
+  // One round trip: the stored trades, and the stored orders the events or those trades name.
+  // (A stored row's updated_at is not read: a row is written back only after an event set it.)
   const trades = new Map<string, TradeState>();
-  if (tradeIds.size > 0) {
-    const rows: {
-      trade_id: string;
-      ask_hash: string;
-      bid_hash: string;
-      status: string;
-      tx_hash: string | null;
-      block: string | null;
-      reason: string | null;
-      updated_at: Date;
-      last_position: string;
+  const orders = new Map<string, OrderState>();
+  if (tradeIds.size > 0 || hashes.size > 0) {
+    const [stored]: {
+      trades:
+        | [string, string, string, string, string | null, string | null, string | null, string][]
+        | null;
+      orders: [string, string, string | null, string | null, string][] | null;
     }[] = await tx.query(
-      `SELECT trade_id, ask_hash, bid_hash, status, tx_hash, block::text AS block, reason,
-         updated_at, last_position::text AS last_position
-       FROM ${t.trades} WHERE trade_id = ANY($1::text[])`,
-      [[...tradeIds]],
+      `WITH tr AS (
+         SELECT trade_id, ask_hash, bid_hash, status, tx_hash, block::text AS block, reason,
+           last_position::text AS last_position
+         FROM ${t.trades} WHERE trade_id = ANY($1::text[]))
+       SELECT
+         (SELECT json_agg(json_build_array(trade_id, ask_hash, bid_hash, status, tx_hash, block, reason, last_position)) FROM tr) AS trades,
+         (SELECT json_agg(json_build_array(hash, status, reason, trade_id, last_position::text))
+          FROM ${t.orders} WHERE hash IN (
+            SELECT unnest($2::text[]) UNION ALL SELECT ask_hash FROM tr UNION ALL SELECT bid_hash FROM tr)) AS orders`,
+      [[...tradeIds], [...hashes]],
     );
-    for (const r of rows) {
-      trades.set(r.trade_id, {
-        askHash: r.ask_hash,
-        bidHash: r.bid_hash,
-        status: r.status,
-        txHash: r.tx_hash,
-        block: r.block,
-        reason: r.reason,
-        updatedAt: r.updated_at.toISOString(),
-        lastPosition: BigInt(r.last_position),
+    for (const [tradeId, askHash, bidHash, status, txHash, block, reason, last] of stored!.trades ??
+      [])
+      trades.set(tradeId, {
+        askHash,
+        bidHash,
+        status,
+        txHash,
+        block,
+        reason,
+        updatedAt: '',
+        lastPosition: BigInt(last),
         dirty: false,
       });
-      hashes.add(r.ask_hash).add(r.bid_hash);
-    }
-  }
-  const orders = new Map<string, OrderState>();
-  if (hashes.size > 0) {
-    const rows: {
-      hash: string;
-      status: string;
-      reason: string | null;
-      trade_id: string | null;
-      updated_at: Date;
-      last_position: string;
-    }[] = await tx.query(
-      `SELECT hash, status, reason, trade_id, updated_at, last_position::text AS last_position
-       FROM ${t.orders} WHERE hash = ANY($1::text[])`,
-      [[...hashes]],
-    );
-    for (const r of rows)
-      orders.set(r.hash, {
-        status: r.status,
-        reason: r.reason,
-        tradeId: r.trade_id,
-        updatedAt: r.updated_at.toISOString(),
-        lastPosition: BigInt(r.last_position),
+    for (const [hash, status, reason, tradeId, last] of stored!.orders ?? [])
+      orders.set(hash, {
+        status,
+        reason,
+        tradeId,
+        updatedAt: '',
+        lastPosition: BigInt(last),
         dirty: false,
       });
   }
@@ -560,20 +550,28 @@ export async function applyMarketEvents(
     if (!stream || stream.position < pos)
       streams.set(envelope.streamName, { collection, position: pos });
   }
-  await writeOrders(tx, t.orders, orders);
-  await writeTrades(tx, t.trades, trades);
-  if (streams.size > 0) {
-    const list = [...streams];
-    await tx.query(
-      `INSERT INTO ${t.streams} (stream_name, collection, position)
+  // Every write of the chunk in one round trip: new rows and changed stored rows are
+  // different rows, the streams another table.
+  const list = [...streams];
+  await writeTogether(tx, [
+    ...orderWrites(t.orders, orders),
+    ...tradeWrites(t.trades, trades),
+    list.length > 0
+      ? {
+          sql: `INSERT INTO ${t.streams} AS s (stream_name, collection, position)
        SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[])
-       ON CONFLICT (stream_name) DO UPDATE SET position = GREATEST(${t.streams}.position, EXCLUDED.position)`,
-      [list.map(([s]) => s), list.map(([, v]) => v.collection), list.map(([, v]) => v.position)],
-    );
-  }
+       ON CONFLICT (stream_name) DO UPDATE SET position = GREATEST(s.position, EXCLUDED.position)`,
+          params: [
+            list.map(([name]) => name),
+            list.map(([, v]) => v.collection),
+            list.map(([, v]) => v.position),
+          ],
+        }
+      : undefined,
+  ]);
 }
 
-async function writeOrders(tx: EntityManager, table: string, orders: Map<string, OrderState>) {
+function orderWrites(table: string, orders: Map<string, OrderState>): (SqlStatement | undefined)[] {
   const inserts: unknown[][] = [];
   const updates: unknown[][] = [];
   for (const [hash, o] of orders) {
@@ -621,26 +619,31 @@ async function writeOrders(tx: EntityManager, table: string, orders: Map<string,
     } else
       updates.push([hash, o.status, o.reason, o.tradeId, o.updatedAt, o.lastPosition.toString()]);
   }
-  if (inserts.length > 0)
-    await tx.query(
-      `INSERT INTO ${table} (hash, collection, maker, kind, token_id, currency, price, start,
+  const insertsStatement: SqlStatement | undefined =
+    inserts.length > 0
+      ? {
+          sql: `INSERT INTO ${table} (hash, collection, maker, kind, token_id, currency, price, start,
          expiry, counter, nonce, signature, status, reason, trade_id, seq, accepted_at,
          accepted_position, updated_at, last_position)
        ${unnestSelect(ORDER_TYPES)} ON CONFLICT (hash) DO NOTHING`,
-      columnsOf(inserts, ORDER_TYPES.length),
-    );
-  if (updates.length > 0)
-    await tx.query(
-      `UPDATE ${table} o SET status = u.status, reason = u.reason, trade_id = u.trade_id,
+          params: columnsOf(inserts, ORDER_TYPES.length),
+        }
+      : undefined;
+  const updatesStatement: SqlStatement | undefined =
+    updates.length > 0
+      ? {
+          sql: `UPDATE ${table} o SET status = u.status, reason = u.reason, trade_id = u.trade_id,
          updated_at = u.updated_at, last_position = u.last_position
        FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::timestamptz[], $6::bigint[])
          AS u(hash, status, reason, trade_id, updated_at, last_position)
        WHERE o.hash = u.hash AND o.last_position < u.last_position`,
-      columnsOf(updates, 6),
-    );
+          params: columnsOf(updates, 6),
+        }
+      : undefined;
+  return [insertsStatement, updatesStatement];
 }
 
-async function writeTrades(tx: EntityManager, table: string, trades: Map<string, TradeState>) {
+function tradeWrites(table: string, trades: Map<string, TradeState>): (SqlStatement | undefined)[] {
   const inserts: unknown[][] = [];
   const updates: unknown[][] = [];
   for (const [tradeId, s] of trades) {
@@ -677,20 +680,25 @@ async function writeTrades(tx: EntityManager, table: string, trades: Map<string,
         s.lastPosition.toString(),
       ]);
   }
-  if (inserts.length > 0)
-    await tx.query(
-      `INSERT INTO ${table} (trade_id, collection, ask_hash, bid_hash, buyer, seller, currency,
+  const insertsStatement: SqlStatement | undefined =
+    inserts.length > 0
+      ? {
+          sql: `INSERT INTO ${table} (trade_id, collection, ask_hash, bid_hash, buyer, seller, currency,
          token_id, price, split, status, tx_hash, block, reason, matched_at, updated_at, last_position)
        ${unnestSelect(TRADE_TYPES)} ON CONFLICT (trade_id) DO NOTHING`,
-      columnsOf(inserts, TRADE_TYPES.length),
-    );
-  if (updates.length > 0)
-    await tx.query(
-      `UPDATE ${table} x SET status = u.status, tx_hash = u.tx_hash, block = u.block,
+          params: columnsOf(inserts, TRADE_TYPES.length),
+        }
+      : undefined;
+  const updatesStatement: SqlStatement | undefined =
+    updates.length > 0
+      ? {
+          sql: `UPDATE ${table} x SET status = u.status, tx_hash = u.tx_hash, block = u.block,
          reason = u.reason, updated_at = u.updated_at, last_position = u.last_position
        FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::text[], $6::timestamptz[],
          $7::bigint[]) AS u(trade_id, status, tx_hash, block, reason, updated_at, last_position)
        WHERE x.trade_id = u.trade_id AND x.last_position < u.last_position`,
-      columnsOf(updates, 7),
-    );
+          params: columnsOf(updates, 7),
+        }
+      : undefined;
+  return [insertsStatement, updatesStatement];
 }
