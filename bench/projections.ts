@@ -1,0 +1,964 @@
+// `npm run bench:projections` (issue 10): how fast the market's read models are written, from a
+// realistic history, each figure beside bare multi-row INSERTs of the same final rows into the
+// same tables (same columns and indexes), measured in the same run (ratio = ours / bare, events/s;
+// goal >= 0.7). Four projections, as the gateway runs them: market-orders (market events) and the
+// chain read models chain-artworks, chain-trades and chain-ledgers (chain.* facts).
+//
+// Seeded (not timed), in a fresh schema of the bench stack's gateway database and fresh topics:
+// - the event store: BENCH_ORDERS OrderAccepted (default 40,000) over 20 markets, and what
+//   follows them: trades matched (about one order in four), most settled, some released (both
+//   orders then change status again), off-chain cancels (CancelRecorded + OrderStatusChanged),
+//   funds coming and going (OrderStatusChanged fillable <-> no-balance), each market one stream;
+// - chain facts as the indexer's relay publishes them: BENCH_WORKS works minted (default 10,000:
+//   Transfer + ArtworkMinted, some with parents and contributors), transfers, settled trades
+//   (TradeSettled, RoyaltyCredited, AttributionCredited and the work's Transfer), deposits,
+//   withdrawals, fee settings, and reorgs retracting a block's facts now and then;
+// - Kafka: the market events (read back from the store, as the outbox relay would publish them)
+//   on their market topic, the facts on their chain.* topics, BENCH_PARTITIONS each (default 3).
+//
+// Measured:
+// (a) rebuild from position 0 the way `atelier replay` does it: market-orders by
+//     rebuildProjection from the event store; each chain model by the CLI's replayChainProjection
+//     from its chain.* topic. Also market-orders rebuilt with the batch path off (one event at a
+//     time, as before), for the before/after.
+// (b) the live projector: one KafkaProjector per projection (a fresh consumer group, chunk
+//     BATCH_CHUNK_SIZE), timed from its first applied event to its last (the group join is not
+//     throughput); then again with the batch path off and the consumer's default chunk (200).
+// Baseline: each projection's final rows (read from the rebuilt tables) inserted into empty copies
+// of its tables with multi-row INSERT ... VALUES, 1,000 rows per statement and transaction, over
+// one connection (pg, no ORM); events/s = the projection's events / that time. Every copy (rebuild,
+// live, one-by-one, bare) is then compared table by table (md5 of the ordered rows): same rows.
+import { randomUUID } from 'node:crypto';
+import { loadavg } from 'node:os';
+import type { Kafka } from 'kafkajs';
+import { Pool } from 'pg';
+import pino from 'pino';
+import {
+  chainFact,
+  chainFactCodec,
+  chainTopic,
+  retractionOf,
+  toJsonArgs,
+  type ChainFactEnvelope,
+} from '@atelier/chain-messages';
+import { PostgresEventStore } from '@atelier/event-store';
+import { ANY, type NewEvent } from '@atelier/eventsourcing';
+import { createKafka, ensureTopics, MessageProducer, toKafkaMessage } from '@atelier/kafka';
+import { MARKET_CATEGORY, marketEventCodec, type MarketEvent } from '@atelier/market-domain';
+import { marketEnvelopeCodec, marketTopic, type EventEnvelope } from '@atelier/market-messages';
+import {
+  artworksProjection,
+  chainTradesProjection,
+  ledgersProjection,
+  ordersProjection,
+} from '@atelier/market-projections';
+import { toEnvelope } from '@atelier/outbox';
+import {
+  BATCH_CHUNK_SIZE,
+  createProjectionDataSource,
+  KafkaProjector,
+  ProjectionStore,
+  rebuildProjection,
+  type AnyProjection,
+  type Projection,
+} from '@atelier/projections';
+import { replayChainProjection } from '../apps/cli/src/replay/chain-replay';
+import { benchEnv, report, round, timed, type BenchRow } from './lib/harness';
+
+const num = (name: string, fallback: number): number => Number(process.env[name] ?? fallback);
+const ORDERS = num('BENCH_ORDERS', 40_000);
+const WORKS = num('BENCH_WORKS', 10_000);
+const PARTITIONS = num('BENCH_PARTITIONS', 3);
+const ONE_BY_ONE = (process.env['BENCH_ONE_BY_ONE'] ?? '1') !== '0';
+const BARE_ROWS = 1_000;
+const GOAL = 0.7;
+const log = (msg: string): void => console.log(`[bench:projections] ${msg}`);
+const logger = pino({ name: 'bench-projections', level: process.env['BENCH_LOG_LEVEL'] ?? 'warn' });
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+// ---- the history ---------------------------------------------------------------------------
+
+const CHAIN_ID = 31337;
+const REGISTRY = '0x00000000000000000000000000000000be12a701';
+const MARKETPLACE = '0x00000000000000000000000000000000be12a702';
+const USD = '0x00000000000000000000000000000000be125d01';
+const ZERO = `0x${'0'.repeat(40)}`;
+const hex = (n: number | bigint, width: number, tag = '') =>
+  `0x${tag}${n.toString(16).padStart(width - tag.length, '0')}`;
+const account = (i: number) => hex(0xbe120000 + i, 40);
+const ACCOUNTS = 2_000;
+
+/** A deterministic PRNG (mulberry32), so every run benches the same history. */
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+type FactSpec = {
+  contract: 'ArtworkRegistry' | 'Marketplace';
+  event: string;
+  args: Record<string, unknown>;
+};
+
+/** Chain facts per topic, in publish order: blocks of facts, a reorg retracting one now and then. */
+function chainHistory(works: number) {
+  const random = rng(1);
+  const registry: ChainFactEnvelope[] = [];
+  const marketplace: ChainFactEnvelope[] = [];
+  const owners = new Map<number, string>();
+  let block = 0;
+  let retractNext: ChainFactEnvelope[] = [];
+  const add = (specs: readonly FactSpec[]) => {
+    const n = ++block;
+    const facts = specs.map((f, logIndex) =>
+      chainFact({
+        chainId: CHAIN_ID,
+        contract: f.contract,
+        address: f.contract === 'ArtworkRegistry' ? REGISTRY : MARKETPLACE,
+        event: f.event,
+        blockNumber: n,
+        blockHash: hex(n, 64, 'b'),
+        blockTimestamp: 1_800_000_000 + n * 12,
+        transactionHash: hex(n, 64, '7'),
+        transactionIndex: 0,
+        logIndex,
+        args: toJsonArgs(f.args),
+      }),
+    );
+    for (const f of facts) (f.contract === 'ArtworkRegistry' ? registry : marketplace).push(f);
+    // A reorg: the previous retracted block's facts are retracted after this block.
+    for (const r of retractNext)
+      (r.contract === 'ArtworkRegistry' ? registry : marketplace).push(retractionOf(r));
+    retractNext = random() < 0.01 ? facts : [];
+  };
+  add([
+    { contract: 'Marketplace', event: 'ProtocolFeeSet', args: { recipient: account(1), bps: 250 } },
+  ]);
+  for (let first = 0; first < ACCOUNTS; first += 50)
+    add(
+      Array.from({ length: 50 }, (_, k) => ({
+        contract: 'Marketplace' as const,
+        event: 'Deposited',
+        args: { account: account(first + k), currency: USD, amount: 1_000_000_000n },
+      })),
+    );
+  let minted = 0;
+  while (minted < works) {
+    const specs: FactSpec[] = [];
+    for (let k = 0; k < 10; k++) {
+      const roll = random();
+      if (roll < 0.45 || minted < 100) {
+        const t = ++minted;
+        const owner = account(Math.floor(random() * ACCOUNTS));
+        owners.set(t, owner);
+        specs.push(
+          {
+            contract: 'ArtworkRegistry',
+            event: 'Transfer',
+            args: { from: ZERO, to: owner, tokenId: BigInt(t) },
+          },
+          {
+            contract: 'ArtworkRegistry',
+            event: 'ArtworkMinted',
+            args: {
+              tokenId: BigInt(t),
+              creator: account(t % 300),
+              owner,
+              provenanceHash: hex(t, 64, 'a'),
+              royaltyReceiver: account(t % 300),
+              royaltyBps: 500,
+              provenance: {
+                modelId: t % 2 ? 'sdxl-1.0' : 'flux-1',
+                modelHash: hex(t % 7, 64, 'd'),
+                promptHash: hex(t, 64, 'e'),
+                seed: 1000n + BigInt(t),
+                manifestHash: hex(t, 64, 'f'),
+                manifestURI: `ipfs://manifest/${t}`,
+                parents: t > 10 && t % 5 === 0 ? [BigInt(t - 7)] : [],
+                contributors: t % 3 === 0 ? [{ account: account(t % 50), bps: 100 }] : [],
+              },
+            },
+          },
+        );
+      } else if (roll < 0.6) {
+        const t = 1 + Math.floor(random() * minted);
+        const to = account(Math.floor(random() * ACCOUNTS));
+        specs.push({
+          contract: 'ArtworkRegistry',
+          event: 'Transfer',
+          args: { from: owners.get(t)!, to, tokenId: BigInt(t) },
+        });
+        owners.set(t, to);
+      } else if (roll < 0.92) {
+        const t = 1 + Math.floor(random() * minted);
+        const seller = owners.get(t)!;
+        const buyer = account(Math.floor(random() * ACCOUNTS));
+        const price = 1_000_000n + BigInt(Math.floor(random() * 1000)) * 10_000n;
+        const fee = (price * 250n) / 10_000n;
+        const royalty = (price * 500n) / 10_000n;
+        const attribution = t % 3 === 0 ? price / 100n : 0n;
+        specs.push(
+          {
+            contract: 'Marketplace',
+            event: 'TradeSettled',
+            args: {
+              askHash: hex(block * 10 + k, 64, 'aa'),
+              bidHash: hex(block * 10 + k, 64, 'bb'),
+              collection: REGISTRY,
+              tokenId: BigInt(t),
+              seller,
+              buyer,
+              currency: USD,
+              price,
+              protocolFee: fee,
+              royaltyReceiver: account(t % 300),
+              royalty,
+              attribution,
+              sellerProceeds: price - fee - royalty - attribution,
+            },
+          },
+          {
+            contract: 'ArtworkRegistry',
+            event: 'Transfer',
+            args: { from: seller, to: buyer, tokenId: BigInt(t) },
+          },
+          {
+            contract: 'Marketplace',
+            event: 'RoyaltyCredited',
+            args: { receiver: account(t % 300), currency: USD, amount: royalty },
+          },
+          ...(attribution > 0n
+            ? [
+                {
+                  contract: 'Marketplace' as const,
+                  event: 'AttributionCredited',
+                  args: { contributor: account(t % 50), currency: USD, amount: attribution },
+                },
+              ]
+            : []),
+        );
+        owners.set(t, buyer);
+      } else {
+        specs.push({
+          contract: 'Marketplace',
+          event: random() < 0.7 ? 'Deposited' : 'Withdrawn',
+          args: {
+            account: account(Math.floor(random() * ACCOUNTS)),
+            currency: USD,
+            amount: BigInt(1 + Math.floor(random() * 1e6)),
+          },
+        });
+      }
+    }
+    if (random() < 0.002)
+      specs.push({
+        contract: 'Marketplace',
+        event: 'ProtocolFeeSet',
+        args: { recipient: account(2), bps: 200 + Math.floor(random() * 100) },
+      });
+    add(specs);
+  }
+  return { registry, marketplace };
+}
+
+interface Order {
+  hash: string;
+  kind: 0 | 1;
+  maker: string;
+  tokenId: bigint;
+  price: bigint;
+  status: string;
+}
+
+/** The market events of 20 markets, in the order they are appended (each market one stream). */
+function marketHistory(orders: number): { stream: string; event: NewEvent }[] {
+  const random = rng(2);
+  const out: { stream: string; event: NewEvent }[] = [];
+  const markets = Array.from({ length: 20 }, (_, c) => ({
+    collection: c === 0 ? REGISTRY : hex(0xbe12c000 + c, 40),
+    seq: 0,
+    open: [] as Order[],
+    pending: [] as { tradeId: string; ask: Order; bid: Order }[],
+    trades: 0,
+  }));
+  let n = 0;
+  let clock = Date.UTC(2026, 10, 1);
+  const push = (m: (typeof markets)[number], event: MarketEvent) => {
+    const at = new Date((clock += 250)).toISOString();
+    const encoded = marketEventCodec.encode(event);
+    out.push({
+      stream: `${MARKET_CATEGORY}-${m.collection}`,
+      event: {
+        id: randomUUID(),
+        type: encoded.type,
+        schemaVersion: encoded.schemaVersion,
+        data: encoded.data as NewEvent['data'],
+        metadata: {
+          correlationId: randomUUID(),
+          causationId: null,
+          actor: 'system:bench',
+          occurredAt: at,
+        },
+      },
+    });
+    return at;
+  };
+  const changed = (
+    m: (typeof markets)[number],
+    o: Order,
+    status: string,
+    reason: string | null,
+  ) => {
+    push(m, {
+      type: 'OrderStatusChanged',
+      data: { hash: o.hash, from: o.status, status, reason, at: new Date(clock).toISOString() },
+    } as unknown as MarketEvent);
+    o.status = status;
+  };
+  const signed = (m: (typeof markets)[number], o: Order) => ({
+    hash: o.hash,
+    signature: `0x${'11'.repeat(65)}`,
+    order: {
+      maker: o.maker,
+      kind: o.kind,
+      collection: m.collection,
+      tokenId: o.tokenId,
+      currency: USD,
+      price: o.price,
+      start: 0n,
+      expiry: 4_000_000_000n,
+      counter: 0n,
+      nonce: BigInt(o.hash.length),
+    },
+  });
+  while (n < orders) {
+    const m = markets[Math.floor(random() * markets.length)]!;
+    const roll = random();
+    if (roll < 0.55 || m.open.length < 4) {
+      const kind: 0 | 1 = random() < 0.6 ? 0 : 1;
+      const status = random() < 0.7 ? 'fillable' : kind === 0 ? 'not-owner' : 'no-balance';
+      const o: Order = {
+        hash: hex(++n, 64, 'e'),
+        kind,
+        maker: account(Math.floor(random() * ACCOUNTS)),
+        tokenId: BigInt(1 + Math.floor(random() * 1000)),
+        price: 1_000_000n + BigInt(Math.floor(random() * 500)) * 10_000n,
+        status,
+      };
+      m.open.push(o);
+      push(m, {
+        type: 'OrderAccepted',
+        data: {
+          collection: m.collection,
+          hash: o.hash,
+          order: signed(m, o).order,
+          signature: `0x${'11'.repeat(65)}`,
+          seq: ++m.seq,
+          acceptedAt: new Date(clock).toISOString(),
+          status,
+          reason: status === 'fillable' ? null : 'observed',
+          split:
+            kind === 0
+              ? {
+                  royaltyReceiver: account(7),
+                  royalty: (o.price * 500n) / 10_000n,
+                  contributors: [],
+                }
+              : null,
+        },
+      } as unknown as MarketEvent);
+    } else if (roll < 0.72) {
+      const asks = m.open.filter((o) => o.kind === 0 && o.status === 'fillable');
+      const bids = m.open.filter((o) => o.kind === 1 && o.status === 'fillable');
+      if (asks.length === 0 || bids.length === 0) continue;
+      const ask = asks[Math.floor(random() * asks.length)]!;
+      const bid = bids[Math.floor(random() * bids.length)]!;
+      const tradeId = `${m.collection}:${++m.trades}`;
+      const price = ask.price;
+      const fee = (price * 250n) / 10_000n;
+      const royalty = (price * 500n) / 10_000n;
+      push(m, {
+        type: 'TradeMatched',
+        data: {
+          tradeId,
+          collection: m.collection,
+          tokenId: ask.tokenId,
+          currency: USD,
+          price,
+          seller: ask.maker,
+          buyer: bid.maker,
+          ask: signed(m, ask),
+          bid: signed(m, bid),
+          split: {
+            price,
+            feeRecipient: account(1),
+            protocolFee: fee,
+            royaltyReceiver: account(7),
+            royalty,
+            contributors: [],
+            attribution: 0n,
+            sellerProceeds: price - fee - royalty,
+          },
+          matchedAt: new Date(clock).toISOString(),
+        },
+      } as unknown as MarketEvent);
+      ask.status = bid.status = 'reserved';
+      m.pending.push({ tradeId, ask, bid });
+    } else if (roll < 0.86 && m.pending.length > 0) {
+      const t = m.pending.shift()!;
+      if (random() < 0.85) {
+        push(m, {
+          type: 'TradeSettled',
+          data: {
+            tradeId: t.tradeId,
+            transactionHash: hex(n, 64, '7'),
+            block: BigInt(n),
+            at: new Date(clock).toISOString(),
+          },
+        } as unknown as MarketEvent);
+        t.ask.status = t.bid.status = 'filled';
+      } else {
+        push(m, {
+          type: 'TradeReleased',
+          data: { tradeId: t.tradeId, reason: 'SellerNotOwner', at: new Date(clock).toISOString() },
+        } as unknown as MarketEvent);
+        changed(m, t.ask, 'not-owner', 'SellerNotOwner');
+        changed(m, t.bid, 'fillable', null);
+      }
+      m.open = m.open.filter((o) => o.status !== 'filled');
+    } else if (roll < 0.93) {
+      const live = m.open.filter((o) => o.status === 'fillable' || o.status === 'no-balance');
+      if (live.length === 0) continue;
+      const o = live[Math.floor(random() * live.length)]!;
+      push(m, {
+        type: 'CancelRecorded',
+        data: {
+          cancelId: `c-${n}-${m.seq}`,
+          maker: o.maker,
+          hashes: [o.hash],
+          at: new Date(clock).toISOString(),
+        },
+      } as unknown as MarketEvent);
+      changed(m, o, 'cancelled-off-chain', 'cancelled by maker');
+      m.open = m.open.filter((x) => x !== o);
+    } else {
+      const bids = m.open.filter(
+        (o) => o.kind === 1 && (o.status === 'fillable' || o.status === 'no-balance'),
+      );
+      if (bids.length === 0) continue;
+      const o = bids[Math.floor(random() * bids.length)]!;
+      changed(
+        m,
+        o,
+        o.status === 'fillable' ? 'no-balance' : 'fillable',
+        o.status === 'fillable' ? 'balance below price' : null,
+      );
+    }
+  }
+  return out;
+}
+
+// ---- seeding -------------------------------------------------------------------------------
+
+async function seedStore(
+  store: PostgresEventStore,
+  history: { stream: string; event: NewEvent }[],
+) {
+  // Windows of 2,000 events, grouped by stream inside each (per-stream order kept): markets
+  // interleave in the global log as they would, without 100k one-event appends.
+  for (let i = 0; i < history.length; i += 2_000) {
+    const byStream = new Map<string, NewEvent[]>();
+    for (const { stream, event } of history.slice(i, i + 2_000))
+      byStream.set(stream, [...(byStream.get(stream) ?? []), event]);
+    for (const [stream, events] of byStream)
+      await store.append(stream, events, { expectedRevision: ANY });
+  }
+}
+
+async function readLog(store: PostgresEventStore): Promise<EventEnvelope[]> {
+  const out: EventEnvelope[] = [];
+  for (let after = 0n; ;) {
+    const batch = await store.readAll({ after, maxCount: 10_000 });
+    if (batch.length === 0) return out;
+    out.push(...batch.map(toEnvelope));
+    after = batch[batch.length - 1]!.position;
+  }
+}
+
+async function publish(kafka: Kafka, topic: string, messages: ReturnType<typeof toKafkaMessage>[]) {
+  const producer = new MessageProducer(kafka, logger);
+  await producer.connect();
+  try {
+    for (let i = 0; i < messages.length; i += 500)
+      await producer.sendRaw([{ topic, messages: messages.slice(i, i + 500) }]);
+  } finally {
+    await producer.disconnect();
+  }
+}
+
+// ---- measuring -----------------------------------------------------------------------------
+
+const q = (s: string) => `"${s.replace(/"/g, '""')}"`;
+
+/** The read-model tables of a projection (unqualified names, as created by its entities). */
+async function tablesOf(url: string, schema: string, projection: AnyProjection): Promise<string[]> {
+  const ds = await createProjectionDataSource({ url, schema, projections: [projection] });
+  try {
+    return projection.entities.map((e) => ds.getMetadata(e).tableName);
+  } finally {
+    await ds.destroy();
+  }
+}
+
+/** The final rows of `tables` copied from `from` into empty tables of `to`, by multi-row INSERTs. */
+async function bareInserts(pool: Pool, from: string, to: string, tables: readonly string[]) {
+  const data: { table: string; rows: Record<string, unknown>[]; columns: string[] }[] = [];
+  for (const table of tables) {
+    const { rows, fields } = await pool.query(`SELECT * FROM ${q(from)}.${q(table)}`);
+    data.push({ table, rows, columns: fields.map((f) => f.name) });
+  }
+  const client = await pool.connect();
+  try {
+    const { seconds } = await timed(async () => {
+      for (const { table, rows, columns } of data) {
+        for (let i = 0; i < rows.length; i += BARE_ROWS) {
+          const chunk = rows.slice(i, i + BARE_ROWS);
+          const values: unknown[] = [];
+          const tuples = chunk.map((row) => {
+            const start = values.length;
+            for (const c of columns) values.push(row[c]);
+            return `(${columns.map((_, k) => `$${start + k + 1}`).join(',')})`;
+          });
+          await client.query('BEGIN');
+          await client.query(
+            `INSERT INTO ${q(to)}.${q(table)} (${columns.map(q).join(',')}) VALUES ${tuples.join(',')}`,
+            values,
+          );
+          await client.query('COMMIT');
+        }
+      }
+    });
+    return { seconds, rows: data.reduce((s, d) => s + d.rows.length, 0) };
+  } finally {
+    client.release();
+  }
+}
+
+/** md5 of each table's rows in a stable order: equal digests, equal rows. */
+async function digests(pool: Pool, schema: string, tables: readonly string[]) {
+  const out: Record<string, string> = {};
+  for (const t of tables) {
+    const { rows } = await pool.query(
+      `SELECT md5(coalesce(string_agg(x::text, E'\\n' ORDER BY x::text), '')) AS d FROM ${q(schema)}.${q(t)} x`,
+    );
+    out[t] = rows[0].d;
+  }
+  return out;
+}
+
+/** A KafkaProjector over `topics` from offset 0 in a fresh group, timed to its last message. */
+async function live<E>(
+  kafka: Kafka,
+  url: string,
+  schema: string,
+  projection: Projection<E>,
+  topics: string[],
+  total: number,
+  group: string,
+  chunkSize?: number,
+): Promise<{ seconds: number; events: number; fromStartSeconds: number }> {
+  const ds = await createProjectionDataSource({
+    url,
+    schema,
+    projections: [projection],
+    poolSize: 3,
+  });
+  const projector = new KafkaProjector(
+    kafka,
+    new ProjectionStore(ds, schema),
+    projection,
+    { topics, groupId: group, heartbeatIntervalMs: 1000, ...(chunkSize ? { chunkSize } : {}) },
+    logger,
+  );
+  const seen = () =>
+    projector.stats.applied + projector.stats.duplicates + projector.stats.redelivered;
+  try {
+    const started = process.hrtime.bigint();
+    await projector.start();
+    while (seen() === 0) await sleep(1);
+    const first = process.hrtime.bigint();
+    const before = seen();
+    const deadline = Date.now() + 30 * 60_000;
+    while (seen() < total) {
+      if (Date.now() > deadline)
+        throw new Error(`${projection.name}: ${seen()} of ${total} after 30 min`);
+      await sleep(5);
+    }
+    const end = process.hrtime.bigint();
+    if (projector.stats.deadLettered > 0) throw new Error(`${projection.name}: dead letters`);
+    return {
+      seconds: Number(end - first) / 1e9,
+      events: total - before,
+      fromStartSeconds: Number(end - started) / 1e9,
+    };
+  } finally {
+    await projector.stop();
+    await ds.destroy();
+  }
+}
+
+// ---- the run -------------------------------------------------------------------------------
+
+async function main(): Promise<void> {
+  const env = benchEnv();
+  const url = env.GATEWAY_DATABASE_URL;
+  const run = randomUUID().slice(0, 8);
+  const base = `bench_proj_${run}`;
+  const schemas = {
+    store: `${base}_es`,
+    rebuild: `${base}_rebuild`,
+    rebuildOne: `${base}_rebuild1`,
+    live: `${base}_live`,
+    liveOne: `${base}_live1`,
+    bare: `${base}_bare`,
+  };
+  const topicPrefix = `bench.${run}`;
+  const topics = {
+    market: marketTopic(MARKET_CATEGORY, `${topicPrefix}.market`),
+    registry: chainTopic('ArtworkRegistry', `${topicPrefix}.chain`),
+    marketplace: chainTopic('Marketplace', `${topicPrefix}.chain`),
+  };
+  const pool = new Pool({ connectionString: url, max: 4, application_name: 'bench-projections' });
+  const kafka = createKafka({
+    clientId: `bench-projections-${run}`,
+    brokers: env.KAFKA_BROKERS.split(','),
+    logger,
+  });
+  const store = new PostgresEventStore({
+    pool,
+    schema: schemas.store,
+    listen: false,
+    notify: false,
+  });
+  const created = new Set<string>(Object.values(topics));
+  const loadBefore = loadavg()[0]!;
+  try {
+    // -- seed
+    log('generating the history');
+    const market = marketHistory(ORDERS);
+    const chain = chainHistory(WORKS);
+    await store.migrate();
+    log(`appending ${market.length} market events to the event store`);
+    await seedStore(store, market);
+    const envelopes = await readLog(store);
+    await ensureTopics(
+      kafka,
+      Object.values(topics).map((topic) => ({
+        topic,
+        partitions: PARTITIONS,
+        replicationFactor: 1,
+      })),
+      logger,
+    );
+    log(
+      `publishing ${envelopes.length} market events, ${chain.registry.length} registry facts, ${chain.marketplace.length} marketplace facts`,
+    );
+    await publish(
+      kafka,
+      topics.market,
+      envelopes.map((e) => toKafkaMessage(marketEnvelopeCodec, e)),
+    );
+    await publish(
+      kafka,
+      topics.registry,
+      chain.registry.map((f) => toKafkaMessage(chainFactCodec, f)),
+    );
+    await publish(
+      kafka,
+      topics.marketplace,
+      chain.marketplace.map((f) => toKafkaMessage(chainFactCodec, f)),
+    );
+    const counts = {
+      'market-orders': envelopes.length,
+      'chain-artworks': chain.registry.length,
+      'chain-trades': chain.marketplace.length,
+      'chain-ledgers': chain.marketplace.length,
+    };
+    const mix: Record<string, number> = {};
+    for (const e of envelopes) mix[e.type] = (mix[e.type] ?? 0) + 1;
+    for (const f of [...chain.registry, ...chain.marketplace]) {
+      const k = `chain ${f.event}${f.kind === 'retracted' ? ' (retracted)' : ''}`;
+      mix[k] = (mix[k] ?? 0) + 1;
+    }
+    const totalMessages = envelopes.length + chain.registry.length + chain.marketplace.length;
+    log(`history: ${totalMessages} messages: ${JSON.stringify(mix)}`);
+
+    const projections = {
+      'market-orders': { make: ordersProjection, topic: topics.market },
+      'chain-artworks': { make: artworksProjection, topic: topics.registry },
+      'chain-trades': { make: chainTradesProjection, topic: topics.marketplace },
+      'chain-ledgers': { make: ledgersProjection, topic: topics.marketplace },
+    } as const;
+    type Name = keyof typeof projections;
+    const names = Object.keys(projections) as Name[];
+    const oneByOne = <E>(p: Projection<E>): Projection<E> => ({ ...p, applyBatch: undefined });
+
+    // -- (a) rebuild from position 0
+    const rebuild: Record<string, number> = {};
+    {
+      const projection = ordersProjection();
+      const ds = await createProjectionDataSource({
+        url,
+        schema: schemas.rebuild,
+        projections: [projection],
+      });
+      try {
+        const r = await rebuildProjection(
+          new ProjectionStore(ds, schemas.rebuild),
+          projection,
+          store,
+          { batchSize: BATCH_CHUNK_SIZE },
+        );
+        rebuild['market-orders'] = r.seconds;
+        log(`rebuild market-orders: ${r.events} events in ${round(r.seconds)} s`);
+      } finally {
+        await ds.destroy();
+      }
+    }
+    const rebuildWall: Record<string, number> = {};
+    const rebuildEvents: Record<string, number> = { 'market-orders': counts['market-orders'] };
+    for (const name of names.slice(1)) {
+      // The CLI's wall time includes joining a fresh consumer group (seconds, whatever the
+      // size): the throughput is timed from the first chunk committed (its checkpoint row
+      // appears) to the end, over the messages applied after it, as for the live projector.
+      let first: { at: bigint; applied: number } | undefined;
+      let polling = true;
+      const poller = (async () => {
+        while (polling && !first) {
+          const { rows } = await pool
+            .query<{ n: string | null }>(
+              `SELECT sum(position + 1)::text AS n FROM ${q(schemas.rebuild)}.projection_checkpoints WHERE projection = $1 AND position >= 0`,
+              [name],
+            )
+            .catch(() => ({ rows: [{ n: null }] }));
+          if (rows[0]?.n) first = { at: process.hrtime.bigint(), applied: Number(rows[0].n) };
+          else await sleep(10);
+        }
+      })();
+      const r = await replayChainProjection({
+        url,
+        schema: schemas.rebuild,
+        brokers: env.KAFKA_BROKERS.split(','),
+        topicPrefix: `${topicPrefix}.chain`,
+        projection: name,
+      });
+      const end = process.hrtime.bigint();
+      polling = false;
+      await poller;
+      if (r.messages !== counts[name])
+        throw new Error(`${name}: replay read ${r.messages} of ${counts[name]}`);
+      if (!first) throw new Error(`${name}: no checkpoint seen during the replay`);
+      rebuild[name] = Number(end - first.at) / 1e9;
+      rebuildEvents[name] = counts[name] - first.applied;
+      rebuildWall[name] = r.seconds;
+      log(
+        `rebuild ${name}: ${r.messages} facts in ${round(r.seconds)} s (${rebuildEvents[name]} after the first chunk in ${round(rebuild[name])} s)`,
+      );
+    }
+    let rebuildOneSeconds: number | undefined;
+    if (ONE_BY_ONE) {
+      const projection = oneByOne(ordersProjection());
+      const ds = await createProjectionDataSource({
+        url,
+        schema: schemas.rebuildOne,
+        projections: [projection],
+      });
+      try {
+        const r = await rebuildProjection(
+          new ProjectionStore(ds, schemas.rebuildOne),
+          projection,
+          store,
+          { batchSize: BATCH_CHUNK_SIZE },
+        );
+        rebuildOneSeconds = r.seconds;
+        log(`rebuild market-orders one event at a time: ${round(r.seconds)} s`);
+      } finally {
+        await ds.destroy();
+      }
+    }
+
+    // -- baseline: the same final rows, bare multi-row INSERTs into empty tables
+    const bare = {} as Record<Name, { seconds: number; rows: number }>;
+    const tables: Record<string, string[]> = {};
+    for (const name of names) {
+      const projection = projections[name].make();
+      tables[name] = await tablesOf(url, schemas.bare, projection);
+      const ds = await createProjectionDataSource({
+        url,
+        schema: schemas.bare,
+        projections: [projection],
+      });
+      await new ProjectionStore(ds, schemas.bare).ensureSchema();
+      await ds.destroy();
+      bare[name] = await bareInserts(pool, schemas.rebuild, schemas.bare, tables[name]);
+      log(`bare INSERTs of ${name}'s ${bare[name].rows} rows: ${round(bare[name].seconds)} s`);
+    }
+
+    // -- (b) the live projector from Kafka
+    const liveRuns: Record<string, Awaited<ReturnType<typeof live>>> = {};
+    const liveOneRuns: Record<string, Awaited<ReturnType<typeof live>>> = {};
+    for (const name of names) {
+      const p = projections[name];
+      liveRuns[name] = await live(
+        kafka,
+        url,
+        schemas.live,
+        p.make() as Projection<unknown>,
+        [p.topic],
+        counts[name],
+        `${topicPrefix}.live.${name}`,
+      );
+      created.add(`${topicPrefix}.live.${name}.dlq`);
+      log(`live ${name}: ${liveRuns[name].events} events in ${round(liveRuns[name].seconds)} s`);
+    }
+    if (ONE_BY_ONE)
+      for (const name of names) {
+        const p = projections[name];
+        liveOneRuns[name] = await live(
+          kafka,
+          url,
+          schemas.liveOne,
+          oneByOne(p.make() as Projection<unknown>),
+          [p.topic],
+          counts[name],
+          `${topicPrefix}.live1.${name}`,
+          200,
+        );
+        created.add(`${topicPrefix}.live1.${name}.dlq`);
+        log(`live ${name} one event at a time: ${round(liveOneRuns[name].seconds)} s`);
+      }
+
+    // -- same rows everywhere
+    const identical: Record<string, boolean> = {};
+    for (const name of names) {
+      const reference = await digests(pool, schemas.rebuild, tables[name]!);
+      const copies = [schemas.bare, schemas.live, ...(ONE_BY_ONE ? [schemas.liveOne] : [])];
+      if (ONE_BY_ONE && name === 'market-orders') copies.push(schemas.rebuildOne);
+      identical[name] = true;
+      for (const s of copies) {
+        const d = await digests(pool, s, tables[name]!);
+        if (JSON.stringify(d) !== JSON.stringify(reference)) {
+          identical[name] = false;
+          log(`ROWS DIFFER: ${name} in ${s}: ${JSON.stringify(d)} vs ${JSON.stringify(reference)}`);
+        }
+      }
+    }
+    if (Object.values(identical).some((v) => !v))
+      throw new Error('the copies do not hold the same rows');
+    log('rebuild, live, one-by-one and bare copies hold identical rows, table by table');
+
+    // -- report
+    const rows: BenchRow[] = [];
+    const bareRate = (name: Name) => counts[name] / bare[name].seconds;
+    const sum = (f: (n: Name) => number) => names.reduce((s, n) => s + f(n), 0);
+    for (const name of names) {
+      const baseline = {
+        figure: `bare multi-row INSERTs of ${name}'s ${bare[name].rows} final rows`,
+        value: round(bareRate(name), 0),
+      };
+      rows.push({
+        figure: `rebuild from 0: ${name} (${counts[name]} events)`,
+        value: round(rebuildEvents[name]! / rebuild[name]!, 0),
+        unit: 'events/s',
+        baseline,
+        goal: `ratio >= ${GOAL}`,
+      });
+      rows.push({
+        figure: `live projector from Kafka: ${name}`,
+        value: round(liveRuns[name]!.events / liveRuns[name]!.seconds, 0),
+        unit: 'events/s',
+        baseline,
+        goal: `ratio >= ${GOAL}`,
+      });
+      if (ONE_BY_ONE)
+        rows.push({
+          figure: `live projector from Kafka, one event at a time (before): ${name}`,
+          value: round(liveOneRuns[name]!.events / liveOneRuns[name]!.seconds, 0),
+          unit: 'events/s',
+          baseline,
+        });
+    }
+    const allBare = {
+      figure: `bare multi-row INSERTs of every model's final rows`,
+      value: round(sum((n) => counts[n]) / sum((n) => bare[n].seconds), 0),
+    };
+    rows.push({
+      figure: `rebuild from 0: all four (${sum((n) => counts[n])} events applied)`,
+      value: round(sum((n) => rebuildEvents[n]!) / sum((n) => rebuild[n]!), 0),
+      unit: 'events/s',
+      baseline: allBare,
+      goal: `ratio >= ${GOAL}`,
+    });
+    rows.push({
+      figure: 'live projector from Kafka: all four',
+      value: round(sum((n) => liveRuns[n]!.events) / sum((n) => liveRuns[n]!.seconds), 0),
+      unit: 'events/s',
+      baseline: allBare,
+      goal: `ratio >= ${GOAL}`,
+    });
+    if (ONE_BY_ONE) {
+      rows.push({
+        figure: 'rebuild from 0, one event at a time (before): market-orders',
+        value: round(counts['market-orders'] / rebuildOneSeconds!, 0),
+        unit: 'events/s',
+        baseline: {
+          figure: `bare multi-row INSERTs of market-orders' final rows`,
+          value: round(bareRate('market-orders'), 0),
+        },
+      });
+      rows.push({
+        figure: 'live projector from Kafka, one event at a time (before): all four',
+        value: round(sum((n) => liveOneRuns[n]!.events) / sum((n) => liveOneRuns[n]!.seconds), 0),
+        unit: 'events/s',
+        baseline: allBare,
+      });
+    }
+    report('projections', rows, {
+      messages: totalMessages,
+      counts,
+      mix,
+      finalRows: Object.fromEntries(names.map((n) => [n, bare[n].rows])),
+      partitions: PARTITIONS,
+      chunk: BATCH_CHUNK_SIZE,
+      bareRowsPerInsert: BARE_ROWS,
+      chainRebuildWallSeconds: Object.fromEntries(
+        Object.entries(rebuildWall).map(([n, v]) => [n, round(v)]),
+      ),
+      liveSecondsFromStart: Object.fromEntries(
+        names.map((n) => [n, round(liveRuns[n]!.fromStartSeconds)]),
+      ),
+      identicalRows: identical,
+      loadAverage: { before: round(loadBefore), after: round(loadavg()[0]!) },
+    });
+  } finally {
+    await store.close().catch(() => undefined);
+    for (const s of Object.values(schemas))
+      await pool.query(`DROP SCHEMA IF EXISTS ${q(s)} CASCADE`).catch(() => undefined);
+    await pool.end();
+    const admin = kafka.admin();
+    await admin.connect();
+    await admin.deleteTopics({ topics: [...created] }).catch(() => undefined);
+    await admin.disconnect();
+  }
+}
+
+main().catch((e: unknown) => {
+  console.error(e);
+  process.exit(1);
+});
