@@ -1,0 +1,41 @@
+// The multi-row helpers of applyBatch: column arrays for unnest, and statements joined as CTEs
+// with their parameters renumbered (the int specs of the market projections run them for real).
+import { columnsOf, unnestSelect, writeTogether } from './batch-sql';
+
+describe('batch SQL helpers', () => {
+  it('unnestSelect casts one array parameter per column, from the given number', () => {
+    expect(unnestSelect(['text', 'numeric', 'timestamptz'], 3)).toBe(
+      'SELECT * FROM unnest($3::text[], $4::numeric[], $5::timestamptz[])',
+    );
+  });
+
+  it('columnsOf turns rows into column arrays, missing values as null', () => {
+    expect(columnsOf([['a', 1], ['b'], ['c', 3]], 2)).toEqual([
+      ['a', 'b', 'c'],
+      [1, null, 3],
+    ]);
+  });
+
+  it('writeTogether sends one statement, each part a CTE with its parameters renumbered', async () => {
+    const sent: Array<[string, unknown[] | undefined]> = [];
+    const tx = { query: async (sql: string, params?: unknown[]) => void sent.push([sql, params]) };
+    await writeTogether(tx, [
+      { sql: 'INSERT INTO a VALUES ($1, $2)', params: [1, 2] },
+      undefined,
+      {
+        sql: 'UPDATE b SET x = $2 WHERE y = $1 AND z = $12',
+        params: ['y', 'x', 3, 4, 5, 6, 7, 8, 9, 10, 11, 12],
+      },
+    ]);
+    expect(sent).toEqual([
+      [
+        'WITH w0 AS (INSERT INTO a VALUES ($1, $2)),\nw1 AS (UPDATE b SET x = $4 WHERE y = $3 AND z = $14) SELECT 1',
+        [1, 2, 'y', 'x', 3, 4, 5, 6, 7, 8, 9, 10, 11, 12],
+      ],
+    ]);
+    sent.length = 0;
+    await writeTogether(tx, [undefined, { sql: 'DELETE FROM c WHERE k = $1', params: [7] }]);
+    await writeTogether(tx, []);
+    expect(sent).toEqual([['DELETE FROM c WHERE k = $1', [7]]]);
+  });
+});
