@@ -126,6 +126,9 @@ export class LiveOrderBook {
   private readonly byToken = new Map<string, Set<HeldOrder>>();
   /** Global position of the last event of this market in the book (null: none yet). */
   private at: bigint | null;
+  /** The floors at one book time, shared by the token books read at it until a change. */
+  private floors: { readonly now: bigint; readonly byCurrency: Map<string, bigint | null> } | null =
+    null;
 
   private constructor(
     readonly collection: string,
@@ -204,6 +207,7 @@ export class LiveOrderBook {
     const outcome = this.evolve(event, position);
     if (outcome === 'unknown') return outcome;
     this.at = position;
+    this.floors = null;
     return 'changed';
   }
 
@@ -359,7 +363,7 @@ export class LiveOrderBook {
         levels,
         false,
       );
-      const floor = floorOf(c.asks, query.now);
+      const floor = this.floorAt(currency, c, query.now);
       if (asks.orders + bids.orders === 0 && floor === null) continue;
       currencies.push({
         currency,
@@ -370,6 +374,15 @@ export class LiveOrderBook {
       });
     }
     return { collection: this.collection, tokenId, currencies };
+  }
+
+  private floorAt(currency: string, c: CurrencyOrders, now: bigint): bigint | null {
+    if (this.floors?.now !== now) this.floors = { now, byCurrency: new Map() };
+    const known = this.floors.byCurrency.get(currency);
+    if (known !== undefined) return known;
+    const floor = floorOf(c.asks, now);
+    this.floors.byCurrency.set(currency, floor);
+    return floor;
   }
 
   /** The currencies with fillable orders, in the reader's order (one when asked for one). */
