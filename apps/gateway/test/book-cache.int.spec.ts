@@ -4,7 +4,8 @@
 // projection loop. Each instance loads a book once, on its first read, then follows the log:
 // a later order shows without `minMarketPosition` (the tail brings it) and with it at once,
 // on both instances, with no second load; the answer equals the SQL reader's for the same
-// state; and with the read model stopped the books still follow the log.
+// state; and with the read model stopped the books still follow the log, and a book first read
+// then is brought from the model's position to the tail's through the store.
 import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import { EVENT_STORE } from '@atelier/cqrs';
@@ -38,13 +39,19 @@ const FEE = { recipient: asAddress('0x00000000000000000000000000000000000fee01')
 
 let n = 0;
 const now = () => BigInt(Math.floor(Date.now() / 1000));
-function order(kind: OrderKind, maker: Address, price: bigint, tokenId = 1n): SignedOrder {
+function order(
+  kind: OrderKind,
+  maker: Address,
+  price: bigint,
+  tokenId = 1n,
+  collection: Address = C,
+): SignedOrder {
   n++;
   return {
     hash: asOrderHash(`0x${n.toString(16).padStart(64, 'd')}`),
     signature: `0x${'11'.repeat(65)}`,
     order: {
-      collection: C,
+      collection,
       maker,
       kind,
       tokenId: kind === OrderKind.CollectionBid ? 0n : tokenId,
@@ -67,10 +74,13 @@ const newRepository = (store: EventStore) =>
 let repository: ReturnType<typeof newRepository>;
 
 /** Appends one command's events to the gateways' store; answers the last event's position. */
-async function market(command: Omit<MarketCommand, 'now' | 'at'>): Promise<string> {
+async function market(
+  command: Omit<MarketCommand, 'now' | 'at'>,
+  collection: Address = C,
+): Promise<string> {
   const t = now();
   const r = await repository.handleAll(
-    marketId(C),
+    marketId(collection),
     [{ ...command, now: t, at: new Date(Number(t) * 1000).toISOString() } as MarketCommand],
     { correlationId: 'book-cache', actor: 'spec' },
   );
@@ -79,21 +89,26 @@ async function market(command: Omit<MarketCommand, 'now' | 'at'>): Promise<strin
 }
 
 const submit = (o: SignedOrder) =>
-  market({
-    type: 'SubmitOrder',
-    collection: C,
-    order: o,
-    royalty:
-      o.order.kind === OrderKind.Ask ? { kind: 'erc2981', receiver: null, amount: 0n } : null,
-    observed: {
-      fee: { ...FEE, block: 1n },
-      ...(o.order.kind === OrderKind.Ask
-        ? {
-            tokens: [{ tokenId: o.order.tokenId, owner: o.order.maker, approved: true, block: 5n }],
-          }
-        : { funds: [{ maker: o.order.maker, currency: USD, balance: 10_000n, block: 5n }] }),
-    },
-  } as Omit<MarketCommand, 'now' | 'at'>);
+  market(
+    {
+      type: 'SubmitOrder',
+      collection: o.order.collection,
+      order: o,
+      royalty:
+        o.order.kind === OrderKind.Ask ? { kind: 'erc2981', receiver: null, amount: 0n } : null,
+      observed: {
+        fee: { ...FEE, block: 1n },
+        ...(o.order.kind === OrderKind.Ask
+          ? {
+              tokens: [
+                { tokenId: o.order.tokenId, owner: o.order.maker, approved: true, block: 5n },
+              ],
+            }
+          : { funds: [{ maker: o.order.maker, currency: USD, balance: 10_000n, block: 5n }] }),
+      },
+    } as Omit<MarketCommand, 'now' | 'at'>,
+    o.order.collection,
+  );
 
 type Book = {
   at: string;
@@ -103,8 +118,12 @@ type Book = {
     bids: { orders: number };
   }[];
 };
-const book = async (g: Gateway, query = ''): Promise<{ status: number; body: Book }> => {
-  const res = await fetch(`${g.base}/v1/collections/${C}/book${query}`);
+const book = async (
+  g: Gateway,
+  query = '',
+  collection: Address = C,
+): Promise<{ status: number; body: Book }> => {
+  const res = await fetch(`${g.base}/v1/collections/${collection}/book${query}`);
   return { status: res.status, body: (await res.json()) as Book };
 };
 /** Reads the book (no minimum) until `ok` holds, bounded: what a polling client sees. */
@@ -202,5 +221,15 @@ describe('order books from memory, following the market log', () => {
     const seen = await until(a, (x) => x.position.market === position);
     expect(seen.currencies[0]!.asks.best!.hash).toBe(late.hash);
     expect(await reader.position(C)).toBe(frozen);
+    // A market first read while the model is behind the tail: loaded from the model (which
+    // has none of it), then brought to the tail from the store.
+    const D = asAddress(`0x${C.slice(2, 10)}00000000000000000000000000000002`);
+    const other = order(OrderKind.Ask, SELLER, 70n, 1n, D);
+    const at = await submit(other);
+    const r = await book(b, `?minMarketPosition=${at}`, D);
+    expect(r.status).toBe(200);
+    expect(r.body.position.market).toBe(at);
+    expect(r.body.currencies[0]!.asks.best!.hash).toBe(other.hash);
+    expect(await reader.position(D)).toBeNull();
   }, 60_000);
 });

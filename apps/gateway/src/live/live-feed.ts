@@ -8,7 +8,8 @@
 //   resumes (`Last-Event-ID` = a global position) is attached at the tail's position T at once
 //   (live changes after T queue for it) and alone reads (its id, T] from the store, then gets
 //   its queue: no gap, no duplicate. An id ahead of T (a client coming from a gateway further
-//   along) skips the tail's events up to it.
+//   along) skips the tail's events up to it. Every event the tail reads goes first to
+//   MarketTail (market-tail.ts), where the in-memory order books follow the same tail.
 // - The ledger feed: ONE poller per process over the chain-ledgers read model, which is fed
 //   from Kafka chain.* by read-projectors.ts. Its version is the sum over that projection's
 //   checkpoints of (offset + 1), the messages it has taken: offsets only grow and each applied

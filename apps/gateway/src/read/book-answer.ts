@@ -1,9 +1,9 @@
 // One order book answer for both edges (REST's JSON, GraphQL's OrderBook): from the in-memory
 // books of the process (OrderBookCache) when the tail runs, else from the SQL reader as before,
-// in the same shape either way. `minMarketPosition` is met at once when the tail has handed out
-// that position (the books hold every market event up to it); otherwise the orders read model
-// is waited for as before (409 READ_MODEL.BEHIND in time), then the books if the tail got
-// there too, else the SQL reader (which has it).
+// in the same shape either way. `minMarketPosition` is met as soon as the tail has handed out
+// that position (the books hold every market event up to it: at once, or within 500 ms);
+// otherwise the orders read model is waited for as before (409 READ_MODEL.BEHIND in time), then
+// the books if the tail got there meanwhile, else the SQL reader (which has it).
 import { Inject, Injectable } from '@nestjs/common';
 import type { z } from 'zod';
 import {
@@ -28,7 +28,7 @@ export interface BookRequest {
   readonly minMarketPosition?: bigint | undefined;
 }
 
-/** How long a met `minMarketPosition` waits for the tail to reach it too (then SQL answers). */
+/** How long a `minMarketPosition` waits for the tail first (then the orders model, then SQL). */
 const TAIL_WAIT_MS = 500;
 
 /** The reader's book as the routes answer it (copies: the reader's arrays are read-only). */
@@ -69,12 +69,10 @@ export class BookAnswers {
 
   async get(r: BookRequest): Promise<BookResult> {
     const min = r.minMarketPosition ?? 0n;
-    if (min > 0n && !this.cache.reached(min)) {
+    if (min > 0n && !(await this.tailReaches(min))) {
+      // The tail is late (or not running): the orders model's wait, as before, then SQL.
       await this.positions.orders(min);
-      const until = Date.now() + TAIL_WAIT_MS;
-      while (!this.cache.reached(min) && Date.now() < until)
-        await new Promise((resolve) => setTimeout(resolve, 10));
-      if (!this.cache.reached(min)) return this.fromSql(r);
+      if (!(await this.tailReaches(min))) return this.fromSql(r);
     }
     const levels = r.levels ?? DEFAULT_BOOK_LEVELS;
     const at = BigInt(Math.floor(Date.now() / 1000));
@@ -94,6 +92,14 @@ export class BookAnswers {
     );
     if (cached) return { answer: cached.value, json: cached.json };
     return this.fromSql(r);
+  }
+
+  /** Waits (TAIL_WAIT_MS at most) for the tail to hand out `min`; the tail is usually first. */
+  private async tailReaches(min: bigint): Promise<boolean> {
+    const until = Date.now() + TAIL_WAIT_MS;
+    while (!this.cache.reached(min) && Date.now() < until)
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    return this.cache.reached(min);
   }
 
   /** The SQL reader's answer (no tail in this process yet, or it has not reached `min`). */

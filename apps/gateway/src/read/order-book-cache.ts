@@ -88,10 +88,8 @@ export class OrderBookCache implements OnApplicationBootstrap, OnApplicationShut
   onApplicationBootstrap(): void {
     this.unlisten = this.tail.listen({
       event: (e) => this.onEvent(e),
-      reset: () => {
-        this.entries.clear();
-        this.lastSeen.clear();
-      },
+      // The books may have missed events; what the tail handed out before stays true.
+      reset: () => this.entries.clear(),
     });
   }
 
