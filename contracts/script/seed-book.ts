@@ -7,8 +7,10 @@
 //
 // Idempotent: the orders are the same on every run (start at the Marketplace's deployment block,
 // fixed nonces, the maker's current counter), the ones already in the book (listed by maker) are
-// not sent again, and an ORDER.DUPLICATE answer counts as already there. Chain set-up (tUSD,
-// deposits, approvals) is done only where it is missing.
+// not sent again, and an ORDER.DUPLICATE answer counts as already there, as does a nonce taken
+// (ORDER.NONCE_RESERVED / NONCE_USED): the demo's nonces are its own, so an earlier signing of the
+// same demo order holds it (after `npm run down` / `up`, a new chain under the same chain id).
+// Chain set-up (tUSD, deposits, approvals) is done only where it is missing.
 import { type HDAccount, mnemonicToAccount } from 'viem/accounts';
 
 import {
@@ -237,6 +239,11 @@ export async function seedBook({
         ...(body.position ? { position: body.position } : {}),
       };
     if (body.code === 'ORDER.DUPLICATE') return { kind: 'duplicate' };
+    // The demo's fixed nonce is taken by a trade or a fill of the same demo order signed before
+    // (another start: a new local chain under the same chain id keeps the gateway's book, and
+    // its orders are valid on the new chain too, so they may have traded there already).
+    if (body.code === 'ORDER.NONCE_RESERVED' || body.code === 'ORDER.NONCE_USED')
+      return { kind: 'duplicate' };
     return { kind: 'refused', code: body.code ?? `HTTP ${res.status}`, detail: body.detail ?? '' };
   };
 

@@ -126,32 +126,89 @@ describe('npm run up / status / down', () => {
     });
   }, 60_000);
 
-  it('the demo bot trades through the public API: its orders match in the gateway, a contributor withdrew', async () => {
-    // anvil accounts 7 and 8 (apps/demo-bot), 3 the contributor of works 1 and 2.
-    // Matched, not settled: on this stack the settlement app keeps the int tier's batches of an
-    // earlier anvil in its database and reuses their nonces on the new chain, so nothing it sends
-    // mines (open in issue 11's note: settlement must drop batches of another genesis).
-    const traders = [
-      '0x14dC79964da2C08b23698B3D3cc7Ca32193d9955',
-      '0x23618e81E3f5cdF7f54C3d65f7FBc0aBf5B21E8f',
-    ];
-    const api = (path: string) =>
-      fetch(`http://127.0.0.1:${env.GATEWAY_PORT}${path}`).then(async (r) => {
-        expect(r.status).toBe(200);
-        return (await r.json()) as { items: { buyer?: string; seller?: string }[] };
-      });
-    const deadline = Date.now() + 120_000;
-    let trades: unknown[] = [];
-    while (Date.now() < deadline) {
-      const pages = await Promise.all(
-        traders.map((t) => api(`/v1/trades?account=${t}&status=all`)),
-      );
-      trades = pages.flatMap((p) => p.items);
-      if (trades.length > 0) break;
-      await new Promise((r) => setTimeout(r, 2_000));
+  /** The demo bot's trades settled on the chain the stack's anvil serves now. */
+  const traders = [
+    '0x14dC79964da2C08b23698B3D3cc7Ca32193d9955',
+    '0x23618e81E3f5cdF7f54C3d65f7FBc0aBf5B21E8f',
+  ];
+  const get = async <T>(path: string): Promise<T> => {
+    const r = await fetch(`http://127.0.0.1:${env.GATEWAY_PORT}${path}`);
+    expect({ path, status: r.status }).toEqual({ path, status: 200 });
+    return (await r.json()) as T;
+  };
+  /** A fetch retried a few times: a loaded machine drops a connection now and then (EPIPE). */
+  const retried = async <T>(what: () => Promise<T>): Promise<T> => {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await what();
+      } catch (e) {
+        if (attempt >= 5) throw e;
+        await new Promise((r) => setTimeout(r, 1_000));
+      }
     }
-    expect(trades.length).toBeGreaterThan(0); // signed by the bot, matched in the gateway
-    const placed = await Promise.all(traders.map((t) => api(`/v1/orders?maker=${t}`)));
+  };
+  const rpc = <T>(method: string, params: unknown[]): Promise<T> =>
+    retried(async () => {
+      const r = await fetch(env.RPC_URL, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }),
+      });
+      return ((await r.json()) as { result: T }).result;
+    });
+  const genesis = async () =>
+    (await rpc<{ hash: string }>('eth_getBlockByNumber', ['0x0', false])).hash;
+  /**
+   * Polls the gateway's settled trades of the bot's accounts until one was settled by a
+   * transaction of the settlement operator on the chain anvil serves now (its receipt is there):
+   * settled trades of an earlier chain stay in the read model (final facts are not retracted).
+   */
+  const settledHere = async (timeoutMs: number) => {
+    const deadline = Date.now() + timeoutMs;
+    let seen: { transactionHash: string; status: string }[] = [];
+    const here: { transactionHash: string; from: string }[] = [];
+    while (Date.now() < deadline && here.length === 0) {
+      const pages = await Promise.all(
+        traders.map((t) =>
+          get<{ items: typeof seen }>(`/v1/trades?account=${t}&status=all&limit=100`),
+        ),
+      );
+      seen = pages.flatMap((p) => p.items);
+      for (const t of seen.filter((x) => x.status === 'settled')) {
+        const receipt = await rpc<{ status: string; from: string } | null>(
+          'eth_getTransactionReceipt',
+          [t.transactionHash],
+        );
+        if (receipt?.status === '0x1')
+          here.push({ transactionHash: t.transactionHash, from: receipt.from });
+      }
+      if (here.length === 0) await new Promise((r) => setTimeout(r, 3_000));
+    }
+    const statuses = seen.reduce<Record<string, number>>(
+      (n, t) => ({ ...n, [t.status]: (n[t.status] ?? 0) + 1 }),
+      {},
+    );
+    return { here, statuses };
+  };
+  const settlementHealth = async () =>
+    (
+      (await retried(() =>
+        fetch(`http://127.0.0.1:${env.SETTLEMENT_PORT}/health`).then((r) => r.json()),
+      )) as {
+        details?: { settlement?: { genesis?: string; operator?: string } };
+      }
+    ).details?.settlement ?? {};
+
+  it('the demo bot trades through the public API: its trades settle on chain, a contributor withdrew', async () => {
+    // anvil accounts 7 and 8 (apps/demo-bot), 3 the contributor of works 1 and 2.
+    const { here, statuses } = await settledHere(180_000);
+    // matched in the gateway, settled by settlement's operator on this chain
+    expect({ settledHere: here.length > 0, statuses }).toEqual({ settledHere: true, statuses });
+    const operator = (await settlementHealth()).operator?.toLowerCase();
+    expect(here.map((t) => t.from.toLowerCase())).toContain(operator);
+    const placed = await Promise.all(
+      traders.map((t) => get<{ items: unknown[] }>(`/v1/orders?maker=${t}`)),
+    );
     expect(placed.flatMap((p) => p.items).length).toBeGreaterThan(0);
     const health = (await fetch(`http://127.0.0.1:${env['BOT_PORT']}/health`).then((r) =>
       r.json(),
@@ -159,11 +216,41 @@ describe('npm run up / status / down', () => {
     expect(health.rounds).toBeGreaterThan(0);
     expect(health.ordersAccepted).toBeGreaterThan(0);
     expect(health.matched).toBeGreaterThan(0);
-    const contributor = (await fetch(
-      `http://127.0.0.1:${env.GATEWAY_PORT}/v1/ledgers/0x90F79bf6EB2c4f870365E785982E1f101E93b906`,
-    ).then((r) => r.json())) as { currencies: { withdrawn: string }[] };
+    const contributor = await get<{ currencies: { withdrawn: string }[] }>(
+      '/v1/ledgers/0x90F79bf6EB2c4f870365E785982E1f101E93b906',
+    );
     expect(BigInt(contributor.currencies[0]!.withdrawn)).toBeGreaterThan(0n);
-  }, 200_000);
+  }, 240_000);
+
+  it('down then up: a new anvil under the kept databases is seeded again and the bot settles there', async () => {
+    // `down` stops anvil, whose chain is not kept: `up` starts a new chain under the same chain
+    // id and the same contract addresses, while the gateway's, the indexer's and settlement's
+    // databases keep what the old chain did (trades matched there, batches sent there).
+    const before = await genesis();
+    const down = npm('down');
+    expect(down.status).toBe(0);
+    const up = npm('up');
+    if (up.status !== 0) throw new Error(`npm run up on a new chain failed:\n${up.output}`);
+    expect(up.output).toContain('Atelier is up');
+    const after = await genesis();
+    expect(after).not.toBe(before);
+    // The demo is seeded again on the new chain, its live book placed through the gateway (whose
+    // market still holds the old chain's orders at the same nonces).
+    expect(up.output).toMatch(/operator settled work 1 .*settleBatch/);
+    expect(up.output).toMatch(/live book: \d+ orders accepted now/);
+    for (const file of pidFiles(env.ATELIER_DATA))
+      pidsSeen.add(Number(readFileSync(file, 'utf8').trim()));
+    // Settlement follows the new chain (its batches in flight on the old one batched again) ...
+    const deadline = Date.now() + 60_000;
+    while ((await settlementHealth()).genesis !== after && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 1_000));
+    expect((await settlementHealth()).genesis).toBe(after);
+    // ... and the bot's new trades settle there: no nonce gap left by the old chain's batches.
+    const { here, statuses } = await settledHere(240_000);
+    expect({ settledHere: here.length > 0, statuses }).toEqual({ settledHere: true, statuses });
+    const operator = (await settlementHealth()).operator?.toLowerCase();
+    expect(here.map((t) => t.from.toLowerCase())).toContain(operator);
+  }, 1_200_000);
 
   it('status reports every app ready', () => {
     const status = npm('status');
