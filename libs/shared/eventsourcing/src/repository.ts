@@ -201,6 +201,18 @@ export class EventSourcedRepository<
     return this.catchUp(cached);
   }
 
+  /**
+   * Drops the stream's cached state: its next command folds the stream afresh from the store
+   * (after any command on it already queued). For a caller that doubts an answer decided on
+   * the cache; a no-op when caching is off.
+   */
+  forget(id: string): Promise<void> {
+    const stream = this.streamName(id);
+    return this.serialized(stream, async () => {
+      this.cache.delete(stream);
+    });
+  }
+
   private remember(loaded: LoadedAggregate<S>): void {
     const max = this.options.cachedStreams ?? 0;
     if (max <= 0) return;

@@ -418,4 +418,26 @@ describe('EventSourcedRepository group commit (stream cache on)', () => {
       state: { status: 'sold', price: 12n },
     });
   });
+
+  it('forget drops the cached state: the next command decides on a fresh fold of the stream', async () => {
+    const { repo } = setup({ cachedStreams: 10 });
+    const listed = await repo.handleAll(
+      'a1',
+      [{ type: 'List', seller: SELLER, price: 10n, now: NOW }],
+      ctx,
+    );
+    // A garbled cache (the state handed back is the one cached): decisions follow it...
+    (listed.state as { price: bigint }).price = 99n;
+    const buy = { type: 'Purchase', buyer: BUYER, price: 10n } as const;
+    const stale = await repo.handleAll('a1', [buy], ctx);
+    expect(stale.outcomes).toEqual([
+      { ok: false, error: expect.objectContaining({ code: 'LISTING.PRICE_MISMATCH' }) },
+    ]);
+    // ...until it is forgotten: the store's fold says price 10.
+    await repo.forget('a1');
+    const fresh = await repo.handleAll('a1', [buy], ctx);
+    expect(fresh.outcomes).toEqual([
+      { ok: true, events: [expect.objectContaining({ type: 'Sold' })] },
+    ]);
+  });
 });
