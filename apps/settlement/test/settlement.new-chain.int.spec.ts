@@ -12,7 +12,7 @@ import { createPool } from '@atelier/persistence';
 import type { SettlementState } from '@atelier/settlement-domain';
 import { waitFor } from '@atelier/testing';
 import { logger } from './settlement.support';
-import { MarketFixture, PRICE } from './support/market-fixture';
+import { MarketFixture, PRICE, type TradeMatchedEvent } from './support/market-fixture';
 import { startPrivateAnvil, type PrivateAnvil } from './support/private-anvil';
 import { startWorker, type WorkerHarness } from './support/worker-harness';
 
@@ -39,7 +39,7 @@ describe('a new chain under the same chain id (the anvil restarted, databases ke
     const operator = await fx.makeOperator('operator new-chain');
     const a = await fx.makeSeller('seller new-chain', 4);
     const buyer = await fx.makeBuyer('buyer new-chain', 10n * PRICE);
-    const trades = [];
+    const trades: TradeMatchedEvent[] = [];
     for (const token of a.tokens) trades.push(await fx.matchedTrade(a.seller, buyer, token));
     const ids = trades.map((t) => t.data.tradeId);
     worker = await startWorker(pool, 'newchain', {
