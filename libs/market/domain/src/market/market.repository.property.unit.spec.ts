@@ -8,7 +8,7 @@ import {
   InMemoryEventStore,
   type CommandContext,
 } from '@atelier/eventsourcing';
-import { SKIP } from './book';
+import { SKIP, type HashIndex } from './book';
 import { marketDecider, type MarketCommand } from './decide';
 import { marketAggregate } from './market.aggregate';
 import { ANY_TOKEN, cloneMarket, type MarketState } from './market';
@@ -290,15 +290,15 @@ function normalized(state: MarketState) {
     });
     return seen;
   };
-  const hashes = (index: MarketState['byMaker'], key: never) => [...index.get(key)].sort();
+  const hashes = <K>(index: HashIndex<K>, key: K) => [...index.get(key)].sort();
   const tokenKeys = [ANY_TOKEN, ...TOKENS.map((t) => tokenKey(BigInt(t)))];
   const fundsKeys = MAKERS.flatMap((m) => CURRENCIES.map((c) => fundsKey(m, c)));
   out.askRanks = tokenKeys.map((k) => ranked(state.askRanks, k));
   out.bidRanks = tokenKeys.map((k) => ranked(state.bidRanks, k));
   out.bidsByFunds = fundsKeys.map((k) => ranked(state.bidsByFunds, k));
-  out.byMaker = MAKERS.map((m) => hashes(state.byMaker, m as never));
-  out.byToken = tokenKeys.map((k) => hashes(state.byToken, k as never));
-  out.collectionBids = hashes(state.collectionBids, 'all' as never);
+  out.byMaker = MAKERS.map((m) => hashes(state.byMaker, m));
+  out.byToken = tokenKeys.map((k) => hashes(state.byToken, k));
+  out.collectionBids = hashes(state.collectionBids, 'all' as const);
   return JSON.parse(
     JSON.stringify(out, (_k, v: unknown) => (typeof v === 'bigint' ? `${v}n` : v)),
   ) as unknown;
