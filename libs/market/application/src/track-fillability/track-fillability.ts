@@ -87,6 +87,11 @@ export interface TrackResult {
   readonly refused: readonly { readonly collection: Address; readonly code: string }[];
   /** Global position of the last event appended, if any. */
   readonly position: bigint | null;
+  /**
+   * Settlement commands the market answered TRADE.UNKNOWN from its cached state and accepted
+   * on a fresh fold of its stream (set when any): each one is a stale cache caught (issue 12).
+   */
+  readonly settledOnReload?: number;
 }
 
 export interface TrackFillabilityOptions {
@@ -161,6 +166,7 @@ export class TrackFillability {
       events: a.events + b.events,
       refused: [...a.refused, ...b.refused],
       position: b.position ?? a.position,
+      ...(a.settledOnReload ? { settledOnReload: a.settledOnReload } : {}),
     };
   }
 
@@ -181,6 +187,7 @@ export class TrackFillability {
     let events = 0;
     let position: bigint | null = null;
     const refused: { collection: Address; code: string }[] = [];
+    let settledOnReload = 0;
     for (const [collection, plan] of plans) {
       const commands: MarketCommand[] = plan.commands.map(
         (c) => ({ ...c.command, now, at }) as MarketCommand,
@@ -189,8 +196,33 @@ export class TrackFillability {
       if (observations) commands.push({ type: 'Observe', observed: observations, now, at });
       if (commands.length === 0) continue;
       touched.push(collection);
-      const outcome = await this.markets.handleAll(marketId(collection), commands, ctx);
-      for (const [i, o] of outcome.outcomes.entries()) {
+      const id = marketId(collection);
+      const outcome = await this.markets.handleAll(id, commands, ctx);
+      const outcomes = [...outcome.outcomes];
+      let last = outcome.position;
+      // A settlement the market does not know is taken for another operator's below. Before
+      // that, the market decides it once more on a fresh fold of its stream (the cached state
+      // dropped): an answer from a cache that lacked trades its log has (issue 12) must not turn
+      // a settlement of ours into a foreign one. Costs a full load only when some are unknown.
+      const unknown = [...outcomes.keys()].filter((i) => {
+        const o = outcomes[i]!;
+        return !o.ok && o.error.code === 'TRADE.UNKNOWN' && plan.commands[i]?.settlement;
+      });
+      if (unknown.length > 0) {
+        await this.markets.forget(id);
+        const again = await this.markets.handleAll(
+          id,
+          unknown.map((i) => commands[i]!),
+          ctx,
+        );
+        again.outcomes.forEach((o, j) => {
+          if (o.ok) settledOnReload++;
+          outcomes[unknown[j]!] = o;
+        });
+        if (again.position !== undefined && (last === undefined || again.position > last))
+          last = again.position;
+      }
+      for (const [i, o] of outcomes.entries()) {
         if (o.ok) {
           events += o.events.length;
           continue;
@@ -199,10 +231,14 @@ export class TrackFillability {
         if (settlement && o.error.code === 'TRADE.UNKNOWN') foreign.push(settlement);
         else refused.push({ collection, code: o.error.code });
       }
-      if (outcome.position !== undefined && (position === null || outcome.position > position))
-        position = outcome.position;
+      if (last !== undefined && (position === null || last > position)) position = last;
     }
-    return { result: { markets: touched.length, events, refused, position }, foreign, touched };
+    const result: TrackResult = { markets: touched.length, events, refused, position };
+    return {
+      result: settledOnReload > 0 ? { ...result, settledOnReload } : result,
+      foreign,
+      touched,
+    };
   }
 
   /** Which markets each effect concerns, and what they must re-read or decide. */

@@ -98,9 +98,12 @@ class FakeChain implements MarketChainReader {
   }
 }
 
-function setup() {
+function setup(options: { cachedStreams?: number } = {}) {
   const store = new InMemoryEventStore();
-  const markets = new EventSourcedRepository(marketAggregate, store, { retryJitterMs: 0 });
+  const markets = new EventSourcedRepository(marketAggregate, store, {
+    retryJitterMs: 0,
+    ...options,
+  });
   const chain = new FakeChain();
   const live = async (c: Address): Promise<MarketState> => (await markets.load(marketId(c))).state;
   const head = async (c: Address) =>
@@ -430,6 +433,42 @@ describe('TrackFillability', () => {
     ]);
     expect((await t.state(A)).trades.has(`${A}:1`)).toBe(false);
     expect(await t.status(ask)).toBe('not-owner'); // SellerNotOwner, and the chain agrees
+  });
+
+  it('settles our trade that a stale cached market state does not know: decided again on a fresh fold (issue 12)', async () => {
+    const t = setup({ cachedStreams: 4 });
+    const ask = signed({ maker: SELLER, kind: OrderKind.Ask, price: 100n, tokenId: 1n });
+    const bid = signed({ maker: BUYER, kind: OrderKind.TokenBid, price: 100n, tokenId: 1n });
+    await t.submit(ask, { tokens: [{ tokenId: 1n, owner: SELLER, approved: true, block: 10n }] });
+    await t.submit(bid, { funds: [{ maker: BUYER, currency: USD, balance: 500n, block: 10n }] });
+    // The repository hands back the state it caches: lose the trade from it, as the bench's
+    // gateway cache did, while the log keeps its TradeMatched.
+    const cached = await t.markets.handleAll(marketId(A), [], {
+      correlationId: 'c',
+      actor: 'spec',
+    });
+    (cached.state.trades as Map<string, unknown>).clear();
+    t.chain.balances.set(`${BUYER}:${USD}`, 400n);
+    t.chain.owners.set(`${A}:1`, BUYER);
+    const settled = market(
+      'TradeSettled',
+      {
+        askHash: ask.hash,
+        bidHash: bid.hash,
+        collection: A,
+        tokenId: '1',
+        seller: SELLER,
+        buyer: BUYER,
+        currency: USD,
+      },
+      60,
+    );
+    const result = await t.tracker.track([settled]);
+    expect(result.settledOnReload).toBe(1);
+    expect(result.refused).toEqual([]);
+    expect((await t.state(A)).trades.get(`${A}:1`)?.settled?.block).toBe(60n);
+    expect([await t.status(ask), await t.status(bid)]).toEqual(['filled', 'filled']);
+    expect(await t.types(A, 0)).toContain('TradeSettled');
   });
 
   it('a direct fill of our ask marks it filled (filledBy); its retraction observes the nonce open', async () => {
