@@ -1,7 +1,9 @@
 // The README's stack commands, end to end on the isolated test stack: `npm run up` brings
 // everything up (compiled apps, the seeded demo market and the demo bot trading through the
-// public API) and is safe to repeat, `npm run status` reports it, and `npm run down` leaves no
-// process of ours behind.
+// public API) and is safe to repeat, the bot's trades settle, `down` then `up` (a new anvil, a
+// new chain under the same chain id, the databases kept) seeds it again and the bot's trades
+// settle there too, `npm run status` reports it, and `npm run down` leaves no process of ours
+// behind.
 import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
