@@ -202,8 +202,10 @@ export class TrackFillability {
       let last = outcome.position;
       // A settlement the market does not know is taken for another operator's below. Before
       // that, the market decides it once more on a fresh fold of its stream (the cached state
-      // dropped): an answer from a cache that lacked trades its log has (issue 12) must not turn
-      // a settlement of ours into a foreign one. Costs a full load only when some are unknown.
+      // dropped): a safeguard, so that a cache that lacked trades its log has could never turn a
+      // settlement of ours into a foreign one. No such cache was ever found (the losses first
+      // blamed on it came from the old read-model lookup; see docs/market.md). Costs a full load
+      // only when some are unknown, e.g. another operator's batch.
       const unknown = [...outcomes.keys()].filter((i) => {
         const o = outcomes[i]!;
         return !o.ok && o.error.code === 'TRADE.UNKNOWN' && plan.commands[i]?.settlement;
