@@ -38,6 +38,7 @@
 // Env: BENCH_E2E_TRADES (200), BENCH_E2E_PACED_TRADES (60), BENCH_E2E_PACED_RATE (trades/s;
 // default half the burst's), BENCH_E2E_CLIENTS (16), BENCH_E2E_BASELINE_TRADES (= TRADES),
 // BENCH_E2E_POLL_MS (100), SETTLEMENT_BATCH_SIZE (50: the settlement app's default).
+import { seededRandom } from '@atelier/kernel';
 import { execFileSync } from 'node:child_process';
 import { writeFileSync, mkdirSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
@@ -117,18 +118,6 @@ const settlementUrl = `http://127.0.0.1:${env.SETTLEMENT_PORT}`;
 const runSeed = `${Date.now()}`;
 const account = (role: string, i: number): PrivateKeyAccount =>
   privateKeyToAccount(keccak256(toHex(`atelier bench:e2e ${runSeed} ${role} ${i}`)));
-
-/** mulberry32: the same prices and pairings on every run. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /*//////////////////////////////////////////////////////////////
                            THE MARKET SET UP
@@ -759,7 +748,7 @@ async function main(): Promise<void> {
     const sellers = Array.from({ length: SELLERS }, (_, i) => account('seller', i));
     const buyers = Array.from({ length: BUYERS }, (_, i) => account('buyer', i));
     const total = WARMUP_TRADES + TRADES + PACED_TRADES + BASELINE_TRADES;
-    const random = rng(12);
+    const random = seededRandom(12);
     const prices = Array.from({ length: total }, () => (100n + BigInt(Math.floor(random() * 900))) * TUSD + BigInt(Math.floor(random() * 100)) * 10_000n); // prettier-ignore
     const perBuyer = prices.reduce((a, b) => a + b, 0n) / BigInt(BUYERS) + 10_000n * TUSD;
     log(

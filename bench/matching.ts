@@ -7,7 +7,13 @@
 // flow: one OrderBook per token, a size-1 limit order per order (see FLOW_NOTE).
 // Goals (issue 9): ratio >= 1.0 while producing our events; aim >= 500,000 orders/s.
 import { OrderBook, SelfTradePreventionMode, Side } from 'nodejs-order-book';
-import { asAddress, asOrderHash, type Address, type OrderHash } from '@atelier/kernel';
+import {
+  asAddress,
+  asOrderHash,
+  type Address,
+  type OrderHash,
+  seededRandom,
+} from '@atelier/kernel';
 import {
   marketDecider,
   OrderKind,
@@ -44,18 +50,6 @@ const log = (msg: string): void => console.log(`[bench:matching] ${msg}`);
                               FLOW
 //////////////////////////////////////////////////////////////*/
 
-/** mulberry32: the same flow on every run. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 const address = (prefix: string, n: number): Address =>
   asAddress(`0x${prefix}${n.toString(16).padStart(40 - prefix.length, '0')}`);
 const COLLECTION = address('c0', 1);
@@ -89,7 +83,7 @@ interface FlowOrder {
 }
 
 function makeFlow(n: number): FlowOrder[] {
-  const rand = rng(SEED);
+  const rand = seededRandom(SEED);
   const nonces = new Map<Address, bigint>();
   const flow: FlowOrder[] = [];
   for (let i = 0; i < n; i++) {

@@ -28,6 +28,7 @@
 // of its tables with multi-row INSERT ... VALUES, 1,000 rows per statement and transaction, over
 // one connection (pg, no ORM); events/s = the projection's events / that time. Every copy (rebuild,
 // live, one-by-one, bare) is then compared table by table (md5 of the ordered rows): same rows.
+import { seededRandom } from '@atelier/kernel';
 import { randomUUID } from 'node:crypto';
 import { loadavg } from 'node:os';
 import type { Kafka } from 'kafkajs';
@@ -88,18 +89,6 @@ const hex = (n: number | bigint, width: number, tag = '') =>
 const account = (i: number) => hex(0xbe120000 + i, 40);
 const ACCOUNTS = 2_000;
 
-/** A deterministic PRNG (mulberry32), so every run benches the same history. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 type FactSpec = {
   contract: 'ArtworkRegistry' | 'Marketplace';
   event: string;
@@ -108,7 +97,7 @@ type FactSpec = {
 
 /** Chain facts per topic, in publish order: blocks of facts, a reorg retracting one now and then. */
 function chainHistory(works: number) {
-  const random = rng(1);
+  const random = seededRandom(1);
   const registry: ChainFactEnvelope[] = [];
   const marketplace: ChainFactEnvelope[] = [];
   const owners = new Map<number, string>();
@@ -278,7 +267,7 @@ interface Order {
 
 /** The market events of 20 markets, in the order they are appended (each market one stream). */
 function marketHistory(orders: number): { stream: string; event: NewEvent }[] {
-  const random = rng(2);
+  const random = seededRandom(2);
   const out: { stream: string; event: NewEvent }[] = [];
   const markets = Array.from({ length: 20 }, (_, c) => ({
     collection: c === 0 ? REGISTRY : hex(0xbe12c000 + c, 40),

@@ -8,6 +8,7 @@
 // outcomes compare by plan index and role, not by hash, address or block.
 // Faults for the chaos run: SIGKILL of an app's process group (pid files under
 // $ATELIER_DATA/apps) and a stop/start of the Kafka broker, restarted through stack.sh.
+import { seededRandom } from '@atelier/kernel';
 import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -294,18 +295,6 @@ export async function until<T>(
 
 // ---- a seeded order flow -------------------------------------------------------------------------
 
-/** mulberry32: a small seeded PRNG; the same seed gives the same plan on every machine. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 export type PlannedOrder =
   | { readonly side: 'ask'; readonly work: number; readonly price: bigint; readonly nonce: bigint }
   | {
@@ -340,7 +329,7 @@ export function planMarket(
   seed: number,
   size: { works: number; artists: number; collectors: number; contributors: number },
 ): Plan {
-  const rnd = prng(seed);
+  const rnd = seededRandom(seed);
   const int = (n: number) => Math.floor(rnd() * n);
   const works: Plan['works'][number][] = [];
   for (let w = 0; w < size.works; w++) {

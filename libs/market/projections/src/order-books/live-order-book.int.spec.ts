@@ -7,7 +7,7 @@
 // level cuts and book times. The seed is printed and fixed per run (ATELIER_BOOK_SEED replays).
 import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
-import { asAddress, type Address, type OrderHash } from '@atelier/kernel';
+import { asAddress, type Address, type OrderHash, seededRandom } from '@atelier/kernel';
 import {
   EventSourcedRepository,
   InMemoryEventStore,
@@ -37,16 +37,9 @@ const TOKENS = [1n, 2n, 3n, 4n, 5n, 6n];
 const FEE = { recipient: asAddress('0x00000000000000000000000000000000000fee01'), bps: 250 };
 const at = (now: bigint) => new Date(Number(now) * 1000).toISOString();
 
-/** mulberry32: a small seeded generator, so a failing history can be replayed. */
+/** A seeded generator (the kernel's seededRandom), so a failing history can be replayed. */
 function generator(seed: number) {
-  let a = seed >>> 0;
-  const next = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const next = seededRandom(seed);
   const int = (n: number) => Math.floor(next() * n);
   const pick = <T>(xs: readonly T[]): T => xs[int(xs.length)]!;
   return { next, int, pick };
