@@ -98,47 +98,9 @@ export async function applyArtworkFact(fact: ChainFactEnvelope, tx: EntityManage
         if (gone.length > 0) await replaceLinks(tx, t, collection, a.tokenId, [], []);
         break;
       }
-      const at = positionOf(fact);
+      // The batch form's upsert, with one row.
+      await writeTogether(tx, [upsertMints(t, [{ fact, a }])]);
       const p = a.provenance;
-      await tx.query(
-        `INSERT INTO ${t.artworks} (collection, token_id, creator, owner, minted_to, provenance_hash,
-           model_id, model_hash, prompt_hash, seed, manifest_hash, manifest_uri, royalty_receiver,
-           royalty_bps, parent_count, contributor_count, minted_block, minted_log_index, minted_tx,
-           minted_at, mint_fact_id)
-         VALUES ($1,$2,$3,$4,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20)
-         ON CONFLICT (collection, token_id) DO UPDATE SET creator = EXCLUDED.creator,
-           minted_to = EXCLUDED.minted_to, provenance_hash = EXCLUDED.provenance_hash,
-           model_id = EXCLUDED.model_id, model_hash = EXCLUDED.model_hash,
-           prompt_hash = EXCLUDED.prompt_hash, seed = EXCLUDED.seed,
-           manifest_hash = EXCLUDED.manifest_hash, manifest_uri = EXCLUDED.manifest_uri,
-           royalty_receiver = EXCLUDED.royalty_receiver, royalty_bps = EXCLUDED.royalty_bps,
-           parent_count = EXCLUDED.parent_count, contributor_count = EXCLUDED.contributor_count,
-           minted_block = EXCLUDED.minted_block, minted_log_index = EXCLUDED.minted_log_index,
-           minted_tx = EXCLUDED.minted_tx, minted_at = EXCLUDED.minted_at,
-           mint_fact_id = EXCLUDED.mint_fact_id`,
-        [
-          collection,
-          a.tokenId,
-          a.creator,
-          a.owner,
-          a.provenanceHash,
-          p.modelId,
-          p.modelHash,
-          p.promptHash,
-          p.seed,
-          p.manifestHash,
-          p.manifestURI,
-          a.royaltyReceiver,
-          a.royaltyBps,
-          p.parents.length,
-          p.contributors.length,
-          at.block,
-          at.logIndex,
-          fact.transactionHash,
-          at.at,
-          fact.factId,
-        ],
-      );
       await replaceLinks(tx, t, collection, a.tokenId, p.parents, p.contributors);
       await recomputeOwner(tx, t, collection, a.tokenId);
       break;

@@ -68,35 +68,8 @@ export async function applyTradeFact(fact: ChainFactEnvelope, tx: EntityManager)
     if (fact.kind === 'retracted') {
       await tx.query(`DELETE FROM ${trades} WHERE fact_id = $1`, [fact.factId]);
     } else {
-      const at = positionOf(fact);
-      await tx.query(
-        `INSERT INTO ${trades} (fact_id, marketplace, collection, token_id, ask_hash, bid_hash,
-           seller, buyer, currency, price, protocol_fee, royalty_receiver, royalty, attribution,
-           seller_proceeds, block, log_index, tx_hash, settled_at)
-         VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19)
-         ON CONFLICT (fact_id) DO NOTHING`,
-        [
-          fact.factId,
-          fact.address,
-          a.collection,
-          a.tokenId,
-          a.askHash,
-          a.bidHash,
-          a.seller,
-          a.buyer,
-          a.currency,
-          a.price,
-          a.protocolFee,
-          a.royaltyReceiver,
-          a.royalty,
-          a.attribution,
-          a.sellerProceeds,
-          at.block,
-          at.logIndex,
-          fact.transactionHash,
-          at.at,
-        ],
-      );
+      // The batch form's insert, with one row.
+      await writeTogether(tx, [insertTrades(trades, [tradeRow(fact, a)])]);
     }
   }
   await advanceHead(tx, tablePath(tx, ChainTradesHeadEntity), fact);
