@@ -57,6 +57,19 @@ export interface BookResult {
   readonly answer: BookAnswer;
   /** The answer serialized, shared by the reads of one book version and second. */
   json(): string;
+  /** The same as UTF-8 bytes (what REST sends: encoded once, not per response). */
+  bytes(): Buffer;
+}
+
+/** A result whose JSON and bytes are made on first use, once. */
+function resultOf(answer: BookAnswer): BookResult {
+  let json: string | undefined;
+  let bytes: Buffer | undefined;
+  return {
+    answer,
+    json: () => (json ??= JSON.stringify(answer)),
+    bytes: () => (bytes ??= Buffer.from((json ??= JSON.stringify(answer)), 'utf8')),
+  };
 }
 
 @Injectable()
@@ -82,16 +95,24 @@ export class BookAnswers {
       ...(r.currency ? { currency: r.currency } : {}),
     };
     const key = `${r.tokenId ?? ''}|${r.currency ?? ''}|${levels}`;
-    const cached = await this.cache.answer(r.collection, key, at, (book) =>
-      answerOf(
-        r.tokenId === undefined ? book.collectionBook(query) : book.tokenBook(r.tokenId, query),
-        at,
-        levels,
-        book.position,
-      ),
+    const cached = await this.cache.answer(
+      r.collection,
+      key,
+      at,
+      (book) => {
+        const timed =
+          r.tokenId === undefined
+            ? book.timedCollectionBook(query)
+            : book.timedTokenBook(r.tokenId, query);
+        return {
+          value: answerOf(timed.book, at, levels, book.position),
+          validUntil: timed.validUntil,
+        };
+      },
+      // The same book at a later second: only its time differs.
+      (value, second) => resultOf({ ...value, at: second.toString() }),
     );
-    if (cached) return { answer: cached.value, json: cached.json };
-    return this.fromSql(r);
+    return cached ?? this.fromSql(r);
   }
 
   /** Waits (TAIL_WAIT_MS at most) for the tail to hand out `min`; the tail is usually first. */
@@ -113,7 +134,6 @@ export class BookAnswers {
       r.tokenId === undefined
         ? await this.reader.collectionBook(r.collection, options)
         : await this.reader.tokenBook(r.collection, r.tokenId, options);
-    const answer = answerOf(book, at, levels, position);
-    return { answer, json: () => JSON.stringify(answer) };
+    return resultOf(answerOf(book, at, levels, position));
   }
 }

@@ -2,8 +2,8 @@
 // books of the orders read model: per currency, price levels of the orders fillable and active
 // now, the best order of each side, the floor and the spread. The answer says the market
 // position it reflects; `?minMarketPosition=` waits for a write first. Served from the
-// process's in-memory books (BookAnswers, OrderBookCache): the JSON of a book is made once per
-// change and second, and sent as it is.
+// process's in-memory books (BookAnswers, OrderBookCache): the JSON of a book is made and
+// encoded once per change and second, and its bytes sent as they are.
 import { Controller, Get, Header, Param, Query } from '@nestjs/common';
 import type { z } from 'zod';
 import { ZodValidationPipe } from '@atelier/platform';
@@ -38,8 +38,8 @@ export class BookHttpController {
     @Param(new ZodValidationPipe(collectionBookParams))
     p: z.output<typeof collectionBookParams>,
     @Query(new ZodValidationPipe(bookQuery)) q: BookQuery,
-  ): Promise<string> {
-    return (await this.books.get({ collection: p.address, ...q })).json();
+  ): Promise<Buffer> {
+    return (await this.books.get({ collection: p.address, ...q })).bytes();
   }
 
   @Get('artworks/:collection/:tokenId/book')
@@ -55,7 +55,7 @@ export class BookHttpController {
   async token(
     @Param(new ZodValidationPipe(tokenBookParams)) p: z.output<typeof tokenBookParams>,
     @Query(new ZodValidationPipe(bookQuery)) q: BookQuery,
-  ): Promise<string> {
-    return (await this.books.get({ collection: p.collection, tokenId: p.tokenId, ...q })).json();
+  ): Promise<Buffer> {
+    return (await this.books.get({ collection: p.collection, tokenId: p.tokenId, ...q })).bytes();
   }
 }

@@ -1,8 +1,10 @@
 // The order books of this gateway process, in memory (docs/read-api.md, "Order books"): one
 // LiveOrderBook per collection asked for, loaded from the orders read model on its first read
 // and then advanced by the process's one tail of the market log (live/market-tail.ts), with
-// each answer (per token, currency and levels) built once per book change and second (the
-// book's time is the second of the read, as the SQL reader's) and kept serialized.
+// each answer (per token, currency and levels) built once per book change, and again only when
+// time crosses the start or expiry of an order it read (`validUntil`); the answer of each
+// second (the book's time is the second of the read, as the SQL reader's) is stamped from it once
+// and shared by every read of that second.
 //
 // Positions: a book loaded at its stream's position P (the read model's) is brought to the
 // tail's position T before it serves: the events of its market in (P, T] are read from the store
@@ -32,11 +34,14 @@ const MAX_ANSWERS_PER_BOOK = 256;
 const CATCH_UP_PAGES = 40;
 const CATCH_UP_PAGE = 500;
 
-interface Answer<T> {
+interface Answer<T, S> {
   readonly version: number;
-  readonly at: bigint;
+  /** The second it was built at, and the first at which it may read otherwise (null: never). */
+  readonly builtAt: bigint;
+  readonly validUntil: bigint | null;
   readonly value: T;
-  json?: string;
+  /** The last second's stamped answer. */
+  stamped?: { readonly at: bigint; readonly out: S };
 }
 
 class Entry {
@@ -45,13 +50,13 @@ class Entry {
   /** Events of this market that arrived while it loads. */
   buffer: RecordedEvent[] | null = null;
   version = 0;
-  readonly answers = new Map<string, Answer<unknown>>();
+  readonly answers = new Map<string, Answer<unknown, unknown>>();
 }
 
-export interface CachedBook<T> {
+/** What `build` makes of a book read at a second: the value, and until when it holds. */
+export interface Built<T> {
   readonly value: T;
-  /** The value serialized once (JSON.stringify), shared by every read of this version. */
-  json(): string;
+  readonly validUntil: bigint | null;
 }
 
 const decode = (e: RecordedEvent): MarketEvent =>
@@ -104,38 +109,45 @@ export class OrderBookCache implements OnApplicationBootstrap, OnApplicationShut
   }
 
   /**
-   * The answer `build` makes of the collection's book, made once per book change, `at` (the
-   * second it is taken at) and `key`; null while the process has no tail (read SQL instead).
+   * The answer for `key` at second `at`: `build` makes the collection's book's value once per
+   * book change (again when `at` reaches its `validUntil`), `stamp` makes that value the answer of
+   * second `at` once per second. Null while the process has no tail (read SQL instead).
    */
-  async answer<T>(
+  async answer<T, S>(
     collection: string,
     key: string,
     at: bigint,
-    build: (book: LiveOrderBook) => T,
-  ): Promise<CachedBook<T> | null> {
+    build: (book: LiveOrderBook) => Built<T>,
+    stamp: (value: T, at: bigint) => S,
+  ): Promise<S | null> {
     const entry = this.entryOf(collection);
     let book = entry.book;
     if (!book) {
       book = await this.ensure(collection, entry);
       if (!book) return null;
     }
-    const cached = entry.answers.get(key) as Answer<T> | undefined;
-    let answer: Answer<T>;
-    if (cached && cached.version === entry.version && cached.at === at && entry.book === book) {
+    const cached = entry.answers.get(key) as Answer<T, S> | undefined;
+    let answer: Answer<T, S>;
+    if (
+      cached &&
+      cached.version === entry.version &&
+      entry.book === book &&
+      cached.builtAt <= at &&
+      (cached.validUntil === null || at < cached.validUntil)
+    ) {
       this.stats.hits++;
       answer = cached;
     } else {
       this.stats.builds++;
-      answer = { version: entry.version, at, value: build(book) };
+      const built = build(book);
+      answer = { version: entry.version, builtAt: at, ...built };
       if (entry.book === book) {
         if (entry.answers.size >= MAX_ANSWERS_PER_BOOK) entry.answers.clear();
         entry.answers.set(key, answer);
       }
     }
-    return {
-      value: answer.value,
-      json: () => (answer.json ??= JSON.stringify(answer.value)),
-    };
+    if (answer.stamped?.at !== at) answer.stamped = { at, out: stamp(answer.value, at) };
+    return answer.stamped.out;
   }
 
   private entryOf(collection: string): Entry {

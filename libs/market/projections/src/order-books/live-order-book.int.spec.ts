@@ -65,6 +65,26 @@ afterAll(async () => {
   await ds?.destroy();
 });
 
+/** Answers whose `validUntil` was checked against later reads (each seed must reach some). */
+let horizonsChecked = 0;
+
+/**
+ * A timed book holds at every later second before its `validUntil` (the gateway serves it
+ * unchanged until then) and `validUntil` is after the read: checked at each second up to it.
+ */
+function expectHolds(read: (now: bigint) => TimedBookLike, now: bigint): void {
+  const { book, validUntil } = read(now);
+  if (validUntil === null) {
+    expect(read(now + 30n).book).toEqual(book);
+    return;
+  }
+  expect(validUntil).toBeGreaterThan(now);
+  for (let t = now + 1n; t < validUntil && t <= now + 30n; t++) expect(read(t).book).toEqual(book);
+  horizonsChecked++;
+}
+
+type TimedBookLike = ReturnType<LiveOrderBook['timedCollectionBook']>;
+
 /** Both books, every way the routes ask for them, at the given book times. */
 async function expectSame(live: LiveOrderBook, times: readonly bigint[]): Promise<number> {
   let compared = 0;
@@ -72,9 +92,14 @@ async function expectSame(live: LiveOrderBook, times: readonly bigint[]): Promis
     for (const levels of [1, 3, 20])
       for (const currency of [undefined, USD, EUR]) {
         const q = { levels, now, ...(currency ? { currency } : {}) };
-        expect(live.collectionBook(q)).toEqual(await reader.collectionBook(C, q));
-        for (const tokenId of ['1', '4', '9'])
+        const timed = live.timedCollectionBook(q);
+        expect(timed.book).toEqual(await reader.collectionBook(C, q));
+        expect(live.collectionBook(q)).toEqual(timed.book);
+        expectHolds((t) => live.timedCollectionBook({ ...q, now: t }), now);
+        for (const tokenId of ['1', '4', '9']) {
           expect(live.tokenBook(tokenId, q)).toEqual(await reader.tokenBook(C, tokenId, q));
+          expectHolds((t) => live.timedTokenBook(tokenId, { ...q, now: t }), now);
+        }
         compared++;
       }
   expect(live.position).toBe(await reader.position(C));
@@ -256,6 +281,8 @@ describe('LiveOrderBook equals the SQL reader', () => {
       }
       // The history reached the book's every part: levels on both sides, trades, and a cut.
       const full = first.collectionBook({ now: NOW });
+      // Some reads had a horizon (asks expiring at NOW + 5), and it held until then.
+      expect(horizonsChecked).toBeGreaterThan(0);
       expect(full.currencies.length).toBeGreaterThan(0);
       expect(events).toBeGreaterThan(120);
       for (const type of ['OrderAccepted', 'OrderStatusChanged', 'TradeMatched', 'TradeSettled'])

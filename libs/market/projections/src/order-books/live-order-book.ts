@@ -71,6 +71,20 @@ const KIND_NAME: Record<number, BestOrder['kind']> = {
 
 const EMPTY_SIDE: BookSide = { levels: [], orders: 0, priceLevels: 0, best: null };
 
+/**
+ * The earliest instant after the read's `now` at which an order the read looked at starts or
+ * expires: until then, a read of the same book at a later second finds the same orders active
+ * (null: no such instant). Module-level like matching's scan context: reads are synchronous and
+ * never nest, so `collectionBook` and `tokenBook` reset it, their scans lower it, they return it.
+ */
+let horizon: bigint | null = null;
+
+/** Lowers `horizon` to the next instant (start or expiry after `now`) that changes `o`'s state. */
+function watch(o: HeldOrder, now: bigint): void {
+  const next = o.start > now ? o.start : o.expiry > now ? o.expiry : null;
+  if (next !== null && (horizon === null || next < horizon)) horizon = next;
+}
+
 /** A side from its candidate orders: those active at `now`, grouped by price, best first. */
 function sideOf(
   candidates: readonly Iterable<HeldOrder>[],
@@ -82,6 +96,7 @@ function sideOf(
   let orders = 0;
   for (const set of candidates)
     for (const o of set) {
+      watch(o, now);
       if (o.start > now || o.expiry <= now) continue;
       orders++;
       const level = byPrice.get(o.price);
@@ -113,9 +128,19 @@ function sideOf(
 
 function floorOf(asks: Iterable<HeldOrder>, now: bigint): bigint | null {
   let floor: bigint | null = null;
-  for (const o of asks)
+  for (const o of asks) {
+    watch(o, now);
     if (o.start <= now && o.expiry > now && (floor === null || o.price < floor)) floor = o.price;
+  }
   return floor;
+}
+
+/** A book as read at `now`, and until when a later read would find the same (see `horizon`). */
+export interface TimedBook {
+  readonly book: OrderBook;
+  /** The first instant (unix seconds) at which the book may read otherwise with no event
+   *  applied; null: not before an event. */
+  readonly validUntil: bigint | null;
 }
 
 export class LiveOrderBook {
@@ -127,8 +152,10 @@ export class LiveOrderBook {
   /** Global position of the last event of this market in the book (null: none yet). */
   private at: bigint | null;
   /** The floors at one book time, shared by the token books read at it until a change. */
-  private floors: { readonly now: bigint; readonly byCurrency: Map<string, bigint | null> } | null =
-    null;
+  private floors: {
+    readonly now: bigint;
+    readonly byCurrency: Map<string, { floor: bigint | null; until: bigint | null }>;
+  } | null = null;
 
   private constructor(
     readonly collection: string,
@@ -330,6 +357,12 @@ export class LiveOrderBook {
 
   /** The collection's book: every ask, the collection bids, token bids apart (the reader's). */
   collectionBook(query: BookQuery & { readonly now: bigint }): OrderBook {
+    return this.timedCollectionBook(query).book;
+  }
+
+  /** `collectionBook`, and until when it holds without an event (see `TimedBook`). */
+  timedCollectionBook(query: BookQuery & { readonly now: bigint }): TimedBook {
+    horizon = null;
     const levels = levelsOf(query);
     const currencies: CurrencyBook[] = [];
     for (const [currency, c] of this.currencies(query.currency)) {
@@ -346,11 +379,20 @@ export class LiveOrderBook {
         spread: spreadOf(asks, bids),
       });
     }
-    return { collection: this.collection, tokenId: null, currencies };
+    return {
+      book: { collection: this.collection, tokenId: null, currencies },
+      validUntil: horizon,
+    };
   }
 
   /** A token's book: its asks; its token bids and every collection bid; the collection floor. */
   tokenBook(tokenId: string, query: BookQuery & { readonly now: bigint }): OrderBook {
+    return this.timedTokenBook(tokenId, query).book;
+  }
+
+  /** `tokenBook`, and until when it holds without an event (see `TimedBook`). */
+  timedTokenBook(tokenId: string, query: BookQuery & { readonly now: bigint }): TimedBook {
+    horizon = null;
     const levels = levelsOf(query);
     const token = [...(this.byToken.get(BigInt(tokenId).toString()) ?? [])];
     const currencies: CurrencyBook[] = [];
@@ -373,16 +415,22 @@ export class LiveOrderBook {
         spread: spreadOf(asks, bids),
       });
     }
-    return { collection: this.collection, tokenId, currencies };
+    return { book: { collection: this.collection, tokenId, currencies }, validUntil: horizon };
   }
 
+  /** The currency's floor at `now` (cached for that second), its scan's horizon included. */
   private floorAt(currency: string, c: CurrencyOrders, now: bigint): bigint | null {
     if (this.floors?.now !== now) this.floors = { now, byCurrency: new Map() };
-    const known = this.floors.byCurrency.get(currency);
-    if (known !== undefined) return known;
-    const floor = floorOf(c.asks, now);
-    this.floors.byCurrency.set(currency, floor);
-    return floor;
+    let known = this.floors.byCurrency.get(currency);
+    if (known === undefined) {
+      const outer = horizon;
+      horizon = null;
+      known = { floor: floorOf(c.asks, now), until: horizon };
+      horizon = outer;
+      this.floors.byCurrency.set(currency, known);
+    }
+    if (known.until !== null && (horizon === null || known.until < horizon)) horizon = known.until;
+    return known.floor;
   }
 
   /** The currencies with fillable orders, in the reader's order (one when asked for one). */
