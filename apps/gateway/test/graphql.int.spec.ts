@@ -688,6 +688,44 @@ describe('nested fields through DataLoader', () => {
   });
 });
 
+describe('compiled queries', () => {
+  // Mercurius compiles a document on its second use (jit: 1) and runs the compiled code from
+  // then on: the third answer of each document must be the first one's, refusals included.
+  it('answer from the second use on exactly as graphql-js did the first time', async () => {
+    const cases: [string, Record<string, unknown> | undefined][] = [
+      [
+        `query($limit: Int!, $c: String!) { artworks(collection: $c, limit: $limit) { items {
+          tokenId parents { tokenId } children { tokenId } contributors { account bps }
+          trades { price buyer artwork { tokenId } } } nextCursor } }`,
+        { limit: 100, c: registry },
+      ],
+      [`{ artwork(collection: "${registry}", tokenId: "${works[2]}") { artwork { tokenId owner parentTokenIds } } }`, undefined], // prettier-ignore
+      ['{ artworks(cursor: "not-a-cursor") { items { tokenId } } }', undefined],
+      ['query($s: ArtworkSort) { artworks(sort: $s) { items { tokenId } } }', { s: 'random' }],
+      ['{ trades(limit: "ten") { nextCursor } }', undefined],
+    ];
+    // The request that compiles a document checks its variables with graphql-jit rather than
+    // graphql-js (a mercurius detail): same status and codes, a terser message that once.
+    const shape = (a: GqlAnswer) =>
+      a.body.errors
+        ? {
+            status: a.status,
+            codes: a.body.errors.map((e) => e.extensions?.['code']),
+          }
+        : a;
+    for (const [query, variables] of cases) {
+      const first = await gql(query, variables);
+      const second = await gql(query, variables);
+      const third = await gql(query, variables);
+      expect(shape(second)).toEqual(shape(first));
+      expect(third).toEqual(first);
+    }
+    // Both kinds were exercised: two answers with data, three refusals with a code each.
+    const firsts = await Promise.all(cases.map(([q, v]) => gql(q, v)));
+    expect(firsts.map((a) => (a.body.errors ? `${a.status} ${a.body.errors[0]?.extensions?.['code']}` : a.status))).toEqual([200, 200, '400 READ.BAD_CURSOR', '400 REQUEST.INVALID', '400 REQUEST.INVALID']); // prettier-ignore
+  });
+});
+
 // ---- limits and refusals -----------------------------------------------------------------------
 
 describe('refusals', () => {
