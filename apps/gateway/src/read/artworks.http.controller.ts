@@ -71,8 +71,7 @@ export class ArtworksHttpController {
     @Query(new ZodValidationPipe(chainReadQuery)) q: ChainReadQuery,
   ): Promise<z.input<typeof artworkAnswerJson>> {
     await this.positions.chain(q.minPosition, () => this.reader.position());
-    const position = await this.reader.position();
-    const artwork = await this.reader.get(p.collection, p.tokenId);
+    const { position, artwork } = await this.reader.detail(p.collection, p.tokenId);
     if (!artwork) throw notFound(p);
     return {
       artwork: {

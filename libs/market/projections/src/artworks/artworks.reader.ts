@@ -203,23 +203,46 @@ export class ArtworksReader {
   }
 
   async get(collection: string, tokenId: string): Promise<ArtworkDetail | null> {
-    const rows: ArtworkSqlRow[] = await this.manager.query(
-      `SELECT ${COLUMNS} FROM ${this.artworks} WHERE collection = $1 AND token_id = $2`,
+    return (await this.detail(collection, tokenId)).artwork;
+  }
+
+  /**
+   * One work with its parents and contributors, and the model's position, in one statement:
+   * one round trip, and the position read in the same snapshot as the work (the answer is the
+   * model at that block, never a later one named by an earlier block).
+   */
+  async detail(
+    collection: string,
+    tokenId: string,
+  ): Promise<{ position: string | null; artwork: ArtworkDetail | null }> {
+    const rows: (Partial<ArtworkSqlRow> & {
+      head_block: string | null;
+      parents: string[] | null;
+      contributors: { account: string; bps: number }[] | null;
+    })[] = await this.manager.query(
+      `SELECT (SELECT MAX(block)::text FROM ${this.head}) AS head_block, ${artworkColumns('a')},
+         ARRAY(SELECT p.parent_token_id::text FROM ${this.parents} p
+           WHERE p.collection = a.collection AND p.token_id = a.token_id ORDER BY p.position)
+           AS parents,
+         (SELECT json_agg(json_build_object('account', c.account, 'bps', c.bps) ORDER BY c.position)
+           FROM ${this.contributors} c WHERE c.collection = a.collection AND c.token_id = a.token_id)
+           AS contributors
+       FROM (SELECT 1) one LEFT JOIN ${this.artworks} a ON a.collection = $1 AND a.token_id = $2`,
       [collection, tokenId],
     );
-    if (!rows[0]) return null;
-    const parents: { p: string }[] = await this.manager.query(
-      `SELECT parent_token_id::text AS p FROM ${this.parents} WHERE collection = $1 AND token_id = $2 ORDER BY position`,
-      [collection, tokenId],
-    );
-    const contributors: { account: string; bps: number }[] = await this.manager.query(
-      `SELECT account, bps FROM ${this.contributors} WHERE collection = $1 AND token_id = $2 ORDER BY position`,
-      [collection, tokenId],
-    );
+    const row = rows[0]!;
+    const position = row.head_block;
+    if (row.collection === null || row.collection === undefined) return { position, artwork: null };
     return {
-      ...artworkView(rows[0]),
-      parents: parents.map((r) => r.p),
-      contributors: contributors.map((c) => ({ account: c.account, bps: Number(c.bps) })),
+      position,
+      artwork: {
+        ...artworkView(row as ArtworkSqlRow),
+        parents: row.parents ?? [],
+        contributors: (row.contributors ?? []).map((c) => ({
+          account: c.account,
+          bps: Number(c.bps),
+        })),
+      },
     };
   }
 
