@@ -57,12 +57,21 @@ export class LedgersResolver {
       this.positions.chain(q.minPosition, () => this.ledgers.position()),
       this.positions.orders(q.minMarketPosition),
     ]);
-    const [block, market] = await Promise.all([this.ledgers.position(), this.matched.position()]);
-    const ledger = await this.ledgers.ledger(p.account, q.currency, q.asOfBlock);
+    // As REST: the ledger with its position in one statement; the market's position, then the
+    // pending trades (reflecting at least it), alongside.
+    const [{ position: block, ledger }, [market, pending]] = await Promise.all([
+      this.ledgers.ledgerAt(p.account, q.currency, q.asOfBlock),
+      (async () => {
+        const at = await this.matched.position();
+        const open =
+          q.asOfBlock === undefined ? await this.matched.pending(p.account, q.currency) : null;
+        return [at, open] as const;
+      })(),
+    ]);
     // REST's merge (withPending); as of a block, no pending amounts: they are about now.
     const currencies: CurrencyLedger[] =
-      q.asOfBlock === undefined
-        ? withPending(ledger.currencies, await this.matched.pending(p.account, q.currency))
+      pending !== null
+        ? withPending(ledger.currencies, pending)
         : ledger.currencies.map((c) => ({
             ...c,
             credited: { ...c.credited },

@@ -48,11 +48,16 @@ export class LedgersHttpController {
       this.positions.chain(q.minPosition, () => this.reader.position()),
       this.positions.orders(q.minMarketPosition),
     ]);
-    const [block, market] = await Promise.all([this.reader.position(), this.matched.position()]);
-    // The positions first (the answer reflects at least them), then both reads at once.
-    const [ledger, pending] = await Promise.all([
-      this.reader.ledger(p.account, q.currency, q.asOfBlock),
-      q.asOfBlock === undefined ? this.matched.pending(p.account, q.currency) : null,
+    // The ledger with its position (one statement, one snapshot); the market's position before
+    // its pending trades (the pending amounts reflect at least it).
+    const [{ position: block, ledger }, [market, pending]] = await Promise.all([
+      this.reader.ledgerAt(p.account, q.currency, q.asOfBlock),
+      (async () => {
+        const at = await this.matched.position();
+        const open =
+          q.asOfBlock === undefined ? await this.matched.pending(p.account, q.currency) : null;
+        return [at, open] as const;
+      })(),
     ]);
     const currencies = pending ? withPending(ledger.currencies, pending) : [...ledger.currencies];
     return {

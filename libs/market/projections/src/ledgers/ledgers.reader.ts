@@ -56,8 +56,27 @@ export class LedgersReader {
    *   the latest setting before each trade, so before the block too.
    */
   async ledger(account: string, currency?: string, asOfBlock?: bigint): Promise<AccountLedger> {
-    const rows: { currency: string; role: LedgerRole; total: string }[] = await this.manager.query(
-      `SELECT currency, role, SUM(amount)::text AS total FROM ${this.entries}
+    return (await this.ledgerAt(account, currency, asOfBlock)).ledger;
+  }
+
+  /**
+   * `ledger` and the model's position in one statement: one round trip, and the position read
+   * in the same snapshot as the entries, so the balance is balanceOf at the block the answer
+   * names (separate reads could name a block older than a fact they summed).
+   */
+  async ledgerAt(
+    account: string,
+    currency?: string,
+    asOfBlock?: bigint,
+  ): Promise<{ position: string | null; ledger: AccountLedger }> {
+    const found: {
+      head_block: string | null;
+      currency: string | null;
+      role: LedgerRole | null;
+      total: string | null;
+    }[] = await this.manager.query(
+      `WITH sums AS (
+         SELECT currency, role, SUM(amount)::text AS total FROM ${this.entries}
          WHERE account = $1 AND ($2::text IS NULL OR currency = $2)
            AND ($3::bigint IS NULL OR block <= $3) GROUP BY currency, role
          UNION ALL
@@ -69,8 +88,14 @@ export class LedgersReader {
          WHERE e.role = 'fee' AND s.recipient = $1 AND ($2::text IS NULL OR e.currency = $2)
            AND ($3::bigint IS NULL OR e.block <= $3)
            AND EXISTS (SELECT 1 FROM ${this.settings} WHERE recipient = $1)
-         GROUP BY e.currency`,
+         GROUP BY e.currency)
+       SELECT h.head_block, sums.* FROM (SELECT MAX(block)::text AS head_block FROM ${this.head}) h
+         LEFT JOIN sums ON true`,
       [account, currency ?? null, asOfBlock?.toString() ?? null],
+    );
+    const rows = found.filter(
+      (r): r is { head_block: string | null; currency: string; role: LedgerRole; total: string } =>
+        r.currency !== null,
     );
     const by = new Map<string, Record<LedgerRole, bigint>>();
     for (const r of rows) {
@@ -88,7 +113,7 @@ export class LedgersReader {
       sums[r.role] += BigInt(r.total);
       by.set(r.currency, sums);
     }
-    return {
+    const ledger: AccountLedger = {
       account,
       currencies: [...by.entries()]
         .sort(([a], [b]) => a.localeCompare(b))
@@ -114,6 +139,7 @@ export class LedgersReader {
           ).toString(),
         })),
     };
+    return { position: found[0]?.head_block ?? null, ledger };
   }
 
   /** Every account with an entry or a fee setting (reconciliation, specs). */
