@@ -8,7 +8,7 @@
 // every read, and `decide` works on an `Overlay`, never on the state itself (a unit spec checks
 // that deciding leaves the state untouched).
 
-import type { OrderHash } from '@atelier/kernel';
+import type { Address, OrderHash } from '@atelier/kernel';
 
 export interface MapLike<K, V> {
   get(key: K): V | undefined;
@@ -20,6 +20,9 @@ export interface MapLike<K, V> {
 
 /** Marks a key the overlay deleted (map values are never undefined, so `get` can tell). */
 const GONE: unique symbol = Symbol('deleted');
+
+/** `Overlay.readKey` before any read. */
+const NOTHING_READ: unique symbol = Symbol('nothing read');
 
 /** Overlays hold up to this many writes in two arrays, searched linearly; a Map beyond. */
 const SMALL = 8;
@@ -36,8 +39,19 @@ export class Overlay<K, V> implements MapLike<K, V> {
   private keys: K[] | undefined;
   private vals: (V | typeof GONE)[] | undefined;
   private local: Map<K, V | typeof GONE> | undefined;
+  /** The last key read from the base, and what it held: a decision reads the same key again
+   *  (a submit checks its hash is new, then folds the order in), and a big map's miss is a
+   *  walk through memory the cache no longer holds. The base never changes under a draft. */
+  private readKey: K | typeof NOTHING_READ = NOTHING_READ;
+  private readValue: V | undefined;
 
   constructor(private readonly base: ReadonlyMap<K, V>) {}
+
+  private read(key: K): V | undefined {
+    if (key === this.readKey) return this.readValue;
+    this.readKey = key;
+    return (this.readValue = this.base.get(key));
+  }
 
   /** What this overlay wrote for `key`, if anything. */
   private written(key: K): V | typeof GONE | undefined {
@@ -51,13 +65,13 @@ export class Overlay<K, V> implements MapLike<K, V> {
   get(key: K): V | undefined {
     const v = this.written(key);
     if (v !== undefined) return v === GONE ? undefined : v;
-    return this.base.get(key);
+    return this.read(key);
   }
 
   has(key: K): boolean {
     const v = this.written(key);
     if (v !== undefined) return v !== GONE;
-    return this.base.has(key);
+    return this.read(key) !== undefined;
   }
 
   private write(key: K, value: V | typeof GONE, toEnd: boolean): void {
@@ -122,6 +136,99 @@ export class Overlay<K, V> implements MapLike<K, V> {
       for (const value of this.local.values()) if (value !== GONE) yield value;
     } else if (this.vals !== undefined)
       for (const value of this.vals.slice()) if (value !== GONE) yield value;
+  }
+}
+
+/*//////////////////////////////////////////////////////////////
+                         BY MAKER'S NONCE
+//////////////////////////////////////////////////////////////*/
+
+/** A map keyed by a maker's nonce (what the order holding it, or the chain, says of it). */
+export interface NonceMapLike<V> {
+  get(maker: Address, nonce: bigint): V | undefined;
+  set(maker: Address, nonce: bigint, value: V): void;
+  delete(maker: Address, nonce: bigint): void;
+}
+
+/** A nonce as an inner key: a small integer as itself (no hashing, no allocation). */
+const nonceSlot = (nonce: bigint): number | bigint =>
+  nonce >= 0n && nonce <= 0x3fffffffn ? Number(nonce) : nonce;
+
+/**
+ * One small map per maker, keyed by the nonce. Every submit reads and writes its maker's nonce;
+ * keyed by a `maker:nonce` string in one map of every order, that was a fresh string to build and
+ * hash, and a miss then an insert in a table as big as the book. Here the maker's address (one
+ * string object per maker, its hash kept) finds a table of that maker's nonces, read by number.
+ */
+export class NonceMap<V> implements NonceMapLike<V> {
+  private readonly makers = new Map<Address, Map<number | bigint, V>>();
+
+  get(maker: Address, nonce: bigint): V | undefined {
+    return this.makers.get(maker)?.get(nonceSlot(nonce));
+  }
+
+  set(maker: Address, nonce: bigint, value: V): void {
+    let slots = this.makers.get(maker);
+    if (slots === undefined) this.makers.set(maker, (slots = new Map()));
+    slots.set(nonceSlot(nonce), value);
+  }
+
+  delete(maker: Address, nonce: bigint): void {
+    const slots = this.makers.get(maker);
+    if (slots === undefined) return;
+    slots.delete(nonceSlot(nonce));
+    if (slots.size === 0) this.makers.delete(maker);
+  }
+
+  /** Every entry as (maker, nonce, value), makers in first-write order. */
+  *entries(): Iterable<[Address, bigint, V]> {
+    for (const [maker, slots] of this.makers)
+      for (const [slot, value] of slots) yield [maker, BigInt(slot), value];
+  }
+
+  clone(): NonceMap<V> {
+    const copy = new NonceMap<V>();
+    for (const [maker, slots] of this.makers) copy.makers.set(maker, new Map(slots));
+    return copy;
+  }
+}
+
+/**
+ * A draft's view of a `NonceMap`: its writes (flat: maker, nonce, value or `GONE`) in a short
+ * list, read newest first, replayed in order by `commit`. A decision writes a nonce or two.
+ */
+export class NonceMapOverlay<V> implements NonceMapLike<V> {
+  private writes: (Address | bigint | V | typeof GONE)[] | undefined;
+
+  constructor(private readonly base: NonceMapLike<V>) {}
+
+  get(maker: Address, nonce: bigint): V | undefined {
+    const w = this.writes;
+    if (w !== undefined)
+      for (let i = w.length - 3; i >= 0; i -= 3)
+        if (w[i] === maker && w[i + 1] === nonce) {
+          const v = w[i + 2] as V | typeof GONE;
+          return v === GONE ? undefined : v;
+        }
+    return this.base.get(maker, nonce);
+  }
+
+  set(maker: Address, nonce: bigint, value: V): void {
+    (this.writes ??= []).push(maker, nonce, value);
+  }
+
+  delete(maker: Address, nonce: bigint): void {
+    (this.writes ??= []).push(maker, nonce, GONE);
+  }
+
+  commit(): void {
+    const w = this.writes;
+    if (w === undefined) return;
+    for (let i = 0; i < w.length; i += 3) {
+      const v = w[i + 2] as V | typeof GONE;
+      if (v === GONE) this.base.delete(w[i] as Address, w[i + 1] as bigint);
+      else this.base.set(w[i] as Address, w[i + 1] as bigint, v);
+    }
   }
 }
 

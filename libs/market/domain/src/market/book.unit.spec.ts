@@ -4,8 +4,8 @@
 // exact values, so both ways an insert compares (doubles, then bigints) are exercised; a scan
 // with a bound stops only past the entries within it.
 import fc from 'fast-check';
-import type { OrderHash } from '@atelier/kernel';
-import { SKIP, SortedIndex, TAKE, type Ranked } from './book';
+import type { Address, OrderHash } from '@atelier/kernel';
+import { NonceMap, NonceMapOverlay, SKIP, SortedIndex, TAKE, type Ranked } from './book';
 
 const BIG = 1n << 70n;
 /** Prices that tie as doubles (BIG + 0..3), exact small ones, and whole multiples of 10^15. */
@@ -163,5 +163,60 @@ describe('SortedIndex', () => {
     expect(scan(index)).toEqual([3, 2]);
     index.add('k', a);
     expect(scan(index)).toEqual([3, 1, 2]);
+  });
+});
+
+// The nonce map against a Map keyed by `maker:nonce`, through random writes made directly and
+// through a draft's overlay: reads agree at every step, the overlay leaves its base as it was
+// until committed, and committed it leaves the base as the same writes made directly. Nonces
+// are drawn small (kept as numbers), at the edge of that range and far beyond it (bigints).
+describe('NonceMap', () => {
+  const makers = ['0xa1', '0xa2', '0xa3'] as Address[];
+  const nonce = fc.oneof(
+    fc.bigInt({ min: 0n, max: 3n }),
+    fc.constantFrom(0x3fffffffn, 0x40000000n),
+    fc.bigInt({ min: 0n, max: 3n }).map((d) => (1n << 200n) + d),
+  );
+  const write = fc.record({
+    maker: fc.constantFrom(...makers),
+    nonce,
+    value: fc.option(fc.nat(9), { nil: undefined }),
+  });
+  type Write = { maker: Address; nonce: bigint; value: number | undefined };
+  const sorted = (m: NonceMap<number>) =>
+    [...m.entries()].map(([a, n, v]) => `${a}:${n}=${v}`).sort();
+  const expected = (m: Map<string, number>) => [...m].map(([k, v]) => `${k}=${v}`).sort();
+  const apply = (m: Map<string, number>, w: Write) =>
+    w.value === undefined
+      ? m.delete(`${w.maker}:${w.nonce}`)
+      : m.set(`${w.maker}:${w.nonce}`, w.value);
+
+  it('reads and commits as a map keyed by maker and nonce', () => {
+    fc.assert(
+      fc.property(fc.array(write), fc.array(write), (before, drafted) => {
+        const base = new NonceMap<number>();
+        const model = new Map<string, number>();
+        for (const w of before) {
+          if (w.value === undefined) base.delete(w.maker, w.nonce);
+          else base.set(w.maker, w.nonce, w.value);
+          apply(model, w);
+          expect(base.get(w.maker, w.nonce)).toBe(model.get(`${w.maker}:${w.nonce}`));
+        }
+        expect(sorted(base)).toEqual(expected(model));
+        const untouched = sorted(base);
+        const draft = new NonceMapOverlay(base);
+        for (const w of drafted) {
+          if (w.value === undefined) draft.delete(w.maker, w.nonce);
+          else draft.set(w.maker, w.nonce, w.value);
+          apply(model, w);
+          for (const m of makers)
+            for (const n of [w.nonce, 0n, 1n]) expect(draft.get(m, n)).toBe(model.get(`${m}:${n}`));
+        }
+        expect(sorted(base)).toEqual(untouched);
+        draft.commit();
+        expect(sorted(base)).toEqual(expected(model));
+        expect(sorted(base.clone())).toEqual(expected(model));
+      }),
+    );
   });
 });

@@ -13,7 +13,15 @@ import {
   type Result,
 } from '@atelier/kernel';
 import type { Decider } from '@atelier/eventsourcing';
-import { IndexOverlay, Overlay, RankedOverlay, SKIP, STOP, type MapLike } from './book';
+import {
+  IndexOverlay,
+  NonceMapOverlay,
+  Overlay,
+  RankedOverlay,
+  SKIP,
+  STOP,
+  type MapLike,
+} from './book';
 import { bestCounterparty } from './matching';
 import {
   applyEvent,
@@ -32,15 +40,7 @@ import {
   type PendingTrade,
   type TokenState,
 } from './market';
-import {
-  fundsKey,
-  isAsk,
-  nonceKey,
-  orderFieldProblem,
-  tokenKey,
-  type Hex,
-  type SignedOrder,
-} from './order';
+import { fundsKey, isAsk, orderFieldProblem, tokenKey, type Hex, type SignedOrder } from './order';
 import type { SkipReason } from './skip-reasons';
 import { askSplit, tradeSplit, type RoyaltyTerms } from './split';
 
@@ -203,8 +203,8 @@ class DraftState implements MarketState {
   nextTrade: number;
   #orders: Overlay<OrderHash, BookOrder> | undefined;
   #fillable: FillableView | undefined;
-  #nonceHolder: Overlay<string, OrderHash> | undefined;
-  #nonces: Overlay<string, NonceUse> | undefined;
+  #nonceHolder: NonceMapOverlay<OrderHash> | undefined;
+  #nonces: NonceMapOverlay<NonceUse> | undefined;
   #counters: Overlay<Address, { readonly counter: bigint; readonly block: bigint }> | undefined;
   #tokens: Overlay<string, TokenState> | undefined;
   #funds: Overlay<string, FundsState> | undefined;
@@ -231,11 +231,11 @@ class DraftState implements MarketState {
   get fillable(): FillableView {
     return (this.#fillable ??= new FillableView(this.orders));
   }
-  get nonceHolder(): Overlay<string, OrderHash> {
-    return (this.#nonceHolder ??= over(this.base.nonceHolder));
+  get nonceHolder(): NonceMapOverlay<OrderHash> {
+    return (this.#nonceHolder ??= new NonceMapOverlay(this.base.nonceHolder));
   }
-  get nonces(): Overlay<string, NonceUse> {
-    return (this.#nonces ??= over(this.base.nonces));
+  get nonces(): NonceMapOverlay<NonceUse> {
+    return (this.#nonces ??= new NonceMapOverlay(this.base.nonces));
   }
   get counters(): Overlay<Address, { readonly counter: bigint; readonly block: bigint }> {
     return (this.#counters ??= over(this.base.counters));
@@ -359,9 +359,9 @@ class Draft {
   }
 
   /** Applies what the chain says and returns the orders it can concern (may repeat). */
-  observe(o: Observations): OrderHash[] {
+  observe(o: Observations): readonly OrderHash[] {
+    if (!o.tokens && !o.funds && !o.counters && !o.nonces && !o.fee) return NONE;
     const touched: OrderHash[] = [];
-    if (!o.tokens && !o.funds && !o.counters && !o.nonces && !o.fee) return touched;
     const s = this.state;
     /** Is what we hold from a later block than the reading (so the reading is stale)? */
     const older = (held: bigint, read: bigint) => !o.afterReorg && held > read;
@@ -410,7 +410,7 @@ class Draft {
       touch(this.ofMaker(c.maker));
     }
     for (const n of o.nonces ?? []) {
-      const cur = s.nonces.get(nonceKey(n));
+      const cur = s.nonces.get(n.maker, n.nonce);
       if (cur && older(cur.block, n.block)) continue;
       if ((cur?.state ?? 'open') === n.state && !n.filledBy) continue;
       this.emit({
@@ -423,7 +423,7 @@ class Draft {
           block: n.block,
         },
       });
-      const holder = s.nonceHolder.get(nonceKey(n));
+      const holder = s.nonceHolder.get(n.maker, n.nonce);
       if (holder) touched.push(holder);
       if (n.filledBy) touched.push(n.filledBy);
     }
@@ -516,6 +516,9 @@ class Draft {
   }
 }
 
+/** No orders (shared: most submits bring no observation). */
+const NONE: readonly OrderHash[] = [];
+
 const bySeq = (a: BookOrder, b: BookOrder): number => a.seq - b.seq;
 
 const noRoyalty: RoyaltyTerms = { kind: 'erc2981', receiver: null, amount: 0n };
@@ -536,7 +539,10 @@ function submitOrder(
       hash,
       collection: c.collection,
     });
-  const known = state.orders.get(hash);
+  const draft = new Draft(state);
+  const s = draft.state;
+  // Read through the draft, which remembers the answer for the fold of the order below.
+  const known = s.orders.get(hash);
   if (known)
     return refuse('ORDER.DUPLICATE', 'this signed order was submitted before', {
       hash,
@@ -552,12 +558,9 @@ function submitOrder(
       hash,
     });
 
-  const draft = new Draft(state);
-  const s = draft.state;
   const touched = draft.observe(c.observed);
 
-  const nonce = nonceKey(order);
-  const used = s.nonces.get(nonce);
+  const used = s.nonces.get(order.maker, order.nonce);
   if (used)
     return refuse('ORDER.NONCE_USED', `nonce ${order.nonce} is already ${used.state} on chain`, {
       hash,
@@ -582,7 +585,7 @@ function submitOrder(
         counter: counter.counter.toString(),
       },
     );
-  const holderHash = s.nonceHolder.get(nonce);
+  const holderHash = s.nonceHolder.get(order.maker, order.nonce);
   const holder = holderHash ? s.orders.get(holderHash) : undefined;
   if (holder && (holder.status === 'reserved' || holder.status === 'filled'))
     return refuse(
@@ -594,19 +597,8 @@ function submitOrder(
       },
     );
 
-  const provisional: BookOrder = {
-    ...c.order,
-    seq: s.nextSeq,
-    acceptedAt: c.at,
-    status: 'fillable',
-    reason: null,
-    split: isAsk(order) && c.royalty ? askSplit(order.price, c.royalty) : null,
-    tradeId: null,
-    closed: null,
-    filled: false,
-  };
   // Not filled, reserved nor closed: its nonce and counter were read above.
-  const initial = liveStatusOf(s, provisional, used, counter);
+  const initial = liveStatusOf(s, order, used, counter);
   if (c.requireFillable) {
     const refusal = UNFILLABLE_AT_INTAKE[initial.status as keyof typeof UNFILLABLE_AT_INTAKE];
     if (refusal) return refuse(refusal.code, refusal.message, { hash, status: initial.status });
@@ -618,11 +610,11 @@ function submitOrder(
       hash,
       order,
       signature: c.order.signature,
-      seq: provisional.seq,
+      seq: s.nextSeq,
       acceptedAt: c.at,
       status: initial.status,
       reason: initial.reason,
-      split: provisional.split,
+      split: isAsk(order) && c.royalty ? askSplit(order.price, c.royalty) : null,
     },
   });
   if (holder && holder.status !== 'replaced' && !holder.closed)

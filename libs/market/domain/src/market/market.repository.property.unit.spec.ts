@@ -8,7 +8,7 @@ import {
   InMemoryEventStore,
   type CommandContext,
 } from '@atelier/eventsourcing';
-import { SKIP, type HashIndex } from './book';
+import { NonceMap, SKIP, type HashIndex } from './book';
 import { marketDecider, type MarketCommand } from './decide';
 import { marketAggregate } from './market.aggregate';
 import { ANY_TOKEN, cloneMarket, type MarketState } from './market';
@@ -277,6 +277,10 @@ function normalized(state: MarketState) {
   for (const [k, v] of Object.entries(state)) {
     if (v instanceof Map)
       out[k] = [...v.entries()].sort(([a], [b]) => (String(a) < String(b) ? -1 : 1));
+    else if (v instanceof NonceMap)
+      out[k] = [...(v as NonceMap<unknown>).entries()]
+        .map(([maker, nonce, value]) => [`${maker}:${nonce}`, value] as const)
+        .sort(([a], [b]) => (a < b ? -1 : 1));
     else if (k === 'fillable') out[k] = [...state.fillable.values()].map((o) => o.hash).sort();
     else if (k === 'askRanks' || k === 'bidRanks' || k === 'bidsByFunds') continue;
     else if (k === 'byMaker' || k === 'byToken' || k === 'collectionBids') continue;

@@ -10,11 +10,18 @@
 // re-reads the chain when a fact arrives, reorg retractions included), so a late or repeated
 // observation can never move the state backwards.
 import type { Address, OrderHash } from '@atelier/kernel';
-import { ListIndex, SortedIndex, type HashIndex, type MapLike, type RankedIndex } from './book';
+import {
+  ListIndex,
+  NonceMap,
+  SortedIndex,
+  type HashIndex,
+  type MapLike,
+  type NonceMapLike,
+  type RankedIndex,
+} from './book';
 import {
   fundsKey,
   isAsk,
-  nonceKey,
   OrderKind,
   tokenKey,
   type Hex,
@@ -122,9 +129,10 @@ export interface MarketMaps {
   orders: MapLike<OrderHash, BookOrder>;
   /** Orders whose status is 'fillable', read through `orders` (derived, never stored apart). */
   fillable: FillableView;
-  /** The newest order holding each maker's nonce (see `nonceKey`). */
-  nonceHolder: MapLike<string, OrderHash>;
-  nonces: MapLike<string, NonceUse>;
+  /** The newest order holding each maker's nonce. */
+  nonceHolder: NonceMapLike<OrderHash>;
+  /** What the chain says of a maker's nonce, when it is used or cancelled. */
+  nonces: NonceMapLike<NonceUse>;
   counters: MapLike<Address, { readonly counter: bigint; readonly block: bigint }>;
   tokens: MapLike<string, TokenState>;
   funds: MapLike<string, FundsState>;
@@ -189,8 +197,8 @@ export function emptyMarket(): MarketState {
     nextTrade: 1,
     orders,
     fillable: new FillableView(orders),
-    nonceHolder: new Map(),
-    nonces: new Map(),
+    nonceHolder: new NonceMap(),
+    nonces: new NonceMap(),
     counters: new Map(),
     tokens: new Map(),
     funds: new Map(),
@@ -222,6 +230,10 @@ export function cloneMarket(state: MarketState): MarketState {
       throw new Error('cloneMarket: a folded state has SortedIndex indexes');
     return (i as SortedIndex<K>).clone();
   };
+  const nonceMap = <V>(m: NonceMapLike<V>) => {
+    if (!(m instanceof NonceMap)) throw new Error('cloneMarket: a folded state has NonceMaps');
+    return m as NonceMap<V>;
+  };
   const orders = copy(state.orders);
   return {
     collection: state.collection,
@@ -230,8 +242,8 @@ export function cloneMarket(state: MarketState): MarketState {
     nextTrade: state.nextTrade,
     orders,
     fillable: new FillableView(orders),
-    nonceHolder: copy(state.nonceHolder),
-    nonces: copy(state.nonces),
+    nonceHolder: nonceMap(state.nonceHolder).clone(),
+    nonces: nonceMap(state.nonces).clone(),
     counters: copy(state.counters),
     tokens: copy(state.tokens),
     funds: copy(state.funds),
@@ -377,18 +389,33 @@ export function freeFunds(state: MarketMaps, maker: Address, currency: Address):
   return funds.balance - debited - funds.reservedElsewhere - (state.reserved.get(key) ?? 0n);
 }
 
+/** An order's derived status and why (null: nothing more to say). */
+export interface DerivedStatus {
+  readonly status: OrderStatus;
+  readonly reason: string | null;
+}
+
+// The answers without a reason that varies, made once: a submit derives a status for every
+// order, and a fresh object each time is garbage the collector must sweep.
+const FILLABLE: DerivedStatus = { status: 'fillable', reason: null };
+const FILLED: DerivedStatus = { status: 'filled', reason: null };
+const NOT_OWNER: DerivedStatus = { status: 'not-owner', reason: null };
+const OWNER_UNKNOWN: DerivedStatus = { status: 'not-owner', reason: 'token owner unknown' };
+const NO_APPROVAL: DerivedStatus = { status: 'no-approval', reason: null };
+const NO_BALANCE: DerivedStatus = { status: 'no-balance', reason: null };
+const BALANCE_UNKNOWN: DerivedStatus = { status: 'no-balance', reason: 'balance unknown' };
+const NONCE_CANCELLED: DerivedStatus = { status: 'cancelled', reason: 'nonce cancelled on chain' };
+const NONCE_USED: DerivedStatus = { status: 'void', reason: 'nonce used by another order' };
+
 /** What the order's status should be now, from the order and the observations. */
-export function statusOf(
-  state: MarketMaps,
-  o: BookOrder,
-): { status: OrderStatus; reason: string | null } {
-  if (o.filled) return { status: 'filled', reason: null };
+export function statusOf(state: MarketMaps, o: BookOrder): DerivedStatus {
+  if (o.filled) return FILLED;
   if (o.tradeId !== null) return { status: 'reserved', reason: `trade ${o.tradeId}` };
   if (o.closed) return { status: o.closed.reason, reason: o.closed.detail };
   return liveStatusOf(
     state,
-    o,
-    state.nonces.get(nonceKey(o.order)),
+    o.order,
+    state.nonces.get(o.order.maker, o.order.nonce),
     state.counters.get(o.order.maker),
   );
 }
@@ -399,27 +426,26 @@ export function statusOf(
  */
 export function liveStatusOf(
   state: MarketMaps,
-  o: BookOrder,
+  order: Order,
   used: NonceUse | undefined,
   counter: { readonly counter: bigint } | undefined,
-): { status: OrderStatus; reason: string | null } {
-  if (used?.state === 'cancelled')
-    return { status: 'cancelled', reason: 'nonce cancelled on chain' };
-  if (used?.state === 'filled') return { status: 'void', reason: 'nonce used by another order' };
-  if (counter && counter.counter > o.order.counter)
+): DerivedStatus {
+  if (used?.state === 'cancelled') return NONCE_CANCELLED;
+  if (used?.state === 'filled') return NONCE_USED;
+  if (counter && counter.counter > order.counter)
     return { status: 'void', reason: `maker counter raised to ${counter.counter}` };
-  if (isAsk(o.order)) {
-    const token = state.tokens.get(tokenKey(o.order.tokenId));
-    if (!token) return { status: 'not-owner', reason: 'token owner unknown' };
+  if (isAsk(order)) {
+    const token = state.tokens.get(tokenKey(order.tokenId));
+    if (!token) return OWNER_UNKNOWN;
     if (token.verdict) return { status: token.verdict, reason: 'refused by the contract' };
-    if (token.owner !== o.order.maker) return { status: 'not-owner', reason: null };
-    if (!token.approved) return { status: 'no-approval', reason: null };
-    return { status: 'fillable', reason: null };
+    if (token.owner !== order.maker) return NOT_OWNER;
+    if (!token.approved) return NO_APPROVAL;
+    return FILLABLE;
   }
-  const free = freeFunds(state, o.order.maker, o.order.currency);
-  if (free === null) return { status: 'no-balance', reason: 'balance unknown' };
-  if (free < o.order.price) return { status: 'no-balance', reason: null };
-  return { status: 'fillable', reason: null };
+  const free = freeFunds(state, order.maker, order.currency);
+  if (free === null) return BALANCE_UNKNOWN;
+  if (free < order.price) return NO_BALANCE;
+  return FILLABLE;
 }
 
 /*//////////////////////////////////////////////////////////////
@@ -491,7 +517,7 @@ export function applyEvent<S extends MarketState>(state: S, event: MarketEvent):
         closed: null,
         filled: false,
       });
-      state.nonceHolder.set(nonceKey(d.order), d.hash);
+      state.nonceHolder.set(d.order.maker, d.order.nonce, d.hash);
       index(state, d, 'add');
       state.nextSeq = Math.max(state.nextSeq, d.seq + 1);
       return state;
@@ -535,13 +561,12 @@ export function applyEvent<S extends MarketState>(state: S, event: MarketEvent):
       return state;
     case 'NonceObserved': {
       const d = event.data;
-      const key = nonceKey(d);
-      if (d.state === 'open') state.nonces.delete(key);
-      else state.nonces.set(key, { state: d.state, block: d.block });
+      if (d.state === 'open') state.nonces.delete(d.maker, d.nonce);
+      else state.nonces.set(d.maker, d.nonce, { state: d.state, block: d.block });
       if (d.filledBy) patchOrder(state, d.filledBy, { filled: d.state === 'filled' });
       // The nonce is open again (a direct fill's block was reorged out): the order it filled
       // trades again. An order filled by one of our trades waits for TradeUnsettled instead.
-      const holder = d.state === 'open' ? state.nonceHolder.get(key) : undefined;
+      const holder = d.state === 'open' ? state.nonceHolder.get(d.maker, d.nonce) : undefined;
       const o = holder ? state.orders.get(holder) : undefined;
       if (o?.filled && o.tradeId === null) putOrder(state, { ...o, filled: false });
       return state;
@@ -602,7 +627,7 @@ export function applyEvent<S extends MarketState>(state: S, event: MarketEvent):
       for (const hash of [trade.askHash, trade.bidHash]) {
         const o = state.orders.get(hash);
         if (!o) continue;
-        state.nonces.set(nonceKey(o.order), { state: 'filled', block: d.block });
+        state.nonces.set(o.order.maker, o.order.nonce, { state: 'filled', block: d.block });
         // tradeId stays: it tells a fill by our trade from a direct fill (see NonceObserved).
         putOrder(state, { ...o, filled: true, status: 'filled', reason: null });
       }
@@ -624,7 +649,7 @@ export function applyEvent<S extends MarketState>(state: S, event: MarketEvent):
       for (const hash of [trade.askHash, trade.bidHash]) {
         const o = state.orders.get(hash);
         if (!o) continue;
-        state.nonces.delete(nonceKey(o.order));
+        state.nonces.delete(o.order.maker, o.order.nonce);
         putOrder(state, {
           ...o,
           tradeId: trade.tradeId,

@@ -43,7 +43,7 @@ export const isBid = (o: Order): boolean => !isAsk(o);
                               KEYS
 //////////////////////////////////////////////////////////////*/
 
-// The market's maps are keyed by strings. A key built afresh on every read is a concatenation
+// The market's maps are keyed by strings (nonces excepted: see NonceMap in book.ts). A key built afresh on every read is a concatenation
 // to flatten and a string to hash at each lookup; one decision reads the same few keys several
 // times (status, ranks, indexes, matching) and a busy market the same tokens and buyers over and
 // over. So keys come from small caches that hand back the same string object, whose hash V8
@@ -52,19 +52,6 @@ export const isBid = (o: Order): boolean => !isAsk(o);
 
 /** Entries a key cache holds before it starts again. */
 const KEY_CACHE_LIMIT = 1 << 16;
-
-let lastNonceMaker: Address | undefined;
-let lastNonce = -1n;
-let lastNonceKey = '';
-
-/** The key of a maker's nonce: orders sharing it exclude each other (that is how one is replaced). */
-export function nonceKey(o: Pick<Order, 'maker' | 'nonce'>): string {
-  // Nonces are rarely reused, so only the last key is kept (a submit reads it several times).
-  if (o.nonce === lastNonce && o.maker === lastNonceMaker) return lastNonceKey;
-  lastNonceMaker = o.maker;
-  lastNonce = o.nonce;
-  return (lastNonceKey = `${o.maker}:${o.nonce}`);
-}
 
 const fundsKeys = new Map<Address, Map<Address, string>>();
 let fundsKeyCount = 0;
