@@ -3,6 +3,8 @@
 import type { HttpAppSpec } from '@atelier/platform';
 import { GatewayModule } from './app.module';
 import { loadGatewayConfig, type GatewayConfig } from './config';
+import { guardGraphql } from './graphql/graphql-access';
+import { GRAPHQL_PATH } from './graphql/graphql.module';
 import { GATEWAY_ERROR_STATUS } from './http-errors';
 import { setupOpenApi } from './read/openapi';
 
@@ -12,5 +14,8 @@ export const gatewayApp: HttpAppSpec<GatewayConfig> = {
   port: (c) => c.GATEWAY_PORT,
   module: (ctx) => GatewayModule.forRoot(ctx),
   errorStatus: GATEWAY_ERROR_STATUS,
-  configure: setupOpenApi,
+  configure: (app, logger) => {
+    setupOpenApi(app);
+    guardGraphql(app, GRAPHQL_PATH, logger.child({ component: 'graphql' }));
+  },
 };

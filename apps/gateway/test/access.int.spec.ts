@@ -178,6 +178,44 @@ describe('access: API keys, limits across instances, idempotency (two real gatew
     await pool.query(`DELETE FROM ${access}.rate_buckets WHERE subject = 'ip:127.0.0.1'`);
   });
 
+  it('puts GraphQL behind the same gate: bad keys, a key’s shared burst, the IP’s read bucket', async () => {
+    const query = { query: '{ deployments { chainId } }' };
+    /** A GraphQL refusal: the HTTP status and the gateway's code in the error's extensions. */
+    const refusal = async (res: Response) => {
+      const body = (await res.json()) as { errors: { extensions: Record<string, unknown> }[] };
+      return { status: res.status, ...body.errors[0]!.extensions };
+    };
+    const bad = await send(a.base, '/graphql', { body: query, headers: bearer('atl_x_y') });
+    expect(bad.headers.get('www-authenticate')).toMatch(/^Bearer/);
+    expect(await refusal(bad)).toMatchObject({ status: 401, code: 'AUTH.INVALID_KEY' });
+    // A key's bucket is the shared row, GraphQL or REST: 20 quick queries, exactly 10 pass.
+    const { token } = await keys.create(newKey({ rps: 0.01, burst: 10 }));
+    const answers = await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        send(i % 2 ? a.base : b.base, '/graphql', { body: query, headers: bearer(token) }),
+      ),
+    );
+    expect(answers.filter((r) => r.status === 200)).toHaveLength(10);
+    const limited = answers.filter((r) => r.status !== 200);
+    expect(Number(limited[0]!.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+    expect(await refusal(limited[0]!)).toMatchObject({ status: 429, code: 'RATE.LIMITED' });
+    // Without a key, the IP's read bucket of the instance: three of five pass, POST or GET.
+    const c = await bootGateway(schemas, { ACCESS_SCHEMA: access, ACCESS_IP_RPS: 0.01, ACCESS_IP_BURST: 3 }); // prettier-ignore
+    try {
+      const keyless = [];
+      for (let i = 0; i < 5; i++)
+        keyless.push(
+          i % 2
+            ? await send(c.base, `/graphql?query=${encodeURIComponent(query.query)}`)
+            : await send(c.base, '/graphql', { body: query }),
+        );
+      expect(keyless.map((r) => r.status)).toEqual([200, 200, 200, 429, 429]);
+      expect(await refusal(keyless[4]!)).toMatchObject({ status: 429, code: 'RATE.LIMITED' });
+    } finally {
+      await c.app.close();
+    }
+  });
+
   it('counts orders against the daily quota on both instances: 429 RATE.QUOTA_EXCEEDED', async () => {
     const { key, token } = await keys.create(newKey({ dailyQuota: 5 }));
     const junk = (n: number) => ({ orders: Array.from({ length: n }, () => ({ x: 1 })) });

@@ -33,6 +33,9 @@ const present = (xs: readonly (string | undefined)[]): string[] =>
 
 const none: RoutePolicy = { key: () => 'optional', makers: () => [], orders: () => 0 };
 
+/** A read of any kind (every unlisted /v1 route, and GraphQL): a key if sent, else the IP's. */
+export const READ_POLICY: RoutePolicy = none;
+
 export const SUBMIT_ORDERS: RoutePolicy = {
   // A single signed order authenticates itself; a bulk needs a key (issue 9).
   key: (body) => (bulkOf(body) ? 'required' : 'optional'),

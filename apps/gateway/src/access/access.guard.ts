@@ -4,17 +4,20 @@
 // (429 RATE.LIMITED with Retry-After), and refuse a key acting for a maker it does not hold
 // (403 AUTH.MAKER_NOT_ALLOWED). A key's bucket, and the IP's for writes, are rows shared by every
 // instance; the IP's bucket for reads (GET, HEAD) is this process's (rate-limiter.ts says why).
+// GraphQL requests (reads only: the schema has no mutation) pass the same gate as a keyless or
+// keyed read, from a Fastify hook on /graphql (graphql/graphql-access.ts): Nest guards do not see
+// them.
 // The daily order quota is the admission interceptor's, after the idempotency key, so a
 // replayed answer costs no quota.
 import { Inject, Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
-import { policyFor } from './access-policy';
+import { policyFor, READ_POLICY, type RoutePolicy } from './access-policy';
 import { AccessError } from './access.errors';
 import { ApiKeyStore } from './api-keys';
 import { header, setCaller, type AccessRequest } from './caller';
 import { LocalRateLimiter, PgRateLimiter } from './rate-limiter';
 import { ACCESS_OPTIONS, type AccessOptions } from './access.tokens';
 
-interface ReplyLike {
+export interface ReplyLike {
   header(name: string, value: string): unknown;
 }
 
@@ -47,7 +50,22 @@ export class AccessGuard implements CanActivate {
     const reply = http.getResponse<ReplyLike>();
     const policy = policyFor(req.method, req.routeOptions?.url);
     if (!policy) return true;
+    await this.admit(req, reply, policy, READS.has(req.method.toUpperCase()));
+    return true;
+  }
 
+  /** A GraphQL request: a read, under the key's bucket or else this process's IP bucket. */
+  async admitRead(req: AccessRequest, reply: ReplyLike): Promise<void> {
+    await this.admit(req, reply, READ_POLICY, true);
+  }
+
+  /** Authenticates, limits and records the caller of `req` under `policy`; throws AccessError. */
+  private async admit(
+    req: AccessRequest,
+    reply: ReplyLike,
+    policy: RoutePolicy,
+    read: boolean,
+  ): Promise<void> {
     const token = tokenOf(req);
     const key = token === undefined ? null : await this.keys.authenticate(token);
     if (token !== undefined && !key) {
@@ -65,7 +83,7 @@ export class AccessGuard implements CanActivate {
     const subject = key ? `key:${key.id}` : `ip:${req.ip}`;
     const bucket = key
       ? await this.limiter.take(subject, key.rps, key.burst)
-      : READS.has(req.method.toUpperCase())
+      : read
         ? this.readLimiter.take(subject, this.options.ipRps, this.options.ipBurst)
         : await this.limiter.take(subject, this.options.ipRps, this.options.ipBurst);
     if (!bucket.allowed) {
@@ -95,6 +113,5 @@ export class AccessGuard implements CanActivate {
     setCaller(req, { key, subject });
     // The orders API names the actor of the events it appends from this (orders/command-context.ts).
     if (key) (req as AccessRequest & { atelierActor?: string }).atelierActor = `maker:${key.id}`;
-    return true;
   }
 }

@@ -94,10 +94,11 @@ export class AccessModule {
           inject: [PG_POOL, ACCESS_TABLES],
         },
         AccessHousekeeping,
-        { provide: APP_GUARD, useClass: AccessGuard },
+        AccessGuard,
+        { provide: APP_GUARD, useExisting: AccessGuard },
         { provide: APP_INTERCEPTOR, useClass: AdmissionInterceptor },
       ],
-      exports: [ApiKeyStore],
+      exports: [ApiKeyStore, AccessGuard],
     };
   }
 }

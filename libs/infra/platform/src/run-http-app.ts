@@ -34,8 +34,9 @@ export interface HttpAppSpec<C extends { HOST: string; LOG_LEVEL: string }> {
   readonly module: (ctx: HttpAppContext<C>) => DynamicModule | Promise<DynamicModule>;
   /** The app's codes -> HTTP statuses (its `http-errors.ts`), the only place a status is chosen. */
   readonly errorStatus: ErrorStatusTable;
-  /** Routes that need the app itself, before it starts (the OpenAPI document and UI). */
-  readonly configure?: (app: NestFastifyApplication) => void;
+  /** Routes and hooks that need the app itself, before it starts (the OpenAPI document and UI,
+   *  Fastify hooks for routes Nest does not own). */
+  readonly configure?: (app: NestFastifyApplication, logger: Logger) => void;
 }
 
 /**
@@ -57,7 +58,7 @@ export async function createHttpApp<C extends { HOST: string; LOG_LEVEL: string 
     new ProblemDetailsFilter(spec.errorStatus, logger.child({ component: 'http' })),
   );
   instrumentFastify(app.getHttpAdapter().getInstance(), metrics);
-  spec.configure?.(app);
+  spec.configure?.(app, logger);
   return { app, logger, metrics };
 }
 
