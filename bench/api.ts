@@ -27,7 +27,7 @@
 // and its JSON rebuilt once a second since `at` moves) and limits keyless reads in process.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { createWriteStream, mkdtempSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
@@ -49,8 +49,9 @@ const RATE = num('BENCH_RATE', 1_000);
 /** BENCH_ENDPOINTS=orderBook,ledger/rest: only those endpoints' (or endpoint/transport) passes;
  *  the fixed-rate pass always runs. */
 const ONLY = process.env['BENCH_ENDPOINTS']?.split(',').map((s) => s.trim());
-/** Extra node flags for the gateway process alone (e.g. --cpu-prof --cpu-prof-dir=/tmp/p). */
-const GATEWAY_NODE_OPTIONS = process.env['BENCH_GATEWAY_NODE_OPTIONS'];
+/** Extra node flags for the gateway process alone (e.g. --cpu-prof --cpu-prof-dir=/tmp/p, or V8's
+ *  --trace-gc with BENCH_CHILD_LOG_DIR), space-separated. */
+const GATEWAY_NODE_ARGS = (process.env['BENCH_GATEWAY_NODE_ARGS'] ?? '').split(' ').filter(Boolean);
 const GOAL_RATIO = 0.5;
 const GOAL_P99_MS = 20;
 const root = join(benchRoot, '..');
@@ -124,6 +125,13 @@ function start(cmd: string, args: string[], env: NodeJS.ProcessEnv, name: string
   };
   child.stdout!.on('data', keep);
   child.stderr!.on('data', keep);
+  // BENCH_CHILD_LOG_DIR: each child's whole output in <dir>/<name>.log (e.g. with --trace-gc).
+  const dir = process.env['BENCH_CHILD_LOG_DIR'];
+  if (dir) {
+    const file = createWriteStream(join(dir, `${name}.log`));
+    child.stdout!.pipe(file);
+    child.stderr!.pipe(file);
+  }
   child.on('exit', (code) => {
     exited.set(name, `${name} exited with ${code}: ${tail}`);
   });
@@ -218,11 +226,10 @@ async function main(): Promise<void> {
     const ours = `http://127.0.0.1:${env.GATEWAY_PORT}`;
     start(
       'node',
-      ['dist/apps/gateway/src/main.js'],
+      [...GATEWAY_NODE_ARGS, 'dist/apps/gateway/src/main.js'],
       {
         ...process.env,
         LOG_LEVEL: 'warn',
-        ...(GATEWAY_NODE_OPTIONS ? { NODE_OPTIONS: GATEWAY_NODE_OPTIONS } : {}),
         PIPELINE_ENABLED: 'false',
         READ_MODEL_SCHEMA: schemas.readModel,
         EVENT_STORE_SCHEMA: schemas.eventStore,
