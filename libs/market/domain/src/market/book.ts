@@ -76,8 +76,14 @@ export class Overlay<K, V> implements MapLike<K, V> {
 
   private write(key: K, value: V | typeof GONE, toEnd: boolean): void {
     if (this.local === undefined) {
-      const keys = (this.keys ??= []);
-      const vals = (this.vals ??= []);
+      const keys = this.keys;
+      const vals = this.vals;
+      if (keys === undefined || vals === undefined) {
+        // Made to size: an empty array's first push reserves room for 17.
+        this.keys = [key];
+        this.vals = [value];
+        return;
+      }
       const i = keys.indexOf(key);
       if (i >= 0) {
         if (!toEnd) {
@@ -214,11 +220,13 @@ export class NonceMapOverlay<V> implements NonceMapLike<V> {
   }
 
   set(maker: Address, nonce: bigint, value: V): void {
-    (this.writes ??= []).push(maker, nonce, value);
+    if (this.writes === undefined) this.writes = [maker, nonce, value];
+    else this.writes.push(maker, nonce, value);
   }
 
   delete(maker: Address, nonce: bigint): void {
-    (this.writes ??= []).push(maker, nonce, GONE);
+    if (this.writes === undefined) this.writes = [maker, nonce, GONE];
+    else this.writes.push(maker, nonce, GONE);
   }
 
   commit(): void {
@@ -292,12 +300,14 @@ export class IndexOverlay<K> implements HashIndex<K> {
   constructor(private readonly base: HashIndex<K>) {}
 
   add(key: K, hash: OrderHash): void {
-    (this.ops ??= []).push(true, key, hash);
+    if (this.ops === undefined) this.ops = [true, key, hash];
+    else this.ops.push(true, key, hash);
   }
 
   remove(key: K, hash: OrderHash): void {
     // Reads keep the superset (see HashIndex); the base changes only at commit.
-    (this.ops ??= []).push(false, key, hash);
+    if (this.ops === undefined) this.ops = [false, key, hash];
+    else this.ops.push(false, key, hash);
   }
 
   commit(): void {
@@ -607,7 +617,8 @@ export class RankedOverlay<K> implements RankedIndex<K> {
   }
 
   add(key: K, entry: Ranked): void {
-    (this.ops ??= []).push(true, key, entry);
+    if (this.ops === undefined) this.ops = [true, key, entry];
+    else this.ops.push(true, key, entry);
     if (this.added !== undefined) this.addTo(this.added, key, entry);
   }
 
@@ -619,7 +630,8 @@ export class RankedOverlay<K> implements RankedIndex<K> {
 
   remove(key: K, entry: Ranked): void {
     // Reads keep the superset (see RankedIndex); the base changes only at commit.
-    (this.ops ??= []).push(false, key, entry);
+    if (this.ops === undefined) this.ops = [false, key, entry];
+    else this.ops.push(false, key, entry);
   }
 
   best(key: K, visit: Visit, bound?: bigint): Ranked | undefined {

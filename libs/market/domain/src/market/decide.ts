@@ -299,7 +299,8 @@ class DraftState implements MarketState {
 }
 
 class Draft {
-  readonly events: MarketEvent[] = [];
+  /** Made to size on the first event (an empty array's first push reserves room for 17). */
+  events: MarketEvent[] = [];
   readonly state: DraftState;
   /** Orders that became fillable in this decision, to be matched (may repeat). */
   private toMatch: OrderHash[] = [];
@@ -354,7 +355,8 @@ class Draft {
   }
 
   emit(event: MarketEvent): void {
-    this.events.push(event);
+    if (this.events.length === 0) this.events = [event];
+    else this.events.push(event);
     applyEvent(this.state, event);
   }
 
@@ -458,12 +460,13 @@ class Draft {
         type: 'OrderStatusChanged',
         data: { hash: o.hash, from: o.status, status, reason, at },
       });
-      if (status === 'fillable') this.toMatch.push(o.hash);
+      if (status === 'fillable') this.markForMatching(o.hash);
     }
   }
 
   markForMatching(hash: OrderHash): void {
-    this.toMatch.push(hash);
+    if (this.toMatch.length === 0) this.toMatch = [hash];
+    else this.toMatch.push(hash);
   }
 
   /** Matches each order that became fillable, in arrival order, until none trades. */
@@ -474,12 +477,19 @@ class Draft {
     const marked = this.toMatch;
     if (marked.length === 0) return;
     this.toMatch = [];
-    const queue: BookOrder[] = [];
-    for (const h of marked) {
-      const o = this.state.orders.get(h);
-      if (o !== undefined) queue.push(o);
+    let queue: BookOrder[];
+    if (marked.length === 1) {
+      // A submit's own order, usually: no list to grow.
+      const o = this.state.orders.get(marked[0]!);
+      queue = o === undefined ? [] : [o];
+    } else {
+      queue = [];
+      for (const h of marked) {
+        const o = this.state.orders.get(h);
+        if (o !== undefined) queue.push(o);
+      }
+      if (queue.length > 1) queue.sort(bySeq);
     }
-    if (queue.length > 1) queue.sort(bySeq);
     for (let i = 0; i < queue.length; i++) {
       // Marked twice: matched once (seq is unique, so repeats sort side by side).
       if (i > 0 && queue[i]!.seq === queue[i - 1]!.seq) continue;
@@ -559,14 +569,17 @@ function submitOrder(
     });
 
   const touched = draft.observe(c.observed);
+  // Until the draft's first event its maps hold what the state's do: read those directly, and
+  // make no overlay for a map this decision only reads.
+  const r: MarketState = draft.events.length === 0 ? state : s;
 
-  const used = s.nonces.get(order.maker, order.nonce);
+  const used = r.nonces.get(order.maker, order.nonce);
   if (used)
     return refuse('ORDER.NONCE_USED', `nonce ${order.nonce} is already ${used.state} on chain`, {
       hash,
       nonce: order.nonce.toString(),
     });
-  const counter = s.counters.get(order.maker);
+  const counter = r.counters.get(order.maker);
   if (counter && order.counter < counter.counter)
     return refuse(
       'ORDER.COUNTER_STALE',
@@ -585,7 +598,7 @@ function submitOrder(
         counter: counter.counter.toString(),
       },
     );
-  const holderHash = s.nonceHolder.get(order.maker, order.nonce);
+  const holderHash = r.nonceHolder.get(order.maker, order.nonce);
   const holder = holderHash ? s.orders.get(holderHash) : undefined;
   if (holder && (holder.status === 'reserved' || holder.status === 'filled'))
     return refuse(
@@ -598,7 +611,7 @@ function submitOrder(
     );
 
   // Not filled, reserved nor closed: its nonce and counter were read above.
-  const initial = liveStatusOf(s, order, used, counter);
+  const initial = liveStatusOf(r, order, used, counter);
   if (c.requireFillable) {
     const refusal = UNFILLABLE_AT_INTAKE[initial.status as keyof typeof UNFILLABLE_AT_INTAKE];
     if (refusal) return refuse(refusal.code, refusal.message, { hash, status: initial.status });
@@ -815,18 +828,29 @@ interface Decision {
   readonly draft: Draft;
 }
 
-/** Folds per state: what the state has seen, so a decision knows it is still current. */
-const versions = new WeakMap<MarketState, number>();
+/** What the fold keeps of a state: one entry, read once per event. */
+interface Folded {
+  /** Events folded: a decision knows it is still current when this has not moved. */
+  version: number;
+  /** A decision written through: the rest of its events, expected next on this state. */
+  events: readonly MarketEvent[] | undefined;
+  next: number;
+}
+
+const folded = new WeakMap<MarketState, Folded>();
+
+function foldedOf(state: MarketState): Folded {
+  let f = folded.get(state);
+  if (f === undefined) folded.set(state, (f = { version: 0, events: undefined, next: 0 }));
+  return f;
+}
+
 /**
  * The last decision made, until its first event is folded. One slot, not a map by event:
  * commands are decided and folded one after the other, and a decision superseded before its
  * fold merely folds event by event (a map would hold an entry per decision for the collector).
  */
 let pendingDecision: Decision | undefined;
-/** A decision written through: the rest of its events, expected next on that state. */
-const writtenThrough = new WeakMap<MarketState, { events: readonly MarketEvent[]; next: number }>();
-
-const versionOf = (state: MarketState): number => versions.get(state) ?? 0;
 
 function decideAndRemember(
   command: MarketCommand,
@@ -840,19 +864,20 @@ function decideAndRemember(
     pendingDecision = {
       first: result.value[0]!,
       base: state,
-      version: versionOf(state),
+      version: foldedOf(state).version,
       draft: made,
     };
   return result;
 }
 
 function evolveMarket(state: MarketState, event: MarketEvent): MarketState {
-  const pending = writtenThrough.get(state);
-  if (pending) {
-    if (pending.events[pending.next] !== event)
+  const f = foldedOf(state);
+  const through = f.events;
+  if (through !== undefined) {
+    if (through[f.next] !== event)
       throw new Error('market: folded events other than the decision written through');
-    if (++pending.next === pending.events.length) writtenThrough.delete(state);
-    versions.set(state, versionOf(state) + 1);
+    if (++f.next === through.length) f.events = undefined;
+    f.version++;
     return state;
   }
   const decision = pendingDecision;
@@ -860,17 +885,20 @@ function evolveMarket(state: MarketState, event: MarketEvent): MarketState {
     decision !== undefined &&
     decision.first === event &&
     decision.base === state &&
-    decision.version === versionOf(state)
+    decision.version === f.version
   ) {
     pendingDecision = undefined;
+    f.version++;
     decision.draft.commitTo(state);
     const events = decision.draft.events;
-    if (events.length > 1) writtenThrough.set(state, { events, next: 1 });
-    versions.set(state, versionOf(state) + 1);
+    if (events.length > 1) {
+      f.events = events;
+      f.next = 1;
+    }
     return state;
   }
   applyEvent(state, event);
-  versions.set(state, versionOf(state) + 1);
+  f.version++;
   return state;
 }
 
