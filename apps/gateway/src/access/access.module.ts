@@ -10,7 +10,7 @@ import {
   type OnApplicationShutdown,
   type OnModuleInit,
 } from '@nestjs/common';
-import { APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
+import { APP_GUARD } from '@nestjs/core';
 import type { Pool } from 'pg';
 import { PG_POOL } from '@atelier/persistence';
 import type { Logger } from '@atelier/observability';
@@ -70,6 +70,8 @@ export class AccessModule {
   static forRoot(options: AccessOptions, logger: Logger): DynamicModule {
     return {
       module: AccessModule,
+      // Global: the write routes' @UseInterceptors(AdmissionInterceptor) resolves its stores here.
+      global: true,
       providers: [
         { provide: ACCESS_OPTIONS, useValue: options },
         { provide: ACCESS_LOGGER, useValue: logger.child({ component: 'access' }) },
@@ -96,9 +98,11 @@ export class AccessModule {
         AccessHousekeeping,
         AccessGuard,
         { provide: APP_GUARD, useExisting: AccessGuard },
-        { provide: APP_INTERCEPTOR, useClass: AdmissionInterceptor },
+        // Not global: on the write routes only (@UseInterceptors), so a read runs no interceptor
+        // and Nest builds no rxjs pipeline for it; admission.unit.spec checks every write has it.
+        AdmissionInterceptor,
       ],
-      exports: [ApiKeyStore, AccessGuard],
+      exports: [ApiKeyStore, AccessGuard, AdmissionInterceptor, IdempotencyStore, PgRateLimiter],
     };
   }
 }

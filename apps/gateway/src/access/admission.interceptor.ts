@@ -1,4 +1,5 @@
-// What a write costs once the guard let it in (a global interceptor): its Idempotency-Key first
+// What a write costs once the guard let it in (on every write route: @UseInterceptors on each,
+// checked by admission.unit.spec; a read runs no interceptor at all): its Idempotency-Key first
 // (a retry of the same request gets the stored answer and costs nothing more; the same key with
 // another body is 409 IDEMPOTENCY.KEY_REUSED; a duplicate racing the first waits for its answer,
 // then 409 IDEMPOTENCY.IN_PROGRESS), then its orders against the key's daily quota (429

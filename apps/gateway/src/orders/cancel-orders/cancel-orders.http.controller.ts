@@ -4,7 +4,8 @@
 // problem when its signature is wrong (422 CANCEL.BAD_SIGNATURE), it is stale (422
 // CANCEL.EXPIRED) or it was taken before (409 CANCEL.REPLAYED). `?minPosition=` first waits
 // for the read model to know orders just submitted (cancels name orders by hash only).
-import { Body, Controller, HttpCode, Post, Query, Req } from '@nestjs/common';
+import { Body, Controller, HttpCode, Post, Query, Req, UseInterceptors } from '@nestjs/common';
+import { AdmissionInterceptor } from '../../access/admission.interceptor';
 import { CommandBus } from '@nestjs/cqrs';
 import type { FastifyRequest } from 'fastify';
 import { ZodValidationPipe } from '@atelier/platform';
@@ -29,6 +30,7 @@ export class CancelOrdersHttpController {
   ) {}
 
   @Post('cancel')
+  @UseInterceptors(AdmissionInterceptor)
   @HttpCode(200)
   @ApiOrders({
     summary: "Cancel some of a maker's orders off-chain (signed EIP-712 CancelOrders)",

@@ -3,7 +3,16 @@
 // (`{ orders: [...] }`, up to 1,000): 200 with one answer per order in request order, accepted or
 // refused, since some of a batch may pass and some not. Malformed input refuses the whole request
 // (400 REQUEST.INVALID, each field with its code) before anything is read or written.
-import { Body, Controller, Post, Req, Res, type PipeTransform } from '@nestjs/common';
+import {
+  Body,
+  Controller,
+  Post,
+  Req,
+  Res,
+  type PipeTransform,
+  UseInterceptors,
+} from '@nestjs/common';
+import { AdmissionInterceptor } from '../../access/admission.interceptor';
 import { CommandBus } from '@nestjs/cqrs';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { parseRequest } from '@atelier/platform';
@@ -47,6 +56,7 @@ export class SubmitOrdersHttpController {
   constructor(private readonly commands: CommandBus) {}
 
   @Post()
+  @UseInterceptors(AdmissionInterceptor)
   @ApiOrders({
     summary: 'Submit one signed order, or up to 1,000 with an API key',
     description:
