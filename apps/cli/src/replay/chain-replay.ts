@@ -16,7 +16,12 @@ import {
   chainTradesProjection,
   ledgersProjection,
 } from '@atelier/market-projections';
-import { createProjectionDataSource, ProjectionStore, type Projection } from '@atelier/projections';
+import {
+  BATCH_CHUNK_SIZE,
+  createProjectionDataSource,
+  ProjectionStore,
+  type Projection,
+} from '@atelier/projections';
 import { CliError } from '../cli';
 
 /** Each chain projection and the contract whose topic feeds it (as the gateway runs them). */
@@ -137,7 +142,18 @@ export async function replayChainProjection(o: ChainReplayOptions): Promise<Chai
         consumer = new EnvelopeConsumer(
           kafka,
           chainFactCodec,
-          { groupId, topics: [topic], fromBeginning: true, deadLetterTopic: `${topic}.replay.dlq` },
+          {
+            groupId,
+            topics: [topic],
+            fromBeginning: true,
+            deadLetterTopic: `${topic}.replay.dlq`,
+            // As a live projector of a projection with applyBatch: chunks (transactions) of
+            // BATCH_CHUNK_SIZE facts, fetches large enough to fill them (the consumer's default
+            // of 200 spent a commit per 200 facts).
+            ...(projection.applyBatch
+              ? { chunkSize: BATCH_CHUNK_SIZE, maxBytesPerPartition: 4 * 1_048_576 }
+              : {}),
+          },
           logger,
         );
         // The relay publishes in Kafka transactions, so every partition ends with a commit

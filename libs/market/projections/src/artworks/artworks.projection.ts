@@ -161,7 +161,10 @@ export async function applyArtworkFacts(
     // Two round trips. First the transfers, the works' rows and the removal of their old
     // parents and contributors (four tables); then the new parents and contributors and the
     // owners, which read the transfers and works written by the first (a statement sees only
-    // what was written before it).
+    // what was written before it). The owner is written only where it changes (a mint's own
+    // Transfer names the owner the mint did): an UPDATE that changes nothing still writes a row
+    // version and an entry in every index of the work. The `= ANY` beside each join on the keys
+    // hands the planner the keys as an index condition (it had hashed a scan of the table).
     const list = [...mints.values()];
     const keys = [...touched.values()];
     await writeTogether(tx, [
@@ -178,11 +181,14 @@ export async function applyArtworkFacts(
       ...(list.length > 0 ? insertLinks(t, list) : []),
       keys.length > 0
         ? {
-            sql: `UPDATE ${t.artworks} a SET owner = COALESCE(
-           (SELECT to_address FROM ${t.transfers} x WHERE x.collection = a.collection AND x.token_id = a.token_id
-            ORDER BY x.block DESC, x.log_index DESC LIMIT 1), a.minted_to)
+            sql: `UPDATE ${t.artworks} a SET owner = COALESCE(l.to_address, a.minted_to)
          FROM unnest($1::text[], $2::numeric[]) AS k(collection, token_id)
-         WHERE a.collection = k.collection AND a.token_id = k.token_id`,
+           LEFT JOIN LATERAL (SELECT to_address FROM ${t.transfers} x
+             WHERE x.collection = k.collection AND x.token_id = k.token_id
+             ORDER BY x.block DESC, x.log_index DESC LIMIT 1) l ON true
+         WHERE a.collection = k.collection AND a.token_id = k.token_id
+           AND a.collection = ANY($1::text[]) AND a.token_id = ANY($2::numeric[])
+           AND a.owner IS DISTINCT FROM COALESCE(l.to_address, a.minted_to)`,
             params: [keys.map((k) => k[0]), keys.map((k) => k[1])],
           }
         : undefined,
@@ -320,7 +326,7 @@ function deleteLinks(t: Tables, mints: readonly Mint[]): SqlStatement[] {
   const keys = [mints.map((m) => m.fact.address), mints.map((m) => m.a.tokenId)];
   return [t.parents, t.contributors].map((table) => ({
     sql: `DELETE FROM ${table} x USING unnest($1::text[], $2::numeric[]) AS k(collection, token_id)
-       WHERE x.collection = k.collection AND x.token_id = k.token_id`,
+       WHERE x.collection = k.collection AND x.token_id = k.token_id AND x.token_id = ANY($2::numeric[])`,
     params: keys,
   }));
 }
@@ -400,10 +406,12 @@ async function recomputeOwner(
   tokenId: string,
 ): Promise<void> {
   await tx.query(
-    `UPDATE ${t.artworks} a SET owner = COALESCE(
-       (SELECT to_address FROM ${t.transfers} x WHERE x.collection = a.collection AND x.token_id = a.token_id
-        ORDER BY x.block DESC, x.log_index DESC LIMIT 1), a.minted_to)
-     WHERE a.collection = $1 AND a.token_id = $2`,
+    `UPDATE ${t.artworks} a SET owner = n.owner
+     FROM (SELECT COALESCE(
+       (SELECT to_address FROM ${t.transfers} x WHERE x.collection = $1 AND x.token_id = $2
+        ORDER BY x.block DESC, x.log_index DESC LIMIT 1), w.minted_to) AS owner
+       FROM ${t.artworks} w WHERE w.collection = $1 AND w.token_id = $2) n
+     WHERE a.collection = $1 AND a.token_id = $2 AND a.owner IS DISTINCT FROM n.owner`,
     [collection, tokenId],
   );
 }

@@ -629,6 +629,8 @@ function orderWrites(table: string, orders: Map<string, OrderState>): (SqlStatem
           params: columnsOf(inserts, ORDER_TYPES.length),
         }
       : undefined;
+  // `o.hash = ANY(...)` beside the join hands the planner the keys as an index condition: it had
+  // hashed a sequential scan of the whole table per chunk (see LOOKUP_PAGE_COST in the runner).
   const updatesStatement: SqlStatement | undefined =
     updates.length > 0
       ? {
@@ -636,7 +638,7 @@ function orderWrites(table: string, orders: Map<string, OrderState>): (SqlStatem
          updated_at = u.updated_at, last_position = u.last_position
        FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::timestamptz[], $6::bigint[])
          AS u(hash, status, reason, trade_id, updated_at, last_position)
-       WHERE o.hash = u.hash AND o.last_position < u.last_position`,
+       WHERE o.hash = u.hash AND o.hash = ANY($1::text[]) AND o.last_position < u.last_position`,
           params: columnsOf(updates, 6),
         }
       : undefined;
@@ -696,7 +698,8 @@ function tradeWrites(table: string, trades: Map<string, TradeState>): (SqlStatem
          reason = u.reason, updated_at = u.updated_at, last_position = u.last_position
        FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::text[], $6::timestamptz[],
          $7::bigint[]) AS u(trade_id, status, tx_hash, block, reason, updated_at, last_position)
-       WHERE x.trade_id = u.trade_id AND x.last_position < u.last_position`,
+       WHERE x.trade_id = u.trade_id AND x.trade_id = ANY($1::text[])
+         AND x.last_position < u.last_position`,
           params: columnsOf(updates, 7),
         }
       : undefined;
