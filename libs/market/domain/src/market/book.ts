@@ -45,7 +45,15 @@ export class Overlay<K, V> implements MapLike<K, V> {
   private readKey: K | typeof NOTHING_READ = NOTHING_READ;
   private readValue: V | undefined;
 
-  constructor(private readonly base: ReadonlyMap<K, V>) {}
+  constructor(private base: ReadonlyMap<K, V>) {}
+
+  /** Forgets every write and read, for a new decision over `base`. */
+  reset(base: ReadonlyMap<K, V>): void {
+    this.base = base;
+    this.keys = this.vals = this.local = undefined;
+    this.readKey = NOTHING_READ;
+    this.readValue = undefined;
+  }
 
   private read(key: K): V | undefined {
     if (key === this.readKey) return this.readValue;
@@ -206,7 +214,13 @@ export class NonceMap<V> implements NonceMapLike<V> {
 export class NonceMapOverlay<V> implements NonceMapLike<V> {
   private writes: (Address | bigint | V | typeof GONE)[] | undefined;
 
-  constructor(private readonly base: NonceMapLike<V>) {}
+  constructor(private base: NonceMapLike<V>) {}
+
+  /** Forgets every write, for a new decision over `base`. */
+  reset(base: NonceMapLike<V>): void {
+    this.base = base;
+    this.writes = undefined;
+  }
 
   get(maker: Address, nonce: bigint): V | undefined {
     const w = this.writes;
@@ -297,7 +311,13 @@ export class IndexOverlay<K> implements HashIndex<K> {
    *  made on the first write (most decisions touch few of the draft's indexes). */
   private ops: (boolean | K | OrderHash)[] | undefined;
 
-  constructor(private readonly base: HashIndex<K>) {}
+  constructor(private base: HashIndex<K>) {}
+
+  /** Forgets every write, for a new decision over `base`. */
+  reset(base: HashIndex<K>): void {
+    this.base = base;
+    this.ops = undefined;
+  }
 
   add(key: K, hash: OrderHash): void {
     if (this.ops === undefined) this.ops = [true, key, hash];
@@ -589,9 +609,15 @@ export class RankedOverlay<K> implements RankedIndex<K> {
   private ops: (boolean | undefined | K | Ranked)[] | undefined;
 
   constructor(
-    private readonly base: RankedIndex<K>,
+    private base: RankedIndex<K>,
     private readonly descending: boolean,
   ) {}
+
+  /** Forgets every write, for a new decision over `base`. */
+  reset(base: RankedIndex<K>): void {
+    this.base = base;
+    this.ops = this.added = undefined;
+  }
 
   commit(): void {
     const ops = this.ops;

@@ -192,6 +192,22 @@ const lastDraft = {
 };
 
 /**
+ * A draft done with — folded, or its decision refused or never remembered — kept for the next
+ * decision: its state and overlays are made once, not per command. Never one whose events may
+ * still be written through (those are the caller's, and a restart makes a new list anyway).
+ */
+let spareDraft: Draft | undefined;
+
+/** A draft over `base`: the spare one restarted, or a new one. */
+function draftOver(base: MarketState): Draft {
+  const d = spareDraft;
+  if (d === undefined) return new Draft(base);
+  spareDraft = undefined;
+  d.restart(base);
+  return d;
+}
+
+/**
  * The state a decision drafts on: each map and index an overlay of the base's, made on first
  * use (a submit touches about half of them), so a decision allocates only what it reads or
  * writes and commits only what it made.
@@ -218,11 +234,41 @@ class DraftState implements MarketState {
   #bidRanks: RankedOverlay<string> | undefined;
   #bidsByFunds: RankedOverlay<string> | undefined;
 
-  constructor(private readonly base: MarketState) {
+  constructor(private base: MarketState) {
     this.collection = base.collection;
     this.fee = base.fee;
     this.nextSeq = base.nextSeq;
     this.nextTrade = base.nextTrade;
+  }
+
+  /**
+   * Drafts afresh over `base`: every overlay made so far forgets its writes and reads through
+   * to `base`'s map (made again on first use, as in a new draft, is the same; kept, it is one
+   * allocation less per map per decision).
+   */
+  reset(base: MarketState): void {
+    this.base = base;
+    this.collection = base.collection;
+    this.fee = base.fee;
+    this.nextSeq = base.nextSeq;
+    this.nextTrade = base.nextTrade;
+    const rebase = <K, V>(o: Overlay<K, V> | undefined, m: MapLike<K, V>) =>
+      o?.reset(m as unknown as ReadonlyMap<K, V>);
+    rebase(this.#orders, base.orders);
+    this.#nonceHolder?.reset(base.nonceHolder);
+    this.#nonces?.reset(base.nonces);
+    rebase(this.#counters, base.counters);
+    rebase(this.#tokens, base.tokens);
+    rebase(this.#funds, base.funds);
+    rebase(this.#reserved, base.reserved);
+    rebase(this.#trades, base.trades);
+    rebase(this.#cancels, base.cancels);
+    this.#byMaker?.reset(base.byMaker);
+    this.#byToken?.reset(base.byToken);
+    this.#collectionBids?.reset(base.collectionBids);
+    this.#askRanks?.reset(base.askRanks);
+    this.#bidRanks?.reset(base.bidRanks);
+    this.#bidsByFunds?.reset(base.bidsByFunds);
   }
 
   get orders(): Overlay<OrderHash, BookOrder> {
@@ -310,6 +356,14 @@ class Draft {
     this.state = new DraftState(base);
   }
 
+  /** A new decision over `base` in this draft, done with (see `draftOver`). */
+  restart(base: MarketState): void {
+    lastDraft.value = this;
+    this.events = [];
+    this.toMatch = [];
+    this.state.reset(base);
+  }
+
   /**
    * Folds this decision into `target`, the state it was drafted over, by writing the overlays'
    * changes through: what `applyEvent` would do event by event, done once (see `evolveMarket`).
@@ -362,7 +416,12 @@ class Draft {
 
   /** Applies what the chain says and returns the orders it can concern (may repeat). */
   observe(o: Observations): readonly OrderHash[] {
+    // Apart, so a submit bringing nothing pays for none of the closures below.
     if (!o.tokens && !o.funds && !o.counters && !o.nonces && !o.fee) return NONE;
+    return this.observeAll(o);
+  }
+
+  private observeAll(o: Observations): OrderHash[] {
     const touched: OrderHash[] = [];
     const s = this.state;
     /** Is what we hold from a later block than the reading (so the reading is stale)? */
@@ -549,7 +608,7 @@ function submitOrder(
       hash,
       collection: c.collection,
     });
-  const draft = new Draft(state);
+  const draft = draftOver(state);
   const s = draft.state;
   // Read through the draft, which remembers the answer for the fold of the order below.
   const known = s.orders.get(hash);
@@ -669,7 +728,7 @@ function cancelOrders(
     return refuse('CANCEL.REPLAYED', 'this signed cancel was taken before', {
       cancelId: c.cancelId,
     });
-  const draft = new Draft(state);
+  const draft = draftOver(state);
   draft.emit({
     type: 'CancelRecorded',
     data: { cancelId: c.cancelId, maker: c.maker, hashes: [...new Set(c.hashes)], at: c.at },
@@ -709,7 +768,7 @@ export function decideMarket(
     case 'CancelOrders':
       return cancelOrders(state, command);
     case 'Observe': {
-      const draft = new Draft(state);
+      const draft = draftOver(state);
       const hadFee = state.fee !== null;
       draft.reconcile(command.at, draft.observe(command.observed));
       // The first fee known: everything fillable so far may now be matched.
@@ -726,7 +785,7 @@ export function decideMarket(
           bidHash: command.bidHash,
         });
       if (trade.settled) return ok([]);
-      const draft = new Draft(state);
+      const draft = draftOver(state);
       draft.emit({
         type: 'TradeSettled',
         data: {
@@ -748,7 +807,7 @@ export function decideMarket(
           bidHash: command.bidHash,
         });
       if (!trade.settled) return ok([]);
-      const draft = new Draft(state);
+      const draft = draftOver(state);
       draft.emit({
         type: 'TradeUnsettled',
         data: {
@@ -765,7 +824,7 @@ export function decideMarket(
       if (!trade)
         return refuse('TRADE.UNKNOWN', `no trade ${command.tradeId}`, { tradeId: command.tradeId });
       if (trade.settled) return ok([]); // the chain settled it after all: the settlement wins
-      const draft = new Draft(state);
+      const draft = draftOver(state);
       draft.emit({
         type: 'TradeReleased',
         data: { tradeId: trade.tradeId, reason: command.reason, at: command.at },
@@ -775,7 +834,7 @@ export function decideMarket(
       return ok(draft.events);
     }
     case 'Tick': {
-      const draft = new Draft(state);
+      const draft = draftOver(state);
       const expired: BookOrder[] = [];
       for (const o of state.orders.values()) {
         if (o.filled || o.tradeId !== null || o.closed) continue;
@@ -867,6 +926,7 @@ function decideAndRemember(
       version: foldedOf(state).version,
       draft: made,
     };
+  else if (made) spareDraft = made;
   return result;
 }
 
@@ -895,6 +955,7 @@ function evolveMarket(state: MarketState, event: MarketEvent): MarketState {
       f.events = events;
       f.next = 1;
     }
+    spareDraft = decision.draft;
     return state;
   }
   applyEvent(state, event);
