@@ -29,16 +29,21 @@ const SMALL = 8;
 
 /**
  * A map that reads through to `base` and keeps every write to itself, `GONE` for deletions. A
- * decision writes a few keys of a few maps (a submit: the order, its nonce holder), so the writes
- * sit in two short arrays until there are more than `SMALL` of them, then in a Map: no Map is
- * made per map per decision. Either way the writes keep a Map's order (a key written again stays
- * in place; written after a delete, or deleted, it goes to the end), so `commit` replays them
- * in the order a fold event by event would make them.
+ * decision writes a few keys of a few maps (a submit: the order), so the writes sit in one short
+ * flat list (key, value, key, value...) until there are more than `SMALL` of them, then in a
+ * Map. The list is kept from one decision to the next (a draft is restarted, see decide.ts):
+ * `n` says how much of it this decision wrote, so no list is made per decision. Either way the
+ * writes keep a Map's order (a key written again stays in place; written after a delete, or
+ * deleted, it goes to the end), so `commit` replays them in the order a fold event by event
+ * would make them.
  */
 export class Overlay<K, V> implements MapLike<K, V> {
-  private keys: K[] | undefined;
-  private vals: (V | typeof GONE)[] | undefined;
+  private readonly kv: (K | V | typeof GONE)[] = [];
+  /** Slots of `kv` this decision wrote (two per key). */
+  private n = 0;
   private local: Map<K, V | typeof GONE> | undefined;
+  /** Keys `local` holds that were deleted from the base and set again: deleted first at commit. */
+  private dropped: K[] | undefined;
   /** The last key read from the base, and what it held: a decision reads the same key again
    *  (a submit checks its hash is new, then folds the order in), and a big map's miss is a
    *  walk through memory the cache no longer holds. The base never changes under a draft. */
@@ -50,7 +55,8 @@ export class Overlay<K, V> implements MapLike<K, V> {
   /** Forgets every write and read, for a new decision over `base`. */
   reset(base: ReadonlyMap<K, V>): void {
     this.base = base;
-    this.keys = this.vals = this.local = undefined;
+    this.n = 0;
+    this.local = this.dropped = undefined;
     this.readKey = NOTHING_READ;
     this.readValue = undefined;
   }
@@ -61,12 +67,11 @@ export class Overlay<K, V> implements MapLike<K, V> {
     return (this.readValue = this.base.get(key));
   }
 
-  /** What this overlay wrote for `key`, if anything. */
+  /** What this overlay wrote for `key` last, if anything. */
   private written(key: K): V | typeof GONE | undefined {
     if (this.local !== undefined) return this.local.get(key);
-    const keys = this.keys;
-    if (keys !== undefined)
-      for (let i = 0; i < keys.length; i++) if (keys[i] === key) return this.vals![i];
+    const kv = this.kv;
+    for (let i = this.n - 2; i >= 0; i -= 2) if (kv[i] === key) return kv[i + 1] as V | typeof GONE;
     return undefined;
   }
 
@@ -82,36 +87,39 @@ export class Overlay<K, V> implements MapLike<K, V> {
     return this.read(key) !== undefined;
   }
 
+  /**
+   * Records a write. `toEnd` (a delete, or a set after one) is a new pair after the others, so
+   * `commit` deletes then sets again, as a fold would, and the key ends up last in the base; any
+   * other write to a key written before replaces its last value in place.
+   */
   private write(key: K, value: V | typeof GONE, toEnd: boolean): void {
     if (this.local === undefined) {
-      const keys = this.keys;
-      const vals = this.vals;
-      if (keys === undefined || vals === undefined) {
-        // Made to size: an empty array's first push reserves room for 17.
-        this.keys = [key];
-        this.vals = [value];
-        return;
-      }
-      const i = keys.indexOf(key);
-      if (i >= 0) {
-        if (!toEnd) {
-          vals[i] = value;
-          return;
-        }
-        keys.splice(i, 1);
-        vals.splice(i, 1);
-      }
-      if (keys.length < SMALL) {
-        keys.push(key);
-        vals.push(value);
+      const kv = this.kv;
+      const n = this.n;
+      if (!toEnd)
+        for (let i = n - 2; i >= 0; i -= 2)
+          if (kv[i] === key) {
+            kv[i + 1] = value;
+            return;
+          }
+      if (n < 2 * SMALL) {
+        kv[n] = key;
+        kv[n + 1] = value;
+        this.n = n + 2;
         return;
       }
       const local = (this.local = new Map());
-      for (let j = 0; j < keys.length; j++) local.set(keys[j], vals[j]);
-      this.keys = this.vals = undefined;
+      for (let j = 0; j < n; j += 2) this.keep(local, kv[j] as K, kv[j + 1] as V | typeof GONE);
     }
-    if (toEnd) this.local.delete(key);
-    this.local.set(key, value);
+    this.keep(this.local, key, value);
+  }
+
+  /** A write kept in `local` (one entry per key): a key set after its delete is dropped first. */
+  private keep(local: Map<K, V | typeof GONE>, key: K, value: V | typeof GONE): void {
+    const was = local.get(key);
+    if (was === GONE && value !== GONE) (this.dropped ??= []).push(key);
+    if (was !== undefined && (was === GONE || value === GONE)) local.delete(key);
+    local.set(key, value);
   }
 
   set(key: K, value: V): this {
@@ -129,17 +137,18 @@ export class Overlay<K, V> implements MapLike<K, V> {
   /** Writes what this overlay changed into its base (the decision was folded as it was drafted). */
   commit(): void {
     const base = this.base as unknown as Map<K, V>;
-    if (this.local !== undefined)
+    if (this.local !== undefined) {
+      if (this.dropped !== undefined) for (const key of this.dropped) base.delete(key);
       this.local.forEach((value, key) => {
         if (value === GONE) base.delete(key);
         else base.set(key, value);
       });
-    else if (this.keys !== undefined) {
-      const { keys, vals } = this;
-      for (let i = 0; i < keys.length; i++) {
-        const value = vals![i]!;
-        if (value === GONE) base.delete(keys[i]!);
-        else base.set(keys[i]!, value);
+    } else {
+      const kv = this.kv;
+      for (let i = 0; i < this.n; i += 2) {
+        const value = kv[i + 1] as V | typeof GONE;
+        if (value === GONE) base.delete(kv[i] as K);
+        else base.set(kv[i] as K, value);
       }
     }
   }
@@ -148,8 +157,15 @@ export class Overlay<K, V> implements MapLike<K, V> {
     for (const [key, value] of this.base) if (this.written(key) === undefined) yield value;
     if (this.local !== undefined) {
       for (const value of this.local.values()) if (value !== GONE) yield value;
-    } else if (this.vals !== undefined)
-      for (const value of this.vals.slice()) if (value !== GONE) yield value;
+      return;
+    }
+    const kv = this.kv.slice(0, this.n);
+    // Each key's last write only.
+    for (let i = 0; i < kv.length; i += 2) {
+      let last = true;
+      for (let j = i + 2; j < kv.length && last; j += 2) if (kv[j] === kv[i]) last = false;
+      if (last && kv[i + 1] !== GONE) yield kv[i + 1] as V;
+    }
   }
 }
 
@@ -212,41 +228,48 @@ export class NonceMap<V> implements NonceMapLike<V> {
  * list, read newest first, replayed in order by `commit`. A decision writes a nonce or two.
  */
 export class NonceMapOverlay<V> implements NonceMapLike<V> {
-  private writes: (Address | bigint | V | typeof GONE)[] | undefined;
+  /** Kept from one decision to the next; `n` slots of it are this decision's. */
+  private readonly writes: (Address | bigint | V | typeof GONE)[] = [];
+  private n = 0;
 
   constructor(private base: NonceMapLike<V>) {}
 
   /** Forgets every write, for a new decision over `base`. */
   reset(base: NonceMapLike<V>): void {
     this.base = base;
-    this.writes = undefined;
+    this.n = 0;
   }
 
   get(maker: Address, nonce: bigint): V | undefined {
     const w = this.writes;
-    if (w !== undefined)
-      for (let i = w.length - 3; i >= 0; i -= 3)
-        if (w[i] === maker && w[i + 1] === nonce) {
-          const v = w[i + 2] as V | typeof GONE;
-          return v === GONE ? undefined : v;
-        }
+    for (let i = this.n - 3; i >= 0; i -= 3)
+      if (w[i] === maker && w[i + 1] === nonce) {
+        const v = w[i + 2] as V | typeof GONE;
+        return v === GONE ? undefined : v;
+      }
     return this.base.get(maker, nonce);
   }
 
+  private write(maker: Address, nonce: bigint, value: V | typeof GONE): void {
+    const w = this.writes;
+    const n = this.n;
+    w[n] = maker;
+    w[n + 1] = nonce;
+    w[n + 2] = value;
+    this.n = n + 3;
+  }
+
   set(maker: Address, nonce: bigint, value: V): void {
-    if (this.writes === undefined) this.writes = [maker, nonce, value];
-    else this.writes.push(maker, nonce, value);
+    this.write(maker, nonce, value);
   }
 
   delete(maker: Address, nonce: bigint): void {
-    if (this.writes === undefined) this.writes = [maker, nonce, GONE];
-    else this.writes.push(maker, nonce, GONE);
+    this.write(maker, nonce, GONE);
   }
 
   commit(): void {
     const w = this.writes;
-    if (w === undefined) return;
-    for (let i = 0; i < w.length; i += 3) {
+    for (let i = 0; i < this.n; i += 3) {
       const v = w[i + 2] as V | typeof GONE;
       if (v === GONE) this.base.delete(w[i] as Address, w[i + 1] as bigint);
       else this.base.set(w[i] as Address, w[i + 1] as bigint, v);
@@ -308,32 +331,39 @@ export class ListIndex<K> implements HashIndex<K> {
  */
 export class IndexOverlay<K> implements HashIndex<K> {
   /** Every add and remove in order (flat: op, key, hash), replayed on the base by `commit`;
-   *  made on the first write (most decisions touch few of the draft's indexes). */
-  private ops: (boolean | K | OrderHash)[] | undefined;
+   *  kept from one decision to the next, `n` slots of it this decision's. */
+  private readonly ops: (boolean | K | OrderHash)[] = [];
+  private n = 0;
 
   constructor(private base: HashIndex<K>) {}
 
   /** Forgets every write, for a new decision over `base`. */
   reset(base: HashIndex<K>): void {
     this.base = base;
-    this.ops = undefined;
+    this.n = 0;
+  }
+
+  private op(add: boolean, key: K, hash: OrderHash): void {
+    const ops = this.ops;
+    const n = this.n;
+    ops[n] = add;
+    ops[n + 1] = key;
+    ops[n + 2] = hash;
+    this.n = n + 3;
   }
 
   add(key: K, hash: OrderHash): void {
-    if (this.ops === undefined) this.ops = [true, key, hash];
-    else this.ops.push(true, key, hash);
+    this.op(true, key, hash);
   }
 
   remove(key: K, hash: OrderHash): void {
     // Reads keep the superset (see HashIndex); the base changes only at commit.
-    if (this.ops === undefined) this.ops = [false, key, hash];
-    else this.ops.push(false, key, hash);
+    this.op(false, key, hash);
   }
 
   commit(): void {
     const ops = this.ops;
-    if (ops === undefined) return;
-    for (let i = 0; i < ops.length; i += 3) {
+    for (let i = 0; i < this.n; i += 3) {
       if (ops[i] === true) this.base.add(ops[i + 1] as K, ops[i + 2] as OrderHash);
       else this.base.remove(ops[i + 1] as K, ops[i + 2] as OrderHash);
     }
@@ -342,9 +372,8 @@ export class IndexOverlay<K> implements HashIndex<K> {
   *get(key: K): Iterable<OrderHash> {
     yield* this.base.get(key);
     const ops = this.ops;
-    if (ops !== undefined)
-      for (let i = 0; i < ops.length; i += 3)
-        if (ops[i] === true && ops[i + 1] === key) yield ops[i + 2] as OrderHash;
+    for (let i = 0; i < this.n; i += 3)
+      if (ops[i] === true && ops[i + 1] === key) yield ops[i + 2] as OrderHash;
   }
 }
 
@@ -605,8 +634,10 @@ const SHORT_DECISION = 16;
 export class RankedOverlay<K> implements RankedIndex<K> {
   private added: Map<K, Ranked[]> | undefined;
   /** Every add and remove in order (flat: op, key, entry), replayed on the base by `commit`;
-   *  op undefined once cancelled out. */
-  private ops: (boolean | undefined | K | Ranked)[] | undefined;
+   *  op undefined once cancelled out. Kept from one decision to the next, `n` slots of it this
+   *  decision's. */
+  private readonly ops: (boolean | undefined | K | Ranked)[] = [];
+  private n = 0;
 
   constructor(
     private base: RankedIndex<K>,
@@ -616,16 +647,25 @@ export class RankedOverlay<K> implements RankedIndex<K> {
   /** Forgets every write, for a new decision over `base`. */
   reset(base: RankedIndex<K>): void {
     this.base = base;
-    this.ops = this.added = undefined;
+    this.n = 0;
+    this.added = undefined;
+  }
+
+  private op(add: boolean, key: K, entry: Ranked): void {
+    const ops = this.ops;
+    const n = this.n;
+    ops[n] = add;
+    ops[n + 1] = key;
+    ops[n + 2] = entry;
+    this.n = n + 3;
   }
 
   commit(): void {
     const ops = this.ops;
-    if (ops === undefined) return;
     // An order that became fillable and traded in the same decision was added and removed
     // again: the pair leaves the base as it was, so neither is replayed (a short list only; a
     // long decision replays everything).
-    const n = ops.length;
+    const n = this.n;
     if (n <= 3 * SHORT_DECISION)
       for (let j = 3; j < n; j += 3) {
         if (ops[j] !== false) continue;
@@ -643,8 +683,7 @@ export class RankedOverlay<K> implements RankedIndex<K> {
   }
 
   add(key: K, entry: Ranked): void {
-    if (this.ops === undefined) this.ops = [true, key, entry];
-    else this.ops.push(true, key, entry);
+    this.op(true, key, entry);
     if (this.added !== undefined) this.addTo(this.added, key, entry);
   }
 
@@ -656,25 +695,24 @@ export class RankedOverlay<K> implements RankedIndex<K> {
 
   remove(key: K, entry: Ranked): void {
     // Reads keep the superset (see RankedIndex); the base changes only at commit.
-    if (this.ops === undefined) this.ops = [false, key, entry];
-    else this.ops.push(false, key, entry);
+    this.op(false, key, entry);
   }
 
   best(key: K, visit: Visit, bound?: bigint): Ranked | undefined {
     let found = this.base.best(key, visit, bound);
-    const ops = this.ops;
-    if (ops === undefined) return found;
+    const { ops, n } = this;
+    if (n === 0) return found;
     // A short decision's adds are read from its op list; a long one's by key, from a map made
     // on the first read (a decision that makes many orders fillable then scans for each).
-    if (this.added === undefined && ops.length > 3 * SHORT_DECISION) {
+    if (this.added === undefined && n > 3 * SHORT_DECISION) {
       const added = (this.added = new Map());
-      for (let i = 0; i < ops.length; i += 3)
+      for (let i = 0; i < n; i += 3)
         if (ops[i] === true) this.addTo(added, ops[i + 1] as K, ops[i + 2] as Ranked);
     }
     if (this.added !== undefined) {
       for (const entry of this.added.get(key) ?? []) found = this.better(entry, found, visit);
     } else
-      for (let i = 0; i < ops.length; i += 3)
+      for (let i = 0; i < n; i += 3)
         if (ops[i] === true && ops[i + 1] === key)
           found = this.better(ops[i + 2] as Ranked, found, visit);
     return found;

@@ -5,7 +5,7 @@
 // with a bound stops only past the entries within it.
 import fc from 'fast-check';
 import type { Address, OrderHash } from '@atelier/kernel';
-import { NonceMap, NonceMapOverlay, SKIP, SortedIndex, TAKE, type Ranked } from './book';
+import { NonceMap, NonceMapOverlay, Overlay, SKIP, SortedIndex, TAKE, type Ranked } from './book';
 
 const BIG = 1n << 70n;
 /** Prices that tie as doubles (BIG + 0..3), exact small ones, and whole multiples of 10^15. */
@@ -217,6 +217,51 @@ describe('NonceMap', () => {
         expect(sorted(base)).toEqual(expected(model));
         expect(sorted(base.clone())).toEqual(expected(model));
       }),
+    );
+  });
+});
+
+// A draft's map against a Map: writes through an overlay read back as the Map's would, leave the
+// base untouched, and once committed leave the base equal to the Map, entries in the same order
+// (a fold event by event writes them so). Past `SMALL` writes the overlay changes how it keeps
+// them; restarted for a second decision it forgets the first's writes and reads.
+describe('Overlay', () => {
+  const write = fc.record({ key: fc.nat(11), value: fc.option(fc.nat(9), { nil: undefined }) });
+  type Write = { key: number; value: number | undefined };
+  const apply = (m: Map<number, number>, w: Write) =>
+    w.value === undefined ? m.delete(w.key) : m.set(w.key, w.value);
+
+  it('reads, commits and restarts as a Map', () => {
+    fc.assert(
+      fc.property(
+        fc.array(write, { maxLength: 8 }),
+        fc.array(write, { maxLength: 24 }),
+        fc.array(write, { maxLength: 24 }),
+        (before, first, second) => {
+          const base = new Map<number, number>();
+          for (const w of before) apply(base, w);
+          const overlay = new Overlay<number, number>(base);
+          for (const drafted of [first, second]) {
+            const model = new Map(base);
+            const untouched = [...base];
+            for (const w of drafted) {
+              const had = model.has(w.key);
+              if (w.value === undefined) expect(overlay.delete(w.key)).toBe(had);
+              else overlay.set(w.key, w.value);
+              apply(model, w);
+              for (let k = 0; k < 12; k++) {
+                expect(overlay.get(k)).toBe(model.get(k));
+                expect(overlay.has(k)).toBe(model.has(k));
+              }
+            }
+            expect([...overlay.values()].sort()).toEqual([...model.values()].sort());
+            expect([...base]).toEqual(untouched);
+            overlay.commit();
+            expect([...base]).toEqual([...model]);
+            overlay.reset(base);
+          }
+        },
+      ),
     );
   });
 });
