@@ -56,8 +56,20 @@ const KEY_CACHE_LIMIT = 1 << 16;
 const fundsKeys = new Map<Address, Map<Address, string>>();
 let fundsKeyCount = 0;
 
+// The last key handed out, by its parts: a decision asks for the same one several times.
+let lastFundsMaker: Address | undefined;
+let lastFundsCurrency: Address | undefined;
+let lastFundsKey = '';
+
 /** The key of a (maker, currency) balance. */
 export function fundsKey(maker: Address, currency: Address): string {
+  if (maker === lastFundsMaker && currency === lastFundsCurrency) return lastFundsKey;
+  lastFundsMaker = maker;
+  lastFundsCurrency = currency;
+  return (lastFundsKey = fundsKeyOf(maker, currency));
+}
+
+function fundsKeyOf(maker: Address, currency: Address): string {
   let byCurrency = fundsKeys.get(maker);
   const known = byCurrency?.get(currency);
   if (known !== undefined) return known;
@@ -75,8 +87,18 @@ export function fundsKey(maker: Address, currency: Address): string {
 /** Token keys by token id below 2^31 (the usual ids); larger ids are converted each time. */
 const tokenKeys = new Map<number, string>();
 
+let lastTokenId: bigint | undefined;
+let lastTokenKey = '';
+
 /** The key of a token in the market's maps and indexes: its id in decimal. */
 export function tokenKey(tokenId: bigint): string {
+  // A submit asks for its token's key several times (status, indexes, ranks, matching).
+  if (tokenId === lastTokenId) return lastTokenKey;
+  lastTokenId = tokenId;
+  return (lastTokenKey = tokenKeyOf(tokenId));
+}
+
+function tokenKeyOf(tokenId: bigint): string {
   if (tokenId >= 0n && tokenId <= 0x7fffffffn) {
     const n = Number(tokenId);
     const known = tokenKeys.get(n);

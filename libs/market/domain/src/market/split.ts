@@ -37,7 +37,16 @@ export interface TradeSplit extends AskSplit {
   readonly sellerProceeds: bigint;
 }
 
-const share = (price: bigint, bps: number | bigint): bigint => (price * BigInt(bps)) / BPS;
+/** Whole bps up to 100 % as bigints, each made on first use (a split converts three). */
+const bpsBigints: bigint[] = [];
+
+function asBigint(bps: number | bigint): bigint {
+  if (typeof bps === 'bigint') return bps;
+  if (!Number.isInteger(bps) || bps < 0 || bps > 10_000) return BigInt(bps);
+  return (bpsBigints[bps] ??= BigInt(bps));
+}
+
+const share = (price: bigint, bps: number | bigint): bigint => (price * asBigint(bps)) / BPS;
 
 export function askSplit(price: bigint, terms: RoyaltyTerms): AskSplit {
   if (terms.kind === 'atelier') {
