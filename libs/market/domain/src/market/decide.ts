@@ -181,6 +181,10 @@ const refuse = (
 const over = <K, V>(m: MapLike<K, V>): Overlay<K, V> =>
   new Overlay<K, V>(m as unknown as ReadonlyMap<K, V>);
 
+/** An overlay made earlier, drafting afresh over `m`. */
+const rebase = <K, V>(o: Overlay<K, V> | undefined, m: MapLike<K, V>): void =>
+  o?.reset(m as unknown as ReadonlyMap<K, V>);
+
 /** The draft a decision made (decisions are synchronous: one at a time). */
 const lastDraft = {
   value: undefined as Draft | undefined,
@@ -252,8 +256,6 @@ class DraftState implements MarketState {
     this.fee = base.fee;
     this.nextSeq = base.nextSeq;
     this.nextTrade = base.nextTrade;
-    const rebase = <K, V>(o: Overlay<K, V> | undefined, m: MapLike<K, V>) =>
-      o?.reset(m as unknown as ReadonlyMap<K, V>);
     rebase(this.#orders, base.orders);
     this.#nonceHolder?.reset(base.nonceHolder);
     this.#nonces?.reset(base.nonces);
@@ -881,10 +883,11 @@ const startedSince = (o: BookOrder, now: bigint): boolean =>
 // The property spec compares both paths after every random history.
 
 interface Decision {
-  readonly first: MarketEvent;
-  readonly base: MarketState;
-  readonly version: number;
-  readonly draft: Draft;
+  first: MarketEvent | undefined;
+  base: MarketState | undefined;
+  version: number;
+  /** Undefined: no decision waits for its fold. */
+  draft: Draft | undefined;
 }
 
 /** What the fold keeps of a state: one entry, read once per event. */
@@ -908,25 +911,33 @@ function foldedOf(state: MarketState): Folded {
  * The last decision made, until its first event is folded. One slot, not a map by event:
  * commands are decided and folded one after the other, and a decision superseded before its
  * fold merely folds event by event (a map would hold an entry per decision for the collector).
+ * One record, rewritten by each decision.
  */
-let pendingDecision: Decision | undefined;
+const pendingDecision: Decision = {
+  first: undefined,
+  base: undefined,
+  version: 0,
+  draft: undefined,
+};
+
+function forgetDecision(): void {
+  pendingDecision.first = pendingDecision.base = pendingDecision.draft = undefined;
+}
 
 function decideAndRemember(
   command: MarketCommand,
   state: MarketState,
 ): Result<readonly MarketEvent[], MarketError> {
   lastDraft.take();
-  pendingDecision = undefined;
+  forgetDecision();
   const result = decideMarket(command, state);
   const made = lastDraft.take();
-  if (result.ok && made && result.value.length > 0 && made.events === result.value)
-    pendingDecision = {
-      first: result.value[0]!,
-      base: state,
-      version: foldedOf(state).version,
-      draft: made,
-    };
-  else if (made) spareDraft = made;
+  if (result.ok && made && result.value.length > 0 && made.events === result.value) {
+    pendingDecision.first = result.value[0]!;
+    pendingDecision.base = state;
+    pendingDecision.version = foldedOf(state).version;
+    pendingDecision.draft = made;
+  } else if (made) spareDraft = made;
   return result;
 }
 
@@ -940,22 +951,22 @@ function evolveMarket(state: MarketState, event: MarketEvent): MarketState {
     f.version++;
     return state;
   }
-  const decision = pendingDecision;
+  const draft = pendingDecision.draft;
   if (
-    decision !== undefined &&
-    decision.first === event &&
-    decision.base === state &&
-    decision.version === f.version
+    draft !== undefined &&
+    pendingDecision.first === event &&
+    pendingDecision.base === state &&
+    pendingDecision.version === f.version
   ) {
-    pendingDecision = undefined;
+    forgetDecision();
     f.version++;
-    decision.draft.commitTo(state);
-    const events = decision.draft.events;
+    draft.commitTo(state);
+    const events = draft.events;
     if (events.length > 1) {
       f.events = events;
       f.next = 1;
     }
-    spareDraft = decision.draft;
+    spareDraft = draft;
     return state;
   }
   applyEvent(state, event);

@@ -54,10 +54,7 @@ export function askSplit(price: bigint, terms: RoyaltyTerms): AskSplit {
     return {
       royaltyReceiver: royalty === 0n ? null : terms.royaltyReceiver,
       royalty,
-      contributors: terms.contributors.map((c) => ({
-        account: c.account,
-        amount: share(price, c.bps),
-      })),
+      contributors: contributorShares(price, terms.contributors),
     };
   }
   const cap = share(price, MAX_ROYALTY_BPS);
@@ -67,6 +64,20 @@ export function askSplit(price: bigint, terms: RoyaltyTerms): AskSplit {
     royalty: amount,
     contributors: [],
   };
+}
+
+function contributorShares(
+  price: bigint,
+  contributors: readonly { readonly account: Address; readonly bps: number }[],
+): { readonly account: Address; readonly amount: bigint }[] {
+  const shares = new Array<{ readonly account: Address; readonly amount: bigint }>(
+    contributors.length,
+  );
+  for (let i = 0; i < contributors.length; i++) {
+    const c = contributors[i]!;
+    shares[i] = { account: c.account, amount: share(price, c.bps) };
+  }
+  return shares;
 }
 
 /** The full split of a trade at `price`, given the ask's part and the protocol fee in force. */
