@@ -848,9 +848,26 @@ async function main(): Promise<void> {
         }
       }
     }
+    // A rebuild loads without the readers' indexes and builds them at the end: the rebuilt and
+    // live tables must have exactly the indexes of the bare copy (created from the entities).
+    const indexes = async (schema: string) => {
+      const { rows } = await pool.query<{ d: string }>(
+        `SELECT indexname || ': ' || replace(indexdef, $1, 'S') AS d FROM pg_indexes WHERE schemaname = $2 AND tablename <> ALL($3::text[]) ORDER BY indexname`,
+        [q(schema), schema, ['projection_checkpoints', 'projection_stream_positions']],
+      );
+      return rows.map((r) => r.d.replace(schema, 'S')).join('\n');
+    };
+    const bareIndexes = await indexes(schemas.bare);
+    for (const s of [schemas.rebuild, schemas.live])
+      if ((await indexes(s)) !== bareIndexes) {
+        for (const name of names) identical[name] = false;
+        log(`INDEXES DIFFER: ${s}:\n${await indexes(s)}\nvs bare:\n${bareIndexes}`);
+      }
     if (Object.values(identical).some((v) => !v))
       throw new Error('the copies do not hold the same rows');
-    log('rebuild, live, one-by-one and bare copies hold identical rows, table by table');
+    log(
+      'rebuild, live, one-by-one and bare copies hold identical rows, table by table (and the same indexes)',
+    );
 
     // -- report
     const rows: BenchRow[] = [];

@@ -128,9 +128,13 @@ export async function replayChainProjection(o: ChainReplayOptions): Promise<Chai
     let messages = 0;
     let applied = 0;
     let duplicates = 0;
+    let indexed = false;
     try {
       await store.reset(projection, lock.tx);
       await store.ensureSchema();
+      // Loaded without the indexes only readers use; built once when done (or failed), before
+      // the lock is released (Projection.readIndexes).
+      await store.dropReadIndexes(projection, lock.tx);
       bar.start(total, 0, { rate: 0 });
       if (!done()) {
         let finish!: () => void;
@@ -147,6 +151,10 @@ export async function replayChainProjection(o: ChainReplayOptions): Promise<Chai
             topics: [topic],
             fromBeginning: true,
             deadLetterTopic: `${topic}.replay.dlq`,
+            // At the end of the topic a fetch waits this long for more before it answers, and
+            // stopping the consumer waits for that fetch: the consumer's 1 s default added about
+            // a second to every replay.
+            maxWaitTimeMs: 100,
             // As a live projector of a projection with applyBatch: chunks (transactions) of
             // BATCH_CHUNK_SIZE facts, fetches large enough to fill them (the consumer's default
             // of 200 spent a commit per 200 facts).
@@ -199,7 +207,10 @@ export async function replayChainProjection(o: ChainReplayOptions): Promise<Chai
       }
       bar.update(messages);
       bar.stop();
+      await store.createReadIndexes(projection);
+      indexed = true;
     } finally {
+      if (!indexed) await store.createReadIndexes(projection).catch(() => undefined);
       await lock.release();
     }
     return {

@@ -10,7 +10,7 @@
 //   own checkpoint republishes envelopes under new offsets; their stream revision is at or
 //   below this one, so they are skipped too. It also makes a Kafka topic and a replay from
 //   the store interchangeable sources for the same projection.
-import type { DataSource, EntityManager, EntityMetadata } from 'typeorm';
+import { TableIndex, type DataSource, type EntityManager, type EntityMetadata } from 'typeorm';
 import { CHECKPOINT_COLUMNS, ensureTables, quoteIdent } from '@atelier/persistence';
 import {
   assertProjectionName,
@@ -286,6 +286,57 @@ export class ProjectionStore {
     }
     await tx.query(`DELETE FROM ${this.checkpoints} WHERE projection = $1`, [name]);
     await tx.query(`DELETE FROM ${this.streams} WHERE projection = $1`, [name]);
+  }
+
+  /**
+   * Drops the projection's readIndexes, for a rebuild that loads its tables from empty (under
+   * its exclusive lock, after reset); createReadIndexes builds them again when it is done (or
+   * failed), and so would ensureSchema (any projector's start). Refuses a name that is no index
+   * of the projection's tables, or a unique one (a constraint, not a reader's aid).
+   */
+  async dropReadIndexes(projection: AnyProjection, tx: EntityManager): Promise<void> {
+    for (const { table, index } of this.readIndexes(projection)) {
+      const path = [...table.tablePath.split('.').slice(0, -1), index.name]
+        .map((p) => `"${p.replace(/"/g, '""')}"`)
+        .join('.');
+      await tx.query(`DROP INDEX IF EXISTS ${path}`);
+    }
+  }
+
+  /** Creates the projection's readIndexes that are missing, as its entities define them. */
+  async createReadIndexes(projection: AnyProjection): Promise<void> {
+    const wanted = this.readIndexes(projection);
+    if (wanted.length === 0) return;
+    const runner = this.dataSource.createQueryRunner();
+    await runner.connect();
+    try {
+      for (const { table, index } of wanted) {
+        const [schema, name] = table.tablePath.includes('.')
+          ? table.tablePath.split('.')
+          : [undefined, table.tablePath];
+        const rows: unknown[] = await runner.query(
+          `SELECT 1 FROM pg_indexes WHERE schemaname = COALESCE($1, current_schema()) AND tablename = $2 AND indexname = $3`,
+          [schema ?? null, name, index.name],
+        );
+        if (rows.length === 0) await runner.createIndex(table.tablePath, TableIndex.create(index));
+      }
+    } finally {
+      await runner.release();
+    }
+  }
+
+  private readIndexes(projection: AnyProjection) {
+    const tables = this.ownedTables(projection);
+    return (projection.readIndexes ?? []).map((name) => {
+      const table = tables.find((m) => m.indices.some((i) => i.name === name));
+      const index = table?.indices.find((i) => i.name === name);
+      if (!table || !index || index.isUnique)
+        throw new ProjectionError(
+          'PROJECTION.INVALID_NAME',
+          `${projection.name}: read index ${JSON.stringify(name)} is ${index ? 'unique' : 'not an index of its tables'}`,
+        );
+      return { table, index };
+    });
   }
 
   /** Takes the projection's lock exclusively on a dedicated connection; returns its release. */

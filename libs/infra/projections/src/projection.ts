@@ -49,6 +49,14 @@ export interface Projection<E> {
    * failure anywhere leaves nothing of the chunk written. Must write only through `tx`.
    */
   applyBatch?(envelopes: readonly E[], tx: EntityManager): Promise<void>;
+  /**
+   * Optional: the indexes of its tables that only readers use (no statement of apply or
+   * applyBatch needs them to find a row). A rebuild into empty tables drops them while it loads
+   * and builds each once at the end (ProjectionStore.dropReadIndexes, then ensureSchema), instead
+   * of writing an index entry per row version; a row changed several times during the load
+   * becomes an update of its heap tuple alone. Non-unique indexes only (checked).
+   */
+  readonly readIndexes?: readonly string[];
 }
 
 /** Any projection, whatever it reads (catalogs, data sources). */

@@ -74,8 +74,17 @@ export function artworksProjection(
     entities: ARTWORKS_READ_MODEL_ENTITIES,
     apply: (fact, tx) => applyArtworkFact(fact, tx),
     applyBatch: (facts, tx) => applyArtworkFacts(facts, tx),
+    readIndexes: ARTWORKS_READ_INDEXES,
   };
 }
+
+/**
+ * The readers' indexes: all but artwork_transfers_token, which finds a work's latest transfer
+ * when its owner is recomputed (the rest goes by primary key).
+ */
+export const ARTWORKS_READ_INDEXES = ARTWORKS_READ_MODEL_ENTITIES.flatMap((e) =>
+  (e.options.indices ?? []).filter((i) => !i.unique).map((i) => i.name!),
+).filter((name) => name !== 'artwork_transfers_token');
 
 export async function applyArtworkFact(fact: ChainFactEnvelope, tx: EntityManager): Promise<void> {
   if (fact.contract !== ARTWORK_REGISTRY) return;

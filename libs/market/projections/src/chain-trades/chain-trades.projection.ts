@@ -57,6 +57,10 @@ export function chainTradesProjection(
     entities: CHAIN_TRADES_READ_MODEL_ENTITIES,
     apply: (fact, tx) => applyTradeFact(fact, tx),
     applyBatch: (facts, tx) => applyTradeFacts(facts, tx),
+    // It inserts and deletes by fact id (the primary key): every other index is the readers'.
+    readIndexes: (ChainTradeEntity.options.indices ?? [])
+      .filter((i) => !i.unique)
+      .map((i) => i.name!),
   };
 }
 

@@ -64,6 +64,10 @@ export function ledgersProjection(
     entities: LEDGERS_READ_MODEL_ENTITIES,
     apply: (fact, tx) => applyLedgerFact(fact, tx),
     applyBatch: (facts, tx) => applyLedgerFacts(facts, tx),
+    // It inserts and deletes by fact id (the primary keys): every other index is the readers'.
+    readIndexes: [LedgerEntryEntity, LedgerFeeSettingEntity].flatMap((e) =>
+      (e.options.indices ?? []).filter((i) => !i.unique).map((i) => i.name!),
+    ),
   };
 }
 

@@ -65,8 +65,15 @@ export function ordersProjection(name: string = ORDERS_PROJECTION): Projection<E
     entities: ORDERS_READ_MODEL_ENTITIES,
     apply: (envelope, tx) => applyMarketEvent(envelope, tx),
     applyBatch: (envelopes, tx) => applyMarketEvents(envelopes, tx),
+    // It finds orders and trades by primary key only: every other index is the readers'.
+    readIndexes: ORDERS_READ_INDEXES,
   };
 }
+
+/** The non-unique indexes of market_orders and market_trades (readers' only). */
+export const ORDERS_READ_INDEXES = [MarketOrderEntity, MarketTradeEntity].flatMap((e) =>
+  (e.options.indices ?? []).filter((i) => !i.unique).map((i) => i.name!),
+);
 
 export async function applyMarketEvent(envelope: EventEnvelope, tx: EntityManager): Promise<void> {
   const orders = tableOf(tx, MarketOrderEntity);
