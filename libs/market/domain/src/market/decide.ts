@@ -350,8 +350,10 @@ class Draft {
   /** Made to size on the first event (an empty array's first push reserves room for 17). */
   events: MarketEvent[] = [];
   readonly state: DraftState;
-  /** Orders that became fillable in this decision, to be matched (may repeat). */
-  private toMatch: OrderHash[] = [];
+  /** Orders that became fillable in this decision, to be matched (may repeat): the first
+   *  `marked` of the list, kept from one decision to the next. */
+  private readonly toMatch: OrderHash[] = [];
+  private marked = 0;
 
   constructor(base: MarketState) {
     lastDraft.value = this;
@@ -362,7 +364,7 @@ class Draft {
   restart(base: MarketState): void {
     lastDraft.value = this;
     this.events = [];
-    this.toMatch = [];
+    this.marked = 0;
     this.state.reset(base);
   }
 
@@ -526,8 +528,7 @@ class Draft {
   }
 
   markForMatching(hash: OrderHash): void {
-    if (this.toMatch.length === 0) this.toMatch = [hash];
-    else this.toMatch.push(hash);
+    this.toMatch[this.marked++] = hash;
   }
 
   /** Matches each order that became fillable, in arrival order, until none trades. */
@@ -535,55 +536,65 @@ class Draft {
     const fee = this.state.fee;
     const collection = this.state.collection;
     if (!fee || !collection) return;
-    const marked = this.toMatch;
-    if (marked.length === 0) return;
-    this.toMatch = [];
-    let queue: BookOrder[];
-    if (marked.length === 1) {
-      // A submit's own order, usually: no list to grow.
-      const o = this.state.orders.get(marked[0]!);
-      queue = o === undefined ? [] : [o];
+    const n = this.marked;
+    if (n === 0) return;
+    // Taken out before matching, which marks the orders for the next round.
+    this.marked = 0;
+    if (n === 1) {
+      // A submit's own order, usually: no list to sort.
+      this.matchIncoming(this.toMatch[0]!, now, at, fee, collection);
     } else {
-      queue = [];
-      for (const h of marked) {
-        const o = this.state.orders.get(h);
+      const queue: BookOrder[] = [];
+      for (let i = 0; i < n; i++) {
+        const o = this.state.orders.get(this.toMatch[i]!);
         if (o !== undefined) queue.push(o);
       }
-      if (queue.length > 1) queue.sort(bySeq);
+      queue.sort(bySeq);
+      for (let i = 0; i < queue.length; i++) {
+        // Marked twice: matched once (seq is unique, so repeats sort side by side).
+        if (i > 0 && queue[i]!.seq === queue[i - 1]!.seq) continue;
+        this.matchIncoming(queue[i]!.hash, now, at, fee, collection);
+      }
     }
-    for (let i = 0; i < queue.length; i++) {
-      // Marked twice: matched once (seq is unique, so repeats sort side by side).
-      if (i > 0 && queue[i]!.seq === queue[i - 1]!.seq) continue;
-      const incoming = this.state.orders.get(queue[i]!.hash);
-      if (!incoming || incoming.status !== 'fillable') continue;
-      const counterparty = bestCounterparty(this.state, incoming, now);
-      if (!counterparty) continue;
-      const [ask, bid] = isAsk(incoming.order)
-        ? [incoming, counterparty]
-        : [counterparty, incoming];
-      const price = ask.order.price;
-      const tradeId = tradeIdOf(collection, this.state.nextTrade);
-      this.emit({
-        type: 'TradeMatched',
-        data: {
-          tradeId,
-          collection,
-          tokenId: ask.order.tokenId,
-          currency: ask.order.currency,
-          price,
-          seller: ask.order.maker,
-          buyer: bid.order.maker,
-          ask: { hash: ask.hash, order: ask.order, signature: ask.signature },
-          bid: { hash: bid.hash, order: bid.order, signature: bid.signature },
-          split: tradeSplit(price, ask.split ?? askSplit(price, noRoyalty), fee),
-          matchedAt: at,
-        },
-      });
-      // The buyer's free balance fell: its other bids may no longer be covered.
-      const { maker, currency } = bid.order;
-      this.reconcile(at, this.bidsAbove(maker, currency, freeFunds(this.state, maker, currency)));
-    }
-    if (this.toMatch.length > 0) this.match(now, at);
+    if (this.marked > 0) this.match(now, at);
+  }
+
+  /** Trades `hash`, if still fillable, with its best counterparty, if any. */
+  private matchIncoming(
+    hash: OrderHash,
+    now: bigint,
+    at: string,
+    fee: NonNullable<MarketState['fee']>,
+    collection: Address,
+  ): void {
+    const incoming = this.state.orders.get(hash);
+    if (!incoming || incoming.status !== 'fillable') return;
+    const counterparty = bestCounterparty(this.state, incoming, now);
+    if (!counterparty) return;
+    const incomingIsAsk = isAsk(incoming.order);
+    const ask = incomingIsAsk ? incoming : counterparty;
+    const bid = incomingIsAsk ? counterparty : incoming;
+    const price = ask.order.price;
+    const tradeId = tradeIdOf(collection, this.state.nextTrade);
+    this.emit({
+      type: 'TradeMatched',
+      data: {
+        tradeId,
+        collection,
+        tokenId: ask.order.tokenId,
+        currency: ask.order.currency,
+        price,
+        seller: ask.order.maker,
+        buyer: bid.order.maker,
+        ask: { hash: ask.hash, order: ask.order, signature: ask.signature },
+        bid: { hash: bid.hash, order: bid.order, signature: bid.signature },
+        split: tradeSplit(price, ask.split ?? askSplit(price, noRoyalty), fee),
+        matchedAt: at,
+      },
+    });
+    // The buyer's free balance fell: its other bids may no longer be covered.
+    const { maker, currency } = bid.order;
+    this.reconcile(at, this.bidsAbove(maker, currency, freeFunds(this.state, maker, currency)));
   }
 }
 
