@@ -60,6 +60,7 @@ import {
   KafkaProjector,
   ProjectionStore,
   rebuildProjection,
+  REPLAY_BATCH_SIZE,
   type AnyProjection,
   type Projection,
 } from '@atelier/projections';
@@ -712,7 +713,7 @@ async function main(): Promise<void> {
           new ProjectionStore(ds, schemas.rebuild),
           projection,
           store,
-          { batchSize: BATCH_CHUNK_SIZE },
+          { batchSize: REPLAY_BATCH_SIZE },
         );
         rebuild['market-orders'] = r.seconds;
         log(`rebuild market-orders: ${r.events} events in ${round(r.seconds)} s`);
@@ -942,6 +943,7 @@ async function main(): Promise<void> {
       finalRows: Object.fromEntries(names.map((n) => [n, bare[n].rows])),
       partitions: PARTITIONS,
       chunk: BATCH_CHUNK_SIZE,
+      replayBatch: REPLAY_BATCH_SIZE,
       bareRowsPerInsert: BARE_ROWS,
       chainRebuildWallSeconds: Object.fromEntries(
         Object.entries(rebuildWall).map(([n, v]) => [n, round(v)]),

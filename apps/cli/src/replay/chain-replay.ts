@@ -17,8 +17,8 @@ import {
   ledgersProjection,
 } from '@atelier/market-projections';
 import {
-  BATCH_CHUNK_SIZE,
   createProjectionDataSource,
+  REPLAY_BATCH_SIZE,
   ProjectionStore,
   type Projection,
 } from '@atelier/projections';
@@ -155,11 +155,11 @@ export async function replayChainProjection(o: ChainReplayOptions): Promise<Chai
             // stopping the consumer waits for that fetch: the consumer's 1 s default added about
             // a second to every replay.
             maxWaitTimeMs: 100,
-            // As a live projector of a projection with applyBatch: chunks (transactions) of
-            // BATCH_CHUNK_SIZE facts, fetches large enough to fill them (the consumer's default
-            // of 200 spent a commit per 200 facts).
+            // As a replay of the store: chunks (transactions) of REPLAY_BATCH_SIZE facts for a
+            // projection with applyBatch, fetches large enough to fill them (chain facts run
+            // ~1 kB; the consumer's default chunk of 200 spent a commit per 200 facts).
             ...(projection.applyBatch
-              ? { chunkSize: BATCH_CHUNK_SIZE, maxBytesPerPartition: 4 * 1_048_576 }
+              ? { chunkSize: REPLAY_BATCH_SIZE, maxBytesPerPartition: 8 * 1_048_576 }
               : {}),
           },
           logger,

@@ -27,6 +27,7 @@ export {
 } from './kafka-projector';
 export {
   replayFromStore,
+  REPLAY_BATCH_SIZE,
   rebuildProjection,
   type ReplayOptions,
   type ReplayProgress,

@@ -37,6 +37,15 @@ export interface ReplayResult {
 
 const STORE_REF: SourceRef = { source: STORE_SOURCE, partition: 0 };
 
+/**
+ * Default batch (and transaction) of a replay: larger than a live chunk (BATCH_CHUNK_SIZE), as
+ * nothing waits on a replay's latency. Each batch costs a commit (a WAL flush) and a round trip
+ * or two of reads; and a row changed by several events of one batch is written once, so a
+ * larger batch also writes fewer row versions (market-orders: a quarter fewer order updates at
+ * 5,000 than at 1,000).
+ */
+export const REPLAY_BATCH_SIZE = 5000;
+
 /** Applies the log from the projection's store checkpoint up to the current end. */
 export async function replayFromStore(
   store: ProjectionStore,
@@ -45,7 +54,7 @@ export async function replayFromStore(
   options: ReplayOptions & { sharedLock?: boolean } = {},
 ): Promise<ReplayResult> {
   const started = process.hrtime.bigint();
-  const batchSize = options.batchSize ?? 1000;
+  const batchSize = options.batchSize ?? REPLAY_BATCH_SIZE;
   let position = await store.position(projection.name, STORE_REF);
   let events = 0;
   let applied = 0;

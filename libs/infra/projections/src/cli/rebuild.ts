@@ -2,7 +2,7 @@
 // into it from position 0, with a progress bar and a final count.
 //
 //   node -r @swc-node/register libs/infra/projections/src/cli/rebuild.ts \
-//     --catalog <module exporting `catalog`> --projection <name> [--batch-size 1000]
+//     --catalog <module exporting `catalog`> --projection <name> [--batch-size 5000]
 //   (infra/bin/rebuild-projection.sh fills in the stack's database URL)
 //
 // Environment: PROJECTIONS_DATABASE_URL (default GATEWAY_DATABASE_URL), PROJECTIONS_SCHEMA
@@ -16,7 +16,7 @@ import pino from 'pino';
 import type { ProjectionCatalog } from '../catalog';
 import { createProjectionDataSource } from '../data-source';
 import { ProjectionStore } from '../projection-store';
-import { rebuildProjection } from '../replay';
+import { rebuildProjection, REPLAY_BATCH_SIZE } from '../replay';
 
 const EXIT_USAGE = 64;
 
@@ -32,7 +32,7 @@ async function main(): Promise<void> {
     options: {
       catalog: { type: 'string' },
       projection: { type: 'string' },
-      'batch-size': { type: 'string', default: '1000' },
+      'batch-size': { type: 'string', default: String(REPLAY_BATCH_SIZE) },
     },
   });
   if (!values.catalog) usage('--catalog is required');
