@@ -24,6 +24,14 @@ const GONE: unique symbol = Symbol('deleted');
 /** `Overlay.readKey` before any read. */
 const NOTHING_READ: unique symbol = Symbol('nothing read');
 
+/** Slots a draft's list keeps from one decision to the next; a longer one (a decision that
+ *  touched many orders) is let go, so a draft kept for reuse holds no large list. */
+const KEPT_SLOTS = 256;
+
+export const keepSmall = (list: unknown[]): void => {
+  if (list.length > KEPT_SLOTS) list.length = 0;
+};
+
 /** Overlays hold up to this many writes in two arrays, searched linearly; a Map beyond. */
 const SMALL = 8;
 
@@ -56,6 +64,7 @@ export class Overlay<K, V> implements MapLike<K, V> {
   reset(base: ReadonlyMap<K, V>): void {
     this.base = base;
     this.n = 0;
+    keepSmall(this.kv);
     this.local = this.dropped = undefined;
     this.readKey = NOTHING_READ;
     this.readValue = undefined;
@@ -238,6 +247,7 @@ export class NonceMapOverlay<V> implements NonceMapLike<V> {
   reset(base: NonceMapLike<V>): void {
     this.base = base;
     this.n = 0;
+    keepSmall(this.writes);
   }
 
   get(maker: Address, nonce: bigint): V | undefined {
@@ -341,6 +351,7 @@ export class IndexOverlay<K> implements HashIndex<K> {
   reset(base: HashIndex<K>): void {
     this.base = base;
     this.n = 0;
+    keepSmall(this.ops);
   }
 
   private op(add: boolean, key: K, hash: OrderHash): void {
@@ -648,6 +659,7 @@ export class RankedOverlay<K> implements RankedIndex<K> {
   reset(base: RankedIndex<K>): void {
     this.base = base;
     this.n = 0;
+    keepSmall(this.ops);
     this.added = undefined;
   }
 

@@ -15,6 +15,7 @@ import {
 import type { Decider } from '@atelier/eventsourcing';
 import {
   IndexOverlay,
+  keepSmall,
   NonceMapOverlay,
   Overlay,
   RankedOverlay,
@@ -199,6 +200,8 @@ const lastDraft = {
  * A draft done with — folded, or its decision refused or never remembered — kept for the next
  * decision: its state and overlays are made once, not per command. Never one whose events may
  * still be written through (those are the caller's, and a restart makes a new list anyway).
+ * Until that next decision it still reads through to the last state decided on, as the
+ * remembered decision did before it (one state at most, let go at the next decision).
  */
 let spareDraft: Draft | undefined;
 
@@ -365,6 +368,7 @@ class Draft {
     lastDraft.value = this;
     this.events = [];
     this.marked = 0;
+    keepSmall(this.toMatch);
     this.state.reset(base);
   }
 
