@@ -50,7 +50,7 @@ export async function openApiDocument(): Promise<object> {
       new FastifyAdapter({ logger: false }),
       { preview: true, logger: false, abortOnError: false },
     );
-    gatewayApp.configure?.(app);
+    gatewayApp.configure?.(app, logger);
     await app.init();
     const answer = await app
       .getHttpAdapter()
