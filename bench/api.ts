@@ -161,6 +161,57 @@ async function freePort(): Promise<number> {
   });
 }
 
+/** The gateway's Prometheus text (`GET /metrics`); scraping also resets prom-client's
+ *  event-loop-lag window, so a scrape before a pass and one after it frame that pass. */
+async function scrape(base: string): Promise<string> {
+  const res = await fetch(`${base}/metrics`);
+  return res.ok ? res.text() : '';
+}
+
+/** `name{labels} value` lines of a metric, labels parsed. */
+function samples(text: string, name: string): { labels: Record<string, string>; value: number }[] {
+  const out = [];
+  for (const line of text.split('\n')) {
+    if (!line.startsWith(`${name}{`) && !line.startsWith(`${name} `)) continue;
+    const open = line.indexOf('{');
+    const close = line.lastIndexOf('}');
+    const labels: Record<string, string> = {};
+    if (open >= 0 && open < name.length + 1)
+      for (const m of line.slice(open + 1, close).matchAll(/(\w+)="([^"]*)"/g))
+        labels[m[1]!] = m[2]!;
+    out.push({ labels, value: Number(line.slice((close >= 0 ? close : name.length) + 1).trim()) });
+  }
+  return out;
+}
+
+/**
+ * What the gateway itself saw of a pass, from its metrics before and after: the share of the
+ * route's requests its own timer (Fastify's onRequest to onResponse) put over 5, 10 and 25 ms,
+ * and the event loop's delay p99 over the pass. Tells a tail made inside the process from one
+ * made outside it (sockets, the load generator, the machine).
+ */
+function serverSide(before: string, after: string, route: string) {
+  const buckets = (text: string) =>
+    new Map(
+      samples(text, 'atelier_http_request_duration_seconds_bucket')
+        .filter((s) => s.labels['route'] === route && s.labels['method'] === 'GET')
+        .map((s) => [s.labels['le']!, s.value]),
+    );
+  const a = buckets(before);
+  const b = buckets(after);
+  const count = (le: string) => (b.get(le) ?? 0) - (a.get(le) ?? 0);
+  const total = count('+Inf');
+  const over = (le: string) => (total > 0 ? round((total - count(le)) / total, 4) : null);
+  const lag = samples(after, 'atelier_nodejs_eventloop_lag_p99_seconds')[0]?.value;
+  return {
+    requests: total,
+    shareOver5Ms: over('0.005'),
+    shareOver10Ms: over('0.01'),
+    shareOver25Ms: over('0.025'),
+    eventLoopLagP99Ms: lag === undefined ? null : round(lag * 1000, 2),
+  };
+}
+
 /*//////////////////////////////////////////////////////////////
                               LOAD
 //////////////////////////////////////////////////////////////*/
@@ -312,12 +363,18 @@ async function main(): Promise<void> {
       allowTimeouts: true,
     };
     log(`fixed rate: ${bookRest.path} at ${RATE} req/s for ${SECONDS} s`);
+    const metricsBefore = await scrape(ours);
     const fixed = await load(ours, bookRest, bookRest.path, fixedRate);
+    const inGateway = serverSide(
+      metricsBefore,
+      await scrape(ours),
+      '/v1/collections/:address/book',
+    );
     // The same rate on the bare server: the latency this machine and autocannon add anyway.
     const fixedBare = await load(bare, bookRest, bookRest.barePath, fixedRate);
     log(
       `fixed rate: ${fixed.requestsPerSec} req/s served, p50 ${fixed.p50Ms} ms, p99 ${fixed.p99Ms} ms, ${fixed.timeouts} timeouts; ` +
-        `bare p50 ${fixedBare.p50Ms} ms, p99 ${fixedBare.p99Ms} ms`,
+        `bare p50 ${fixedBare.p50Ms} ms, p99 ${fixedBare.p99Ms} ms; in the gateway: ${JSON.stringify(inGateway)}`,
     );
     rows.push({
       figure: `orderBook rest p99 at ${RATE} req/s`,
@@ -348,7 +405,13 @@ async function main(): Promise<void> {
       settings: { seconds: SECONDS, warmupSeconds: WARMUP_SECONDS, connections: CONNECTIONS },
       loadAverage: { before: loadBefore, after: loadAfter },
       endpoints,
-      fixedRate: { path: 'orderBook rest', overallRate: RATE, ...fixed, bare: fixedBare },
+      fixedRate: {
+        path: 'orderBook rest',
+        overallRate: RATE,
+        ...fixed,
+        bare: fixedBare,
+        inGateway,
+      },
       goals: { ratio: GOAL_RATIO, p99Ms: GOAL_P99_MS, met: goals },
     });
   } finally {
