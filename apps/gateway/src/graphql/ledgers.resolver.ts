@@ -11,6 +11,7 @@ import {
   type LedgersReader,
   type MatchedTradesReader,
 } from '@atelier/market-projections';
+import { readLedger } from '../read/ledger-read';
 import { ReadPositions } from '../read/read-positions';
 import { chainReadQuery, ledgerReadQuery } from '../read/read-market.query';
 import { accountParams, collectionParams } from '../read/read.query';
@@ -53,21 +54,13 @@ export class LedgersResolver {
   ): Promise<Ledger> {
     const p = parseArgs(accountParams, { account });
     const q = parseArgs(ledgerReadQuery, { currency, asOfBlock, minPosition, minMarketPosition });
-    await Promise.all([
-      this.positions.chain(q.minPosition, () => this.ledgers.position()),
-      this.positions.orders(q.minMarketPosition),
-    ]);
-    // As REST: the ledger with its position in one statement; the market's position, then the
-    // pending trades (reflecting at least it), alongside.
-    const [{ position: block, ledger }, [market, pending]] = await Promise.all([
-      this.ledgers.ledgerAt(p.account, q.currency, q.asOfBlock),
-      (async () => {
-        const at = await this.matched.position();
-        const open =
-          q.asOfBlock === undefined ? await this.matched.pending(p.account, q.currency) : null;
-        return [at, open] as const;
-      })(),
-    ]);
+    const { block, market, ledger, pending } = await readLedger(
+      this.ledgers,
+      this.matched,
+      this.positions,
+      p.account,
+      q,
+    );
     // REST's merge (withPending); as of a block, no pending amounts: they are about now.
     const currencies: CurrencyLedger[] =
       pending !== null

@@ -16,6 +16,7 @@ import {
   type MatchedTradesReader,
 } from '@atelier/market-projections';
 import { ZodValidationPipe } from '@atelier/platform';
+import { readLedger } from './ledger-read';
 import { ApiRead } from './openapi';
 import { ReadPositions } from './read-positions';
 import { ledgerReadQuery, type LedgerReadQuery } from './read-market.query';
@@ -44,21 +45,13 @@ export class LedgersHttpController {
     @Param(new ZodValidationPipe(accountParams)) p: z.output<typeof accountParams>,
     @Query(new ZodValidationPipe(ledgerReadQuery)) q: LedgerReadQuery,
   ): Promise<z.input<typeof ledgerAnswerJson>> {
-    await Promise.all([
-      this.positions.chain(q.minPosition, () => this.reader.position()),
-      this.positions.orders(q.minMarketPosition),
-    ]);
-    // The ledger with its position (one statement, one snapshot); the market's position before
-    // its pending trades (the pending amounts reflect at least it).
-    const [{ position: block, ledger }, [market, pending]] = await Promise.all([
-      this.reader.ledgerAt(p.account, q.currency, q.asOfBlock),
-      (async () => {
-        const at = await this.matched.position();
-        const open =
-          q.asOfBlock === undefined ? await this.matched.pending(p.account, q.currency) : null;
-        return [at, open] as const;
-      })(),
-    ]);
+    const { block, market, ledger, pending } = await readLedger(
+      this.reader,
+      this.matched,
+      this.positions,
+      p.account,
+      q,
+    );
     const currencies = pending ? withPending(ledger.currencies, pending) : [...ledger.currencies];
     return {
       ...ledger,
