@@ -72,6 +72,8 @@ const ORDERS = num('BENCH_ORDERS', 40_000);
 const WORKS = num('BENCH_WORKS', 10_000);
 const PARTITIONS = num('BENCH_PARTITIONS', 3);
 const ONE_BY_ONE = (process.env['BENCH_ONE_BY_ONE'] ?? '1') !== '0';
+/** BENCH_ONLY=market-orders,chain-ledgers: measure only those projections (all are seeded). */
+const ONLY = process.env['BENCH_ONLY']?.split(',').map((s) => s.trim());
 const BARE_ROWS = 1_000;
 const GOAL = 0.7;
 const log = (msg: string): void => console.log(`[bench:projections] ${msg}`);
@@ -696,12 +698,13 @@ async function main(): Promise<void> {
       'chain-ledgers': { make: ledgersProjection, topic: topics.marketplace },
     } as const;
     type Name = keyof typeof projections;
-    const names = Object.keys(projections) as Name[];
+    const names = (Object.keys(projections) as Name[]).filter((n) => !ONLY || ONLY.includes(n));
+    if (names.length === 0) throw new Error(`BENCH_ONLY=${ONLY?.join(',')} names no projection`);
     const oneByOne = <E>(p: Projection<E>): Projection<E> => ({ ...p, applyBatch: undefined });
 
     // -- (a) rebuild from position 0
     const rebuild: Record<string, number> = {};
-    {
+    if (names.includes('market-orders')) {
       const projection = ordersProjection();
       const ds = await createProjectionDataSource({
         url,
@@ -723,7 +726,7 @@ async function main(): Promise<void> {
     }
     const rebuildWall: Record<string, number> = {};
     const rebuildEvents: Record<string, number> = { 'market-orders': counts['market-orders'] };
-    for (const name of names.slice(1)) {
+    for (const name of names.filter((n) => n !== 'market-orders')) {
       // The CLI's wall time includes joining a fresh consumer group (seconds, whatever the
       // size): the throughput is timed from the first chunk committed (its checkpoint row
       // appears) to the end, over the messages applied after it, as for the live projector.
@@ -762,7 +765,7 @@ async function main(): Promise<void> {
       );
     }
     let rebuildOneSeconds: number | undefined;
-    if (ONE_BY_ONE) {
+    if (ONE_BY_ONE && names.includes('market-orders')) {
       const projection = oneByOne(ordersProjection());
       const ds = await createProjectionDataSource({
         url,
@@ -919,7 +922,7 @@ async function main(): Promise<void> {
       baseline: allBare,
       goal: `ratio >= ${GOAL}`,
     });
-    if (ONE_BY_ONE) {
+    if (ONE_BY_ONE && rebuildOneSeconds !== undefined) {
       rows.push({
         figure: 'rebuild from 0, one event at a time (before): market-orders',
         value: round(counts['market-orders'] / rebuildOneSeconds!, 0),
@@ -936,7 +939,8 @@ async function main(): Promise<void> {
         baseline: allBare,
       });
     }
-    report('projections', rows, {
+    // A partial run (BENCH_ONLY) is for working on one model: its figures go to their own file.
+    report(ONLY ? 'projections-partial' : 'projections', rows, {
       messages: totalMessages,
       counts,
       mix,
