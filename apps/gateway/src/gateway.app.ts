@@ -6,6 +6,7 @@ import { loadGatewayConfig, type GatewayConfig } from './config';
 import { guardGraphql } from './graphql/graphql-access';
 import { GRAPHQL_PATH } from './graphql/graphql.module';
 import { GATEWAY_ERROR_STATUS } from './http-errors';
+import { installBookFastPath } from './read/book-fast-path';
 import { setupOpenApi } from './read/openapi';
 
 export const gatewayApp: HttpAppSpec<GatewayConfig> = {
@@ -16,6 +17,7 @@ export const gatewayApp: HttpAppSpec<GatewayConfig> = {
   errorStatus: GATEWAY_ERROR_STATUS,
   configure: (app, logger) => {
     setupOpenApi(app);
+    installBookFastPath(app);
     guardGraphql(app, GRAPHQL_PATH, logger.child({ component: 'graphql' }));
   },
 };

@@ -59,6 +59,27 @@ export class AccessGuard implements CanActivate {
     await this.admit(req, reply, READ_POLICY, true);
   }
 
+  /**
+   * The gate of a route served outside Nest's pipeline (read/book-fast-path.ts), decided without
+   * waiting: true when `req` is admitted as `admit` would admit it, a read without a key under
+   * this process's IP bucket (its token taken, its caller recorded); false when it is not that
+   * case (a key to look up, a policy asking for more, a write) or the bucket refuses. Then the
+   * request goes Nest's way, whose guard decides and answers the refusal (a refusal takes no
+   * token, so this one took nothing). `policy` is the route's (`policyFor`, fixed per route).
+   */
+  admitReadNow(req: AccessRequest, policy: RoutePolicy | null): boolean {
+    if (!policy) return true;
+    if (!READS.has(req.method)) return false;
+    if (req.headers['authorization'] !== undefined || req.headers['x-api-key'] !== undefined)
+      return false;
+    if (policy.key(req.body) !== 'optional') return false;
+    const subject = `ip:${req.ip}`;
+    if (!this.readLimiter.take(subject, this.options.ipRps, this.options.ipBurst).allowed)
+      return false;
+    setCaller(req, { key: null, subject });
+    return true;
+  }
+
   /** Authenticates, limits and records the caller of `req` under `policy`; throws AccessError. */
   private async admit(
     req: AccessRequest,

@@ -9,10 +9,11 @@ import type { z } from 'zod';
 import {
   DEFAULT_BOOK_LEVELS,
   type BookQuery as ReaderQuery,
+  type LiveOrderBook,
   type OrderBook,
   type OrderBooksReader,
 } from '@atelier/market-projections';
-import { OrderBookCache } from './order-book-cache';
+import { OrderBookCache, type Built } from './order-book-cache';
 import { ReadPositions } from './read-positions';
 import { bookJson } from './read-market.views';
 import { ORDER_BOOKS_READER } from './read.tokens';
@@ -27,6 +28,10 @@ export interface BookRequest {
   readonly levels?: number | undefined;
   readonly minMarketPosition?: bigint | undefined;
 }
+
+/** The cache key of a book answer: token, currency and levels (the collection is the entry). */
+const keyOf = (r: BookRequest): string =>
+  `${r.tokenId ?? ''}|${r.currency ?? ''}|${r.levels ?? DEFAULT_BOOK_LEVELS}`;
 
 /** How long a `minMarketPosition` waits for the tail first (then the orders model, then SQL). */
 const TAIL_WAIT_MS = 500;
@@ -72,8 +77,34 @@ function resultOf(answer: BookAnswer): BookResult {
   };
 }
 
+/** A book's answer at the second it is read (the cache's build: once per book change). */
+function buildAnswer(book: LiveOrderBook, r: BookRequest, at: bigint): Built<BookAnswer> {
+  const levels = r.levels ?? DEFAULT_BOOK_LEVELS;
+  const query: ReaderQuery & { now: bigint } = {
+    levels,
+    now: at,
+    ...(r.currency ? { currency: r.currency } : {}),
+  };
+  const timed =
+    r.tokenId === undefined
+      ? book.timedCollectionBook(query)
+      : book.timedTokenBook(r.tokenId, query);
+  return {
+    value: answerOf(timed.book, at, levels, book.position),
+    validUntil: timed.validUntil,
+  };
+}
+
+/** The same book at a later second: only its time differs (the cache's stamp: once a second). */
+const stampAnswer = (value: BookAnswer, second: bigint): BookResult =>
+  resultOf({ ...value, at: second.toString() });
+
 @Injectable()
 export class BookAnswers {
+  /** The current second, as a number and as the bigint the books take (made once a second). */
+  private second = -1;
+  private secondAt = 0n;
+
   constructor(
     @Inject(ORDER_BOOKS_READER) private readonly reader: OrderBooksReader,
     private readonly positions: ReadPositions,
@@ -81,38 +112,44 @@ export class BookAnswers {
   ) {}
 
   async get(r: BookRequest): Promise<BookResult> {
+    const now = this.now(r);
+    if (now) return now;
     const min = r.minMarketPosition ?? 0n;
     if (min > 0n && !(await this.tailReaches(min))) {
       // The tail is late (or not running): the orders model's wait, as before, then SQL.
       await this.positions.orders(min);
       if (!(await this.tailReaches(min))) return this.fromSql(r);
     }
-    const levels = r.levels ?? DEFAULT_BOOK_LEVELS;
-    const at = BigInt(Math.floor(Date.now() / 1000));
-    const query: ReaderQuery & { now: bigint } = {
-      levels,
-      now: at,
-      ...(r.currency ? { currency: r.currency } : {}),
-    };
-    const key = `${r.tokenId ?? ''}|${r.currency ?? ''}|${levels}`;
-    const cached = await this.cache.answer(
-      r.collection,
-      key,
-      at,
-      (book) => {
-        const timed =
-          r.tokenId === undefined
-            ? book.timedCollectionBook(query)
-            : book.timedTokenBook(r.tokenId, query);
-        return {
-          value: answerOf(timed.book, at, levels, book.position),
-          validUntil: timed.validUntil,
-        };
-      },
-      // The same book at a later second: only its time differs.
-      (value, second) => resultOf({ ...value, at: second.toString() }),
-    );
+    const at = this.currentSecond();
+    const cached = await this.cache.answer(r.collection, keyOf(r), at, r, buildAnswer, stampAnswer);
     return cached ?? this.fromSql(r);
+  }
+
+  /**
+   * The answer without waiting when it can be had so (the usual read: the book is in memory and
+   * any `minMarketPosition` is handed out already), the same `get` gives then; else null.
+   */
+  now(r: BookRequest): BookResult | null {
+    const min = r.minMarketPosition;
+    if (min !== undefined && min > 0n && !this.cache.reached(min)) return null;
+    return this.cache.answerNow(
+      r.collection,
+      keyOf(r),
+      this.currentSecond(),
+      r,
+      buildAnswer,
+      stampAnswer,
+    );
+  }
+
+  /** The book's time: the second of the read, as the SQL reader's. */
+  private currentSecond(): bigint {
+    const second = Math.floor(Date.now() / 1000);
+    if (second !== this.second) {
+      this.second = second;
+      this.secondAt = BigInt(second);
+    }
+    return this.secondAt;
   }
 
   /** Waits (TAIL_WAIT_MS at most) for the tail to hand out `min`; the tail is usually first. */

@@ -3,7 +3,9 @@
 // now, the best order of each side, the floor and the spread. The answer says the market
 // position it reflects; `?minMarketPosition=` waits for a write first. Served from the
 // process's in-memory books (BookAnswers, OrderBookCache): the JSON of a book is made and
-// encoded once per change and second, and its bytes sent as they are.
+// encoded once per change and second, and its bytes sent as they are. The usual read (no key,
+// the book in memory, no wait) does not reach these methods: book-fast-path.ts answers it the
+// same way before Nest's pipeline; these answer everything else and declare the routes.
 import { Controller, Get, Header, Param, Query } from '@nestjs/common';
 import type { z } from 'zod';
 import { ZodValidationPipe } from '@atelier/platform';

@@ -80,6 +80,8 @@ export class OrderBookCache implements OnApplicationBootstrap, OnApplicationShut
   private readonly entries = new Map<string, Entry>();
   /** The last event of each market the tail handed out (bounded by the markets there are). */
   private readonly lastSeen = new Map<string, bigint>();
+  /** The entry read last, which is the last of `entries` (see entryOf). */
+  private lastRead: Entry | null = null;
   private unlisten: (() => void) | null = null;
   /** Loads and answers built, for the spec and the metrics of a curious operator. */
   readonly stats = { loads: 0, reloads: 0, builds: 0, hits: 0 };
@@ -94,7 +96,10 @@ export class OrderBookCache implements OnApplicationBootstrap, OnApplicationShut
     this.unlisten = this.tail.listen({
       event: (e) => this.onEvent(e),
       // The books may have missed events; what the tail handed out before stays true.
-      reset: () => this.entries.clear(),
+      reset: () => {
+        this.entries.clear();
+        this.lastRead = null;
+      },
     });
   }
 
@@ -111,21 +116,49 @@ export class OrderBookCache implements OnApplicationBootstrap, OnApplicationShut
   /**
    * The answer for `key` at second `at`: `build` makes the collection's book's value once per
    * book change (again when `at` reaches its `validUntil`), `stamp` makes that value the answer of
-   * second `at` once per second. Null while the process has no tail (read SQL instead).
+   * second `at` once per second (`input` is handed to both, so callers pass module-level
+   * functions, not a closure per read). Null while the process has no tail (read SQL instead).
    */
-  async answer<T, S>(
+  async answer<I, T, S>(
     collection: string,
     key: string,
     at: bigint,
-    build: (book: LiveOrderBook) => Built<T>,
+    input: I,
+    build: (book: LiveOrderBook, input: I, at: bigint) => Built<T>,
     stamp: (value: T, at: bigint) => S,
   ): Promise<S | null> {
     const entry = this.entryOf(collection);
-    let book = entry.book;
-    if (!book) {
-      book = await this.ensure(collection, entry);
-      if (!book) return null;
-    }
+    const book = entry.book ?? (await this.ensure(collection, entry));
+    if (!book) return null;
+    return this.answerOf(entry, book, key, at, input, build, stamp);
+  }
+
+  /**
+   * The same answer without waiting, when the collection's book is in memory (the usual read);
+   * null when it is not loaded yet (then `answer`, which loads it, or reads SQL).
+   */
+  answerNow<I, T, S>(
+    collection: string,
+    key: string,
+    at: bigint,
+    input: I,
+    build: (book: LiveOrderBook, input: I, at: bigint) => Built<T>,
+    stamp: (value: T, at: bigint) => S,
+  ): S | null {
+    const entry = this.entryOf(collection);
+    const book = entry.book;
+    return book ? this.answerOf(entry, book, key, at, input, build, stamp) : null;
+  }
+
+  private answerOf<I, T, S>(
+    entry: Entry,
+    book: LiveOrderBook,
+    key: string,
+    at: bigint,
+    input: I,
+    build: (book: LiveOrderBook, input: I, at: bigint) => Built<T>,
+    stamp: (value: T, at: bigint) => S,
+  ): S {
     const cached = entry.answers.get(key) as Answer<T, S> | undefined;
     let answer: Answer<T, S>;
     if (
@@ -139,7 +172,7 @@ export class OrderBookCache implements OnApplicationBootstrap, OnApplicationShut
       answer = cached;
     } else {
       this.stats.builds++;
-      const built = build(book);
+      const built = build(book, input, at);
       answer = { version: entry.version, builtAt: at, ...built };
       if (entry.book === book) {
         if (entry.answers.size >= MAX_ANSWERS_PER_BOOK) entry.answers.clear();
@@ -153,13 +186,18 @@ export class OrderBookCache implements OnApplicationBootstrap, OnApplicationShut
   private entryOf(collection: string): Entry {
     let entry = this.entries.get(collection);
     if (entry) {
-      // Most recently read last: the first one is the one to drop.
-      this.entries.delete(collection);
-      this.entries.set(collection, entry);
+      // Most recently read last: the first one is the one to drop (already last when it was the
+      // last one read, the usual case: no reinsertion then).
+      if (entry !== this.lastRead) {
+        this.entries.delete(collection);
+        this.entries.set(collection, entry);
+        this.lastRead = entry;
+      }
       return entry;
     }
     entry = new Entry();
     this.entries.set(collection, entry);
+    this.lastRead = entry;
     if (this.entries.size > MAX_BOOKS) {
       const oldest = this.entries.keys().next().value as string;
       this.entries.delete(oldest);
