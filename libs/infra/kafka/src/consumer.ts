@@ -85,6 +85,14 @@ export interface EnvelopeConsumerOptions {
   /** Topics to create (idempotently) before subscribing, e.g. the source topics with their partition count. */
   readonly ensureTopics?: readonly TopicSpec[];
   readonly maxBytesPerPartition?: number;
+  /** Bytes of one fetch over all partitions (default 10 MiB, kafkajs's own default). */
+  readonly maxBytes?: number;
+  /**
+   * Partitions handled at once (default 1: one after another). Chunks of different partitions
+   * then run concurrently, each still in its partition's order: only for a handler whose work on
+   * one partition never waits on, or races with, its work on another (disjoint rows).
+   */
+  readonly partitionsConsumedConcurrently?: number;
   /** Longest a fetch waits on the broker for new data; also bounds how long stop() waits for an idle fetch. */
   readonly maxWaitTimeMs?: number;
   /** After a crash kafkajs restarts from, how long to wait for a new group join (default 90 s). */
@@ -158,6 +166,8 @@ export class EnvelopeConsumer<E> {
       deadLetterPartitions: options.deadLetterPartitions ?? 1,
       replicationFactor: options.replicationFactor ?? 1,
       maxBytesPerPartition: options.maxBytesPerPartition ?? 1_048_576,
+      maxBytes: options.maxBytes ?? 10_485_760,
+      partitionsConsumedConcurrently: options.partitionsConsumedConcurrently ?? 1,
       maxWaitTimeMs: options.maxWaitTimeMs ?? 1000,
     };
     this.dlqTopic = options.deadLetterTopic ?? deadLetterTopic(options.groupId);
@@ -167,6 +177,7 @@ export class EnvelopeConsumer<E> {
       heartbeatInterval: this.opts.heartbeatIntervalMs,
       rebalanceTimeout: this.opts.rebalanceTimeoutMs,
       maxBytesPerPartition: this.opts.maxBytesPerPartition,
+      maxBytes: this.opts.maxBytes,
       maxWaitTimeInMs: this.opts.maxWaitTimeMs,
       allowAutoTopicCreation: false,
     });
@@ -270,6 +281,7 @@ export class EnvelopeConsumer<E> {
     this.running = true;
     await this.consumer.run({
       autoCommit: true,
+      partitionsConsumedConcurrently: this.opts.partitionsConsumedConcurrently,
       eachBatchAutoResolve: false,
       eachBatch: (payload) => this.onBatch(payload, handler),
     });

@@ -21,6 +21,7 @@ export {
 } from './projection-store';
 export {
   BATCH_CHUNK_SIZE,
+  CONCURRENT_PARTITIONS,
   KafkaProjector,
   type KafkaProjectorOptions,
   type ProjectorStats,

@@ -38,8 +38,16 @@ export interface ProjectorStats {
   gaps: number;
 }
 
-/** Default chunk (and transaction) size of a projection with applyBatch. */
-export const BATCH_CHUNK_SIZE = 1000;
+/**
+ * Default chunk (and transaction) size of a projection with applyBatch: at the head of a topic a
+ * chunk is what arrived meanwhile, far less; catching up, a larger chunk writes a row changed by
+ * several of its events once (market-orders from offset 0 in bench:projections: 3.8-4.0 s at
+ * 5,000 with 8 MiB fetches, 4.2 s at 1,000 with 4 MiB).
+ */
+export const BATCH_CHUNK_SIZE = 5000;
+
+/** Partitions applied at once for a projection whose partitions are independent. */
+export const CONCURRENT_PARTITIONS = 3;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const describe = (e: ProjectionError): string => {
@@ -82,7 +90,12 @@ export class KafkaProjector<E> {
         chunkSize: options.chunkSize ?? (projection.applyBatch ? BATCH_CHUNK_SIZE : undefined),
         // ... and fetches large enough to fill them (market envelopes run 1-2.5 kB).
         maxBytesPerPartition:
-          options.maxBytesPerPartition ?? (projection.applyBatch ? 4 * 1_048_576 : undefined),
+          options.maxBytesPerPartition ?? (projection.applyBatch ? 8 * 1_048_576 : undefined),
+        // Chunks of different partitions at once when no row is shared between them (one
+        // transaction each, so one is written while another is decoded and folded).
+        partitionsConsumedConcurrently:
+          options.partitionsConsumedConcurrently ??
+          (projection.partitionsIndependent ? CONCURRENT_PARTITIONS : 1),
       },
       this.logger,
     );

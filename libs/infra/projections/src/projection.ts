@@ -50,6 +50,13 @@ export interface Projection<E> {
    */
   applyBatch?(envelopes: readonly E[], tx: EntityManager): Promise<void>;
   /**
+   * Optional: the work on envelopes that needs no database (decoding their payloads), which a
+   * runner may do ahead of apply/applyBatch, while it waits on an earlier chunk's statements (a
+   * replay does so for the batch it read ahead). apply and applyBatch must have the same effect
+   * whether or not it ran, and it must not throw (a bad envelope fails in apply, as without it).
+   */
+  prepare?(envelopes: readonly E[]): void;
+  /**
    * Optional: the indexes of its tables that only readers use (no statement of apply or
    * applyBatch needs them to find a row). A rebuild into empty tables drops them while it loads
    * and builds each once at the end (ProjectionStore.dropReadIndexes, then ensureSchema), instead
@@ -57,6 +64,16 @@ export interface Projection<E> {
    * becomes an update of its heap tuple alone. Non-unique indexes only (checked).
    */
   readonly readIndexes?: readonly string[];
+  /**
+   * Optional: true when the envelopes of one Kafka partition never touch rows that envelopes of
+   * another partition touch (every row belongs to one message key: an order to its market's
+   * stream, say). A KafkaProjector then applies chunks of different partitions at once, one
+   * transaction each, so one partition's rows are written while the next chunk is decoded and
+   * folded (KafkaProjectorOptions.partitionsConsumedConcurrently). Leave it unset for a model
+   * whose rows sum facts of several keys (a ledger row credited by facts keyed by the trade's
+   * collection and by the marketplace): its chunks would wait on each other's row locks.
+   */
+  readonly partitionsIndependent?: boolean;
 }
 
 /** Any projection, whatever it reads (catalogs, data sources). */

@@ -31,6 +31,9 @@ export function streamCounterProjection(name = 'stream-counter'): Projection<Eve
     name,
     format: marketEvents,
     entities: [StreamCounterEntity],
+    // One row per stream, the key of its messages: a KafkaProjector applies partitions at once
+    // (the exactly-once spec kills it mid-stream that way).
+    partitionsIndependent: true,
     async apply(event, tx) {
       const table = tx.connection.getMetadata(StreamCounterEntity).tablePath;
       // One upsert per event; out_of_order counts any revision that is not last + 1.

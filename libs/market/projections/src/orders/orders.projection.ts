@@ -55,6 +55,27 @@ export function marketEventOf(envelope: EventEnvelope): MarketEvent {
   });
 }
 
+/** Events decoded ahead (prepare), by envelope: taken once by the apply that needs them. */
+const prepared = new WeakMap<EventEnvelope, MarketEvent>();
+
+/** Decodes envelopes ahead of their apply (Projection.prepare); a bad one is left for apply to fail on. */
+export function prepareMarketEvents(envelopes: readonly EventEnvelope[]): void {
+  for (const envelope of envelopes) {
+    try {
+      prepared.set(envelope, marketEventOf(envelope));
+    } catch {
+      // decoded again, and rejected, where it is applied
+    }
+  }
+}
+
+const eventOf = (envelope: EventEnvelope): MarketEvent => {
+  const event = prepared.get(envelope);
+  if (event === undefined) return marketEventOf(envelope);
+  prepared.delete(envelope);
+  return event;
+};
+
 const json = (v: unknown): string =>
   JSON.stringify(v, (_k, x: unknown) => (typeof x === 'bigint' ? x.toString() : x));
 
@@ -65,8 +86,12 @@ export function ordersProjection(name: string = ORDERS_PROJECTION): Projection<E
     entities: ORDERS_READ_MODEL_ENTITIES,
     apply: (envelope, tx) => applyMarketEvent(envelope, tx),
     applyBatch: (envelopes, tx) => applyMarketEvents(envelopes, tx),
+    prepare: prepareMarketEvents,
     // It finds orders and trades by primary key only: every other index is the readers'.
     readIndexes: ORDERS_READ_INDEXES,
+    // An order, its trades and its market's stream row are all of one market stream, the key of
+    // its Kafka messages: no row is written from two partitions.
+    partitionsIndependent: true,
   };
 }
 
@@ -79,7 +104,7 @@ export async function applyMarketEvent(envelope: EventEnvelope, tx: EntityManage
   const orders = tableOf(tx, MarketOrderEntity);
   const trades = tableOf(tx, MarketTradeEntity);
   const streams = tableOf(tx, MarketStreamEntity);
-  const event = marketEventOf(envelope);
+  const event = eventOf(envelope);
   const pos = envelope.globalPosition.toString();
   const at = envelope.occurredAt.toISOString();
   const collection = collectionOfStream(envelope.streamName);
@@ -317,12 +342,18 @@ const TRADE_TYPES: readonly SqlColumnType[] = [
 ];
 
 /**
- * The batch form of applyMarketEvent. It reads the rows the events touch (orders and trades, one
- * SELECT each), folds the events over them in memory with the same rules as applyMarketEvent
- * (every change guarded by the row's last_position, a trade's transitions by its status), and
- * writes what changed: new rows in one multi-row INSERT per table, changed stored rows in one
- * multi-row UPDATE per table (still guarded by last_position), the streams in one upsert. An
+ * The batch form of applyMarketEvent. It reads the stored rows the events touch (one round trip),
+ * folds the events over them in memory with the same rules as applyMarketEvent (every change
+ * guarded by the row's last_position, a trade's transitions by its status), and writes what
+ * changed in one round trip: new rows in one multi-row INSERT per table, changed stored rows in
+ * one multi-row UPDATE per table (still guarded by last_position), the streams in one upsert. An
  * order accepted, matched and filled within the batch is written once, in its final state.
+ *
+ * The orders and trades that begin in the batch (their OrderAccepted or TradeMatched comes before
+ * anything else of them in it) are not looked up: they are taken to be new, which they are unless
+ * the batch repeats history already applied (a replay without the runner's dedupe), and most of a
+ * batch's orders are new. Their INSERT counts the rows it wrote; if one of them was stored after
+ * all, the batch is written again from a savepoint, this time with every row it names read first.
  */
 export async function applyMarketEvents(
   envelopes: readonly EventEnvelope[],
@@ -335,29 +366,63 @@ export async function applyMarketEvents(
   };
   const decoded = envelopes.map((envelope) => ({
     envelope,
-    event: marketEventOf(envelope),
+    event: eventOf(envelope),
     pos: envelope.globalPosition,
     at: envelope.occurredAt.toISOString(),
     collection: collectionOfStream(envelope.streamName),
   }));
+  await tx.query('SAVEPOINT market_orders_batch');
+  if (await foldAndWrite(decoded, tx, t, { lookUpBegun: false })) return;
+  await tx.query('ROLLBACK TO SAVEPOINT market_orders_batch');
+  await foldAndWrite(decoded, tx, t, { lookUpBegun: true });
+}
 
-  // The stored rows the batch may read: its trades, then every order they or the events name.
+interface DecodedEvent {
+  readonly envelope: EventEnvelope;
+  readonly event: MarketEvent;
+  readonly pos: bigint;
+  readonly at: string;
+  readonly collection: string;
+}
+
+/** false when a row taken to be new was stored already (nothing then counts: roll back). */
+async function foldAndWrite(
+  decoded: readonly DecodedEvent[],
+  tx: EntityManager,
+  t: { orders: string; trades: string; streams: string },
+  options: { lookUpBegun: boolean },
+): Promise<boolean> {
+  // The stored rows the batch may read: its trades, then every order they or the events name
+  // (but for the ones that begin in the batch, unless told to look them up too).
   const tradeIds = new Set<string>();
   const hashes = new Set<string>();
+  const acceptedHere = new Set<string>();
+  const matchedHere = new Set<string>();
+  const order = (hash: string) => {
+    if (!acceptedHere.has(hash)) hashes.add(hash);
+  };
+  const trade = (tradeId: string) => {
+    if (!matchedHere.has(tradeId)) tradeIds.add(tradeId);
+  };
   for (const { event } of decoded) {
     switch (event.type) {
       case 'OrderAccepted':
+        if (options.lookUpBegun) hashes.add(event.data.hash);
+        else if (!hashes.has(event.data.hash)) acceptedHere.add(event.data.hash);
+        break;
       case 'OrderStatusChanged':
-        hashes.add(event.data.hash);
+        order(event.data.hash);
         break;
       case 'TradeMatched':
-        tradeIds.add(event.data.tradeId);
-        hashes.add(event.data.ask.hash).add(event.data.bid.hash);
+        if (options.lookUpBegun) tradeIds.add(event.data.tradeId);
+        else if (!tradeIds.has(event.data.tradeId)) matchedHere.add(event.data.tradeId);
+        order(event.data.ask.hash);
+        order(event.data.bid.hash);
         break;
       case 'TradeSettled':
       case 'TradeUnsettled':
       case 'TradeReleased':
-        tradeIds.add(event.data.tradeId);
+        trade(event.data.tradeId);
         break;
       default:
         break;
@@ -560,9 +625,13 @@ export async function applyMarketEvents(
   // Every write of the chunk in one round trip: new rows and changed stored rows are
   // different rows, the streams another table.
   const list = [...streams];
-  await writeTogether(tx, [
-    ...orderWrites(t.orders, orders),
-    ...tradeWrites(t.trades, trades),
+  const orderRows = orderWrites(t.orders, orders);
+  const tradeRows = tradeWrites(t.trades, trades);
+  const [ordersInserted, tradesInserted] = await writeTogether(tx, [
+    orderRows.inserts,
+    orderRows.updates,
+    tradeRows.inserts,
+    tradeRows.updates,
     list.length > 0
       ? {
           sql: `INSERT INTO ${t.streams} AS s (stream_name, collection, position)
@@ -576,9 +645,22 @@ export async function applyMarketEvents(
         }
       : undefined,
   ]);
+  // Every row taken to be new was written (a stored one would have been kept by DO NOTHING).
+  return (
+    options.lookUpBegun ||
+    ((ordersInserted ?? 0) === orderRows.count && (tradesInserted ?? 0) === tradeRows.count)
+  );
 }
 
-function orderWrites(table: string, orders: Map<string, OrderState>): (SqlStatement | undefined)[] {
+/** A table's writes of a batch: new rows (counted as they are written) and changed stored ones. */
+interface TableWrites {
+  readonly inserts: SqlStatement | undefined;
+  readonly updates: SqlStatement | undefined;
+  /** New rows in `inserts`. */
+  readonly count: number;
+}
+
+function orderWrites(table: string, orders: Map<string, OrderState>): TableWrites {
   const inserts: unknown[][] = [];
   const updates: unknown[][] = [];
   for (const [hash, o] of orders) {
@@ -632,8 +714,9 @@ function orderWrites(table: string, orders: Map<string, OrderState>): (SqlStatem
           sql: `INSERT INTO ${table} (hash, collection, maker, kind, token_id, currency, price, start,
          expiry, counter, nonce, signature, status, reason, trade_id, seq, accepted_at,
          accepted_position, updated_at, last_position)
-       ${unnestSelect(ORDER_TYPES)} ON CONFLICT (hash) DO NOTHING`,
+       ${unnestSelect(ORDER_TYPES)} ON CONFLICT (hash) DO NOTHING RETURNING 1`,
           params: columnsOf(inserts, ORDER_TYPES.length),
+          count: true,
         }
       : undefined;
   // `o.hash = ANY(...)` beside the join hands the planner the keys as an index condition: it had
@@ -649,10 +732,10 @@ function orderWrites(table: string, orders: Map<string, OrderState>): (SqlStatem
           params: columnsOf(updates, 6),
         }
       : undefined;
-  return [insertsStatement, updatesStatement];
+  return { inserts: insertsStatement, updates: updatesStatement, count: inserts.length };
 }
 
-function tradeWrites(table: string, trades: Map<string, TradeState>): (SqlStatement | undefined)[] {
+function tradeWrites(table: string, trades: Map<string, TradeState>): TableWrites {
   const inserts: unknown[][] = [];
   const updates: unknown[][] = [];
   for (const [tradeId, s] of trades) {
@@ -694,8 +777,9 @@ function tradeWrites(table: string, trades: Map<string, TradeState>): (SqlStatem
       ? {
           sql: `INSERT INTO ${table} (trade_id, collection, ask_hash, bid_hash, buyer, seller, currency,
          token_id, price, split, status, tx_hash, block, reason, matched_at, updated_at, last_position)
-       ${unnestSelect(TRADE_TYPES)} ON CONFLICT (trade_id) DO NOTHING`,
+       ${unnestSelect(TRADE_TYPES)} ON CONFLICT (trade_id) DO NOTHING RETURNING 1`,
           params: columnsOf(inserts, TRADE_TYPES.length),
+          count: true,
         }
       : undefined;
   const updatesStatement: SqlStatement | undefined =
@@ -710,5 +794,5 @@ function tradeWrites(table: string, trades: Map<string, TradeState>): (SqlStatem
           params: columnsOf(updates, 7),
         }
       : undefined;
-  return [insertsStatement, updatesStatement];
+  return { inserts: insertsStatement, updates: updatesStatement, count: inserts.length };
 }
