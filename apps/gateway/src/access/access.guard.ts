@@ -62,10 +62,12 @@ export class AccessGuard implements CanActivate {
   /**
    * The gate of a route served outside Nest's pipeline (read/book-fast-path.ts), decided without
    * waiting: true when `req` is admitted as `admit` would admit it, a read without a key under
-   * this process's IP bucket (its token taken, its caller recorded); false when it is not that
-   * case (a key to look up, a policy asking for more, a write) or the bucket refuses. Then the
-   * request goes Nest's way, whose guard decides and answers the refusal (a refusal takes no
-   * token, so this one took nothing). `policy` is the route's (`policyFor`, fixed per route).
+   * this process's IP bucket (its token taken); false when it is not that case (a key to look
+   * up, a policy asking for more, a write) or the bucket refuses. Then the request goes Nest's
+   * way, whose guard decides and answers the refusal (a refusal takes no token, so this one took
+   * nothing). `policy` is the route's (`policyFor`, fixed per route). It records no caller
+   * (setCaller): only Nest's handlers read one, and a WeakMap entry per read costs more than
+   * the rest of the gate (issue 10).
    */
   admitReadNow(req: AccessRequest, policy: RoutePolicy | null): boolean {
     if (!policy) return true;
@@ -73,11 +75,7 @@ export class AccessGuard implements CanActivate {
     if (req.headers['authorization'] !== undefined || req.headers['x-api-key'] !== undefined)
       return false;
     if (policy.key(req.body) !== 'optional') return false;
-    const subject = `ip:${req.ip}`;
-    if (!this.readLimiter.take(subject, this.options.ipRps, this.options.ipBurst).allowed)
-      return false;
-    setCaller(req, { key: null, subject });
-    return true;
+    return this.readLimiter.take(`ip:${req.ip}`, this.options.ipRps, this.options.ipBurst).allowed;
   }
 
   /** Authenticates, limits and records the caller of `req` under `policy`; throws AccessError. */

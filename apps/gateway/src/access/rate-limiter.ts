@@ -108,6 +108,8 @@ export class PgRateLimiter {
   }
 }
 
+const ALLOWED: BucketDecision = Object.freeze({ allowed: true, retryAfterSeconds: 0 });
+
 /** The same token bucket, in this process's memory (anonymous reads; see the header). */
 export class LocalRateLimiter {
   private readonly buckets = new Map<string, { tokens: number; at: number; full: number }>();
@@ -122,11 +124,16 @@ export class LocalRateLimiter {
     const avail = b ? Math.min(burst, b.tokens + (rps * Math.max(0, t - b.at)) / 1000) : burst;
     const allowed = avail >= 1;
     const tokens = allowed ? avail - 1 : avail;
-    this.buckets.set(subject, { tokens, at: t, full: t + ((burst - tokens) / rps) * 1000 });
-    return {
-      allowed,
-      retryAfterSeconds: allowed ? 0 : Math.max(1, Math.ceil((1 - tokens) / rps)),
-    };
+    const full = t + ((burst - tokens) / rps) * 1000;
+    // Updated in place: a busy client's reads allocate nothing here (issue 10).
+    if (b) {
+      b.tokens = tokens;
+      b.at = t;
+      b.full = full;
+    } else this.buckets.set(subject, { tokens, at: t, full });
+    return allowed
+      ? ALLOWED
+      : { allowed, retryAfterSeconds: Math.max(1, Math.ceil((1 - tokens) / rps)) };
   }
 
   /** Forgets buckets that are full again (the same as none). */
