@@ -34,7 +34,13 @@ export {
   type ReplayProgress,
   type ReplayResult,
 } from './replay';
-export { marketEvents, chainFacts } from './formats';
+export {
+  marketEvents,
+  chainFacts,
+  chainFactsDedupedByRows,
+  recordedPositions,
+  type RecordedPositions,
+} from './formats';
 export type { ProjectionCatalog, OpenedLog } from './catalog';
 export { createProjectionDataSource, type ProjectionDataSourceOptions } from './data-source';
 export { isTransientDbError } from './sql';

@@ -9,7 +9,9 @@
 //   revision an envelope has: formats.ts). A relay that crashed between Kafka's ack and its
 //   own checkpoint republishes envelopes under new offsets; their stream revision is at or
 //   below this one, so they are skipped too. It also makes a Kafka topic and a replay from
-//   the store interchangeable sources for the same projection.
+//   the store interchangeable sources for the same projection. A format may record only some
+//   positions (chainFactsDedupedByRows: retractions only), for projections whose rows are
+//   keyed by the message id and so dedupe the rest themselves.
 import { TableIndex, type DataSource, type EntityManager, type EntityMetadata } from 'typeorm';
 import { CHECKPOINT_COLUMNS, ensureTables, quoteIdent } from '@atelier/persistence';
 import {
@@ -19,6 +21,7 @@ import {
   type Projection,
   type StreamPosition,
 } from './projection';
+import { recordedPositions } from './formats';
 import { isTransientDbError } from './sql';
 
 export interface SourceRef {
@@ -170,6 +173,9 @@ export class ProjectionStore {
         revision,
       }));
       const known = new Map(rows.map((r) => [r.stream_name, BigInt(r.revision)]));
+      // A format may record only some positions (formats.ts, RecordedPositions): the others are
+      // deduped by the projection's own rows across chunks, and by `known` within this one.
+      const records = recordedPositions(format);
       const touched = new Map<string, StreamPosition>();
       const gaps: Array<{ streamName: string; expected: bigint; got: bigint }> = [];
       const toApply: Array<{ envelope: E; at: StreamPosition }> = [];
@@ -182,10 +188,10 @@ export class ProjectionStore {
           continue;
         }
         const expected = last === undefined ? 0n : last + 1n;
-        if (at.revision !== expected)
+        if (at.revision !== expected && !records)
           gaps.push({ streamName: at.stream, expected, got: at.revision });
         known.set(at.stream, at.revision);
-        touched.set(at.stream, at);
+        if (!records || records(p.envelope, at)) touched.set(at.stream, at);
         toApply.push(p);
       }
       const applied = toApply.length;

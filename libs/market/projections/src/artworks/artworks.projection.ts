@@ -11,7 +11,7 @@ import type { EntityManager } from 'typeorm';
 import { z } from 'zod';
 import type { ChainFactEnvelope } from '@atelier/chain-messages';
 import {
-  chainFacts,
+  chainFactsDedupedByRows,
   columnsOf,
   unnestSelect,
   writeTogether,
@@ -70,13 +70,20 @@ export function artworksProjection(
 ): Projection<ChainFactEnvelope> {
   return {
     name,
-    format: chainFacts,
+    // Rows keyed by fact id (transfers) or idempotent (the owner), so the runner records only
+    // retractions and mints: a copy of an older mint would put its work back over a later mint of
+    // the same token id (a replacement branch), which the upsert cannot tell from its row.
+    format: ARTWORK_FACTS,
     entities: ARTWORKS_READ_MODEL_ENTITIES,
     apply: (fact, tx) => applyArtworkFact(fact, tx),
     applyBatch: (facts, tx) => applyArtworkFacts(facts, tx),
     readIndexes: ARTWORKS_READ_INDEXES,
   };
 }
+
+const ARTWORK_FACTS = chainFactsDedupedByRows(
+  (f) => f.contract === ARTWORK_REGISTRY && f.event === 'ArtworkMinted',
+);
 
 /**
  * The readers' indexes: all but artwork_transfers_token, which finds a work's latest transfer

@@ -5,7 +5,9 @@
 // one fact at a time, both called directly (the projection's own guards, duplicates included)
 // and through the runner (ProjectionStore.apply, batch on and off). A chunk that crashes midway
 // (an error, or the connection killed under it) leaves nothing written and no checkpoint moved,
-// and delivering it again gives the same rows.
+// and delivering it again gives the same rows. The runner records only the positions a model's
+// rows cannot dedupe (retractions; artworks' mints too): copies republished under new offsets,
+// before and after their retractions, give the rows of a runner that records every fact.
 import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import {
@@ -14,7 +16,12 @@ import {
   toJsonArgs,
   type ChainFactEnvelope,
 } from '@atelier/chain-messages';
-import { createProjectionDataSource, ProjectionStore, type Projection } from '@atelier/projections';
+import {
+  chainFacts,
+  createProjectionDataSource,
+  ProjectionStore,
+  type Projection,
+} from '@atelier/projections';
 import { artworksProjection } from '../artworks/artworks.projection';
 import { ledgersProjection } from '../ledgers/ledgers.projection';
 import { rng } from '../testing/chain-history';
@@ -265,6 +272,49 @@ describe.each(projections)('%s: applyBatch', (name, make) => {
     await apply(on, true);
     expect(await rows(on.ds, projection)).toEqual(await rows(off.ds, projection));
     expect(await on.store.position(projection.name, ref)).toBe(BigInt(facts.length - 1));
+  });
+
+  it('records only what its rows cannot dedupe: copies republished under new offsets give the rows of a runner that records every fact', async () => {
+    const facts = history(13, 80);
+    const retracted = new Set(facts.filter((f) => f.kind === 'retracted').map((f) => f.factId));
+    expect(retracted.size).toBeGreaterThan(0);
+    // The history, then all of it republished (a relay that lost its checkpoint), then its facts
+    // again newest first: a copy after its retraction, and (artworks) an older mint's copy after
+    // a later mint of the same token id.
+    const delivered = [...facts, ...facts, ...facts.filter((f) => f.kind === 'fact').reverse()];
+    const ref = { source: 'spec', partition: 0 };
+    const apply = async (
+      m: Awaited<ReturnType<typeof model>>,
+      p: Projection<ChainFactEnvelope>,
+      batch: boolean,
+    ) => {
+      let offset = 0n;
+      for (const chunk of chunks(delivered, 17)) {
+        const items = chunk.map((envelope) => ({ position: offset++, envelope }));
+        await m.store.apply(p, ref, items, { batch });
+      }
+    };
+    // The reference: the same runner recording every fact's position (chainFacts).
+    const everyFact: Projection<ChainFactEnvelope> = { ...projection, format: chainFacts };
+    const reference = await model(`${tag}_rec_ref`, everyFact);
+    await apply(reference, everyFact, true);
+    const expected = await rows(reference.ds, everyFact);
+    for (const batch of [true, false]) {
+      const m = await model(`${tag}_rec_${batch ? 'on' : 'off'}`, projection);
+      await apply(m, projection, batch);
+      expect(await rows(m.ds, projection)).toEqual(expected);
+      // Positions recorded: the retractions, and (artworks) the mints; nothing else.
+      const recorded: { stream_name: string }[] = await m.ds.query(
+        `SELECT stream_name FROM "chainb_${run}_${tag}_rec_${batch ? 'on' : 'off'}".projection_stream_positions`,
+      );
+      const mints =
+        name === 'chain-artworks'
+          ? facts.filter((f) => f.event === 'ArtworkMinted').map((f) => f.factId)
+          : [];
+      expect(new Set(recorded.map((r) => r.stream_name))).toEqual(
+        new Set([...retracted, ...mints]),
+      );
+    }
   });
 
   it('a chunk that crashes midway writes nothing; delivered again it gives the same rows', async () => {

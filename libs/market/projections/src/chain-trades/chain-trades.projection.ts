@@ -5,7 +5,7 @@ import type { EntityManager } from 'typeorm';
 import { z } from 'zod';
 import type { ChainFactEnvelope } from '@atelier/chain-messages';
 import {
-  chainFacts,
+  chainFactsDedupedByRows,
   columnsOf,
   unnestSelect,
   writeTogether,
@@ -53,7 +53,7 @@ export function chainTradesProjection(
 ): Projection<ChainFactEnvelope> {
   return {
     name,
-    format: chainFacts,
+    format: chainFactsDedupedByRows(),
     entities: CHAIN_TRADES_READ_MODEL_ENTITIES,
     apply: (fact, tx) => applyTradeFact(fact, tx),
     applyBatch: (facts, tx) => applyTradeFacts(facts, tx),

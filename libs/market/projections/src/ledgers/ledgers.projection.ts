@@ -16,7 +16,7 @@ import type { EntityManager } from 'typeorm';
 import { z } from 'zod';
 import type { ChainFactEnvelope } from '@atelier/chain-messages';
 import {
-  chainFacts,
+  chainFactsDedupedByRows,
   columnsOf,
   unnestSelect,
   writeTogether,
@@ -60,7 +60,7 @@ export function ledgersProjection(
 ): Projection<ChainFactEnvelope> {
   return {
     name,
-    format: chainFacts,
+    format: chainFactsDedupedByRows(),
     entities: LEDGERS_READ_MODEL_ENTITIES,
     apply: (fact, tx) => applyLedgerFact(fact, tx),
     applyBatch: (facts, tx) => applyLedgerFacts(facts, tx),
