@@ -256,6 +256,41 @@ export function limitError(m: Measure, limits: QueryLimits): GraphqlLimitError |
   return null;
 }
 
+/** Variable sets whose measure is kept per document before its memo starts over. */
+const MEASURES_PER_DOCUMENT = 64;
+
+/**
+ * The measures of the documents seen, by schema, document (mercurius hands out the same parsed
+ * document for the same query text from its cache) and variables (as JSON; one entry for a
+ * document without variables). A measure depends on nothing else, and walking the document
+ * again for each request cost more than the rest of a small query's execution (issue 10).
+ */
+const measures = new WeakMap<GraphQLSchema, WeakMap<DocumentNode, Map<string, Measure>>>();
+
+function measured(
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  variables: Readonly<Record<string, unknown>>,
+): Measure {
+  let byDocument = measures.get(schema);
+  if (!byDocument) measures.set(schema, (byDocument = new WeakMap()));
+  let byVariables = byDocument.get(document);
+  if (!byVariables) byDocument.set(document, (byVariables = new Map()));
+  let key: string;
+  try {
+    key = JSON.stringify(variables);
+  } catch {
+    return measure(schema, document, variables); // not JSON (not from a request): not kept
+  }
+  let m = byVariables.get(key);
+  if (!m) {
+    m = measure(schema, document, variables);
+    if (byVariables.size >= MEASURES_PER_DOCUMENT) byVariables.clear();
+    byVariables.set(key, m);
+  }
+  return m;
+}
+
 /** Throws the refusal of an operation over the limits (a hook before execution calls it). */
 export function enforceLimits(
   schema: GraphQLSchema,
@@ -263,7 +298,7 @@ export function enforceLimits(
   variables: Readonly<Record<string, unknown>> | undefined,
   limits: QueryLimits,
 ): void {
-  const refusal = limitError(measure(schema, document, variables ?? {}), limits);
+  const refusal = limitError(measured(schema, document, variables ?? {}), limits);
   if (refusal) throw refusal;
 }
 

@@ -13,7 +13,7 @@ import {
   validate,
   type GraphQLFieldConfigMap,
 } from 'graphql';
-import { limitError, measure, noIntrospection, perItem, upTo } from './query-limits';
+import { enforceLimits, limitError, measure, noIntrospection, perItem, upTo } from './query-limits';
 
 const Work: GraphQLObjectType = new GraphQLObjectType({
   name: 'Work',
@@ -123,6 +123,34 @@ describe('limitError', () => {
       details: { complexity: 1_001, maxComplexity: 1_000 },
     });
     expect(limitError({ depth: 5, introspectionDepth: 0, complexity: 1_000 }, limits)).toBeNull();
+  });
+});
+
+describe('enforceLimits', () => {
+  const limits = { maxDepth: 5, maxComplexity: 1_000 };
+  it('decides a document again per variables (its measure is kept per document and variables)', () => {
+    // One parsed document, as mercurius hands out for the same text: 1 + n × (1 + 1 + 1 + 1).
+    const doc = parse('query($n: Int) { works(limit: $n) { items { id owner } next } }');
+    const verdict = (variables?: Record<string, unknown>) => {
+      try {
+        enforceLimits(schema, doc, variables, limits);
+        return 'ok';
+      } catch (e) {
+        return (e as { code: string }).code;
+      }
+    };
+    expect([
+      verdict({ n: 10 }),
+      verdict({ n: 10 }),
+      verdict({ n: 500 }),
+      verdict({ n: 10 }),
+    ]).toEqual(['ok', 'ok', 'GRAPHQL.TOO_COMPLEX', 'ok']);
+    // No variables: the default page (50 × 4 + 1 = 201), the same on each call.
+    expect([verdict(), verdict()]).toEqual(['ok', 'ok']);
+    // The same document against tighter limits: measured once, refused by these limits.
+    expect(() =>
+      enforceLimits(schema, doc, { n: 10 }, { maxDepth: 2, maxComplexity: 1_000 }),
+    ).toThrow(expect.objectContaining({ code: 'GRAPHQL.TOO_DEEP' }));
   });
 });
 
