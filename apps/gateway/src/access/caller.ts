@@ -21,14 +21,17 @@ export interface AccessRequest {
   readonly routeOptions?: { readonly url?: string };
 }
 
-const callers = new WeakMap<object, CallerAccess>();
+/** Where the caller is kept on the request: a property of its own, not a WeakMap entry (a
+ *  WeakMap write per request costs V8 an ephemeron barrier and work at every scavenge). */
+const CALLER = Symbol('atelier.gateway.caller');
+type WithCaller = { [CALLER]?: CallerAccess };
 
 export const setCaller = (req: object, caller: CallerAccess): void => {
-  callers.set(req, caller);
+  (req as WithCaller)[CALLER] = caller;
 };
 
 /** The caller of a request the guard admitted; undefined on routes it leaves alone. */
-export const callerOf = (req: object): CallerAccess | undefined => callers.get(req);
+export const callerOf = (req: object): CallerAccess | undefined => (req as WithCaller)[CALLER];
 
 export const Caller = createParamDecorator(
   (_: unknown, ctx: ExecutionContext): CallerAccess | undefined =>
