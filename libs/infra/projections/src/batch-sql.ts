@@ -1,6 +1,12 @@
 // Multi-row statements for a projection's applyBatch: rows are passed as one array parameter
 // per column and read back with unnest, so a statement of any number of rows has as many
-// parameters as columns (PostgreSQL caps a statement at 65,535) and one plan.
+// parameters as columns (PostgreSQL caps a statement at 65,535) and one plan. New rows known to
+// be new can go by COPY instead (copyRows), PostgreSQL's bulk load.
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { PoolClient } from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
+import type { EntityManager } from 'typeorm';
 
 /** PostgreSQL types a column array is cast to. */
 export type SqlColumnType =
@@ -63,4 +69,68 @@ export async function writeTogether(
     Record<string, number>
   >;
   return counted.map((i) => rows[0]![`c${i}`]!);
+}
+
+/** A column name of ours, quoted (lowercase identifiers only: nothing else is ever passed). */
+const column = (name: string): string => {
+  if (!/^[a-z_][a-z0-9_]*$/.test(name))
+    throw new Error(`not a column name: ${JSON.stringify(name)}`);
+  return `"${name}"`;
+};
+
+/** A value as COPY's text format writes it: \N for null, backslash escapes, JSON for objects. */
+export function copyText(value: unknown): string {
+  if (value === null || value === undefined) return '\\N';
+  const s =
+    typeof value === 'string'
+      ? value
+      : value instanceof Date
+        ? value.toISOString()
+        : typeof value === 'object'
+          ? JSON.stringify(value)
+          : String(value);
+  return COPY_SPECIAL.test(s) ? s.replace(COPY_SPECIALS, (c) => COPY_ESCAPES[c]!) : s;
+}
+const COPY_SPECIAL = /[\\\t\n\r]/;
+const COPY_SPECIALS = /[\\\t\n\r]/g;
+const COPY_ESCAPES: Record<string, string> = {
+  '\\': '\\\\',
+  '\t': '\\t',
+  '\n': '\\n',
+  '\r': '\\r',
+};
+
+/**
+ * Loads rows into `table` (a quoted path) with COPY ... FROM STDIN on the transaction's own
+ * connection: about 1.5 times faster than a multi-row INSERT of the same rows into a table with
+ * eight indexes (20,000 market orders: 270-290 ms against 400-580 ms), and no array literal per
+ * column to build. COPY has no ON CONFLICT: a row that is already there fails the whole statement
+ * with unique_violation (23505), which aborts the transaction up to its last savepoint; use it for
+ * rows known to be new, behind a savepoint and a way back (see the orders projection).
+ */
+export async function copyRows(
+  tx: EntityManager,
+  table: string,
+  columns: readonly string[],
+  rows: readonly (readonly unknown[])[],
+): Promise<void> {
+  if (rows.length === 0) return;
+  const client = (tx.queryRunner as unknown as { databaseConnection?: PoolClient } | undefined)
+    ?.databaseConnection;
+  if (!client) throw new Error(`copyRows into ${table}: the transaction has no connection yet`);
+  const sink = client.query(
+    copyFrom(`COPY ${table} (${columns.map(column).join(', ')}) FROM STDIN`),
+  );
+  // Pieces of 500 rows: a few hundred kB each, written as the connection takes them.
+  function* pieces(): Generator<string> {
+    for (let i = 0; i < rows.length; i += 500) {
+      let piece = '';
+      for (const row of rows.slice(i, i + 500)) {
+        for (let c = 0; c < row.length; c++) piece += (c === 0 ? '' : '\t') + copyText(row[c]);
+        piece += '\n';
+      }
+      yield piece;
+    }
+  }
+  await pipeline(Readable.from(pieces()), sink);
 }

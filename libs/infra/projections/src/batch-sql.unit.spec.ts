@@ -1,6 +1,6 @@
 // The multi-row helpers of applyBatch: column arrays for unnest, and statements joined as CTEs
 // with their parameters renumbered (the int specs of the market projections run them for real).
-import { columnsOf, unnestSelect, writeTogether } from './batch-sql';
+import { columnsOf, copyText, unnestSelect, writeTogether } from './batch-sql';
 
 describe('batch SQL helpers', () => {
   it('unnestSelect casts one array parameter per column, from the given number', () => {
@@ -64,5 +64,17 @@ describe('batch SQL helpers', () => {
       ]),
     ).toEqual([3]);
     expect(sent[0]).toMatch(/^WITH w0 AS \(INSERT INTO a VALUES \(\$1\) RETURNING 1\) SELECT/);
+  });
+
+  it('copyText writes values as COPY text format reads them', () => {
+    expect(copyText(null)).toBe('\\N');
+    expect(copyText(undefined)).toBe('\\N');
+    expect(copyText('plain 0xabc')).toBe('plain 0xabc');
+    expect(copyText('a\tb\nc\rd\\e')).toBe('a\\tb\\nc\\rd\\\\e');
+    expect(copyText('\\N')).toBe('\\\\N'); // the text "\N", not null
+    expect(copyText(12n)).toBe('12');
+    expect(copyText(3)).toBe('3');
+    expect(copyText(new Date('2026-12-01T10:00:00.000Z'))).toBe('2026-12-01T10:00:00.000Z');
+    expect(copyText({ a: 'x\ty', b: [1] })).toBe('{"a":"x\\\\ty","b":[1]}');
   });
 });

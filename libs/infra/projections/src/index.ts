@@ -47,6 +47,8 @@ export { isTransientDbError } from './sql';
 export {
   columnsOf,
   unnestSelect,
+  copyRows,
+  copyText,
   writeTogether,
   type SqlColumnType,
   type SqlStatement,

@@ -13,6 +13,7 @@ import { marketEventCodec, MARKET_CATEGORY, type MarketEvent } from '@atelier/ma
 import type { EventEnvelope } from '@atelier/market-messages';
 import {
   columnsOf,
+  copyRows,
   marketEvents,
   unnestSelect,
   writeTogether,
@@ -352,8 +353,9 @@ const TRADE_TYPES: readonly SqlColumnType[] = [
  * The orders and trades that begin in the batch (their OrderAccepted or TradeMatched comes before
  * anything else of them in it) are not looked up: they are taken to be new, which they are unless
  * the batch repeats history already applied (a replay without the runner's dedupe), and most of a
- * batch's orders are new. Their INSERT counts the rows it wrote; if one of them was stored after
- * all, the batch is written again from a savepoint, this time with every row it names read first.
+ * batch's orders are new. They are loaded by COPY (copyRows); if one of them was stored after all,
+ * COPY fails on its key and the batch is written again from a savepoint, this time with every row
+ * it names read first and new rows inserted ON CONFLICT DO NOTHING.
  */
 export async function applyMarketEvents(
   envelopes: readonly EventEnvelope[],
@@ -627,11 +629,7 @@ async function foldAndWrite(
   const list = [...streams];
   const orderRows = orderWrites(t.orders, orders);
   const tradeRows = tradeWrites(t.trades, trades);
-  const [ordersInserted, tradesInserted] = await writeTogether(tx, [
-    orderRows.inserts,
-    orderRows.updates,
-    tradeRows.inserts,
-    tradeRows.updates,
+  const streamsUpsert: SqlStatement | undefined =
     list.length > 0
       ? {
           sql: `INSERT INTO ${t.streams} AS s (stream_name, collection, position)
@@ -643,22 +641,81 @@ async function foldAndWrite(
             list.map(([, v]) => v.position),
           ],
         }
-      : undefined,
-  ]);
-  // Every row taken to be new was written (a stored one would have been kept by DO NOTHING).
-  return (
-    options.lookUpBegun ||
-    ((ordersInserted ?? 0) === orderRows.count && (tradesInserted ?? 0) === tradeRows.count)
-  );
+      : undefined;
+  if (options.lookUpBegun) {
+    // New rows by INSERT ... ON CONFLICT DO NOTHING: a row stored after all is kept (as the
+    // one-by-one apply keeps it); everything in one round trip.
+    await writeTogether(tx, [
+      orderRows.insert(),
+      orderRows.update,
+      tradeRows.insert(),
+      tradeRows.update,
+      streamsUpsert,
+    ]);
+    return true;
+  }
+  // New rows by COPY; one that is stored after all fails it (unique_violation): the caller rolls
+  // back to its savepoint and writes the batch again, looking every row up.
+  try {
+    await copyRows(tx, t.orders, ORDER_COLUMNS, orderRows.rows);
+    await copyRows(tx, t.trades, TRADE_COLUMNS, tradeRows.rows);
+  } catch (e) {
+    if ((e as { code?: string }).code === '23505') return false;
+    throw e;
+  }
+  await writeTogether(tx, [orderRows.update, tradeRows.update, streamsUpsert]);
+  return true;
 }
 
-/** A table's writes of a batch: new rows (counted as they are written) and changed stored ones. */
+/** A table's writes of a batch: its new rows (to COPY, or as an INSERT), and changed stored ones. */
 interface TableWrites {
-  readonly inserts: SqlStatement | undefined;
-  readonly updates: SqlStatement | undefined;
-  /** New rows in `inserts`. */
-  readonly count: number;
+  readonly rows: readonly (readonly unknown[])[];
+  /** The new rows as one INSERT ... ON CONFLICT DO NOTHING (built when asked: COPY needs none). */
+  insert(): SqlStatement | undefined;
+  readonly update: SqlStatement | undefined;
 }
+
+const ORDER_COLUMNS = [
+  'hash',
+  'collection',
+  'maker',
+  'kind',
+  'token_id',
+  'currency',
+  'price',
+  'start',
+  'expiry',
+  'counter',
+  'nonce',
+  'signature',
+  'status',
+  'reason',
+  'trade_id',
+  'seq',
+  'accepted_at',
+  'accepted_position',
+  'updated_at',
+  'last_position',
+];
+const TRADE_COLUMNS = [
+  'trade_id',
+  'collection',
+  'ask_hash',
+  'bid_hash',
+  'buyer',
+  'seller',
+  'currency',
+  'token_id',
+  'price',
+  'split',
+  'status',
+  'tx_hash',
+  'block',
+  'reason',
+  'matched_at',
+  'updated_at',
+  'last_position',
+];
 
 function orderWrites(table: string, orders: Map<string, OrderState>): TableWrites {
   const inserts: unknown[][] = [];
@@ -708,15 +765,12 @@ function orderWrites(table: string, orders: Map<string, OrderState>): TableWrite
     } else
       updates.push([hash, o.status, o.reason, o.tradeId, o.updatedAt, o.lastPosition.toString()]);
   }
-  const insertsStatement: SqlStatement | undefined =
+  const insertsStatement = (): SqlStatement | undefined =>
     inserts.length > 0
       ? {
-          sql: `INSERT INTO ${table} (hash, collection, maker, kind, token_id, currency, price, start,
-         expiry, counter, nonce, signature, status, reason, trade_id, seq, accepted_at,
-         accepted_position, updated_at, last_position)
-       ${unnestSelect(ORDER_TYPES)} ON CONFLICT (hash) DO NOTHING RETURNING 1`,
+          sql: `INSERT INTO ${table} (${ORDER_COLUMNS.join(', ')})
+       ${unnestSelect(ORDER_TYPES)} ON CONFLICT (hash) DO NOTHING`,
           params: columnsOf(inserts, ORDER_TYPES.length),
-          count: true,
         }
       : undefined;
   // `o.hash = ANY(...)` beside the join hands the planner the keys as an index condition: it had
@@ -732,7 +786,7 @@ function orderWrites(table: string, orders: Map<string, OrderState>): TableWrite
           params: columnsOf(updates, 6),
         }
       : undefined;
-  return { inserts: insertsStatement, updates: updatesStatement, count: inserts.length };
+  return { rows: inserts, insert: insertsStatement, update: updatesStatement };
 }
 
 function tradeWrites(table: string, trades: Map<string, TradeState>): TableWrites {
@@ -772,14 +826,12 @@ function tradeWrites(table: string, trades: Map<string, TradeState>): TableWrite
         s.lastPosition.toString(),
       ]);
   }
-  const insertsStatement: SqlStatement | undefined =
+  const insertsStatement = (): SqlStatement | undefined =>
     inserts.length > 0
       ? {
-          sql: `INSERT INTO ${table} (trade_id, collection, ask_hash, bid_hash, buyer, seller, currency,
-         token_id, price, split, status, tx_hash, block, reason, matched_at, updated_at, last_position)
-       ${unnestSelect(TRADE_TYPES)} ON CONFLICT (trade_id) DO NOTHING RETURNING 1`,
+          sql: `INSERT INTO ${table} (${TRADE_COLUMNS.join(', ')})
+       ${unnestSelect(TRADE_TYPES)} ON CONFLICT (trade_id) DO NOTHING`,
           params: columnsOf(inserts, TRADE_TYPES.length),
-          count: true,
         }
       : undefined;
   const updatesStatement: SqlStatement | undefined =
@@ -794,5 +846,5 @@ function tradeWrites(table: string, trades: Map<string, TradeState>): TableWrite
           params: columnsOf(updates, 7),
         }
       : undefined;
-  return { inserts: insertsStatement, updates: updatesStatement, count: inserts.length };
+  return { rows: inserts, insert: insertsStatement, update: updatesStatement };
 }
