@@ -17,6 +17,7 @@ import {
   ledgersProjection,
 } from '@atelier/market-projections';
 import {
+  CONCURRENT_PARTITIONS,
   createProjectionDataSource,
   REPLAY_BATCH_SIZE,
   ProjectionStore,
@@ -161,6 +162,11 @@ export async function replayChainProjection(o: ChainReplayOptions): Promise<Chai
             ...(projection.applyBatch
               ? { chunkSize: REPLAY_BATCH_SIZE, maxBytesPerPartition: 8 * 1_048_576 }
               : {}),
+            // Partitions at once where no row spans two, as a KafkaProjector runs them: one
+            // partition's chunk is written while another's is decoded and folded.
+            partitionsConsumedConcurrently: projection.partitionsIndependent
+              ? CONCURRENT_PARTITIONS
+              : 1,
           },
           logger,
         );

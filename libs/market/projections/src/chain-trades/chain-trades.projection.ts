@@ -57,6 +57,11 @@ export function chainTradesProjection(
     entities: CHAIN_TRADES_READ_MODEL_ENTITIES,
     apply: (fact, tx) => applyTradeFact(fact, tx),
     applyBatch: (facts, tx) => applyTradeFacts(facts, tx),
+    // Its rows are per fact, and a fact and its retraction share their Kafka key (so partition):
+    // chunks of different partitions write different rows. All of them raise the head (one row
+    // per contract, a GREATEST, so their order is moot): a chunk waits for another's commit only
+    // at that last statement.
+    partitionsIndependent: true,
     // It inserts and deletes by fact id (the primary key): every other index is the readers'.
     readIndexes: (ChainTradeEntity.options.indices ?? [])
       .filter((i) => !i.unique)
@@ -80,9 +85,12 @@ export async function applyTradeFact(fact: ChainFactEnvelope, tx: EntityManager)
 }
 
 /**
- * The batch form of applyTradeFact: the settled trades of a run of facts in one multi-row
- * INSERT, the head in one upsert. A retraction first writes the trades buffered before it, so
- * the statements run in the facts' order and the rows are those of one fact at a time.
+ * The batch form of applyTradeFact: the chunk folded in memory, then one round trip (the settled
+ * trades in one multi-row INSERT, the retracted ones in one DELETE, the head in one upsert). A
+ * retraction of a trade of the same chunk drops its pending row and deletes a stored copy of it;
+ * inserts and deletes then name different fact ids, so the statements commute. A fact that comes
+ * back after its retraction in one chunk (never through the runner, which skips it; possible when
+ * called directly) writes what is pending first, so the rows are those of one fact at a time.
  */
 export async function applyTradeFacts(
   facts: readonly ChainFactEnvelope[],
@@ -90,23 +98,32 @@ export async function applyTradeFacts(
 ): Promise<void> {
   const trades = tablePath(tx, ChainTradeEntity);
   const ours = facts.filter((f) => f.contract === MARKETPLACE);
-  let pending: TradeRow[] = [];
-  const flush = async () => {
-    if (pending.length > 0) await writeTogether(tx, [insertTrades(trades, pending)]);
-    pending = [];
-  };
+  let pending = new Map<string, TradeRow>();
+  let retracted = new Set<string>();
+  const statements = (): SqlStatement[] => [
+    ...(retracted.size > 0
+      ? [{ sql: `DELETE FROM ${trades} WHERE fact_id = ANY($1::text[])`, params: [[...retracted]] }]
+      : []),
+    ...(pending.size > 0 ? [insertTrades(trades, [...pending.values()])] : []),
+  ];
   for (const fact of ours) {
-    if (fact.event === 'TradeSettled') {
-      const a = parseArgs(fact, tradeSettledArgs);
-      if (fact.kind === 'retracted') {
-        await flush();
-        await tx.query(`DELETE FROM ${trades} WHERE fact_id = $1`, [fact.factId]);
-      } else pending.push(tradeRow(fact, a));
+    if (fact.event !== 'TradeSettled') continue;
+    const a = parseArgs(fact, tradeSettledArgs);
+    if (fact.kind === 'retracted') {
+      pending.delete(fact.factId);
+      retracted.add(fact.factId);
+    } else {
+      if (retracted.has(fact.factId)) {
+        await writeTogether(tx, statements());
+        pending = new Map();
+        retracted = new Set();
+      }
+      // A copy has the same content: the first stays, as ON CONFLICT DO NOTHING keeps it.
+      if (!pending.has(fact.factId)) pending.set(fact.factId, tradeRow(fact, a));
     }
   }
-  // The last buffered trades and the head in one round trip.
   await writeTogether(tx, [
-    pending.length > 0 ? insertTrades(trades, pending) : undefined,
+    ...statements(),
     advanceHeads(tablePath(tx, ChainTradesHeadEntity), ours),
   ]);
 }

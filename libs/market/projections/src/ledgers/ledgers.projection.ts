@@ -64,6 +64,11 @@ export function ledgersProjection(
     entities: LEDGERS_READ_MODEL_ENTITIES,
     apply: (fact, tx) => applyLedgerFact(fact, tx),
     applyBatch: (facts, tx) => applyLedgerFacts(facts, tx),
+    // Its rows are per fact, and a fact and its retraction share their Kafka key (so partition):
+    // chunks of different partitions write different rows. All of them raise the head (one row
+    // per contract, a GREATEST, so their order is moot): a chunk waits for another's commit only
+    // at that last statement.
+    partitionsIndependent: true,
     // It inserts and deletes by fact id (the primary keys): every other index is the readers'.
     readIndexes: [LedgerEntryEntity, LedgerFeeSettingEntity].flatMap((e) =>
       (e.options.indices ?? []).filter((i) => !i.unique).map((i) => i.name!),
@@ -148,10 +153,13 @@ export async function applyLedgerFact(fact: ChainFactEnvelope, tx: EntityManager
 }
 
 /**
- * Applies Marketplace facts in order: the entries and fee settings of a run of facts in one
- * multi-row INSERT each, the head in one upsert. A retraction first writes what is buffered
- * before it, so the statements keep the facts' order and the rows are those of applyLedgerFact
- * on each fact in turn.
+ * Applies Marketplace facts in order: the chunk folded in memory, then one round trip (the entries
+ * and fee settings in one multi-row INSERT each, the retracted facts' rows in one DELETE per
+ * table, the head in one upsert). A retraction of a fact of the same chunk drops its pending rows
+ * and deletes a stored copy of them; inserts and deletes then name different fact ids, so the
+ * statements commute. A fact that comes back after its retraction in one chunk (never through
+ * the runner, which skips it; possible when called directly) writes what is pending first, so
+ * the rows are those of applyLedgerFact on each fact in turn.
  */
 export async function applyLedgerFacts(
   facts: readonly ChainFactEnvelope[],
@@ -161,67 +169,95 @@ export async function applyLedgerFacts(
   if (ours.length === 0) return;
   const entries = tablePath(tx, LedgerEntryEntity);
   const settings = tablePath(tx, LedgerFeeSettingEntity);
-  let pendingEntries: unknown[][] = [];
-  let pendingSettings: unknown[][] = [];
+  // Per fact id, in the facts' order: its entry rows, or its fee setting row.
+  let pendingEntries = new Map<string, unknown[][]>();
+  let pendingSettings = new Map<string, unknown[]>();
+  let retractedEntries = new Set<string>();
+  let retractedSettings = new Set<string>();
   const statements = (): (SqlStatement | undefined)[] => [
-    pendingEntries.length > 0
+    retractedEntries.size > 0
+      ? {
+          sql: `DELETE FROM ${entries} WHERE fact_id = ANY($1::text[])`,
+          params: [[...retractedEntries]],
+        }
+      : undefined,
+    retractedSettings.size > 0
+      ? {
+          sql: `DELETE FROM ${settings} WHERE fact_id = ANY($1::text[])`,
+          params: [[...retractedSettings]],
+        }
+      : undefined,
+    pendingEntries.size > 0
       ? {
           sql: `INSERT INTO ${entries} (fact_id, role, marketplace, account, currency, amount, block, log_index, tx_hash)
          ${unnestSelect(ENTRY_TYPES)} ON CONFLICT (fact_id, role) DO NOTHING`,
-          params: columnsOf(pendingEntries, ENTRY_TYPES.length),
+          params: columnsOf([...pendingEntries.values()].flat(), ENTRY_TYPES.length),
         }
       : undefined,
-    pendingSettings.length > 0
+    pendingSettings.size > 0
       ? {
           sql: `INSERT INTO ${settings} (fact_id, marketplace, recipient, bps, block, log_index)
          ${unnestSelect(SETTING_TYPES)} ON CONFLICT (fact_id) DO NOTHING`,
-          params: columnsOf(pendingSettings, SETTING_TYPES.length),
+          params: columnsOf([...pendingSettings.values()], SETTING_TYPES.length),
         }
       : undefined,
   ];
-  const flush = async () => {
+  const flushIfRetracted = async (factId: string) => {
+    if (!retractedEntries.has(factId) && !retractedSettings.has(factId)) return;
     await writeTogether(tx, statements());
-    pendingEntries = [];
-    pendingSettings = [];
+    pendingEntries = new Map();
+    pendingSettings = new Map();
+    retractedEntries = new Set();
+    retractedSettings = new Set();
   };
   for (const fact of ours) {
     const retracted = fact.kind === 'retracted';
+    const id = fact.factId;
     if (fact.event === 'ProtocolFeeSet') {
       const a = parseArgs(fact, protocolFeeSet);
       if (retracted) {
-        await flush();
-        await tx.query(`DELETE FROM ${settings} WHERE fact_id = $1`, [fact.factId]);
-      } else
-        pendingSettings.push([
-          fact.factId,
-          fact.address,
-          a.recipient,
-          a.bps,
-          fact.blockNumber,
-          fact.logIndex,
-        ]);
+        pendingSettings.delete(id);
+        retractedSettings.add(id);
+      } else {
+        await flushIfRetracted(id);
+        // A copy has the same content: the first stays, as ON CONFLICT DO NOTHING keeps it.
+        if (!pendingSettings.has(id))
+          pendingSettings.set(id, [
+            id,
+            fact.address,
+            a.recipient,
+            a.bps,
+            fact.blockNumber,
+            fact.logIndex,
+          ]);
+      }
       continue;
     }
     const list = ledgerEntriesOf(fact).filter((e) => e.amount !== '0');
     if (list.length === 0) continue;
     if (retracted) {
-      await flush();
-      await tx.query(`DELETE FROM ${entries} WHERE fact_id = $1`, [fact.factId]);
-    } else
-      for (const e of list)
-        pendingEntries.push([
-          fact.factId,
-          e.role,
-          fact.address,
-          e.account,
-          e.currency,
-          e.amount,
-          fact.blockNumber,
-          fact.logIndex,
-          fact.transactionHash,
-        ]);
+      pendingEntries.delete(id);
+      retractedEntries.add(id);
+    } else {
+      await flushIfRetracted(id);
+      if (!pendingEntries.has(id))
+        pendingEntries.set(
+          id,
+          list.map((e) => [
+            id,
+            e.role,
+            fact.address,
+            e.account,
+            e.currency,
+            e.amount,
+            fact.blockNumber,
+            fact.logIndex,
+            fact.transactionHash,
+          ]),
+        );
+    }
   }
-  // What is left buffered and the head, in one round trip.
+  // One round trip: what the chunk leaves, and the head.
   await writeTogether(tx, [...statements(), advanceHeads(tablePath(tx, LedgersHeadEntity), ours)]);
 }
 
