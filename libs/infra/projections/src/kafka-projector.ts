@@ -91,6 +91,8 @@ export class KafkaProjector<E> {
         // ... and fetches large enough to fill them (market envelopes run 1-2.5 kB).
         maxBytesPerPartition:
           options.maxBytesPerPartition ?? (projection.applyBatch ? 8 * 1_048_576 : undefined),
+        // (kafkajs caps a whole fetch at 10 MiB by default: a few partitions' worth of that.)
+        maxBytes: options.maxBytes ?? (projection.applyBatch ? 32 * 1_048_576 : undefined),
         // Chunks of different partitions at once when no row is shared between them (one
         // transaction each, so one is written while another is decoded and folded).
         partitionsConsumedConcurrently:

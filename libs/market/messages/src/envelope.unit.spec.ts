@@ -152,6 +152,21 @@ describe('event envelope codec', () => {
         JSON.stringify({ ...toWire(envelope()), data: 'x' }),
         'ENVELOPE.INVALID',
       ],
+      [
+        'a payload that is an array',
+        JSON.stringify({ ...toWire(envelope()), data: [1] }),
+        'ENVELOPE.INVALID',
+      ],
+      [
+        'a payload that is null',
+        JSON.stringify({ ...toWire(envelope()), data: null }),
+        'ENVELOPE.INVALID',
+      ],
+      [
+        'metadata that is not an object',
+        JSON.stringify({ ...toWire(envelope()), metadata: [] }),
+        'ENVELOPE.INVALID',
+      ],
       ['version 0', JSON.stringify({ ...toWire(envelope()), version: 0 }), 'ENVELOPE.INVALID'],
       ['no event id', JSON.stringify({ ...toWire(envelope()), eventId: '' }), 'ENVELOPE.INVALID'],
     ])('%s', (_what, bytes, code) => {
