@@ -78,6 +78,12 @@ export function artworksProjection(
     apply: (fact, tx) => applyArtworkFact(fact, tx),
     applyBatch: (facts, tx) => applyArtworkFacts(facts, tx),
     readIndexes: ARTWORKS_READ_INDEXES,
+    // A work's rows (the work, its links, its transfers) are written by its mints and transfers
+    // alone, all keyed `${collection}:${tokenId}` (so on one partition), and the owner is read
+    // from its own transfers: chunks of different partitions write different rows. All of them
+    // raise the head (one row, a GREATEST, so their order is moot): a chunk waits for another's
+    // commit only at that last statement.
+    partitionsIndependent: true,
   };
 }
 
@@ -152,14 +158,21 @@ export async function applyArtworkFact(fact: ChainFactEnvelope, tx: EntityManage
 }
 
 /**
- * The batch form of applyArtworkFact, for a run of facts in order: transfers in one multi-row
- * INSERT; mints as one multi-row upsert of the last mint of each work (a later mint of the same
- * token id replaces the row, as the upsert does one at a time) with their parent and
- * contributor rows replaced in two statements; then the owner of every work touched recomputed
- * in one UPDATE (the owner is a function of the believed transfers and the mint, so computing it
- * once at the end gives what computing it after each fact gives). A retraction first writes
- * everything buffered before it and is then applied alone, so the rows are those of
- * applyArtworkFact on each fact in turn.
+ * The batch form of applyArtworkFact, for a run of facts in order, folded in memory and written
+ * in two round trips whatever the retractions among them:
+ * 1. transfers inserted (one multi-row INSERT) and retracted ones deleted by fact id; works whose
+ *    mint was retracted deleted (the row of that mint, or whatever row if the chunk upserted the
+ *    retracted mint itself: one at a time, its upsert replaced the stored row and its retraction
+ *    deleted it); the old parents and contributors of the works minted deleted;
+ * 2. the last mint of each work upserted, its owner computed from the transfers (then written);
+ *    its parents and contributors inserted; the links of works deleted in 1 deleted; the owner of
+ *    every other work touched recomputed where it changes (a function of the believed transfers
+ *    and the mint, so computing it once at the end gives what computing it after each fact gives).
+ * A retraction of a fact of the same chunk drops what the fact buffered, and deletes a stored copy
+ * of it too, so inserts and deletes name different rows. A fact that comes back after its
+ * retraction in one chunk (never through the runner, which skips it; possible when called
+ * directly) writes what is buffered first, so the rows are those of applyArtworkFact on each fact
+ * in turn.
  */
 export async function applyArtworkFacts(
   facts: readonly ChainFactEnvelope[],
@@ -168,34 +181,54 @@ export async function applyArtworkFacts(
   const ours = facts.filter((f) => f.contract === ARTWORK_REGISTRY);
   if (ours.length === 0) return;
   const t = tables(tx);
-  let transfers: unknown[][] = [];
+  let transfers = new Map<string, unknown[]>();
+  let retractedTransfers = new Set<string>();
   let mints = new Map<string, Mint>();
-  let touched = new Map<string, readonly [string, string]>();
-  const touch = (collection: string, tokenId: string) =>
-    touched.set(`${collection}/${tokenId}`, [collection, tokenId]);
+  // Works whose row a retracted mint deletes: that mint's fact id, or null for whatever row.
+  let deletions = new Map<string, { key: WorkKey; facts: Set<string | null> }>();
+  let retractedMints = new Set<string>();
+  let touched = new Map<string, WorkKey>();
+  const touch = (key: string, work: WorkKey) => touched.set(key, work);
   const flush = async (head?: SqlStatement) => {
-    // Two round trips. First the transfers, the works' rows and the removal of their old
-    // parents and contributors (four tables); then the new parents and contributors and the
-    // owners, which read the transfers and works written by the first (a statement sees only
-    // what was written before it). The owner is written only where it changes (a mint's own
-    // Transfer names the owner the mint did): an UPDATE that changes nothing still writes a row
-    // version and an entry in every index of the work. The `= ANY` beside each join on the keys
-    // hands the planner the keys as an index condition (it had hashed a scan of the table).
     const list = [...mints.values()];
-    const keys = [...touched.values()];
+    const gone = [...deletions.entries()].filter(([key]) => !mints.has(key)).map(([, d]) => d.key);
+    const others = [...touched.entries()].filter(([key]) => !mints.has(key)).map(([, w]) => w);
+    const deleted = [...deletions.values()].flatMap((d) =>
+      [...d.facts].map((fact) => [d.key[0], d.key[1], fact] as const),
+    );
     await writeTogether(tx, [
-      transfers.length > 0
+      retractedTransfers.size > 0
+        ? {
+            sql: `DELETE FROM ${t.transfers} WHERE fact_id = ANY($1::text[])`,
+            params: [[...retractedTransfers]],
+          }
+        : undefined,
+      transfers.size > 0
         ? {
             sql: `INSERT INTO ${t.transfers} (fact_id, collection, token_id, from_address, to_address, block, log_index, tx_hash, at)
          ${unnestSelect(TRANSFER_TYPES)} ON CONFLICT (fact_id) DO NOTHING`,
-            params: columnsOf(transfers, TRANSFER_TYPES.length),
+            params: columnsOf([...transfers.values()], TRANSFER_TYPES.length),
           }
         : undefined,
-      ...(list.length > 0 ? [upsertMints(t, list), ...deleteLinks(t, list)] : []),
+      deleted.length > 0
+        ? {
+            sql: `DELETE FROM ${t.artworks} a
+         USING unnest($1::text[], $2::numeric[], $3::text[]) AS k(collection, token_id, fact)
+         WHERE a.collection = k.collection AND a.token_id = k.token_id
+           AND a.token_id = ANY($2::numeric[]) AND (k.fact IS NULL OR a.mint_fact_id = k.fact)`,
+            params: [deleted.map((d) => d[0]), deleted.map((d) => d[1]), deleted.map((d) => d[2])],
+          }
+        : undefined,
+      ...(list.length > 0 ? deleteLinks(t, list.map(keyOfMint)) : []),
     ]);
+    // The owner is written only where it changes (a mint's own Transfer names the owner the mint
+    // did): an UPDATE that changes nothing still writes a row version and an entry in every index
+    // of the work. The `= ANY` beside each join on the keys hands the planner the keys as an index
+    // condition (it had hashed a scan of the table).
     await writeTogether(tx, [
-      ...(list.length > 0 ? insertLinks(t, list) : []),
-      keys.length > 0
+      ...(list.length > 0 ? [upsertMints(t, list), ...insertLinks(t, list)] : []),
+      ...(gone.length > 0 ? deleteLinks(t, gone, true) : []),
+      others.length > 0
         ? {
             sql: `UPDATE ${t.artworks} a SET owner = COALESCE(l.to_address, a.minted_to)
          FROM unnest($1::text[], $2::numeric[]) AS k(collection, token_id)
@@ -205,44 +238,65 @@ export async function applyArtworkFacts(
          WHERE a.collection = k.collection AND a.token_id = k.token_id
            AND a.collection = ANY($1::text[]) AND a.token_id = ANY($2::numeric[])
            AND a.owner IS DISTINCT FROM COALESCE(l.to_address, a.minted_to)`,
-            params: [keys.map((k) => k[0]), keys.map((k) => k[1])],
+            params: [others.map((k) => k[0]), others.map((k) => k[1])],
           }
         : undefined,
       head,
     ]);
-    transfers = [];
+    transfers = new Map();
+    retractedTransfers = new Set();
     mints = new Map();
+    deletions = new Map();
+    retractedMints = new Set();
     touched = new Map();
   };
   for (const fact of ours) {
-    if (fact.kind === 'retracted') {
-      if (fact.event === 'ArtworkMinted' || fact.event === 'Transfer') {
-        await flush();
-        await applyArtworkFact(fact, tx);
-      }
-      continue;
-    }
     const collection = fact.address;
+    const retracted = fact.kind === 'retracted';
+    const id = fact.factId;
     if (fact.event === 'ArtworkMinted') {
       const a = parseArgs(fact, artworkMintedArgs);
       const key = `${collection}/${a.tokenId}`;
-      mints.delete(key); // the last mint of a work wins, in the order of the facts
-      mints.set(key, { fact, a });
-      touch(collection, a.tokenId);
+      const work: WorkKey = [collection, a.tokenId];
+      if (retracted) {
+        // One at a time, its retraction deletes the row only if that mint made it.
+        if (mints.get(key)?.fact.factId === id) {
+          mints.delete(key);
+          deletions.set(key, { key: work, facts: new Set([null]) });
+        } else if (!mints.has(key)) {
+          const d = deletions.get(key) ?? { key: work, facts: new Set() };
+          if (!d.facts.has(null)) d.facts.add(id);
+          deletions.set(key, d);
+        }
+        retractedMints.add(id);
+      } else {
+        if (retractedMints.has(id)) await flush();
+        mints.delete(key); // the last mint of a work wins, in the order of the facts
+        mints.set(key, { fact, a });
+      }
+      touch(key, work);
     } else if (fact.event === 'Transfer') {
       const a = parseArgs(fact, transferArgs);
-      transfers.push([
-        fact.factId,
-        collection,
-        a.tokenId,
-        a.from,
-        a.to,
-        fact.blockNumber,
-        fact.logIndex,
-        fact.transactionHash,
-        positionOf(fact).at,
-      ]);
-      touch(collection, a.tokenId);
+      if (retracted) {
+        transfers.delete(id);
+        retractedTransfers.add(id);
+      } else {
+        if (retractedTransfers.has(id)) await flush();
+        // A copy has the same content: the first stays, as ON CONFLICT DO NOTHING keeps it.
+        if (!transfers.has(id))
+          transfers.set(id, [
+            id,
+            collection,
+            a.tokenId,
+            a.from,
+            a.to,
+            fact.blockNumber,
+            fact.logIndex,
+            fact.transactionHash,
+            positionOf(fact).at,
+          ]);
+      }
+      touch(`${collection}/${a.tokenId}`, [collection, a.tokenId]);
     }
   }
   await flush(advanceHeads(tablePath(tx, ArtworksHeadEntity), ours));
@@ -285,8 +339,14 @@ const MINT_TYPES: readonly SqlColumnType[] = [
 ];
 
 type Mint = { fact: ChainFactEnvelope; a: ArtworkMintedArgs };
+/** A work: its collection and token id. */
+type WorkKey = readonly [string, string];
+const keyOfMint = (m: Mint): WorkKey => [m.fact.address, m.a.tokenId];
 
-/** The upsert of works (at most one mint per work). */
+/**
+ * The upsert of works (at most one mint per work), each with its owner: the latest believed
+ * transfer's recipient (the transfers written before this statement), else whom the mint named.
+ */
 function upsertMints(t: Tables, mints: readonly Mint[]): SqlStatement {
   const rows = mints.map(({ fact, a }) => {
     const at = positionOf(fact);
@@ -319,11 +379,19 @@ function upsertMints(t: Tables, mints: readonly Mint[]): SqlStatement {
        model_hash, prompt_hash, seed, manifest_hash, manifest_uri, royalty_receiver, royalty_bps,
        parent_count, contributor_count, minted_block, minted_log_index, minted_tx, minted_at,
        mint_fact_id, minted_to)
-     SELECT *, u.owner FROM (${unnestSelect(MINT_TYPES)}) AS u(collection, token_id, creator,
+     SELECT u.collection, u.token_id, u.creator, COALESCE(l.to_address, u.owner),
+       u.provenance_hash, u.model_id, u.model_hash, u.prompt_hash, u.seed, u.manifest_hash,
+       u.manifest_uri, u.royalty_receiver, u.royalty_bps, u.parent_count, u.contributor_count,
+       u.minted_block, u.minted_log_index, u.minted_tx, u.minted_at, u.mint_fact_id, u.owner
+     FROM (${unnestSelect(MINT_TYPES)}) AS u(collection, token_id, creator,
        owner, provenance_hash, model_id, model_hash, prompt_hash, seed, manifest_hash, manifest_uri,
        royalty_receiver, royalty_bps, parent_count, contributor_count, minted_block,
        minted_log_index, minted_tx, minted_at, mint_fact_id)
-     ON CONFLICT (collection, token_id) DO UPDATE SET creator = EXCLUDED.creator,
+       LEFT JOIN LATERAL (SELECT to_address FROM ${t.transfers} x
+         WHERE x.collection = u.collection AND x.token_id = u.token_id
+         ORDER BY x.block DESC, x.log_index DESC LIMIT 1) l ON true
+     ON CONFLICT (collection, token_id) DO UPDATE SET owner = EXCLUDED.owner,
+       creator = EXCLUDED.creator,
        minted_to = EXCLUDED.minted_to, provenance_hash = EXCLUDED.provenance_hash,
        model_id = EXCLUDED.model_id, model_hash = EXCLUDED.model_hash,
        prompt_hash = EXCLUDED.prompt_hash, seed = EXCLUDED.seed,
@@ -337,12 +405,18 @@ function upsertMints(t: Tables, mints: readonly Mint[]): SqlStatement {
   };
 }
 
-/** Deletes the parents and contributors of the works minted (they get the last mint's). */
-function deleteLinks(t: Tables, mints: readonly Mint[]): SqlStatement[] {
-  const keys = [mints.map((m) => m.fact.address), mints.map((m) => m.a.tokenId)];
+/**
+ * Deletes the parents and contributors of works: those minted (they get the last mint's), or with
+ * `goneOnly`, those left without a row (their mint retracted).
+ */
+function deleteLinks(t: Tables, works: readonly WorkKey[], goneOnly = false): SqlStatement[] {
+  const keys = [works.map((w) => w[0]), works.map((w) => w[1])];
+  const gone = goneOnly
+    ? ` AND NOT EXISTS (SELECT 1 FROM ${t.artworks} a WHERE a.collection = k.collection AND a.token_id = k.token_id)`
+    : '';
   return [t.parents, t.contributors].map((table) => ({
     sql: `DELETE FROM ${table} x USING unnest($1::text[], $2::numeric[]) AS k(collection, token_id)
-       WHERE x.collection = k.collection AND x.token_id = k.token_id AND x.token_id = ANY($2::numeric[])`,
+       WHERE x.collection = k.collection AND x.token_id = k.token_id AND x.token_id = ANY($2::numeric[])${gone}`,
     params: keys,
   }));
 }
