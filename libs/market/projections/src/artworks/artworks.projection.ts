@@ -25,6 +25,7 @@ import {
   parseArgs,
   positionOf,
   tablePath,
+  withFastPath,
   zAddress,
   zBytes32,
   zUint,
@@ -63,7 +64,10 @@ export const artworkMintedArgs = z.object({
   }),
 });
 
-export const transferArgs = z.object({ from: zAddress, to: zAddress, tokenId: zUint });
+export const transferArgs = withFastPath(
+  z.object({ from: zAddress, to: zAddress, tokenId: zUint }),
+  { from: 'address', to: 'address', tokenId: 'uint' },
+);
 
 export function artworksProjection(
   name: string = ARTWORKS_PROJECTION,

@@ -45,7 +45,56 @@ export class ChainReadArgsError extends CodedError<'CHAIN_FACT.BAD_ARGS'> {
   override readonly name = 'ChainReadArgsError';
 }
 
+/** What a flat args schema's fields are, for the fast path of parseArgs (withFastPath). */
+export type ArgKind = 'address' | 'bytes32' | 'uint';
+
+const FAST_KINDS = new WeakMap<z.ZodType, readonly (readonly [string, ArgKind])[]>();
+const ADDRESS = /^0x[0-9a-fA-F]{40}$/;
+const BYTES32 = /^0x[0-9a-fA-F]{64}$/;
+/** A uint zUint gives back unchanged (no leading zero). */
+const CANONICAL_UINT = /^(?:0|[1-9][0-9]{0,77})$/;
+
+/**
+ * Registers what each field of a flat object schema of zAddress / zBytes32 / zUint is, so that
+ * parseArgs checks args of that shape without zod (same checks, same output; anything else, a
+ * leading zero, a large number, a bad field, goes to zod, which gives the same output or names
+ * the error). zod took ~6 us a fact, a sixth of the node time of a chain model's chunk.
+ */
+export function withFastPath<S extends z.ZodObject>(
+  schema: S,
+  kinds: { readonly [K in keyof z.output<S>]: ArgKind },
+): S {
+  FAST_KINDS.set(schema, Object.entries(kinds) as [string, ArgKind][]);
+  return schema;
+}
+
+function fastParse(
+  args: Readonly<Record<string, unknown>>,
+  kinds: readonly (readonly [string, ArgKind])[],
+): Record<string, string> | undefined {
+  const out: Record<string, string> = {};
+  for (const [key, kind] of kinds) {
+    const v = args[key];
+    if (kind === 'uint') {
+      if (typeof v === 'string' && CANONICAL_UINT.test(v)) out[key] = v;
+      else if (typeof v === 'number' && Number.isSafeInteger(v) && v >= 0) out[key] = String(v);
+      else return undefined;
+    } else {
+      if (typeof v !== 'string' || !(kind === 'address' ? ADDRESS : BYTES32).test(v))
+        return undefined;
+      out[key] = v.toLowerCase();
+    }
+  }
+  return out;
+}
+
 export function parseArgs<S extends z.ZodType>(fact: ChainFactEnvelope, schema: S): z.output<S> {
+  const kinds = FAST_KINDS.get(schema);
+  const args = fact.args as unknown;
+  if (kinds && typeof args === 'object' && args !== null && !Array.isArray(args)) {
+    const fast = fastParse(args as Record<string, unknown>, kinds);
+    if (fast) return fast as z.output<S>;
+  }
   const r = schema.safeParse(fact.args);
   if (!r.success)
     throw new ChainReadArgsError(

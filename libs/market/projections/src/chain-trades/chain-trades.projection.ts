@@ -19,6 +19,7 @@ import {
   parseArgs,
   positionOf,
   tablePath,
+  withFastPath,
   zAddress,
   zBytes32,
   zUint,
@@ -32,21 +33,38 @@ import {
 export const CHAIN_TRADES_PROJECTION = 'chain-trades';
 export const MARKETPLACE = 'Marketplace';
 
-export const tradeSettledArgs = z.object({
-  askHash: zBytes32,
-  bidHash: zBytes32,
-  collection: zAddress,
-  tokenId: zUint,
-  seller: zAddress,
-  buyer: zAddress,
-  currency: zAddress,
-  price: zUint,
-  protocolFee: zUint,
-  royaltyReceiver: zAddress,
-  royalty: zUint,
-  attribution: zUint,
-  sellerProceeds: zUint,
-});
+export const tradeSettledArgs = withFastPath(
+  z.object({
+    askHash: zBytes32,
+    bidHash: zBytes32,
+    collection: zAddress,
+    tokenId: zUint,
+    seller: zAddress,
+    buyer: zAddress,
+    currency: zAddress,
+    price: zUint,
+    protocolFee: zUint,
+    royaltyReceiver: zAddress,
+    royalty: zUint,
+    attribution: zUint,
+    sellerProceeds: zUint,
+  }),
+  {
+    askHash: 'bytes32',
+    bidHash: 'bytes32',
+    collection: 'address',
+    tokenId: 'uint',
+    seller: 'address',
+    buyer: 'address',
+    currency: 'address',
+    price: 'uint',
+    protocolFee: 'uint',
+    royaltyReceiver: 'address',
+    royalty: 'uint',
+    attribution: 'uint',
+    sellerProceeds: 'uint',
+  },
+);
 
 export function chainTradesProjection(
   name: string = CHAIN_TRADES_PROJECTION,

@@ -29,6 +29,7 @@ import {
   advanceHeads,
   parseArgs,
   tablePath,
+  withFastPath,
   zAddress,
   zUint,
 } from '../chain-facts/chain-facts';
@@ -43,9 +44,18 @@ import {
 
 export const LEDGERS_PROJECTION = 'chain-ledgers';
 
-const accountAmount = z.object({ account: zAddress, currency: zAddress, amount: zUint });
-const receiverAmount = z.object({ receiver: zAddress, currency: zAddress, amount: zUint });
-const contributorAmount = z.object({ contributor: zAddress, currency: zAddress, amount: zUint });
+const accountAmount = withFastPath(
+  z.object({ account: zAddress, currency: zAddress, amount: zUint }),
+  { account: 'address', currency: 'address', amount: 'uint' },
+);
+const receiverAmount = withFastPath(
+  z.object({ receiver: zAddress, currency: zAddress, amount: zUint }),
+  { receiver: 'address', currency: 'address', amount: 'uint' },
+);
+const contributorAmount = withFastPath(
+  z.object({ contributor: zAddress, currency: zAddress, amount: zUint }),
+  { contributor: 'address', currency: 'address', amount: 'uint' },
+);
 const protocolFeeSet = z.object({ recipient: zAddress, bps: z.number().int().min(0).max(10_000) });
 
 interface Entry {
