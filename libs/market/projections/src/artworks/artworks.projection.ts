@@ -24,6 +24,9 @@ import {
   advanceHeads,
   parseArgs,
   positionOf,
+  fastFields,
+  fastUint,
+  isArgsObject,
   tablePath,
   withFastPath,
   zAddress,
@@ -38,36 +41,11 @@ import {
   ArtworksHeadEntity,
   ARTWORKS_READ_MODEL_ENTITIES,
 } from './artworks.entities';
+import { artworkMintedArgs, transferArgs } from './artwork-args';
 
 export const ARTWORKS_PROJECTION = 'chain-artworks';
 export const ARTWORK_REGISTRY = 'ArtworkRegistry';
-
-const MAX_BPS = 10_000;
-const bps = z.number().int().min(0).max(MAX_BPS);
-
-export const artworkMintedArgs = z.object({
-  tokenId: zUint,
-  creator: zAddress,
-  owner: zAddress,
-  provenanceHash: zBytes32,
-  royaltyReceiver: zAddress,
-  royaltyBps: bps,
-  provenance: z.object({
-    modelId: z.string().max(10_000),
-    modelHash: zBytes32,
-    promptHash: zBytes32,
-    seed: zUint,
-    manifestHash: zBytes32,
-    manifestURI: z.string().max(10_000),
-    parents: z.array(zUint).max(64),
-    contributors: z.array(z.object({ account: zAddress, bps })).max(64),
-  }),
-});
-
-export const transferArgs = withFastPath(
-  z.object({ from: zAddress, to: zAddress, tokenId: zUint }),
-  { from: 'address', to: 'address', tokenId: 'uint' },
-);
+export { artworkMintedArgs, transferArgs } from './artwork-args';
 
 export function artworksProjection(
   name: string = ARTWORKS_PROJECTION,
