@@ -161,7 +161,12 @@ export async function replayChainProjection(o: ChainReplayOptions): Promise<Chai
             // projection with applyBatch, fetches large enough to fill them (chain facts run
             // ~1 kB; the consumer's default chunk of 200 spent a commit per 200 facts).
             ...(projection.applyBatch
-              ? { chunkSize: REPLAY_BATCH_SIZE, maxBytesPerPartition: 8 * 1_048_576 }
+              ? {
+                  chunkSize: REPLAY_BATCH_SIZE,
+                  maxBytesPerPartition: 8 * 1_048_576,
+                  // (kafkajs caps a whole fetch at 10 MiB by default: under three such partitions)
+                  maxBytes: 32 * 1_048_576,
+                }
               : {}),
             // Partitions at once where no row spans two, as a KafkaProjector runs them: one
             // partition's chunk is written while another's is decoded and folded.
