@@ -33,27 +33,23 @@ export function columnsOf(rows: readonly (readonly unknown[])[], width: number):
 export interface SqlStatement {
   readonly sql: string;
   readonly params: readonly unknown[];
-  /** Count the rows it returns (its sql ends in RETURNING): writeTogether gives the counts back. */
-  readonly count?: boolean;
 }
 
 /**
  * Runs data-modifying statements (INSERT, UPDATE, DELETE) in one round trip, each as a CTE of
- * one `WITH ... SELECT`. They all see the snapshot taken before the statement, so use it only
+ * one `WITH ... SELECT 1`. They all see the snapshot taken before the statement, so use it only
  * for statements on different rows that do not read each other's writes (an insert of new rows
- * beside an update of stored ones, writes to different tables). Returns, in order, the number of
- * rows each statement marked `count` returned.
+ * beside an update of stored ones, writes to different tables).
  */
 export async function writeTogether(
   tx: { query(sql: string, params?: unknown[]): Promise<unknown> },
   statements: readonly (SqlStatement | undefined)[],
-): Promise<number[]> {
+): Promise<void> {
   const list = statements.filter((s): s is SqlStatement => s !== undefined);
-  if (list.length === 0) return [];
-  const counted = list.flatMap((s, i) => (s.count ? [i] : []));
-  if (list.length === 1 && counted.length === 0) {
+  if (list.length === 0) return;
+  if (list.length === 1) {
     await tx.query(list[0]!.sql, [...list[0]!.params]);
-    return [];
+    return;
   }
   const params: unknown[] = [];
   const ctes = list.map((s, i) => {
@@ -61,14 +57,7 @@ export async function writeTogether(
     params.push(...s.params);
     return `w${i} AS (${s.sql.replace(/\$(\d+)/g, (_, n: string) => `$${Number(n) + offset}`)})`;
   });
-  const select =
-    counted.length === 0
-      ? 'SELECT 1'
-      : `SELECT ${counted.map((i) => `(SELECT count(*) FROM w${i})::int AS c${i}`).join(', ')}`;
-  const rows = (await tx.query(`WITH ${ctes.join(',\n')} ${select}`, params)) as Array<
-    Record<string, number>
-  >;
-  return counted.map((i) => rows[0]![`c${i}`]!);
+  await tx.query(`WITH ${ctes.join(',\n')} SELECT 1`, params);
 }
 
 /** A column name of ours, quoted (lowercase identifiers only: nothing else is ever passed). */

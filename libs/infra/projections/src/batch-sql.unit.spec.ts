@@ -39,33 +39,6 @@ describe('batch SQL helpers', () => {
     expect(sent).toEqual([['DELETE FROM c WHERE k = $1', [7]]]);
   });
 
-  it('writeTogether gives back the rows each counted statement returned, in order', async () => {
-    const sent: string[] = [];
-    const tx = {
-      query: async (sql: string) => {
-        sent.push(sql);
-        return [{ c0: 3, c2: 0 }];
-      },
-    };
-    const counts = await writeTogether(tx, [
-      { sql: 'INSERT INTO a VALUES ($1) RETURNING 1', params: [1], count: true },
-      { sql: 'UPDATE b SET x = $1', params: [2] },
-      { sql: 'INSERT INTO c VALUES ($1) RETURNING 1', params: [3], count: true },
-    ]);
-    expect(counts).toEqual([3, 0]);
-    expect(sent[0]).toMatch(
-      /SELECT \(SELECT count\(\*\) FROM w0\)::int AS c0, \(SELECT count\(\*\) FROM w2\)::int AS c2$/,
-    );
-    // A single counted statement still goes as a CTE, to be counted.
-    sent.length = 0;
-    expect(
-      await writeTogether(tx, [
-        { sql: 'INSERT INTO a VALUES ($1) RETURNING 1', params: [1], count: true },
-      ]),
-    ).toEqual([3]);
-    expect(sent[0]).toMatch(/^WITH w0 AS \(INSERT INTO a VALUES \(\$1\) RETURNING 1\) SELECT/);
-  });
-
   it('copyText writes values as COPY text format reads them', () => {
     expect(copyText(null)).toBe('\\N');
     expect(copyText(undefined)).toBe('\\N');
