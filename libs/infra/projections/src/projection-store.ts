@@ -55,7 +55,13 @@ export interface ApplyResult {
   }>;
 }
 
-const lockKey = (projection: string) => `atelier.projection:${projection}`;
+/**
+ * The advisory lock of a projection's tables (a rebuild holds it exclusively, a chunk shares it).
+ * Keyed by schema and name: the same projection in another schema of the database (tests,
+ * benchmarks, a second deployment) has other tables, and must not wait on this one's rebuild.
+ */
+const lockKey = (schema: string, projection: string) =>
+  `atelier.projection:${schema}.${projection}`;
 
 /**
  * random_page_cost inside a chunk's transaction. A projection's statements find rows by key, a
@@ -157,7 +163,7 @@ export class ProjectionStore {
             ref.source,
             ref.partition,
             [...new Set(positions.map((p) => p.stream))],
-            lockKey(name),
+            lockKey(this.schema, name),
           ],
         );
       const done = BigInt(head!.position);
@@ -382,13 +388,15 @@ export class ProjectionStore {
     const runner = this.dataSource.createQueryRunner();
     await runner.connect();
     await runner.query('SELECT pg_advisory_lock(hashtextextended($1, 0))', [
-      lockKey(assertProjectionName(projection.name)),
+      lockKey(this.schema, assertProjectionName(projection.name)),
     ]);
     return {
       tx: runner.manager,
       release: async () => {
         await runner
-          .query('SELECT pg_advisory_unlock(hashtextextended($1, 0))', [lockKey(projection.name)])
+          .query('SELECT pg_advisory_unlock(hashtextextended($1, 0))', [
+            lockKey(this.schema, projection.name),
+          ])
           .catch(() => undefined);
         await runner.release();
       },
