@@ -117,17 +117,7 @@ export async function applyArtworkFact(fact: ChainFactEnvelope, tx: EntityManage
         await tx.query(
           `INSERT INTO ${t.transfers} (fact_id, collection, token_id, from_address, to_address, block, log_index, tx_hash, at)
            VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9) ON CONFLICT (fact_id) DO NOTHING`,
-          [
-            fact.factId,
-            collection,
-            a.tokenId,
-            a.from,
-            a.to,
-            fact.blockNumber,
-            fact.logIndex,
-            fact.transactionHash,
-            positionOf(fact).at,
-          ],
+          transferRow(fact, collection, a),
         );
       }
       await recomputeOwner(tx, t, collection, a.tokenId);
@@ -265,18 +255,7 @@ export async function applyArtworkFacts(
       } else {
         if (retractedTransfers.has(id)) await flush();
         // A copy has the same content: the first stays, as ON CONFLICT DO NOTHING keeps it.
-        if (!transfers.has(id))
-          transfers.set(id, [
-            id,
-            collection,
-            a.tokenId,
-            a.from,
-            a.to,
-            fact.blockNumber,
-            fact.logIndex,
-            fact.transactionHash,
-            positionOf(fact).at,
-          ]);
+        if (!transfers.has(id)) transfers.set(id, transferRow(fact, collection, a));
       }
       touch(`${collection}/${a.tokenId}`, [collection, a.tokenId]);
     }
@@ -285,6 +264,25 @@ export async function applyArtworkFacts(
 }
 
 type ArtworkMintedArgs = z.output<typeof artworkMintedArgs>;
+
+/** A transfer's row in artwork_transfers, in TRANSFER_TYPES' order (one at a time and in a batch). */
+function transferRow(
+  fact: ChainFactEnvelope,
+  collection: string,
+  a: { tokenId: string; from: string; to: string },
+): unknown[] {
+  return [
+    fact.factId,
+    collection,
+    a.tokenId,
+    a.from,
+    a.to,
+    fact.blockNumber,
+    fact.logIndex,
+    fact.transactionHash,
+    positionOf(fact).at,
+  ];
+}
 
 const TRANSFER_TYPES: readonly SqlColumnType[] = [
   'text',
