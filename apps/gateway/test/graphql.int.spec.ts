@@ -244,7 +244,7 @@ beforeAll(async () => {
   takerAddress = taker.address.toLowerCase();
   await chain.deposit(taker, 100n * 1_000_000n);
 
-  const head = await client.getBlockNumber();
+  const head = await client.getBlockNumber({ cacheTime: 0 }); // not a number cached before the deposits
   const facts = await chainFactsUpTo(
     client,
     dep.deployments.chainId,
