@@ -346,9 +346,9 @@ const TRADE_TYPES: readonly SqlColumnType[] = [
  * The batch form of applyMarketEvent. It reads the stored rows the events touch (one round trip),
  * folds the events over them in memory with the same rules as applyMarketEvent (every change
  * guarded by the row's last_position, a trade's transitions by its status), and writes what
- * changed in one round trip: new rows in one multi-row INSERT per table, changed stored rows in
- * one multi-row UPDATE per table (still guarded by last_position), the streams in one upsert. An
- * order accepted, matched and filled within the batch is written once, in its final state.
+ * changed: new rows by COPY (below), changed stored rows in one multi-row UPDATE per table (still
+ * guarded by last_position) and the streams in one upsert, those two in one round trip. An order
+ * accepted, matched and filled within the batch is written once, in its final state.
  *
  * The orders and trades that begin in the batch (their OrderAccepted or TradeMatched comes before
  * anything else of them in it) are not looked up: they are taken to be new, which they are unless
