@@ -2,23 +2,11 @@
 // object zod accepts, the typed error for every one it refuses (valid mints with one field
 // perturbed now and then: a bad address, a leading zero, a number, too long, a wrong type).
 import fc from 'fast-check';
-import { chainFact, toJsonArgs } from '@atelier/chain-messages';
 import { parseArgs } from '../chain-facts/chain-facts';
+import { factWithoutArgs } from '../testing/chain-history';
 import { artworkMintedArgs } from './artwork-args';
 
-const base = chainFact({
-  chainId: 31337,
-  contract: 'ArtworkRegistry',
-  address: `0x${'1'.repeat(40)}`,
-  event: 'ArtworkMinted',
-  blockNumber: 1,
-  blockHash: `0x${'b'.repeat(64)}`,
-  blockTimestamp: 1_800_000_000,
-  transactionHash: `0x${'7'.repeat(64)}`,
-  transactionIndex: 0,
-  logIndex: 0,
-  args: toJsonArgs({}),
-});
+const base = factWithoutArgs('ArtworkRegistry', 'ArtworkMinted');
 
 const hex = (n: number) => fc.stringMatching(new RegExp(`^0x[0-9a-fA-F]{${n}}$`));
 const odd = fc.oneof(

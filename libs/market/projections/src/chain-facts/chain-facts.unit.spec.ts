@@ -2,26 +2,14 @@
 // accepts, zod's typed error for every one it refuses, whatever path the checks took.
 import fc from 'fast-check';
 import { z } from 'zod';
-import { chainFact, toJsonArgs } from '@atelier/chain-messages';
+import { factWithoutArgs } from '../testing/chain-history';
 import { parseArgs, withFastPath, zAddress, zBytes32, zUint } from './chain-facts';
 
 const shape = { who: zAddress, hash: zBytes32, amount: zUint };
 const zodOnly = z.object(shape);
 const fast = withFastPath(z.object(shape), { who: 'address', hash: 'bytes32', amount: 'uint' });
 
-const base = chainFact({
-  chainId: 31337,
-  contract: 'Marketplace',
-  address: `0x${'1'.repeat(40)}`,
-  event: 'Deposited',
-  blockNumber: 1,
-  blockHash: `0x${'b'.repeat(64)}`,
-  blockTimestamp: 1_800_000_000,
-  transactionHash: `0x${'7'.repeat(64)}`,
-  transactionIndex: 0,
-  logIndex: 0,
-  args: toJsonArgs({}),
-});
+const base = factWithoutArgs('Marketplace', 'Deposited');
 const factWith = (args: Record<string, unknown>) => ({ ...base, args: args as never });
 
 const outcome = (schema: z.ZodType, args: Record<string, unknown>) => {

@@ -56,6 +56,11 @@ function block(n: number, specs: readonly Spec[]): ChainFactEnvelope[] {
   );
 }
 
+/** A fact of `contract`'s `event` without args, for specs that put raw (even invalid) args in it. */
+export function factWithoutArgs(contract: Spec['contract'], event: string): ChainFactEnvelope {
+  return block(1, [{ contract, event, args: {} }])[0]!;
+}
+
 const mint = (
   tokenId: bigint,
   creator: string,
