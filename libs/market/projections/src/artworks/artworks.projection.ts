@@ -33,6 +33,7 @@ import {
   zBytes32,
   zUint,
 } from '../chain-facts/chain-facts';
+import { FactRows, writeFactRows, type FactTable } from '../chain-facts/fact-rows';
 import {
   ArtworkContributorEntity,
   ArtworkEntity,
@@ -115,7 +116,7 @@ export async function applyArtworkFact(fact: ChainFactEnvelope, tx: EntityManage
         await tx.query(`DELETE FROM ${t.transfers} WHERE fact_id = $1`, [fact.factId]);
       } else {
         await tx.query(
-          `INSERT INTO ${t.transfers} (fact_id, collection, token_id, from_address, to_address, block, log_index, tx_hash, at)
+          `INSERT INTO ${t.transfers} (${TRANSFER_COLUMNS.join(', ')})
            VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9) ON CONFLICT (fact_id) DO NOTHING`,
           transferRow(fact, collection, a),
         );
@@ -131,8 +132,8 @@ export async function applyArtworkFact(fact: ChainFactEnvelope, tx: EntityManage
 
 /**
  * The batch form of applyArtworkFact, for a run of facts in order, folded in memory and written
- * in two round trips whatever the retractions among them:
- * 1. transfers inserted (one multi-row INSERT) and retracted ones deleted by fact id; works whose
+ * in two steps whatever the retractions among them:
+ * 1. transfers inserted and retracted ones deleted by fact id (FactRows, writeFactRows); works whose
  *    mint was retracted deleted (the row of that mint, or whatever row if the chunk upserted the
  *    retracted mint itself: one at a time, its upsert replaced the stored row and its retraction
  *    deleted it); the old parents and contributors of the works minted deleted;
@@ -153,8 +154,7 @@ export async function applyArtworkFacts(
   const ours = facts.filter((f) => f.contract === ARTWORK_REGISTRY);
   if (ours.length === 0) return;
   const t = tables(tx);
-  let transfers = new Map<string, unknown[]>();
-  let retractedTransfers = new Set<string>();
+  const transfers = new FactRows(transfersTable(t));
   let mints = new Map<string, Mint>();
   // Works whose row a retracted mint deletes: that mint's fact id, or null for whatever row.
   let deletions = new Map<string, { key: WorkKey; facts: Set<string | null> }>();
@@ -168,31 +168,26 @@ export async function applyArtworkFacts(
     const deleted = [...deletions.values()].flatMap((d) =>
       [...d.facts].map((fact) => [d.key[0], d.key[1], fact] as const),
     );
-    await writeTogether(tx, [
-      retractedTransfers.size > 0
-        ? {
-            sql: `DELETE FROM ${t.transfers} WHERE fact_id = ANY($1::text[])`,
-            params: [[...retractedTransfers]],
-          }
-        : undefined,
-      transfers.size > 0
-        ? {
-            sql: `INSERT INTO ${t.transfers} (fact_id, collection, token_id, from_address, to_address, block, log_index, tx_hash, at)
-         ${unnestSelect(TRANSFER_TYPES)} ON CONFLICT (fact_id) DO NOTHING`,
-            params: columnsOf([...transfers.values()], TRANSFER_TYPES.length),
-          }
-        : undefined,
-      deleted.length > 0
-        ? {
-            sql: `DELETE FROM ${t.artworks} a
+    await writeFactRows(
+      tx,
+      [transfers],
+      [
+        deleted.length > 0
+          ? {
+              sql: `DELETE FROM ${t.artworks} a
          USING unnest($1::text[], $2::numeric[], $3::text[]) AS k(collection, token_id, fact)
          WHERE a.collection = k.collection AND a.token_id = k.token_id
            AND a.token_id = ANY($2::numeric[]) AND (k.fact IS NULL OR a.mint_fact_id = k.fact)`,
-            params: [deleted.map((d) => d[0]), deleted.map((d) => d[1]), deleted.map((d) => d[2])],
-          }
-        : undefined,
-      ...(list.length > 0 ? deleteLinks(t, list.map(keyOfMint)) : []),
-    ]);
+              params: [
+                deleted.map((d) => d[0]),
+                deleted.map((d) => d[1]),
+                deleted.map((d) => d[2]),
+              ],
+            }
+          : undefined,
+        ...(list.length > 0 ? deleteLinks(t, list.map(keyOfMint)) : []),
+      ],
+    );
     // The owner is written only where it changes (a mint's own Transfer names the owner the mint
     // did): an UPDATE that changes nothing still writes a row version and an entry in every index
     // of the work. The `= ANY` beside each join on the keys hands the planner the keys as an index
@@ -215,8 +210,6 @@ export async function applyArtworkFacts(
         : undefined,
       head,
     ]);
-    transfers = new Map();
-    retractedTransfers = new Set();
     mints = new Map();
     deletions = new Map();
     retractedMints = new Set();
@@ -249,13 +242,10 @@ export async function applyArtworkFacts(
       touch(key, work);
     } else if (fact.event === 'Transfer') {
       const a = parseArgs(fact, transferArgs);
-      if (retracted) {
-        transfers.delete(id);
-        retractedTransfers.add(id);
-      } else {
-        if (retractedTransfers.has(id)) await flush();
-        // A copy has the same content: the first stays, as ON CONFLICT DO NOTHING keeps it.
-        if (!transfers.has(id)) transfers.set(id, transferRow(fact, collection, a));
+      if (retracted) transfers.retract(id);
+      else {
+        if (transfers.retracted(id)) await flush();
+        transfers.add(id, [transferRow(fact, collection, a)]);
       }
       touch(`${collection}/${a.tokenId}`, [collection, a.tokenId]);
     }
@@ -284,6 +274,23 @@ function transferRow(
   ];
 }
 
+const TRANSFER_COLUMNS = [
+  'fact_id',
+  'collection',
+  'token_id',
+  'from_address',
+  'to_address',
+  'block',
+  'log_index',
+  'tx_hash',
+  'at',
+];
+const transfersTable = (t: Tables): FactTable => ({
+  path: t.transfers,
+  columns: TRANSFER_COLUMNS,
+  types: TRANSFER_TYPES,
+  key: 'fact_id',
+});
 const TRANSFER_TYPES: readonly SqlColumnType[] = [
   'text',
   'text',

@@ -9,7 +9,7 @@
 // rows cannot dedupe (retractions; artworks' mints too): copies republished under new offsets,
 // before and after their retractions, give the rows of a runner that records every fact.
 import { randomUUID } from 'node:crypto';
-import type { DataSource } from 'typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
 import {
   chainFact,
   retractionOf,
@@ -327,6 +327,44 @@ describe.each(projections)('%s: applyBatch', (name, make) => {
       expect(await rows(batch.ds, projection)).toEqual(expected);
     },
   );
+
+  it('in chunks large enough to load by COPY, then delivered again whole (its rows stored: COPY fails and the chunk goes again from its savepoint), gives the rows of small chunks', async () => {
+    const facts = history(21, 500);
+    // The statements a chunk sends (COPY goes by the transaction's own connection, not query).
+    let sent: string[] = [];
+    const spied = (tx: EntityManager) =>
+      new Proxy(tx, {
+        get: (target, key, receiver) =>
+          key === 'query'
+            ? (sql: string, params?: unknown[]) => {
+                sent.push(sql);
+                return target.query(sql, params);
+              }
+            : Reflect.get(target, key, receiver),
+      });
+    // The reference: chunks of 1 to 8 facts, each written as one statement (as the tests above
+    // prove chunks equal to one fact at a time).
+    const small = await model(`${tag}_small`, projection);
+    const twice = [...facts, ...facts];
+    for (let i = 0, n = 1; i < twice.length; i += n, n = 1 + (n % 8)) {
+      const chunk = twice.slice(i, i + n);
+      await small.ds.transaction((tx) => projection.applyBatch!(chunk, spied(tx)));
+    }
+    expect(sent).not.toContain('SAVEPOINT fact_rows');
+    const expected = await rows(small.ds, projection);
+
+    const big = await model(`${tag}_big`, projection);
+    sent = [];
+    for (let i = 0; i < facts.length; i += 1500) {
+      const chunk = facts.slice(i, i + 1500);
+      await big.ds.transaction((tx) => projection.applyBatch!(chunk, spied(tx)));
+    }
+    expect(sent).toContain('SAVEPOINT fact_rows');
+    sent = [];
+    await big.ds.transaction((tx) => projection.applyBatch!(facts, spied(tx)));
+    expect(sent).toContain('ROLLBACK TO SAVEPOINT fact_rows');
+    expect(await rows(big.ds, projection)).toEqual(expected);
+  });
 
   it('through the runner: batch on equals batch off, chunk by chunk with checkpoints', async () => {
     const facts = history(7, 80);

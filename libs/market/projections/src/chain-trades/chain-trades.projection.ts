@@ -6,12 +6,9 @@ import { z } from 'zod';
 import type { ChainFactEnvelope } from '@atelier/chain-messages';
 import {
   chainFactsDedupedByRows,
-  columnsOf,
-  unnestSelect,
   writeTogether,
   type Projection,
   type SqlColumnType,
-  type SqlStatement,
 } from '@atelier/projections';
 import {
   advanceHead,
@@ -24,6 +21,7 @@ import {
   zBytes32,
   zUint,
 } from '../chain-facts/chain-facts';
+import { FactRows, writeFactRows, type FactTable } from '../chain-facts/fact-rows';
 import {
   CHAIN_TRADES_READ_MODEL_ENTITIES,
   ChainTradeEntity,
@@ -96,61 +94,60 @@ export async function applyTradeFact(fact: ChainFactEnvelope, tx: EntityManager)
       await tx.query(`DELETE FROM ${trades} WHERE fact_id = $1`, [fact.factId]);
     } else {
       // The batch form's insert, with one row.
-      await writeTogether(tx, [insertTrades(trades, [tradeRow(fact, a)])]);
+      const one = new FactRows(tradesTable(tx));
+      one.add(fact.factId, [tradeRow(fact, a)]);
+      await writeTogether(tx, [one.insertion()]);
     }
   }
   await advanceHead(tx, tablePath(tx, ChainTradesHeadEntity), fact);
 }
 
 /**
- * The batch form of applyTradeFact: the chunk folded in memory, then one round trip (the settled
- * trades in one multi-row INSERT, the retracted ones in one DELETE, the head in one upsert). A
- * retraction of a trade of the same chunk drops its pending row and deletes a stored copy of it;
- * inserts and deletes then name different fact ids, so the statements commute. A fact that comes
- * back after its retraction in one chunk (never through the runner, which skips it; possible when
- * called directly) writes what is pending first, so the rows are those of one fact at a time.
+ * The batch form of applyTradeFact: the chunk folded in memory (FactRows: the settled trades it
+ * inserts, the retracted ones it deletes), then written by writeFactRows with the head. The rows
+ * are those of applyTradeFact on each fact in turn.
  */
 export async function applyTradeFacts(
   facts: readonly ChainFactEnvelope[],
   tx: EntityManager,
 ): Promise<void> {
-  const trades = tablePath(tx, ChainTradeEntity);
   const ours = facts.filter((f) => f.contract === MARKETPLACE);
-  let pending = new Map<string, TradeRow>();
-  let retracted = new Set<string>();
-  const statements = (): SqlStatement[] => [
-    ...(retracted.size > 0
-      ? [{ sql: `DELETE FROM ${trades} WHERE fact_id = ANY($1::text[])`, params: [[...retracted]] }]
-      : []),
-    ...(pending.size > 0 ? [insertTrades(trades, [...pending.values()])] : []),
-  ];
+  const trades = new FactRows(tradesTable(tx));
   for (const fact of ours) {
     if (fact.event !== 'TradeSettled') continue;
     const a = parseArgs(fact, tradeSettledArgs);
-    if (fact.kind === 'retracted') {
-      pending.delete(fact.factId);
-      retracted.add(fact.factId);
-    } else {
-      if (retracted.has(fact.factId)) {
-        await writeTogether(tx, statements());
-        pending = new Map();
-        retracted = new Set();
-      }
-      // A copy has the same content: the first stays, as ON CONFLICT DO NOTHING keeps it.
-      if (!pending.has(fact.factId)) pending.set(fact.factId, tradeRow(fact, a));
+    if (fact.kind === 'retracted') trades.retract(fact.factId);
+    else {
+      if (trades.retracted(fact.factId)) await writeFactRows(tx, [trades]);
+      trades.add(fact.factId, [tradeRow(fact, a)]);
     }
   }
-  await writeTogether(tx, [
-    ...statements(),
-    advanceHeads(tablePath(tx, ChainTradesHeadEntity), ours),
-  ]);
+  await writeFactRows(tx, [trades], [advanceHeads(tablePath(tx, ChainTradesHeadEntity), ours)]);
 }
 
 type TradeRow = readonly [string, ...(string | number)[]];
 
-const TRADE_COLUMNS = `fact_id, marketplace, collection, token_id, ask_hash, bid_hash, seller,
-  buyer, currency, price, protocol_fee, royalty_receiver, royalty, attribution, seller_proceeds,
-  block, log_index, tx_hash, settled_at`;
+const TRADE_COLUMNS = [
+  'fact_id',
+  'marketplace',
+  'collection',
+  'token_id',
+  'ask_hash',
+  'bid_hash',
+  'seller',
+  'buyer',
+  'currency',
+  'price',
+  'protocol_fee',
+  'royalty_receiver',
+  'royalty',
+  'attribution',
+  'seller_proceeds',
+  'block',
+  'log_index',
+  'tx_hash',
+  'settled_at',
+];
 const TRADE_TYPES: readonly SqlColumnType[] = [
   'text',
   'text',
@@ -198,9 +195,9 @@ function tradeRow(fact: ChainFactEnvelope, a: z.output<typeof tradeSettledArgs>)
   ];
 }
 
-function insertTrades(table: string, rows: readonly TradeRow[]): SqlStatement {
-  return {
-    sql: `INSERT INTO ${table} (${TRADE_COLUMNS}) ${unnestSelect(TRADE_TYPES)} ON CONFLICT (fact_id) DO NOTHING`,
-    params: columnsOf(rows, TRADE_TYPES.length),
-  };
-}
+const tradesTable = (tx: EntityManager): FactTable => ({
+  path: tablePath(tx, ChainTradeEntity),
+  columns: TRADE_COLUMNS,
+  types: TRADE_TYPES,
+  key: 'fact_id',
+});

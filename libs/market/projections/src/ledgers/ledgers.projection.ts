@@ -15,15 +15,7 @@
 import type { EntityManager } from 'typeorm';
 import { z } from 'zod';
 import type { ChainFactEnvelope } from '@atelier/chain-messages';
-import {
-  chainFactsDedupedByRows,
-  columnsOf,
-  unnestSelect,
-  writeTogether,
-  type Projection,
-  type SqlColumnType,
-  type SqlStatement,
-} from '@atelier/projections';
+import { chainFactsDedupedByRows, type Projection, type SqlColumnType } from '@atelier/projections';
 import {
   advanceHead,
   advanceHeads,
@@ -33,6 +25,7 @@ import {
   zAddress,
   zUint,
 } from '../chain-facts/chain-facts';
+import { FactRows, writeFactRows, type FactRow } from '../chain-facts/fact-rows';
 import { MARKETPLACE, tradeSettledArgs } from '../chain-trades/chain-trades.projection';
 import {
   LEDGERS_READ_MODEL_ENTITIES,
@@ -163,13 +156,9 @@ export async function applyLedgerFact(fact: ChainFactEnvelope, tx: EntityManager
 }
 
 /**
- * Applies Marketplace facts in order: the chunk folded in memory, then one round trip (the entries
- * and fee settings in one multi-row INSERT each, the retracted facts' rows in one DELETE per
- * table, the head in one upsert). A retraction of a fact of the same chunk drops its pending rows
- * and deletes a stored copy of them; inserts and deletes then name different fact ids, so the
- * statements commute. A fact that comes back after its retraction in one chunk (never through
- * the runner, which skips it; possible when called directly) writes what is pending first, so
- * the rows are those of applyLedgerFact on each fact in turn.
+ * Applies Marketplace facts in order: the chunk folded in memory (FactRows: the entries and fee
+ * settings it inserts, the retracted facts' rows it deletes), then written by writeFactRows with
+ * the head. The rows are those of applyLedgerFact on each fact in turn.
  */
 export async function applyLedgerFacts(
   facts: readonly ChainFactEnvelope[],
@@ -177,100 +166,64 @@ export async function applyLedgerFacts(
 ): Promise<void> {
   const ours = facts.filter((f) => f.contract === MARKETPLACE);
   if (ours.length === 0) return;
-  const entries = tablePath(tx, LedgerEntryEntity);
-  const settings = tablePath(tx, LedgerFeeSettingEntity);
-  // Per fact id, in the facts' order: its entry rows, or its fee setting row.
-  let pendingEntries = new Map<string, unknown[][]>();
-  let pendingSettings = new Map<string, unknown[]>();
-  let retractedEntries = new Set<string>();
-  let retractedSettings = new Set<string>();
-  const statements = (): (SqlStatement | undefined)[] => [
-    retractedEntries.size > 0
-      ? {
-          sql: `DELETE FROM ${entries} WHERE fact_id = ANY($1::text[])`,
-          params: [[...retractedEntries]],
-        }
-      : undefined,
-    retractedSettings.size > 0
-      ? {
-          sql: `DELETE FROM ${settings} WHERE fact_id = ANY($1::text[])`,
-          params: [[...retractedSettings]],
-        }
-      : undefined,
-    pendingEntries.size > 0
-      ? {
-          sql: `INSERT INTO ${entries} (fact_id, role, marketplace, account, currency, amount, block, log_index, tx_hash)
-         ${unnestSelect(ENTRY_TYPES)} ON CONFLICT (fact_id, role) DO NOTHING`,
-          params: columnsOf([...pendingEntries.values()].flat(), ENTRY_TYPES.length),
-        }
-      : undefined,
-    pendingSettings.size > 0
-      ? {
-          sql: `INSERT INTO ${settings} (fact_id, marketplace, recipient, bps, block, log_index)
-         ${unnestSelect(SETTING_TYPES)} ON CONFLICT (fact_id) DO NOTHING`,
-          params: columnsOf([...pendingSettings.values()], SETTING_TYPES.length),
-        }
-      : undefined,
-  ];
-  const flushIfRetracted = async (factId: string) => {
-    if (!retractedEntries.has(factId) && !retractedSettings.has(factId)) return;
-    await writeTogether(tx, statements());
-    pendingEntries = new Map();
-    pendingSettings = new Map();
-    retractedEntries = new Set();
-    retractedSettings = new Set();
-  };
+  const entries = new FactRows({
+    path: tablePath(tx, LedgerEntryEntity),
+    columns: ENTRY_COLUMNS,
+    types: ENTRY_TYPES,
+    key: 'fact_id, role',
+  });
+  const settings = new FactRows({
+    path: tablePath(tx, LedgerFeeSettingEntity),
+    columns: SETTING_COLUMNS,
+    types: SETTING_TYPES,
+    key: 'fact_id',
+  });
+  const buffers = [entries, settings];
   for (const fact of ours) {
-    const retracted = fact.kind === 'retracted';
     const id = fact.factId;
+    let buffer: FactRows;
+    let rows: FactRow[];
     if (fact.event === 'ProtocolFeeSet') {
       const a = parseArgs(fact, protocolFeeSet);
-      if (retracted) {
-        pendingSettings.delete(id);
-        retractedSettings.add(id);
-      } else {
-        await flushIfRetracted(id);
-        // A copy has the same content: the first stays, as ON CONFLICT DO NOTHING keeps it.
-        if (!pendingSettings.has(id))
-          pendingSettings.set(id, [
-            id,
-            fact.address,
-            a.recipient,
-            a.bps,
-            fact.blockNumber,
-            fact.logIndex,
-          ]);
-      }
-      continue;
-    }
-    const list = ledgerEntriesOf(fact).filter((e) => e.amount !== '0');
-    if (list.length === 0) continue;
-    if (retracted) {
-      pendingEntries.delete(id);
-      retractedEntries.add(id);
+      buffer = settings;
+      rows = [[id, fact.address, a.recipient, a.bps, fact.blockNumber, fact.logIndex]];
     } else {
-      await flushIfRetracted(id);
-      if (!pendingEntries.has(id))
-        pendingEntries.set(
-          id,
-          list.map((e) => [
-            id,
-            e.role,
-            fact.address,
-            e.account,
-            e.currency,
-            e.amount,
-            fact.blockNumber,
-            fact.logIndex,
-            fact.transactionHash,
-          ]),
-        );
+      const list = ledgerEntriesOf(fact).filter((e) => e.amount !== '0');
+      if (list.length === 0) continue;
+      buffer = entries;
+      rows = list.map((e) => [
+        id,
+        e.role,
+        fact.address,
+        e.account,
+        e.currency,
+        e.amount,
+        fact.blockNumber,
+        fact.logIndex,
+        fact.transactionHash,
+      ]);
+    }
+    if (fact.kind === 'retracted') buffer.retract(id);
+    else {
+      if (buffer.retracted(id)) await writeFactRows(tx, buffers);
+      buffer.add(id, rows);
     }
   }
-  // One round trip: what the chunk leaves, and the head.
-  await writeTogether(tx, [...statements(), advanceHeads(tablePath(tx, LedgersHeadEntity), ours)]);
+  await writeFactRows(tx, buffers, [advanceHeads(tablePath(tx, LedgersHeadEntity), ours)]);
 }
 
+const ENTRY_COLUMNS = [
+  'fact_id',
+  'role',
+  'marketplace',
+  'account',
+  'currency',
+  'amount',
+  'block',
+  'log_index',
+  'tx_hash',
+];
+const SETTING_COLUMNS = ['fact_id', 'marketplace', 'recipient', 'bps', 'block', 'log_index'];
 const ENTRY_TYPES: readonly SqlColumnType[] = [
   'text',
   'text',
