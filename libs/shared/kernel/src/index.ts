@@ -56,4 +56,20 @@ export {
   type JsonDocumentFailure,
   type JsonDocumentFormat,
 } from './json';
+export {
+  isObjectValue,
+  readArray,
+  readBoolean,
+  readDefault,
+  readInt,
+  readJsonRecord,
+  readMatching,
+  readNullable,
+  readObject,
+  readOneOf,
+  readString,
+  readUnsignedBigint,
+  readUnsignedDecimal,
+  type Read,
+} from './json-readers';
 export { seededRandom } from './random';
