@@ -36,6 +36,12 @@ export interface EventTypeDefinition<D> {
   readonly schemaVersion: number;
   /** Decodes stored JSON into the data (z.decode) and encodes it back (z.encode). */
   readonly schema: z.ZodType<D>;
+  /**
+   * A fast form of decoding `schema` (kernel json-readers.ts): its output for the data it takes,
+   * undefined for any other, which `schema` then decides (and names the errors of). zod's decode
+   * of the market's events was a tenth of a projector's CPU.
+   */
+  readonly fast?: (data: JsonObject) => D | undefined;
 }
 
 export type EventDefinitions<E extends DomainEvent> = {
@@ -73,6 +79,8 @@ export function defineEventCodec<E extends DomainEvent>(
           `${stored.type} v${stored.schemaVersion} is not the current v${def.schemaVersion} and no upcaster brought it there`,
           { type: stored.type, schemaVersion: stored.schemaVersion, current: def.schemaVersion },
         );
+      const fast = def.fast?.(stored.data);
+      if (fast !== undefined) return { type: stored.type, data: fast } as E;
       const parsed = (def.schema as z.ZodType).safeDecode(stored.data);
       if (!parsed.success)
         throw new EventDecodeError(

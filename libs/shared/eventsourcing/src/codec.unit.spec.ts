@@ -2,7 +2,15 @@
 // types and versions refused with stable codes, and old versions upcast on the read path.
 import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
-import { InMemoryEventStore, UpcasterRegistry, zBigint, type RecordedEvent } from './index';
+import {
+  defineEventCodec,
+  InMemoryEventStore,
+  UpcasterRegistry,
+  zBigint,
+  zUnsignedBigint,
+  type JsonObject,
+  type RecordedEvent,
+} from './index';
 import { listedV1ToV2, listingCodec, NOW, SELLER, type ListingEvent } from './testing/listing';
 import { z } from 'zod';
 
@@ -57,6 +65,64 @@ describe('event codec', () => {
     for (const bad of ['1.0', '1e3', '', '007'])
       expect(zBigint.safeDecode(bad).success).toBe(false);
     expect(z.encode(zBigint, 10n ** 30n)).toBe('1000000000000000000000000000000');
+  });
+});
+
+describe('event codec with a fast decode', () => {
+  type Priced = { type: 'Priced'; data: { price: bigint } };
+  const codecWith = (fast: (data: unknown) => { price: bigint } | undefined) => {
+    const asked: unknown[] = [];
+    const codec = defineEventCodec<Priced>({
+      Priced: {
+        schemaVersion: 1,
+        schema: z.object({ price: zUnsignedBigint }),
+        fast: (data) => {
+          asked.push(data);
+          return fast(data);
+        },
+      },
+    });
+    return { codec, asked };
+  };
+
+  it('takes the fast answer as it is', () => {
+    const answer = { price: 7n };
+    const { codec, asked } = codecWith(() => answer);
+    const decoded = codec.decode({ type: 'Priced', schemaVersion: 1, data: { price: '1' } });
+    expect(decoded.data).toBe(answer);
+    expect(asked).toEqual([{ price: '1' }]);
+  });
+
+  it('asks zod when the fast decode gives undefined: the same output and the same errors', () => {
+    const { codec } = codecWith(() => undefined);
+    const zodOnly = defineEventCodec<Priced>({
+      Priced: { schemaVersion: 1, schema: z.object({ price: zUnsignedBigint }) },
+    });
+    const datas: JsonObject[] = [{ price: '12' }, { price: '01' }, { price: -1 }, {}];
+    for (const data of datas) {
+      const outcome = (c: typeof zodOnly) => {
+        try {
+          return c.decode({ type: 'Priced', schemaVersion: 1, data });
+        } catch (e) {
+          return { code: (e as { code: string }).code, message: (e as Error).message };
+        }
+      };
+      expect(outcome(codec)).toEqual(outcome(zodOnly));
+    }
+    expect(() => codec.decode({ type: 'Priced', schemaVersion: 1, data: { price: '01' } })).toThrow(
+      expect.objectContaining({ code: 'EVENT_STORE.EVENT_DECODE_FAILED' }),
+    );
+  });
+
+  it('is not asked about an unknown type or another version', () => {
+    const { codec, asked } = codecWith(() => ({ price: 1n }));
+    expect(() => codec.decode({ type: 'Nope', schemaVersion: 1, data: {} })).toThrow(
+      expect.objectContaining({ code: 'EVENT_STORE.UNKNOWN_EVENT_TYPE' }),
+    );
+    expect(() => codec.decode({ type: 'Priced', schemaVersion: 2, data: {} })).toThrow(
+      expect.objectContaining({ code: 'EVENT_STORE.EVENT_DECODE_FAILED' }),
+    );
+    expect(asked).toHaveLength(0);
   });
 });
 
