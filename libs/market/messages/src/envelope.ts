@@ -8,9 +8,19 @@ import { z } from 'zod';
 import {
   CodedError,
   describeIssues,
+  isObjectValue,
   jsonBytes,
   parseJsonDocument,
+  readDefault,
+  readInt,
+  readMatching,
+  readNullable,
+  readObject,
+  readOneOf,
+  readString,
+  readUnsignedDecimal,
   zUnsignedDecimal,
+  type Read,
 } from '@atelier/kernel';
 
 /** The envelope format this code writes. Readers accept every entry of SUPPORTED_ENVELOPE_SCHEMAS. */
@@ -37,10 +47,10 @@ const decimalString = zUnsignedDecimal;
  * check. (z.record would rebuild it key by key for every message: a projector decodes thousands a
  * second.)
  */
-const jsonObject = z.custom<Record<string, unknown>>(
-  (v) => typeof v === 'object' && v !== null && !Array.isArray(v),
-  'must be a JSON object',
-);
+const jsonObject = z.custom<Record<string, unknown>>(isObjectValue, 'must be a JSON object');
+
+/** `occurredAt`'s format: zod's datetime, offsets allowed (the fast form tests zod's own regex). */
+const OCCURRED_AT = { offset: true } as const;
 
 /** The wire form (JSON), schema atelier.envelope/v1. Unknown fields are ignored (forward compatible). */
 export const envelopeWireSchema = z.object({
@@ -51,13 +61,37 @@ export const envelopeWireSchema = z.object({
   streamName: z.string().min(1).max(512),
   streamRevision: decimalString,
   globalPosition: decimalString,
-  occurredAt: z.iso.datetime({ offset: true }),
+  occurredAt: z.iso.datetime(OCCURRED_AT),
   correlationId: z.string().min(1).max(256).nullable(),
   causationId: z.string().min(1).max(256).nullable(),
   data: jsonObject,
   metadata: jsonObject.default({}),
 });
 export type EnvelopeWire = z.input<typeof envelopeWireSchema>;
+type DecodedWire = z.output<typeof envelopeWireSchema>;
+
+const readId = readString(1, 256);
+const readJsonObject = ((v) => (isObjectValue(v) ? v : undefined)) as Read<Record<string, unknown>>;
+
+/**
+ * The fast form of envelopeWireSchema (kernel json-readers.ts): its output for the envelopes it
+ * takes, undefined for any other, which zod then decides. zod's checks of an envelope were ~6% of
+ * a projector's CPU. `data` and `metadata` are taken as they are, as the schema takes them.
+ */
+export const fastEnvelopeWire: Read<DecodedWire> = readObject<DecodedWire>({
+  schema: readOneOf([ENVELOPE_SCHEMA]),
+  eventId: readId,
+  type: readId,
+  version: readInt(1),
+  streamName: readString(1, 512),
+  streamRevision: readUnsignedDecimal,
+  globalPosition: readUnsignedDecimal,
+  occurredAt: readMatching(z.regexes.datetime(OCCURRED_AT)),
+  correlationId: readNullable(readId),
+  causationId: readNullable(readId),
+  data: readJsonObject,
+  metadata: readDefault(readJsonObject, () => ({})),
+});
 
 /** An event as it travels between services. The Kafka key is `streamName`. */
 export interface EventEnvelope {
@@ -141,14 +175,17 @@ export function fromWire(wire: z.output<typeof envelopeWireSchema>): EventEnvelo
   };
 }
 
+/** How decodeEnvelope reads bytes (exported for its spec: the same without `fast` is zod alone). */
+export const envelopeDocument = {
+  schema: envelopeWireSchema,
+  fast: fastEnvelopeWire,
+  supportedSchemas: SUPPORTED_ENVELOPE_SCHEMAS,
+  what: 'envelope',
+  area: 'ENVELOPE',
+  error: EnvelopeError,
+} as const;
+
 /** Parses message bytes into an envelope or throws an EnvelopeError naming what is wrong. */
 export function decodeEnvelope(bytes: Buffer | string | null | undefined): EventEnvelope {
-  const wire = parseJsonDocument(bytes, {
-    schema: envelopeWireSchema,
-    supportedSchemas: SUPPORTED_ENVELOPE_SCHEMAS,
-    what: 'envelope',
-    area: 'ENVELOPE',
-    error: EnvelopeError,
-  });
-  return fromWire(wire);
+  return fromWire(parseJsonDocument(bytes, envelopeDocument));
 }

@@ -1,9 +1,20 @@
 import fc from 'fast-check';
+import { parseJsonDocument } from '@atelier/kernel';
+import {
+  everySingleMutation,
+  expectDeepStrictEqual,
+  jsonText,
+  mutatedJson,
+} from '@atelier/testing';
 import {
   ENVELOPE_SCHEMA,
   EnvelopeError,
   decodeEnvelope,
   encodeEnvelope,
+  envelopeDocument,
+  envelopeWireSchema,
+  fastEnvelopeWire,
+  fromWire,
   toWire,
   type EventEnvelope,
 } from './envelope';
@@ -213,6 +224,93 @@ describe('event envelope codec', () => {
       'ENVELOPE.INVALID',
     );
     expect(codeOf(() => encodeEnvelope(envelope({ version: 1.5 })))).toBe('ENVELOPE.INVALID');
+  });
+});
+
+describe('the fast form of the envelope (fastEnvelopeWire) against zod', () => {
+  const rawOf = (e: EventEnvelope): unknown => JSON.parse(encodeEnvelope(e).toString('utf8'));
+  const mutated = arbitraryEnvelope.chain((e) => mutatedJson(rawOf(e)));
+
+  it('gives zod`s output for every envelope a producer writes, without asking zod', () => {
+    fc.assert(
+      fc.property(arbitraryEnvelope, (e) => {
+        const raw = rawOf(e);
+        const fast = fastEnvelopeWire(raw);
+        expect(fast).not.toBeUndefined();
+        expectDeepStrictEqual(fast, envelopeWireSchema.parse(raw));
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('gives zod`s output or undefined for a mutated envelope, and undefined whenever zod refuses it', () => {
+    const seen = { taken: 0, leftToZod: 0, refused: 0 };
+    fc.assert(
+      fc.property(mutated, (raw) => {
+        const parsed = envelopeWireSchema.safeParse(raw);
+        const fast = fastEnvelopeWire(raw);
+        if (!parsed.success) {
+          expect(fast).toBeUndefined();
+          seen.refused++;
+        } else if (fast === undefined) seen.leftToZod++;
+        else {
+          expectDeepStrictEqual(fast, parsed.data);
+          seen.taken++;
+        }
+      }),
+      { numRuns: 3000 },
+    );
+    expect(seen.taken).toBeGreaterThan(300);
+    expect(seen.refused).toBeGreaterThan(300);
+  });
+
+  it('agrees with zod on every single change of sampled envelopes (a sweep)', () => {
+    const samples = [envelope(), ...fc.sample(arbitraryEnvelope, { numRuns: 4, seed: 515 })];
+    for (const e of samples)
+      for (const raw of everySingleMutation(rawOf(e))) {
+        const parsed = envelopeWireSchema.safeParse(raw);
+        const fast = fastEnvelopeWire(raw);
+        if (!parsed.success) expect(fast).toBeUndefined();
+        else if (fast !== undefined) expectDeepStrictEqual(fast, parsed.data);
+      }
+  });
+
+  it('decodeEnvelope decodes what zod alone decodes, and fails as zod alone fails', () => {
+    const zodOnly = { ...envelopeDocument, fast: undefined };
+    const outcome = (decode: () => EventEnvelope) => {
+      try {
+        return { ok: decode() };
+      } catch (e) {
+        const error = e as EnvelopeError;
+        return { error: error.constructor.name, code: error.code, message: error.message };
+      }
+    };
+    fc.assert(
+      fc.property(mutated.map(jsonText), (text) => {
+        expectDeepStrictEqual(
+          outcome(() => decodeEnvelope(text)),
+          outcome(() => fromWire(parseJsonDocument(text, zodOnly))),
+        );
+      }),
+      { numRuns: 1000 },
+    );
+  });
+
+  it('takes the spellings zod takes: offsets, any fraction of a second, leap days; no metadata', () => {
+    const wire = toWire(envelope());
+    for (const occurredAt of [
+      '2024-02-29T00:00:00Z',
+      '2000-02-29T12:00:00.123456+05:30',
+      '2025-01-02T03:04:05-23:59',
+    ])
+      expect(fastEnvelopeWire({ ...wire, occurredAt })).toStrictEqual(
+        envelopeWireSchema.parse({ ...wire, occurredAt }),
+      );
+    for (const occurredAt of ['2023-02-29T00:00:00Z', '2025-01-02T03:04Z', '2025-01-02T24:00:00Z'])
+      expect(fastEnvelopeWire({ ...wire, occurredAt })).toBeUndefined();
+    const withoutMetadata: Partial<typeof wire> = { ...wire };
+    delete withoutMetadata.metadata;
+    expect(fastEnvelopeWire(withoutMetadata)).toStrictEqual({ ...wire, metadata: {} });
   });
 });
 
