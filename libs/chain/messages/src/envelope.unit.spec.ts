@@ -1,12 +1,24 @@
+import fc from 'fast-check';
+import { parseJsonDocument } from '@atelier/kernel';
+import {
+  everySingleMutation,
+  expectDeepStrictEqual,
+  jsonText,
+  mutatedJson,
+} from '@atelier/testing';
 import { chainFactCodec } from './codec';
 import {
   CHAIN_FACT_SCHEMA,
   CHAIN_HEADERS,
   chainFact,
+  chainFactDocument,
+  chainFactEnvelopeSchema,
   ChainFactError,
   decodeChainFact,
   encodeChainFact,
+  fastChainFact,
   retractionOf,
+  type ChainFactEnvelope,
   type ChainFactInput,
 } from './envelope';
 import { foldChainFacts } from './fold';
@@ -147,5 +159,132 @@ describe('chainFactCodec', () => {
     expect(chainFactCodec.isPoison(error)).toBe(true);
     expect((error as ChainFactError).details.issues?.join('\n')).toMatch(/factId/);
     expect(chainFactCodec.isPoison(new TypeError('a bug'))).toBe(false);
+  });
+});
+
+describe('the fast form of the chain fact envelope (fastChainFact) against zod', () => {
+  /** Hex as a log gives it, lower or upper case: chainFact lowercases it. */
+  const hexOf = (bytes: number) =>
+    fc
+      .uint8Array({ minLength: bytes, maxLength: bytes })
+      .map((b) => Buffer.from(b).toString('hex'))
+      .chain((h) => fc.constantFrom(`0x${h}`, `0x${h.toUpperCase()}`));
+  const args = fc
+    .dictionary(fc.string({ maxLength: 8 }), fc.oneof(fc.jsonValue(), fc.bigInt(), hexOf(20)), {
+      maxKeys: 6,
+    })
+    .map(toJsonArgs);
+  const contract = fc.stringMatching(/^[A-Za-z][A-Za-z0-9_]{0,15}$/);
+  const event = fc.stringMatching(/^[A-Za-z_][A-Za-z0-9_]{0,15}$/);
+  /** A fact and its retraction as chainFact builds them (it checks nothing: encodeChainFact does). */
+  const factOf = (names: { contract: fc.Arbitrary<string>; event: fc.Arbitrary<string> }) =>
+    fc
+      .record({
+        chainId: fc.integer({ min: 1, max: Number.MAX_SAFE_INTEGER }),
+        contract: names.contract,
+        address: hexOf(20),
+        event: names.event,
+        blockNumber: fc.maxSafeNat(),
+        blockHash: hexOf(32),
+        blockTimestamp: fc.maxSafeNat(),
+        transactionHash: hexOf(32),
+        transactionIndex: fc.nat(),
+        logIndex: fc.maxSafeNat(),
+        args,
+      })
+      .map(chainFact)
+      .chain((f) => fc.constantFrom(f, retractionOf(f)));
+  const fact = factOf({ contract, event });
+  const rawOf = (f: ChainFactEnvelope): unknown => JSON.parse(JSON.stringify(f));
+  // Names a type must not be made of, too (`A-b.c`): a type agrees with them, yet zod refuses it.
+  const mutated = factOf({
+    contract: fc.oneof(contract, fc.string({ maxLength: 6 })),
+    event: fc.oneof(event, fc.string({ maxLength: 6 })),
+  }).chain((f) => mutatedJson(rawOf(f)));
+
+  it('gives zod`s output for every fact and retraction a producer writes, without asking zod', () => {
+    fc.assert(
+      fc.property(
+        // A key __proto__, which zod drops, is the one thing left to zod (below).
+        fact.filter((f) => !encodeChainFact(f).includes('"__proto__"')),
+        (f) => {
+          const raw = JSON.parse(encodeChainFact(f).toString('utf8'));
+          const fast = fastChainFact(raw);
+          expect(fast).not.toBeUndefined();
+          expectDeepStrictEqual(fast, chainFactEnvelopeSchema.parse(raw));
+        },
+      ),
+      { numRuns: 500 },
+    );
+  });
+
+  it('gives zod`s output or undefined for a mutated fact, and undefined whenever zod refuses it', () => {
+    const seen = { taken: 0, leftToZod: 0, refused: 0 };
+    fc.assert(
+      fc.property(mutated, (raw) => {
+        const parsed = chainFactEnvelopeSchema.safeParse(raw);
+        const fast = fastChainFact(raw);
+        if (!parsed.success) {
+          expect(fast).toBeUndefined();
+          seen.refused++;
+        } else if (fast === undefined) seen.leftToZod++;
+        else {
+          expectDeepStrictEqual(fast, parsed.data);
+          seen.taken++;
+        }
+      }),
+      { numRuns: 3000 },
+    );
+    expect(seen.taken).toBeGreaterThan(100);
+    expect(seen.refused).toBeGreaterThan(300);
+  });
+
+  it('agrees with zod on every single change of sampled facts (a sweep)', () => {
+    const samples = [
+      chainFact(input),
+      retractionOf(chainFact(input)),
+      ...fc.sample(fact, { numRuns: 4, seed: 515 }),
+    ];
+    for (const f of samples)
+      for (const raw of everySingleMutation(rawOf(f))) {
+        const parsed = chainFactEnvelopeSchema.safeParse(raw);
+        const fast = fastChainFact(raw);
+        if (!parsed.success) expect(fast).toBeUndefined();
+        else if (fast !== undefined) expectDeepStrictEqual(fast, parsed.data);
+      }
+  });
+
+  it('decodeChainFact and chainFactCodec.decode decode what zod alone decodes, and fail as it fails', () => {
+    const zodOnly = { ...chainFactDocument, fast: undefined };
+    const outcome = (decode: () => unknown) => {
+      try {
+        return { ok: decode() };
+      } catch (e) {
+        const error = e as ChainFactError;
+        return { error: error.constructor.name, code: error.code, message: error.message };
+      }
+    };
+    fc.assert(
+      fc.property(mutated.map(jsonText), (text) => {
+        const expected = outcome(() => parseJsonDocument(text, zodOnly));
+        expectDeepStrictEqual(
+          outcome(() => decodeChainFact(text)),
+          expected,
+        );
+        expectDeepStrictEqual(
+          outcome(() => chainFactCodec.decode(Buffer.from(text))),
+          expected,
+        );
+      }),
+      { numRuns: 1000 },
+    );
+  });
+
+  it('leaves args with a key __proto__ to zod, which drops it', () => {
+    const text = encodeChainFact(chainFact(input))
+      .toString('utf8')
+      .replace('"args":{', '"args":{"__proto__":{"x":1},');
+    expect(fastChainFact(JSON.parse(text))).toBeUndefined();
+    expect(decodeChainFact(text).args).toStrictEqual(chainFact(input).args);
   });
 });
