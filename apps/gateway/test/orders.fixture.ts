@@ -173,7 +173,10 @@ export function chainClients() {
     rpcUrls: { default: { http: [rpcUrl] } },
   });
   const transport = http(rpcUrl);
-  const client = createPublicClient({ chain, transport, pollingInterval: 50 });
+  // cacheTime 0: viem answers getBlockNumber from a cache its receipt watcher fills while a
+  // transaction is mined, so a head read right after a receipt could predate the receipt's block
+  // (a feed up to that head missed the deposits in read-market, 1 run in 3; see 93a316f).
+  const client = createPublicClient({ chain, transport, pollingInterval: 50, cacheTime: 0 });
   const testClient = createTestClient({ chain, transport, mode: 'anvil' });
   const usd = d.contracts['TestStablecoin']!.address;
   const registry = d.contracts['ArtworkRegistry']!.address;
