@@ -148,9 +148,10 @@ async function main(cfg: RelayEnv): Promise<void> {
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));
 
-  // The chain head, for "blocks behind": polled beside the loop, never inside it.
+  // The chain head, for "blocks behind": polled beside the loop, never inside it (uncached: viem
+  // keeps a block number 4 s by default, so the 1 s poll saw a new head every fourth time).
   const pollHead = () =>
-    void rpc.getBlockNumber().then(
+    void rpc.getBlockNumber({ cacheTime: 0 }).then(
       (n) => relay.setChainHead(Number(n)),
       () => undefined,
     );

@@ -29,7 +29,11 @@ export interface ConnectDeploymentParameters {
   readonly name?: string;
   /** Per-request timeout, ms (viem's default 10 s is short for big batches on a busy anvil). */
   readonly timeout?: number;
-  /** 0 turns viem's 4 s block-number cache off (specs that mine blocks want it off). */
+  /**
+   * 0 turns viem's block-number cache off (specs that mine blocks want it off): it keeps a number
+   * for the client's polling interval, 50 ms here, and a receipt can be seen before its block's
+   * number is.
+   */
   readonly cacheTime?: number;
 }
 
