@@ -77,6 +77,7 @@ async function replayChain(
     io.out(
       `rebuilt ${r.projection}: ${r.messages} messages of ${r.topic} replayed, ${r.applied} applied, ` +
         `${r.skippedBefore} before the start skipped, ${r.duplicates} duplicates skipped, in ${r.seconds.toFixed(2)} s ` +
+        `(${r.joinSeconds.toFixed(2)} s of it joining the consumer group) ` +
         `(${Math.round(r.messages / Math.max(r.seconds, 0.001))} messages/s)`,
     );
   return 0;

@@ -53,6 +53,8 @@ export interface ChainReplayResult {
   readonly skippedBefore: number;
   readonly duplicates: number;
   readonly seconds: number;
+  /** Of `seconds`, the time until the consumer group was joined (seconds, whatever the size). */
+  readonly joinSeconds: number;
 }
 
 export async function replayChainProjection(o: ChainReplayOptions): Promise<ChainReplayResult> {
@@ -131,6 +133,7 @@ export async function replayChainProjection(o: ChainReplayOptions): Promise<Chai
     let applied = 0;
     let duplicates = 0;
     let indexed = false;
+    let joined: number | undefined;
     try {
       await store.reset(projection, lock.tx);
       await store.ensureSchema();
@@ -176,6 +179,9 @@ export async function replayChainProjection(o: ChainReplayOptions): Promise<Chai
           },
           logger,
         );
+        consumer.on(consumer.events.GROUP_JOIN, () => {
+          joined ??= Date.now();
+        });
         // The relay publishes in Kafka transactions, so every partition ends with a commit
         // marker no handler ever sees: the end offsets taken above lie past the last message,
         // and waiting for a message there hung the replay for good. kafkajs reports each batch's
@@ -236,6 +242,7 @@ export async function replayChainProjection(o: ChainReplayOptions): Promise<Chai
       skippedBefore,
       duplicates,
       seconds: (Date.now() - started) / 1000,
+      joinSeconds: ((joined ?? started) - started) / 1000,
     };
   } finally {
     bar.stop();
