@@ -818,10 +818,10 @@ async function main(): Promise<void> {
             p.make() as Projection<unknown>,
             [p.topic],
             counts[name],
-            `${topicPrefix}.live${pass}.${name}`,
+            `${topicPrefix}.live-r${pass}.${name}`,
           ),
         );
-        created.add(`${topicPrefix}.live${pass}.${name}.dlq`);
+        created.add(`${topicPrefix}.live-r${pass}.${name}.dlq`);
         liveRuns[name] = faster(liveRuns[name], r);
         log(`live ${name}: ${r.events} events in ${round(r.seconds)} s`);
       }
@@ -866,10 +866,10 @@ async function main(): Promise<void> {
           oneByOne(p.make() as Projection<unknown>),
           [p.topic],
           counts[name],
-          `${topicPrefix}.live1.${name}`,
+          `${topicPrefix}.one-by-one.${name}`,
           200,
         );
-        created.add(`${topicPrefix}.live1.${name}.dlq`);
+        created.add(`${topicPrefix}.one-by-one.${name}.dlq`);
         log(`live ${name} one event at a time: ${round(liveOneRuns[name].seconds)} s`);
       }
     // -- same rows everywhere
