@@ -246,3 +246,34 @@ export function expectDeepStrictEqual(actual: unknown, expected: unknown): void 
   expect(actual).toStrictEqual(expected);
   throw new Error(`not deep-strict-equal: ${inspect(actual)} vs ${inspect(expected)}`);
 }
+
+/** How the inputs of a fast form's property spec fell (recordFastAnswer). */
+export interface FastAnswers {
+  /** zod took it and so did the fast form, with zod's output. */
+  taken: number;
+  /** zod took it; the fast form left it to zod. */
+  leftToZod: number;
+  /** zod refused it (and so the fast form left it to zod). */
+  refused: number;
+}
+
+export const noFastAnswers = (): FastAnswers => ({ taken: 0, leftToZod: 0, refused: 0 });
+
+/**
+ * Expects a fast form's answer for one input to agree with zod's: undefined whenever zod refuses
+ * the input, zod's output (deep-strict-equal) whenever it answers; and counts the case in `seen`.
+ */
+export function recordFastAnswer(
+  seen: FastAnswers,
+  zod: { readonly success: boolean; readonly data?: unknown },
+  fast: unknown,
+): void {
+  if (!zod.success) {
+    expect(fast).toBeUndefined();
+    seen.refused++;
+  } else if (fast === undefined) seen.leftToZod++;
+  else {
+    expectDeepStrictEqual(fast, zod.data);
+    seen.taken++;
+  }
+}

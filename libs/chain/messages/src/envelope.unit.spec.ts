@@ -5,6 +5,8 @@ import {
   expectDeepStrictEqual,
   jsonText,
   mutatedJson,
+  noFastAnswers,
+  recordFastAnswer,
 } from '@atelier/testing';
 import { chainFactCodec } from './codec';
 import {
@@ -219,20 +221,11 @@ describe('the fast form of the chain fact envelope (fastChainFact) against zod',
   });
 
   it('gives zod`s output or undefined for a mutated fact, and undefined whenever zod refuses it', () => {
-    const seen = { taken: 0, leftToZod: 0, refused: 0 };
+    const seen = noFastAnswers();
     fc.assert(
-      fc.property(mutated, (raw) => {
-        const parsed = chainFactEnvelopeSchema.safeParse(raw);
-        const fast = fastChainFact(raw);
-        if (!parsed.success) {
-          expect(fast).toBeUndefined();
-          seen.refused++;
-        } else if (fast === undefined) seen.leftToZod++;
-        else {
-          expectDeepStrictEqual(fast, parsed.data);
-          seen.taken++;
-        }
-      }),
+      fc.property(mutated, (raw) =>
+        recordFastAnswer(seen, chainFactEnvelopeSchema.safeParse(raw), fastChainFact(raw)),
+      ),
       { numRuns: 3000 },
     );
     expect(seen.taken).toBeGreaterThan(100);

@@ -5,6 +5,8 @@ import {
   expectDeepStrictEqual,
   jsonText,
   mutatedJson,
+  noFastAnswers,
+  recordFastAnswer,
 } from '@atelier/testing';
 import {
   ENVELOPE_SCHEMA,
@@ -244,20 +246,11 @@ describe('the fast form of the envelope (fastEnvelopeWire) against zod', () => {
   });
 
   it('gives zod`s output or undefined for a mutated envelope, and undefined whenever zod refuses it', () => {
-    const seen = { taken: 0, leftToZod: 0, refused: 0 };
+    const seen = noFastAnswers();
     fc.assert(
-      fc.property(mutated, (raw) => {
-        const parsed = envelopeWireSchema.safeParse(raw);
-        const fast = fastEnvelopeWire(raw);
-        if (!parsed.success) {
-          expect(fast).toBeUndefined();
-          seen.refused++;
-        } else if (fast === undefined) seen.leftToZod++;
-        else {
-          expectDeepStrictEqual(fast, parsed.data);
-          seen.taken++;
-        }
-      }),
+      fc.property(mutated, (raw) =>
+        recordFastAnswer(seen, envelopeWireSchema.safeParse(raw), fastEnvelopeWire(raw)),
+      ),
       { numRuns: 3000 },
     );
     expect(seen.taken).toBeGreaterThan(300);

@@ -10,6 +10,8 @@ import {
   expectDeepStrictEqual,
   jsonText,
   mutatedJson,
+  noFastAnswers,
+  recordFastAnswer,
 } from '@atelier/testing';
 import { marketEventCodec, marketEventDefinitions } from './market.codec';
 import { ORDER_STATUSES, type MarketEvent } from './market';
@@ -244,7 +246,7 @@ describe('market event codec: the fast decodes against zod', () => {
   });
 
   it('give zod`s output or undefined for mutated data, and undefined whenever zod refuses it', () => {
-    const seen = { taken: 0, leftToZod: 0, refused: 0 };
+    const seen = noFastAnswers();
     fc.assert(
       fc.property(
         marketEvent.chain((e) =>
@@ -252,16 +254,7 @@ describe('market event codec: the fast decodes against zod', () => {
         ),
         ({ type, data }) => {
           const def = definition(type);
-          const parsed = def.schema.safeDecode(data);
-          const fast = def.fast!(data as JsonObject);
-          if (!parsed.success) {
-            expect(fast).toBeUndefined();
-            seen.refused++;
-          } else if (fast === undefined) seen.leftToZod++;
-          else {
-            expectDeepStrictEqual(fast, parsed.data);
-            seen.taken++;
-          }
+          recordFastAnswer(seen, def.schema.safeDecode(data), def.fast!(data as JsonObject));
         },
       ),
       { numRuns: 4000 },
