@@ -23,14 +23,16 @@
 //     time, as before), for the before/after.
 // (b) the live projector: one KafkaProjector per projection (a fresh consumer group, chunk
 //     BATCH_CHUNK_SIZE), timed from the group joined to its last event applied (the join takes
-//     seconds whatever the size: not throughput); then again with the batch path off and the consumer's default chunk (200).
+//     seconds whatever the size: not throughput); then again with the batch path off and the
+//     consumer's default chunk (200).
 // Baseline: each projection's final rows (read from the rebuilt tables) inserted into empty copies
 // of its tables with multi-row INSERT ... VALUES, 1,000 rows per statement and transaction, over
 // one connection (pg, no ORM); events/s = the projection's events / that time. Every copy (rebuild,
 // live, one-by-one, bare) is then compared table by table (md5 of the ordered rows): same rows.
 // (a), (b) and the baseline are each taken BENCH_ROUNDS times (default 3), round after round, and
-// each figure keeps its best round (ours and the baseline's alike). BENCH_CPU_PROFILE=<dir> writes
-// a CPU profile of each timed phase (lib/cpu-profile.ts).
+// each figure keeps its best round (ours and the baseline's alike); every table of the run is
+// vacuumed and analyzed before each timed phase, so that autovacuum does not work during it.
+// BENCH_CPU_PROFILE=<dir> writes a CPU profile of each timed phase (lib/cpu-profile.ts).
 import { seededRandom } from '@atelier/kernel';
 import { randomUUID } from 'node:crypto';
 import { loadavg } from 'node:os';
@@ -560,6 +562,20 @@ async function digests(pool: Pool, schema: string, tables: readonly string[]) {
   return out;
 }
 
+/**
+ * VACUUM ANALYZE of every table of the run's schemas, between timed phases (not timed): the loads
+ * of one phase otherwise set autovacuum to work on its tables during the next, on the same two
+ * cores (the bare INSERTs of the ledger rows took 0.6 s after the trades' bare INSERTs and
+ * 1.2-1.3 s right after the ledgers' rebuild).
+ */
+async function settle(pool: Pool, schemas: readonly string[]): Promise<void> {
+  const { rows } = await pool.query<{ t: string }>(
+    `SELECT format('%I.%I', schemaname, tablename) AS t FROM pg_tables WHERE schemaname = ANY($1::text[])`,
+    [schemas],
+  );
+  for (const { t } of rows) await pool.query(`VACUUM (ANALYZE) ${t}`);
+}
+
 /** Events in seconds: one timing of one measurement. */
 interface Timing {
   readonly events: number;
@@ -827,12 +843,17 @@ async function main(): Promise<void> {
       }
     };
 
+    const quiet = () => settle(pool, [...Object.values(schemas), ...liveSchemas]);
     for (let r = 1; r <= ROUNDS; r++) {
       if (ROUNDS > 1) log(`round ${r} of ${ROUNDS}`);
+      await quiet();
       await rebuildAll(r);
+      await quiet();
       await bareAll();
+      await quiet();
       await liveAll(r);
     }
+    await quiet();
 
     let rebuildOneSeconds: number | undefined;
     if (ONE_BY_ONE && names.includes('market-orders')) {
