@@ -6,6 +6,7 @@ export {
   everySingleMutation,
   expectDeepStrictEqual,
   noFastAnswers,
+  outcomeOf,
   recordFastAnswer,
   type FastAnswers,
   jsonPaths,

@@ -277,3 +277,21 @@ export function recordFastAnswer(
     seen.taken++;
   }
 }
+
+/**
+ * What calling `decode` comes to, to compare two decoders of the same input: its value, or its
+ * error's class name, code, message and details.
+ */
+export function outcomeOf(decode: () => unknown): unknown {
+  try {
+    return { ok: decode() };
+  } catch (e) {
+    const error = e as Error & { code?: unknown; details?: unknown };
+    return {
+      error: error.constructor.name,
+      code: error.code,
+      message: error.message,
+      details: error.details,
+    };
+  }
+}
