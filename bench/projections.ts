@@ -37,7 +37,7 @@ import { seededRandom } from '@atelier/kernel';
 import { randomUUID } from 'node:crypto';
 import { loadavg } from 'node:os';
 import type { Kafka } from 'kafkajs';
-import { Pool } from 'pg';
+import { Client, Pool } from 'pg';
 import pino from 'pino';
 import {
   chainFact,
@@ -82,6 +82,8 @@ const ONE_BY_ONE = (process.env['BENCH_ONE_BY_ONE'] ?? '1') !== '0';
 const ONLY = process.env['BENCH_ONLY']?.split(',').map((s) => s.trim());
 /** Each measurement is taken this many times; each figure (ours and the baseline's) keeps its best. */
 const ROUNDS = num('BENCH_ROUNDS', 3);
+/** BENCH_KEEP=1: leave the run's schemas and topics in place (to look into them afterwards). */
+const KEEP_SCHEMAS = process.env['BENCH_KEEP'] === '1';
 const BARE_ROWS = 1_000;
 const GOAL = 0.7;
 const log = (msg: string): void => console.log(`[bench:projections] ${msg}`);
@@ -563,10 +565,17 @@ async function digests(pool: Pool, schema: string, tables: readonly string[]) {
 }
 
 /**
- * VACUUM ANALYZE of every table of the run's schemas, between timed phases (not timed): the loads
- * of one phase otherwise set autovacuum to work on its tables during the next, on the same two
- * cores (the bare INSERTs of the ledger rows took 0.6 s after the trades' bare INSERTs and
- * 1.2-1.3 s right after the ledgers' rebuild).
+ * Settles the database between timed phases (not timed), so that no phase pays for another's
+ * writes: a VACUUM ANALYZE of every table of the run's schemas, then a CHECKPOINT.
+ * - The loads of one phase otherwise set autovacuum to work on its tables during the next, on the
+ *   same two cores (the bare INSERTs of the ledger rows took 0.6 s after the trades' bare INSERTs
+ *   and 1.2-1.3 s right after the ledgers' rebuild).
+ * - The run writes ~540 MB of WAL a minute, and max_wal_size (1 GB) starts a checkpoint every
+ *   ~540 MB: one ran through most of the run, and a phase that met its start paid for the full-page
+ *   images after it (the bare INSERTs of market-orders' rows took 2.2-2.5 s in some rounds and
+ *   4.7-5.5 s in others). After a CHECKPOINT, a phase's WAL (well under 540 MB) starts none.
+ * CHECKPOINT needs a superuser (or pg_checkpoint): the bench asks POSTGRES_ADMIN_URL, the
+ * machine's server by default, and says so once when it cannot.
  */
 async function settle(pool: Pool, schemas: readonly string[]): Promise<void> {
   const { rows } = await pool.query<{ t: string }>(
@@ -574,7 +583,21 @@ async function settle(pool: Pool, schemas: readonly string[]): Promise<void> {
     [schemas],
   );
   for (const { t } of rows) await pool.query(`VACUUM (ANALYZE) ${t}`);
+  if (checkpointRefused) return;
+  const admin = new Client({ connectionString: ADMIN_URL, connectionTimeoutMillis: 5000 });
+  try {
+    await admin.connect();
+    await admin.query('CHECKPOINT');
+  } catch (e) {
+    checkpointRefused = true;
+    log(`no CHECKPOINT between phases (${(e as Error).message}): timings may include one`);
+  } finally {
+    await admin.end().catch(() => undefined);
+  }
 }
+const ADMIN_URL =
+  process.env['POSTGRES_ADMIN_URL'] ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+let checkpointRefused = false;
 
 /** Events in seconds: one timing of one measurement. */
 interface Timing {
@@ -584,7 +607,18 @@ interface Timing {
 /** The better of two timings of one measurement (more events a second). */
 const faster = <T extends Timing>(a: T | undefined, b: T): T =>
   a === undefined || b.events / b.seconds > a.events / a.seconds ? b : a;
-type LiveRun = Timing & { readonly fromStartSeconds: number };
+type LiveRun = Timing & {
+  readonly fromStartSeconds: number;
+  /** This process's CPU time (user + system) over the timed part: the projector's own work. */
+  readonly cpuSeconds: number;
+  /** From the group joined to the first chunk applied: the pipeline filling (nothing written yet). */
+  readonly firstChunkSeconds: number;
+};
+/** CPU seconds (user + system) this process used since `since` (process.cpuUsage()). */
+const cpuSince = (since: NodeJS.CpuUsage): number => {
+  const d = process.cpuUsage(since);
+  return (d.user + d.system) / 1e6;
+};
 
 /** A KafkaProjector over `topics` from offset 0 in a fresh group, timed to its last message. */
 async function live<E>(
@@ -615,25 +649,32 @@ async function live<E>(
   // Timed from the group joined (its first fetch follows): the join itself takes seconds
   // whatever the size (the broker's initial rebalance delay) and is not throughput.
   let joined: bigint | undefined;
+  let cpu: NodeJS.CpuUsage | undefined;
   projector.on('consumer.group_join', () => {
     joined ??= process.hrtime.bigint();
+    cpu ??= process.cpuUsage();
   });
   try {
     const started = process.hrtime.bigint();
     await projector.start();
     const deadline = Date.now() + 30 * 60_000;
+    let first: bigint | undefined;
     while (seen() < total) {
+      if (first === undefined && seen() > 0) first = process.hrtime.bigint();
       if (Date.now() > deadline)
         throw new Error(`${projection.name}: ${seen()} of ${total} after 30 min`);
       await sleep(5);
     }
     const end = process.hrtime.bigint();
+    const cpuSeconds = cpu ? cpuSince(cpu) : NaN;
     if (projector.stats.deadLettered > 0) throw new Error(`${projection.name}: dead letters`);
     if (joined === undefined) throw new Error(`${projection.name}: no group join seen`);
     return {
       seconds: Number(end - joined) / 1e9,
       events: total,
       fromStartSeconds: Number(end - started) / 1e9,
+      cpuSeconds,
+      firstChunkSeconds: Number((first ?? end) - joined) / 1e9,
     };
   } finally {
     await projector.stop();
@@ -759,6 +800,7 @@ async function main(): Promise<void> {
           projections: [projection],
         });
         try {
+          const cpu = process.cpuUsage();
           const r = await profiled(`rebuild-market-orders-${pass}`, () =>
             rebuildProjection(new ProjectionStore(ds, schemas.rebuild), projection, store, {
               batchSize: REPLAY_BATCH_SIZE,
@@ -768,7 +810,9 @@ async function main(): Promise<void> {
             events: counts['market-orders'],
             seconds: r.seconds,
           });
-          log(`rebuild market-orders: ${r.events} events in ${round(r.seconds)} s`);
+          log(
+            `rebuild market-orders: ${r.events} events in ${round(r.seconds)} s (node CPU ${round(cpuSince(cpu))} s)`,
+          );
         } finally {
           await ds.destroy();
         }
@@ -842,7 +886,9 @@ async function main(): Promise<void> {
         );
         created.add(`${topicPrefix}.live-r${pass}.${name}.dlq`);
         liveRuns[name] = faster(liveRuns[name], r);
-        log(`live ${name}: ${r.events} events in ${round(r.seconds)} s`);
+        log(
+          `live ${name}: ${r.events} events in ${round(r.seconds)} s (node CPU ${round(r.cpuSeconds)} s, first chunk applied after ${round(r.firstChunkSeconds)} s)`,
+        );
       }
     };
 
@@ -1023,13 +1069,17 @@ async function main(): Promise<void> {
     });
   } finally {
     await store.close().catch(() => undefined);
-    for (const s of [...Object.values(schemas), ...liveSchemas])
-      await pool.query(`DROP SCHEMA IF EXISTS ${q(s)} CASCADE`).catch(() => undefined);
+    if (KEEP_SCHEMAS) log(`kept the run's schemas (${base}_*) and topics (${topicPrefix}.*)`);
+    else
+      for (const s of [...Object.values(schemas), ...liveSchemas])
+        await pool.query(`DROP SCHEMA IF EXISTS ${q(s)} CASCADE`).catch(() => undefined);
     await pool.end();
-    const admin = kafka.admin();
-    await admin.connect();
-    await admin.deleteTopics({ topics: [...created] }).catch(() => undefined);
-    await admin.disconnect();
+    if (!KEEP_SCHEMAS) {
+      const admin = kafka.admin();
+      await admin.connect();
+      await admin.deleteTopics({ topics: [...created] }).catch(() => undefined);
+      await admin.disconnect();
+    }
   }
 }
 
