@@ -40,6 +40,14 @@ export interface SqlStatement {
  * one `WITH ... SELECT 1`. They all see the snapshot taken before the statement, so use it only
  * for statements on different rows that do not read each other's writes (an insert of new rows
  * beside an update of stored ones, writes to different tables).
+ *
+ * They run in the order given, so a statement on a row that other transactions also write (a
+ * model's head, raised by every partition's chunk) goes last and holds that row's lock only from
+ * the end of the statement to the commit. PostgreSQL runs a WITH's data-modifying CTEs that the
+ * query does not read at the end of the statement, the last written first (checked by
+ * batch-sql.int.spec.ts): so they are written here in reverse. Written in the given order, a
+ * chain model's head, the last statement, was taken first and held through the chunk's inserts,
+ * and the chunks of three partitions, meant to run at once, ran one after another.
  */
 export async function writeTogether(
   tx: { query(sql: string, params?: unknown[]): Promise<unknown> },
@@ -57,7 +65,7 @@ export async function writeTogether(
     params.push(...s.params);
     return `w${i} AS (${s.sql.replace(/\$(\d+)/g, (_, n: string) => `$${Number(n) + offset}`)})`;
   });
-  await tx.query(`WITH ${ctes.join(',\n')} SELECT 1`, params);
+  await tx.query(`WITH ${ctes.reverse().join(',\n')} SELECT 1`, params);
 }
 
 /** A column name of ours, quoted (lowercase identifiers only: nothing else is ever passed). */

@@ -16,7 +16,7 @@ describe('batch SQL helpers', () => {
     ]);
   });
 
-  it('writeTogether sends one statement, each part a CTE with its parameters renumbered', async () => {
+  it('writeTogether sends one statement, each part a CTE with its parameters renumbered, the last written first', async () => {
     const sent: Array<[string, unknown[] | undefined]> = [];
     const tx = { query: async (sql: string, params?: unknown[]) => void sent.push([sql, params]) };
     await writeTogether(tx, [
@@ -29,7 +29,8 @@ describe('batch SQL helpers', () => {
     ]);
     expect(sent).toEqual([
       [
-        'WITH w0 AS (INSERT INTO a VALUES ($1, $2)),\nw1 AS (UPDATE b SET x = $4 WHERE y = $3 AND z = $14) SELECT 1',
+        // PostgreSQL runs them last-written first: in the order given (batch-sql.int.spec.ts).
+        'WITH w1 AS (UPDATE b SET x = $4 WHERE y = $3 AND z = $14),\nw0 AS (INSERT INTO a VALUES ($1, $2)) SELECT 1',
         [1, 2, 'y', 'x', 3, 4, 5, 6, 7, 8, 9, 10, 11, 12],
       ],
     ]);
