@@ -19,6 +19,7 @@ import {
 import {
   CONCURRENT_PARTITIONS,
   createProjectionDataSource,
+  PIPELINED_FETCH_BYTES,
   REPLAY_BATCH_SIZE,
   ProjectionStore,
   type Projection,
@@ -161,15 +162,12 @@ export async function replayChainProjection(o: ChainReplayOptions): Promise<Chai
             // a second to every replay.
             maxWaitTimeMs: 100,
             // As a replay of the store: chunks (transactions) of REPLAY_BATCH_SIZE facts for a
-            // projection with applyBatch, fetches large enough to fill them (chain facts run
-            // ~1 kB; the consumer's default chunk of 200 spent a commit per 200 facts).
+            // projection with applyBatch (chain facts run ~1 kB; the consumer's default chunk of
+            // 200 spent a commit per 200 facts), filled from fetches made while the chunk before
+            // is written (pipelined, as a KafkaProjector fetches: see PIPELINED_FETCH_BYTES).
+            pipelined: true,
             ...(projection.applyBatch
-              ? {
-                  chunkSize: REPLAY_BATCH_SIZE,
-                  maxBytesPerPartition: 8 * 1_048_576,
-                  // (kafkajs caps a whole fetch at 10 MiB by default: under three such partitions)
-                  maxBytes: 32 * 1_048_576,
-                }
+              ? { chunkSize: REPLAY_BATCH_SIZE, maxBytesPerPartition: PIPELINED_FETCH_BYTES }
               : {}),
             // Partitions at once where no row spans two, as a KafkaProjector runs them: one
             // partition's chunk is written while another's is decoded and folded.
@@ -184,12 +182,11 @@ export async function replayChainProjection(o: ChainReplayOptions): Promise<Chai
         });
         // The relay publishes in Kafka transactions, so every partition ends with a commit
         // marker no handler ever sees: the end offsets taken above lie past the last message,
-        // and waiting for a message there hung the replay for good. kafkajs reports each batch's
-        // last offset, control records included (also for a batch of markers only): progress
-        // follows that too.
-        consumer.on(consumer.events.END_BATCH_PROCESS, ({ payload }) => {
-          const last = BigInt(payload.lastOffset) + 1n;
-          if (last > (next.get(payload.partition) ?? 0n)) next.set(payload.partition, last);
+        // and waiting for a message there hung the replay for good. The consumer reports how far
+        // each partition is handled, control records included (also a batch of markers only):
+        // progress follows that too. (kafkajs's END_BATCH_PROCESS says when a batch is queued.)
+        consumer.onProgress((p) => {
+          if (p.next > (next.get(p.partition) ?? 0n)) next.set(p.partition, p.next);
           if (done()) finish();
         });
         await consumer.start({

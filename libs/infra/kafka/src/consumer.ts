@@ -97,6 +97,47 @@ export interface EnvelopeConsumerOptions {
   readonly maxWaitTimeMs?: number;
   /** After a crash kafkajs restarts from, how long to wait for a new group join (default 90 s). */
   readonly rejoinTimeoutMs?: number;
+  /**
+   * Chunk mode only: fetch while chunks are handled (default false). kafkajs fetches the next
+   * batch only once every batch of the last fetch is handled, so a partition's chunks and its
+   * fetches took turns. Pipelined, a fetched batch joins its partition's queue and kafkajs fetches
+   * the next at once, while the partition's chunks (up to chunkSize, over as many batches as
+   * arrived) are handled one after another from the queue; a queue holding 2 x chunkSize
+   * messages holds kafkajs back. Offsets are committed after each chunk is handled (the
+   * committed offset still trails the handled ones). A chunk whose handler throws is fetched
+   * again from its first offset (seek), after retryBackoffMs. On a rebalance the queues are
+   * dropped (the partitions are fetched again from their committed offsets) and a chunk under
+   * way is finished: for a handler that, like a projection, skips what it has already handled,
+   * under a lock shared with whoever takes the partition over.
+   */
+  readonly pipelined?: boolean;
+}
+
+/** A partition's fetched messages waiting to be handled (pipelined chunk mode). */
+interface Lane {
+  readonly topic: string;
+  readonly partition: number;
+  queue: KafkaMessage[];
+  /** The loop handling the queue, while one runs. */
+  draining: Promise<void> | undefined;
+  /** eachBatch calls waiting for the queue to have room. */
+  waiters: Array<() => void>;
+  /** The last offset commit, so that commits of one partition go in order. */
+  committing: Promise<void>;
+  /**
+   * Where to go on once a queued message is handled: the offset after its batch (past control
+   * records ending the batch, or making up a later batch of their own), in queue order.
+   */
+  marks: Array<{ readonly after: bigint; readonly next: bigint }>;
+  /** Chunks that failed in a row: the retry backs off as retryBackoffMs says. */
+  failures: number;
+}
+
+/** A partition's progress: every message before `next` is handled (pipelined chunk mode). */
+export interface ConsumerProgress {
+  readonly topic: string;
+  readonly partition: number;
+  readonly next: bigint;
 }
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
@@ -142,6 +183,10 @@ export class EnvelopeConsumer<E> {
   private readonly opts: Required<
     Omit<EnvelopeConsumerOptions, 'ensureTopics' | 'deadLetterTopic' | 'rejoinTimeoutMs'>
   >;
+  private readonly lanes = new Map<string, Lane>();
+  /** The runner's heartbeat, taken from the latest batch (pipelined chunks heartbeat with it). */
+  private beat: (() => Promise<void>) | undefined;
+  private readonly progressListeners: ((progress: ConsumerProgress) => void)[] = [];
   private running = false;
   private stopping: Promise<void> | undefined;
   private readonly failureListeners: ((error: Error) => void)[] = [];
@@ -169,6 +214,7 @@ export class EnvelopeConsumer<E> {
       maxBytes: options.maxBytes ?? 10_485_760,
       partitionsConsumedConcurrently: options.partitionsConsumedConcurrently ?? 1,
       maxWaitTimeMs: options.maxWaitTimeMs ?? 1000,
+      pipelined: options.pipelined ?? false,
     };
     this.dlqTopic = options.deadLetterTopic ?? deadLetterTopic(options.groupId);
     this.consumer = kafka.consumer({
@@ -184,6 +230,19 @@ export class EnvelopeConsumer<E> {
     this.deadLetters = new MessageProducer(kafka, logger);
     this.logger = logger.child({ component: 'consumer', groupId: this.opts.groupId });
     this.watchCrashes(options.rejoinTimeoutMs ?? 90_000);
+    // A batch of control records only (a transaction's commit marker) never reaches eachBatch:
+    // kafkajs resolves it itself. Pipelined, the partition is done through it once the messages
+    // queued before it are.
+    if (this.opts.pipelined)
+      this.consumer.on(this.consumer.events.END_BATCH_PROCESS, ({ payload }) => {
+        if (payload.batchSize !== 0) return;
+        const lane = this.lanes.get(`${payload.topic}|${payload.partition}`);
+        const next = BigInt(payload.lastOffset) + 1n;
+        const last = lane?.queue[lane.queue.length - 1];
+        if (lane && (last || lane.draining))
+          lane.marks.push({ after: last ? BigInt(last.offset) : -1n, next });
+        else this.progress(lane, payload.topic, payload.partition, next, false);
+      });
   }
 
   get deadLetterTopic(): string {
@@ -208,9 +267,23 @@ export class EnvelopeConsumer<E> {
     this.failureListeners.push(listener);
   }
 
+  /**
+   * Pipelined chunk mode: `listener` hears, after each chunk is handled (and after a batch of
+   * control records only, once everything before it is), up to which offset a partition is done.
+   * kafkajs's END_BATCH_PROCESS tells when a batch is queued, not handled.
+   */
+  onProgress(listener: (progress: ConsumerProgress) => void): void {
+    this.progressListeners.push(listener);
+  }
+
   private watchCrashes(rejoinTimeoutMs: number): void {
     const { CRASH, GROUP_JOIN } = this.consumer.events;
-    this.consumer.on(GROUP_JOIN, () => this.disarmRejoinWatch());
+    this.consumer.on(GROUP_JOIN, () => {
+      this.disarmRejoinWatch();
+      // A new assignment: what was queued is fetched again from the committed offsets, by this
+      // member or by the partition's new owner.
+      for (const lane of this.lanes.values()) this.dropQueue(lane);
+    });
     this.consumer.on(CRASH, ({ payload }) => {
       if (this.stopping || !this.running) return;
       if (!payload.restart) {
@@ -279,11 +352,15 @@ export class EnvelopeConsumer<E> {
       fromBeginning: this.opts.fromBeginning,
     });
     this.running = true;
+    const pipelined = this.opts.pipelined && 'eachChunk' in handler ? handler : undefined;
     await this.consumer.run({
-      autoCommit: true,
+      // Pipelined, an offset is resolved when its batch is queued (so that kafkajs fetches on),
+      // and committed by the lane once handled: kafkajs must not commit what it resolved.
+      autoCommit: !pipelined,
       partitionsConsumedConcurrently: this.opts.partitionsConsumedConcurrently,
       eachBatchAutoResolve: false,
-      eachBatch: (payload) => this.onBatch(payload, handler),
+      eachBatch: (payload) =>
+        pipelined ? this.enqueue(payload, pipelined) : this.onBatch(payload, handler),
     });
     this.logger.info(
       { topics: this.opts.topics, deadLetterTopic: this.dlqTopic },
@@ -296,6 +373,14 @@ export class EnvelopeConsumer<E> {
     this.stopping ??= (async () => {
       this.running = false;
       this.disarmRejoinWatch();
+      // Pipelined: the chunk under way is finished and its offset committed, the rest dropped.
+      for (const lane of this.lanes.values()) this.dropQueue(lane);
+      await Promise.all(
+        [...this.lanes.values()].map(async (lane) => {
+          await lane.draining;
+          await lane.committing;
+        }),
+      );
       await this.consumer
         .disconnect()
         .catch((e: unknown) => this.logger.warn({ err: e }, 'consumer disconnect failed'));
@@ -363,6 +448,158 @@ export class EnvelopeConsumer<E> {
     } finally {
       keeper.stop();
     }
+  }
+
+  /**
+   * Pipelined chunk mode: queues the batch on its partition's lane and resolves its offsets, so
+   * that kafkajs fetches on; returns once the lane has room (heartbeating meanwhile).
+   */
+  private async enqueue(
+    payload: EachBatchPayload,
+    handler: { readonly eachChunk: ChunkHandler<E> },
+  ): Promise<void> {
+    const { batch, resolveOffset, heartbeat, isStale } = payload;
+    this.beat = heartbeat;
+    // A batch fetched before a seek (a failed chunk is fetched again) is dropped.
+    if (!this.running || isStale() || batch.messages.length === 0) return;
+    const key = `${batch.topic}|${batch.partition}`;
+    let lane = this.lanes.get(key);
+    if (!lane) {
+      lane = {
+        topic: batch.topic,
+        partition: batch.partition,
+        queue: [],
+        draining: undefined,
+        waiters: [],
+        committing: Promise.resolve(),
+        marks: [],
+        failures: 0,
+      };
+      this.lanes.set(key, lane);
+    }
+    const lastMessage = batch.messages[batch.messages.length - 1]!;
+    lane.queue.push(...batch.messages);
+    lane.marks.push({
+      after: BigInt(lastMessage.offset),
+      next: BigInt(batch.lastOffset()) + 1n,
+    });
+    resolveOffset(lastMessage.offset);
+    lane.draining ??= this.drain(lane, handler).finally(() => {
+      lane.draining = undefined;
+    });
+    const keeper = new HeartbeatKeeper(
+      heartbeat,
+      Math.max(250, Math.floor(this.opts.heartbeatIntervalMs)),
+      this.logger,
+    );
+    keeper.start();
+    try {
+      while (this.running && lane.queue.length >= 2 * this.opts.chunkSize)
+        await new Promise<void>((r) => lane.waiters.push(r));
+    } finally {
+      keeper.stop();
+    }
+  }
+
+  /** Handles a lane's queue, a chunk at a time, until it is empty (or the consumer stops). */
+  private async drain(lane: Lane, handler: { readonly eachChunk: ChunkHandler<E> }) {
+    const keeper = new HeartbeatKeeper(
+      () => this.beat?.() ?? Promise.resolve(),
+      Math.max(250, Math.floor(this.opts.heartbeatIntervalMs)),
+      this.logger,
+    );
+    const ctx: ConsumerContext = {
+      heartbeat: () => keeper.now(),
+      isActive: () => this.running && !keeper.failure,
+      deadLetter: (d, reason) => this.deadLetter(d, reason),
+    };
+    keeper.start();
+    try {
+      while (this.running && lane.queue.length > 0) {
+        const chunk = lane.queue.splice(0, this.opts.chunkSize);
+        this.wake(lane);
+        try {
+          const deliveries: Delivery<E>[] = [];
+          for (const message of chunk) {
+            const delivery = await this.decodeOrDeadLetter(
+              lane.topic,
+              lane.partition,
+              message,
+              ctx,
+            );
+            if (delivery) deliveries.push(delivery);
+          }
+          if (deliveries.length > 0) await handler.eachChunk(deliveries, ctx);
+        } catch (e) {
+          // As kafkajs does when a handler throws: the chunk is fetched again from its start.
+          // What is queued goes, and batches of fetches already under way arrive stale (the seek
+          // is pending) and are dropped, so the next queued message is the chunk's first again.
+          const from = chunk[0]!.offset;
+          this.logger.warn(
+            {
+              err: e,
+              topic: lane.topic,
+              partition: lane.partition,
+              offset: from,
+              failures: lane.failures + 1,
+            },
+            'chunk failed; fetching it again',
+          );
+          this.dropQueue(lane);
+          if (this.running)
+            this.consumer.seek({ topic: lane.topic, partition: lane.partition, offset: from });
+          lane.failures++;
+          await sleep(Math.min(5000, this.opts.retryBackoffMs * 2 ** (lane.failures - 1)));
+          continue;
+        }
+        lane.failures = 0;
+        const last = BigInt(chunk[chunk.length - 1]!.offset);
+        let next = last + 1n;
+        while (lane.marks.length > 0 && lane.marks[0]!.after <= last) {
+          const mark = lane.marks.shift()!;
+          if (mark.next > next) next = mark.next;
+        }
+        this.progress(lane, lane.topic, lane.partition, next, true);
+      }
+    } finally {
+      keeper.stop();
+    }
+  }
+
+  /** Commits a partition's offset; a failure (a rebalance under way) only delays the hint. */
+  private async commit(lane: Lane, next: bigint): Promise<void> {
+    const offset = next.toString();
+    try {
+      await this.consumer.commitOffsets([{ topic: lane.topic, partition: lane.partition, offset }]);
+    } catch (e) {
+      this.logger.debug(
+        { err: e, topic: lane.topic, partition: lane.partition, offset },
+        'offset commit failed; a later one will carry it',
+      );
+    }
+  }
+
+  /** Commits a partition's offset (when `commit`) and tells the progress listeners. */
+  private progress(
+    lane: Lane | undefined,
+    topic: string,
+    partition: number,
+    next: bigint,
+    commit: boolean,
+  ): void {
+    if (lane && commit) lane.committing = lane.committing.then(() => this.commit(lane, next));
+    for (const listener of this.progressListeners) listener({ topic, partition, next });
+  }
+
+  private dropQueue(lane: Lane): void {
+    lane.queue = [];
+    lane.marks = [];
+    this.wake(lane);
+  }
+
+  private wake(lane: Lane): void {
+    const waiters = lane.waiters.splice(0);
+    for (const w of waiters) w();
   }
 
   private async decodeOrDeadLetter(

@@ -328,3 +328,82 @@ describe('EnvelopeConsumer (real broker)', () => {
     expect(handled).toEqual([0n, 1n, 2n, 3n, 4n]);
   });
 });
+
+describe('EnvelopeConsumer, pipelined chunks (real broker)', () => {
+  it('takes chunks across fetches in partition order; a chunk whose handler throws is fetched again from its start', async () => {
+    const topic = await newTopic('pipelined', 1);
+    const sent = Array.from({ length: 60 }, (_, i) =>
+      envelope('pipe-1', i, { pad: 'x'.repeat(300) }),
+    );
+    for (let i = 0; i < sent.length; i += 7)
+      await producer.publish(sent.slice(i, i + 7).map((e) => ({ topic, envelope: e })));
+
+    const done: bigint[] = []; // revisions of the chunks that went through, in order
+    const chunkSizes: number[] = [];
+    const progress: bigint[] = [];
+    let failed = 0;
+    const c = consumer('pipelined', topic, {
+      pipelined: true,
+      chunkSize: 10,
+      maxBytesPerPartition: 4096, // a few messages a fetch: a chunk spans fetches
+      retryBackoffMs: 50,
+    });
+    c.onProgress((p) => progress.push(p.next));
+    await c.start({
+      eachChunk: async (deliveries) => {
+        const revisions = deliveries.map((d) => d.envelope.streamRevision);
+        if (failed === 0 && revisions.includes(23n)) {
+          failed++;
+          throw new Error('the database is away');
+        }
+        await sleep(20); // fetches go on meanwhile
+        chunkSizes.push(revisions.length);
+        done.push(...revisions);
+      },
+    });
+    await waitFor('every message', async () => (done.length >= 60 ? true : undefined), {
+      timeoutMs: 30_000,
+    });
+    await sleep(300);
+    expect(failed).toBe(1);
+    expect(done).toEqual(sent.map((e) => e.streamRevision)); // none skipped, none twice, in order
+    expect(Math.max(...chunkSizes)).toBe(10); // chunks filled from several fetches
+    expect(progress[progress.length - 1]).toBe(60n);
+    expect([...progress].sort((a, b) => (a < b ? -1 : 1))).toEqual(progress);
+  });
+
+  it('stop() finishes the chunk under way and commits it: the next member starts after it', async () => {
+    const topic = await newTopic('pipelined-stop', 1);
+    const sent = Array.from({ length: 12 }, (_, i) => envelope('pipe-stop', i));
+    await producer.publish(sent.map((e) => ({ topic, envelope: e })));
+
+    const handled: bigint[] = [];
+    let release!: () => void;
+    const entered = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const first = consumer('pipelined-stop', topic, { pipelined: true, chunkSize: 4 });
+    await first.start({
+      eachChunk: async (deliveries) => {
+        const revisions = deliveries.map((d) => d.envelope.streamRevision);
+        if (revisions.includes(4n)) {
+          release();
+          await sleep(1500); // stop() arrives while this runs
+        }
+        handled.push(...revisions);
+      },
+    });
+    await entered;
+    await first.stop();
+    expect(handled).toEqual([0n, 1n, 2n, 3n, 4n, 5n, 6n, 7n]); // the chunk under way, no more
+
+    const second = consumer('pipelined-stop', topic, { pipelined: true, chunkSize: 4 });
+    await second.start({
+      eachChunk: async (deliveries) =>
+        void handled.push(...deliveries.map((d) => d.envelope.streamRevision)),
+    });
+    await waitFor('the rest', async () => (handled.length >= 12 ? true : undefined));
+    await sleep(300);
+    expect(handled).toEqual(sent.map((e) => e.streamRevision));
+  });
+});

@@ -30,6 +30,7 @@ export {
   type MessageHandler,
   type ChunkHandler,
   type ConsumerContext,
+  type ConsumerProgress,
   type Delivery,
   type DeliveryOrigin,
   type DeadLetterReason,

@@ -22,6 +22,7 @@ export {
 export {
   BATCH_CHUNK_SIZE,
   CONCURRENT_PARTITIONS,
+  PIPELINED_FETCH_BYTES,
   KafkaProjector,
   type KafkaProjectorOptions,
   type ProjectorStats,
