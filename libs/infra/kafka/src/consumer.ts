@@ -429,17 +429,7 @@ export class EnvelopeConsumer<E> {
             resolveOffset(message.offset);
           }
         } else {
-          const deliveries: Delivery<E>[] = [];
-          for (const message of chunk) {
-            const delivery = await this.decodeOrDeadLetter(
-              batch.topic,
-              batch.partition,
-              message,
-              ctx,
-            );
-            if (delivery) deliveries.push(delivery);
-          }
-          if (deliveries.length > 0) await handler.eachChunk(deliveries, ctx);
+          await this.handleChunk(batch.topic, batch.partition, chunk, handler, ctx);
           resolveOffset(chunk[chunk.length - 1]!.offset);
         }
         await commitOffsetsIfNecessary(uncommittedOffsets());
@@ -519,17 +509,7 @@ export class EnvelopeConsumer<E> {
         const chunk = lane.queue.splice(0, this.opts.chunkSize);
         this.wake(lane);
         try {
-          const deliveries: Delivery<E>[] = [];
-          for (const message of chunk) {
-            const delivery = await this.decodeOrDeadLetter(
-              lane.topic,
-              lane.partition,
-              message,
-              ctx,
-            );
-            if (delivery) deliveries.push(delivery);
-          }
-          if (deliveries.length > 0) await handler.eachChunk(deliveries, ctx);
+          await this.handleChunk(lane.topic, lane.partition, chunk, handler, ctx);
         } catch (e) {
           // As kafkajs does when a handler throws: the chunk is fetched again from its start.
           // What is queued goes, and batches of fetches already under way arrive stale (the seek
@@ -600,6 +580,22 @@ export class EnvelopeConsumer<E> {
   private wake(lane: Lane): void {
     const waiters = lane.waiters.splice(0);
     for (const w of waiters) w();
+  }
+
+  /** Decodes a chunk (dead-lettering what is no envelope) and hands the rest to the handler. */
+  private async handleChunk(
+    topic: string,
+    partition: number,
+    chunk: readonly KafkaMessage[],
+    handler: { readonly eachChunk: ChunkHandler<E> },
+    ctx: ConsumerContext,
+  ): Promise<void> {
+    const deliveries: Delivery<E>[] = [];
+    for (const message of chunk) {
+      const delivery = await this.decodeOrDeadLetter(topic, partition, message, ctx);
+      if (delivery) deliveries.push(delivery);
+    }
+    if (deliveries.length > 0) await handler.eachChunk(deliveries, ctx);
   }
 
   private async decodeOrDeadLetter(
