@@ -97,8 +97,8 @@ export class KafkaProjector<E> {
         // A projection that applies a chunk with multi-row statements gains from larger chunks
         // (one transaction each); one applying per event keeps the consumer's default.
         chunkSize: options.chunkSize ?? (projection.applyBatch ? BATCH_CHUNK_SIZE : undefined),
-        // ... filled by fetches made while the chunk before is written (a chunk under way never
-        // waits for a fetch, and a fetch never waits for a chunk): see PIPELINED_FETCH_BYTES.
+        // ... filled by fetches made while the chunk before is written (fetching waits only once
+        // two chunks' worth are queued): see PIPELINED_FETCH_BYTES.
         pipelined: options.pipelined ?? Boolean(projection.applyBatch),
         maxBytesPerPartition:
           options.maxBytesPerPartition ??
