@@ -572,8 +572,9 @@ async function digests(pool: Pool, schema: string, tables: readonly string[]) {
  *   and 1.2-1.3 s right after the ledgers' rebuild).
  * - The run writes ~540 MB of WAL a minute, and max_wal_size (1 GB) starts a checkpoint every
  *   ~540 MB: one ran through most of the run, and a phase that met its start paid for the full-page
- *   images after it (the bare INSERTs of market-orders' rows took 2.2-2.5 s in some rounds and
- *   4.7-5.5 s in others). After a CHECKPOINT, a phase's WAL (well under 540 MB) starts none.
+ *   images after it. After a CHECKPOINT, a phase's WAL (well under 540 MB) starts none. (The
+ *   bare INSERTs of market-orders' rows still take 2.0-2.5 s in some rounds and up to 5-6 s in
+ *   others, with or without it: hence the best of BENCH_ROUNDS.)
  * CHECKPOINT needs a superuser (or pg_checkpoint): the bench asks POSTGRES_ADMIN_URL, the
  * machine's server by default, and says so once when it cannot.
  */
