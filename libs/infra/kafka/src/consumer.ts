@@ -351,6 +351,15 @@ export class EnvelopeConsumer<E> {
       topics: [...this.opts.topics],
       fromBeginning: this.opts.fromBeginning,
     });
+    // stop() called while this start was under way (a supervisor stops a consumer that has not
+    // finished starting) disconnected what was there then: what connected since goes too, and
+    // nothing runs. Without this the consumer ran on after its stop, unowned.
+    const stopped = this.stopping;
+    if (stopped) {
+      await stopped;
+      await this.disconnectQuietly();
+      return;
+    }
     this.running = true;
     const pipelined = this.opts.pipelined && 'eachChunk' in handler ? handler : undefined;
     await this.consumer.run({
@@ -362,10 +371,22 @@ export class EnvelopeConsumer<E> {
       eachBatch: (payload) =>
         pipelined ? this.enqueue(payload, pipelined) : this.onBatch(payload, handler),
     });
+    // (stop() during run's own start: its disconnect may have come before the runner was there.)
+    const stoppedMeanwhile = this.stopping as Promise<void> | undefined;
+    if (stoppedMeanwhile) {
+      await stoppedMeanwhile;
+      await this.disconnectQuietly();
+      return;
+    }
     this.logger.info(
       { topics: this.opts.topics, deadLetterTopic: this.dlqTopic },
       'consumer started',
     );
+  }
+
+  private async disconnectQuietly(): Promise<void> {
+    await this.consumer.disconnect().catch(() => undefined);
+    await this.deadLetters.disconnect().catch(() => undefined);
   }
 
   /** Finishes the in-flight item, commits, leaves the group and disconnects. Idempotent. */

@@ -329,6 +329,31 @@ describe('EnvelopeConsumer (real broker)', () => {
   });
 });
 
+describe('EnvelopeConsumer, stopped while starting (real broker)', () => {
+  it('stop() while start() is under way leaves nothing consuming and no member in the group', async () => {
+    const topic = await newTopic('stop-while-starting', 1);
+    const handled: bigint[] = [];
+    const c = consumer('stop-while-starting', topic);
+    const starting = c.start({
+      eachMessage: async (d) => void handled.push(d.envelope.streamRevision),
+    });
+    await sleep(30); // creating its dead-letter topic, connecting
+    await c.stop();
+    await starting;
+    await producer.publish([{ topic, envelope: envelope('stop-while-starting', 0) }]);
+    await sleep(2500);
+    expect(handled).toEqual([]);
+    const admin = kafka.admin();
+    await admin.connect();
+    try {
+      const { groups } = await admin.describeGroups([`int-${run}-stop-while-starting`]);
+      expect(groups[0]?.members ?? []).toEqual([]);
+    } finally {
+      await admin.disconnect();
+    }
+  });
+});
+
 describe('EnvelopeConsumer, pipelined chunks (real broker)', () => {
   it('takes chunks across fetches in partition order; a chunk whose handler throws is fetched again from its start', async () => {
     const topic = await newTopic('pipelined', 1);
