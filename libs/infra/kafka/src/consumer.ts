@@ -105,7 +105,8 @@ export interface EnvelopeConsumerOptions {
    * arrived) are handled one after another from the queue; a queue holding 2 x chunkSize
    * messages holds kafkajs back. Offsets are committed after each chunk is handled (the
    * committed offset still trails the handled ones). A chunk whose handler throws is fetched
-   * again from its first offset (seek), after retryBackoffMs. On a rebalance the queues are
+   * again from its first offset (seek), after retryBackoffMs, doubling while it keeps failing (up
+   * to 5 s). On a rebalance the queues are
    * dropped (the partitions are fetched again from their committed offsets) and a chunk under
    * way is finished: for a handler that, like a projection, skips what it has already handled,
    * under a lock shared with whoever takes the partition over.
