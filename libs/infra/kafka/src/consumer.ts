@@ -352,15 +352,7 @@ export class EnvelopeConsumer<E> {
       topics: [...this.opts.topics],
       fromBeginning: this.opts.fromBeginning,
     });
-    // stop() called while this start was under way (a supervisor stops a consumer that has not
-    // finished starting) disconnected what was there then: what connected since goes too, and
-    // nothing runs. Without this the consumer ran on after its stop, unowned.
-    const stopped = this.stopping;
-    if (stopped) {
-      await stopped;
-      await this.disconnectQuietly();
-      return;
-    }
+    if (await this.stoppedWhileStarting()) return;
     this.running = true;
     const pipelined = this.opts.pipelined && 'eachChunk' in handler ? handler : undefined;
     await this.consumer.run({
@@ -372,22 +364,27 @@ export class EnvelopeConsumer<E> {
       eachBatch: (payload) =>
         pipelined ? this.enqueue(payload, pipelined) : this.onBatch(payload, handler),
     });
-    // (stop() during run's own start: its disconnect may have come before the runner was there.)
-    const stoppedMeanwhile = this.stopping as Promise<void> | undefined;
-    if (stoppedMeanwhile) {
-      await stoppedMeanwhile;
-      await this.disconnectQuietly();
-      return;
-    }
+    // (Again: a stop() during run's own start may have disconnected before the runner was there.)
+    if (await this.stoppedWhileStarting()) return;
     this.logger.info(
       { topics: this.opts.topics, deadLetterTopic: this.dlqTopic },
       'consumer started',
     );
   }
 
-  private async disconnectQuietly(): Promise<void> {
+  /**
+   * Whether stop() was called while start() was under way (a supervisor stops a consumer that has
+   * not finished starting). That stop disconnected what was there then; what connected since is
+   * disconnected here, and start() returns without running. Without this the consumer ran on after
+   * its stop, unowned.
+   */
+  private async stoppedWhileStarting(): Promise<boolean> {
+    const stopping = this.stopping;
+    if (!stopping) return false;
+    await stopping;
     await this.consumer.disconnect().catch(() => undefined);
     await this.deadLetters.disconnect().catch(() => undefined);
+    return true;
   }
 
   /** Finishes the in-flight item, commits, leaves the group and disconnects. Idempotent. */
@@ -422,11 +419,7 @@ export class EnvelopeConsumer<E> {
       isRunning,
       isStale,
     } = payload;
-    const keeper = new HeartbeatKeeper(
-      heartbeat,
-      Math.max(250, Math.floor(this.opts.heartbeatIntervalMs)),
-      this.logger,
-    );
+    const keeper = this.keeper(heartbeat);
     const ctx: ConsumerContext = {
       heartbeat: () => keeper.now(),
       isActive: () => this.running && isRunning() && !isStale() && !keeper.failure,
@@ -462,6 +455,15 @@ export class EnvelopeConsumer<E> {
     }
   }
 
+  /** A heartbeat keeper at the consumer's interval (at least every 250 ms). */
+  private keeper(beat: () => Promise<void>): HeartbeatKeeper {
+    return new HeartbeatKeeper(
+      beat,
+      Math.max(250, Math.floor(this.opts.heartbeatIntervalMs)),
+      this.logger,
+    );
+  }
+
   /**
    * Pipelined chunk mode: queues the batch on its partition's lane and resolves its offsets, so
    * that kafkajs fetches on; returns once the lane has room (heartbeating meanwhile).
@@ -490,7 +492,7 @@ export class EnvelopeConsumer<E> {
       this.lanes.set(key, lane);
     }
     const lastMessage = batch.messages[batch.messages.length - 1]!;
-    lane.queue.push(...batch.messages);
+    lane.queue = lane.queue.concat(batch.messages); // (spreading a large batch overflows the stack)
     lane.marks.push({
       after: BigInt(lastMessage.offset),
       next: BigInt(batch.lastOffset()) + 1n,
@@ -499,15 +501,12 @@ export class EnvelopeConsumer<E> {
     lane.draining ??= this.drain(lane, handler).finally(() => {
       lane.draining = undefined;
     });
-    const keeper = new HeartbeatKeeper(
-      heartbeat,
-      Math.max(250, Math.floor(this.opts.heartbeatIntervalMs)),
-      this.logger,
-    );
+    const full = () => this.running && lane.queue.length >= 2 * this.opts.chunkSize;
+    if (!full()) return;
+    const keeper = this.keeper(heartbeat);
     keeper.start();
     try {
-      while (this.running && lane.queue.length >= 2 * this.opts.chunkSize)
-        await new Promise<void>((r) => lane.waiters.push(r));
+      while (full()) await new Promise<void>((r) => lane.waiters.push(r));
     } finally {
       keeper.stop();
     }
@@ -515,11 +514,7 @@ export class EnvelopeConsumer<E> {
 
   /** Handles a lane's queue, a chunk at a time, until it is empty (or the consumer stops). */
   private async drain(lane: Lane, handler: { readonly eachChunk: ChunkHandler<E> }) {
-    const keeper = new HeartbeatKeeper(
-      () => this.beat?.() ?? Promise.resolve(),
-      Math.max(250, Math.floor(this.opts.heartbeatIntervalMs)),
-      this.logger,
-    );
+    const keeper = this.keeper(() => this.beat?.() ?? Promise.resolve());
     const ctx: ConsumerContext = {
       heartbeat: () => keeper.now(),
       isActive: () => this.running && !keeper.failure,
