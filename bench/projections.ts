@@ -504,6 +504,65 @@ async function publish(kafka: Kafka, topic: string, messages: ReturnType<typeof 
   }
 }
 
+/**
+ * Seeds the event store and the topics with the history; gives back only what the report needs
+ * (the history itself is left to the garbage collector, see main()).
+ */
+async function seed(
+  store: PostgresEventStore,
+  kafka: Kafka,
+  topics: { market: string; registry: string; marketplace: string },
+) {
+  log('generating the history');
+  const market = marketHistory(ORDERS);
+  const chain = chainHistory(WORKS);
+  await store.migrate();
+  log(`appending ${market.length} market events to the event store`);
+  await seedStore(store, market);
+  const envelopes = await readLog(store);
+  await ensureTopics(
+    kafka,
+    Object.values(topics).map((topic) => ({
+      topic,
+      partitions: PARTITIONS,
+      replicationFactor: 1,
+    })),
+    logger,
+  );
+  log(
+    `publishing ${envelopes.length} market events, ${chain.registry.length} registry facts, ${chain.marketplace.length} marketplace facts`,
+  );
+  await publish(
+    kafka,
+    topics.market,
+    envelopes.map((e) => toKafkaMessage(marketEnvelopeCodec, e)),
+  );
+  await publish(
+    kafka,
+    topics.registry,
+    chain.registry.map((f) => toKafkaMessage(chainFactCodec, f)),
+  );
+  await publish(
+    kafka,
+    topics.marketplace,
+    chain.marketplace.map((f) => toKafkaMessage(chainFactCodec, f)),
+  );
+  const counts = {
+    'market-orders': envelopes.length,
+    'chain-artworks': chain.registry.length,
+    'chain-trades': chain.marketplace.length,
+    'chain-ledgers': chain.marketplace.length,
+  };
+  const mix: Record<string, number> = {};
+  for (const e of envelopes) mix[e.type] = (mix[e.type] ?? 0) + 1;
+  for (const f of [...chain.registry, ...chain.marketplace]) {
+    const k = `chain ${f.event}${f.kind === 'retracted' ? ' (retracted)' : ''}`;
+    mix[k] = (mix[k] ?? 0) + 1;
+  }
+  const totalMessages = envelopes.length + chain.registry.length + chain.marketplace.length;
+  return { counts, mix, totalMessages };
+}
+
 // ---- measuring -----------------------------------------------------------------------------
 
 const q = (s: string) => `"${s.replace(/"/g, '""')}"`;
@@ -720,55 +779,14 @@ async function main(): Promise<void> {
   const liveSchemas: string[] = [];
   const loadBefore = loadavg()[0]!;
   try {
-    // -- seed
-    log('generating the history');
-    const market = marketHistory(ORDERS);
-    const chain = chainHistory(WORKS);
-    await store.migrate();
-    log(`appending ${market.length} market events to the event store`);
-    await seedStore(store, market);
-    const envelopes = await readLog(store);
-    await ensureTopics(
-      kafka,
-      Object.values(topics).map((topic) => ({
-        topic,
-        partitions: PARTITIONS,
-        replicationFactor: 1,
-      })),
-      logger,
-    );
-    log(
-      `publishing ${envelopes.length} market events, ${chain.registry.length} registry facts, ${chain.marketplace.length} marketplace facts`,
-    );
-    await publish(
-      kafka,
-      topics.market,
-      envelopes.map((e) => toKafkaMessage(marketEnvelopeCodec, e)),
-    );
-    await publish(
-      kafka,
-      topics.registry,
-      chain.registry.map((f) => toKafkaMessage(chainFactCodec, f)),
-    );
-    await publish(
-      kafka,
-      topics.marketplace,
-      chain.marketplace.map((f) => toKafkaMessage(chainFactCodec, f)),
-    );
-    const counts = {
-      'market-orders': envelopes.length,
-      'chain-artworks': chain.registry.length,
-      'chain-trades': chain.marketplace.length,
-      'chain-ledgers': chain.marketplace.length,
-    };
-    const mix: Record<string, number> = {};
-    for (const e of envelopes) mix[e.type] = (mix[e.type] ?? 0) + 1;
-    for (const f of [...chain.registry, ...chain.marketplace]) {
-      const k = `chain ${f.event}${f.kind === 'retracted' ? ' (retracted)' : ''}`;
-      mix[k] = (mix[k] ?? 0) + 1;
-    }
-    const totalMessages = envelopes.length + chain.registry.length + chain.marketplace.length;
+    // -- seed, in a function of its own: the history is garbage once published, so no timed phase
+    // pays for marking it in its major GCs. Held in main() for the whole run, it kept the heap at
+    // 215 MB (48 MB now, after a full GC); the live market-orders projector, run in this process,
+    // was ~20 % slower for it (4.62 s against 3.52 s, one round each).
+    const { counts, mix, totalMessages } = await seed(store, kafka, topics);
     log(`history: ${totalMessages} messages: ${JSON.stringify(mix)}`);
+    (globalThis as { gc?: () => void }).gc?.(); // with NODE_OPTIONS=--expose-gc
+    log(`heap in use: ${round(process.memoryUsage().heapUsed / 1e6, 0)} MB`);
 
     const projections = {
       'market-orders': { make: ordersProjection, topic: topics.market },
