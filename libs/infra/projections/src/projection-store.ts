@@ -12,7 +12,13 @@
 //   the store interchangeable sources for the same projection. A format may record only some
 //   positions (chainFactsDedupedByRows: retractions only), for projections whose rows are
 //   keyed by the message id and so dedupe the rest themselves.
-import { TableIndex, type DataSource, type EntityManager, type EntityMetadata } from 'typeorm';
+import {
+  TableIndex,
+  type DataSource,
+  type EntityManager,
+  type EntityMetadata,
+  type QueryRunner,
+} from 'typeorm';
 import { CHECKPOINT_COLUMNS, ensureTables, quoteIdent } from '@atelier/persistence';
 import {
   assertProjectionName,
@@ -317,11 +323,16 @@ export class ProjectionStore {
 
   /**
    * Creates the projection's readIndexes that are missing, as its entities define them: one
-   * lookup of which exist, then the builds at once, one connection each (CREATE INDEX takes a
-   * share lock, so builds on one table do not wait for each other). At the end of a rebuild they
-   * are on its timed path: one at a time through TypeORM, which reads each table's definition
-   * first, they took 60-125 ms of a chain model's 0.6-1.2 s rebuild. Partial indexes too: through
-   * TypeORM, each of market-orders' three first spent 50-130 ms reading its table's definition.
+   * lookup of which exist, then the builds one after another on one connection. At the end of a
+   * rebuild they are on its timed path:
+   * - through TypeORM, which reads each table's definition first, they took 60-125 ms of a chain
+   *   model's 0.6-1.2 s rebuild (each of market-orders' partial indexes 50-130 ms), hence our own
+   *   CREATE INDEX;
+   * - all at once, one connection each, market-orders' ten took 670-810 ms; one after another on
+   *   one connection 450-625 ms, 160-230 ms less in each of two sessions that measured both (on
+   *   two connections at once 590-620 ms, on three 660-700 ms). Bench schema, vacuumed and
+   *   checkpointed before each try; two cores, where concurrent builds each scan the table and
+   *   sort in a backend of their own.
    */
   async createReadIndexes(projection: AnyProjection): Promise<void> {
     const wanted = this.readIndexes(projection);
@@ -339,35 +350,15 @@ export class ProjectionStore {
       [located.map((l) => l.schema), located.map((l) => l.name), located.map((l) => l.index.name)],
     );
     const have = new Set(existing.map((e) => `${e.t}/${e.i}`));
-    await Promise.all(
-      located
-        .filter((l) => !have.has(`${l.name}/${l.index.name}`))
-        .map(async ({ table, index }) => {
-          const runner = this.dataSource.createQueryRunner();
-          await runner.connect();
-          try {
-            const definition = TableIndex.create(index);
-            if (definition.isSpatial || definition.isFulltext) {
-              await runner.createIndex(table.tablePath, definition);
-              return;
-            }
-            const path = table.tablePath
-              .split('.')
-              .map((p) => `"${p.replace(/"/g, '""')}"`)
-              .join('.');
-            const columns = definition.columnNames
-              .map((c) => `"${c.replace(/"/g, '""')}"`)
-              .join(', ');
-            // A partial index's predicate is the entity's own SQL, as TypeORM writes it.
-            const where = definition.where ? ` WHERE ${definition.where}` : '';
-            await runner.query(
-              `CREATE INDEX "${definition.name!.replace(/"/g, '""')}" ON ${path} (${columns})${where}`,
-            );
-          } finally {
-            await runner.release();
-          }
-        }),
-    );
+    const missing = located.filter((l) => !have.has(`${l.name}/${l.index.name}`));
+    if (missing.length === 0) return;
+    const runner = this.dataSource.createQueryRunner();
+    await runner.connect();
+    try {
+      for (const { table, index } of missing) await buildIndex(runner, table, index);
+    } finally {
+      await runner.release();
+    }
   }
 
   private readIndexes(projection: AnyProjection) {
@@ -442,4 +433,27 @@ export class ProjectionStore {
       [name, ref.source, ref.partition, position.toString()],
     );
   }
+}
+
+/** CREATE INDEX of an entity's index, on `runner`'s connection. */
+async function buildIndex(
+  runner: QueryRunner,
+  table: EntityMetadata,
+  index: EntityMetadata['indices'][number],
+): Promise<void> {
+  const definition = TableIndex.create(index);
+  if (definition.isSpatial || definition.isFulltext) {
+    await runner.createIndex(table.tablePath, definition);
+    return;
+  }
+  const path = table.tablePath
+    .split('.')
+    .map((p) => `"${p.replace(/"/g, '""')}"`)
+    .join('.');
+  const columns = definition.columnNames.map((c) => `"${c.replace(/"/g, '""')}"`).join(', ');
+  // A partial index's predicate is the entity's own SQL, as TypeORM writes it.
+  const where = definition.where ? ` WHERE ${definition.where}` : '';
+  await runner.query(
+    `CREATE INDEX "${definition.name!.replace(/"/g, '""')}" ON ${path} (${columns})${where}`,
+  );
 }
