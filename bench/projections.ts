@@ -27,7 +27,8 @@
 //     consumer's default chunk (200).
 // Baseline: each projection's final rows (read from the rebuilt tables) inserted into empty copies
 // of its tables with multi-row INSERT ... VALUES, 1,000 rows per statement and transaction, over
-// one connection (pg, no ORM); events/s = the projection's events / that time. Every copy (rebuild,
+// one connection (pg, no ORM), its backend warmed first (WARM_BACKEND); events/s = the
+// projection's events / that time. Every copy (rebuild,
 // live, one-by-one, bare) is then compared table by table (md5 of the ordered rows): same rows.
 // (a), (b) and the baseline are each taken BENCH_ROUNDS times (default 3), round after round, and
 // each figure keeps its best round (ours and the baseline's alike); every table of the run is
@@ -577,6 +578,20 @@ async function tablesOf(url: string, schema: string, projection: AnyProjection):
   }
 }
 
+/**
+ * One 16 MB allocation in the bare INSERTs' backend, freed at the end of the statement, before they
+ * are timed. glibc's malloc maps a large allocation of a process (over 128 kB at first) and unmaps
+ * it when freed, until it frees a larger mapped one: then it raises that threshold to the size
+ * freed (up to 32 MiB), and keeps freed memory below it. A backend that has never freed one
+ * maps and faults in, page by page, the memory of each bind of 20,000 parameters, and a page fault
+ * costs about 12 µs on this VM: the bare INSERTs of market-orders' rows took 5.1-6.4 s on such a
+ * backend and 2.7-3.6 s after this statement, in the same minutes (a standalone copy of
+ * bareInserts). Which backend the bench's pool handed out, and what it had run before, had made
+ * the baseline's rounds 1.9 or 5-6 s by accident. Our projectors' backends are not warmed:
+ * warming them changed nothing measurable (their time is the node process's).
+ */
+const WARM_BACKEND = `SELECT length(repeat('x', 16000000))`;
+
 /** The final rows of `tables` copied from `from` into empty tables of `to`, by multi-row INSERTs. */
 async function bareInserts(pool: Pool, from: string, to: string, tables: readonly string[]) {
   const data: { table: string; rows: Record<string, unknown>[]; columns: string[] }[] = [];
@@ -586,6 +601,7 @@ async function bareInserts(pool: Pool, from: string, to: string, tables: readonl
   }
   const client = await pool.connect();
   try {
+    await client.query(WARM_BACKEND);
     const { seconds } = await timed(async () => {
       for (const { table, rows, columns } of data) {
         for (let i = 0; i < rows.length; i += BARE_ROWS) {
