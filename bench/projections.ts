@@ -28,8 +28,8 @@
 // Baseline: each projection's final rows (read from the rebuilt tables) inserted into empty copies
 // of its tables with multi-row INSERT ... VALUES, 1,000 rows per statement and transaction, over
 // one connection (pg, no ORM), its backend warmed first (WARM_BACKEND); events/s = the
-// projection's events / that time. Every copy (rebuild,
-// live, one-by-one, bare) is then compared table by table (md5 of the ordered rows): same rows.
+// projection's events / that time. Every copy (rebuild, live, one-by-one, bare) is then compared
+// table by table (md5 of the ordered rows): same rows.
 // (a), (b) and the baseline are each taken BENCH_ROUNDS times (default 3), round after round, and
 // each figure keeps its best round (ours and the baseline's alike); every table of the run is
 // vacuumed and analyzed before each timed phase, so that autovacuum does not work during it.
