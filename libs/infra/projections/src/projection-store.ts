@@ -296,11 +296,7 @@ export class ProjectionStore {
   async reset(projection: AnyProjection, tx: EntityManager): Promise<void> {
     const name = assertProjectionName(projection.name);
     for (const metadata of this.ownedTables(projection)) {
-      const path = metadata.tablePath
-        .split('.')
-        .map((p) => `"${p.replace(/"/g, '""')}"`)
-        .join('.');
-      await tx.query(`DROP TABLE IF EXISTS ${path} CASCADE`);
+      await tx.query(`DROP TABLE IF EXISTS ${quotedPath(metadata.tablePath.split('.'))} CASCADE`);
     }
     await tx.query(`DELETE FROM ${this.checkpoints} WHERE projection = $1`, [name]);
     await tx.query(`DELETE FROM ${this.streams} WHERE projection = $1`, [name]);
@@ -314,9 +310,7 @@ export class ProjectionStore {
    */
   async dropReadIndexes(projection: AnyProjection, tx: EntityManager): Promise<void> {
     for (const { table, index } of this.readIndexes(projection)) {
-      const path = [...table.tablePath.split('.').slice(0, -1), index.name]
-        .map((p) => `"${p.replace(/"/g, '""')}"`)
-        .join('.');
+      const path = quotedPath([...table.tablePath.split('.').slice(0, -1), index.name!]);
       await tx.query(`DROP INDEX IF EXISTS ${path}`);
     }
   }
@@ -446,14 +440,16 @@ async function buildIndex(
     await runner.createIndex(table.tablePath, definition);
     return;
   }
-  const path = table.tablePath
-    .split('.')
-    .map((p) => `"${p.replace(/"/g, '""')}"`)
-    .join('.');
-  const columns = definition.columnNames.map((c) => `"${c.replace(/"/g, '""')}"`).join(', ');
+  const path = quotedPath(table.tablePath.split('.'));
+  const columns = definition.columnNames.map(quoted).join(', ');
   // A partial index's predicate is the entity's own SQL, as TypeORM writes it.
   const where = definition.where ? ` WHERE ${definition.where}` : '';
-  await runner.query(
-    `CREATE INDEX "${definition.name!.replace(/"/g, '""')}" ON ${path} (${columns})${where}`,
-  );
+  await runner.query(`CREATE INDEX ${quoted(definition.name!)} ON ${path} (${columns})${where}`);
 }
+
+/**
+ * A name TypeORM gave (table, index, column), quoted as it is, any case: quoteIdent refuses what
+ * is not a plain lowercase identifier, and entity names need not be.
+ */
+const quoted = (name: string): string => `"${name.replace(/"/g, '""')}"`;
+const quotedPath = (parts: readonly string[]): string => parts.map(quoted).join('.');
