@@ -9,6 +9,7 @@ export {
   type EnvelopeFormat,
   type Projection,
   type ProjectionErrorCode,
+  type RebuildFold,
   type StreamPosition,
   type ReadModelEntity,
 } from './projection';
@@ -29,6 +30,7 @@ export {
 } from './kafka-projector';
 export {
   replayFromStore,
+  REBUILD_FOLD_ROWS,
   REPLAY_BATCH_SIZE,
   rebuildProjection,
   type ReplayOptions,

@@ -25,9 +25,10 @@ import {
   ProjectionError,
   type AnyProjection,
   type Projection,
+  type RebuildFold,
   type StreamPosition,
 } from './projection';
-import { recordedPositions } from './formats';
+import { StreamDedupe } from './stream-dedupe';
 import { isTransientDbError } from './sql';
 
 export interface SourceRef {
@@ -180,32 +181,13 @@ export class ProjectionStore {
       const positioned = items.flatMap((i, k) =>
         i.position > done ? [{ envelope: i.envelope, at: positions[k]! }] : [],
       );
-      const rows = (head!.streams ?? []).map(([stream_name, revision]) => ({
-        stream_name,
-        revision,
-      }));
-      const known = new Map(rows.map((r) => [r.stream_name, BigInt(r.revision)]));
       // A format may record only some positions (formats.ts, RecordedPositions): the others are
-      // deduped by the projection's own rows across chunks, and by `known` within this one.
-      const records = recordedPositions(format);
-      const touched = new Map<string, StreamPosition>();
-      const gaps: Array<{ streamName: string; expected: bigint; got: bigint }> = [];
-      const toApply: Array<{ envelope: E; at: StreamPosition }> = [];
-      let duplicates = 0;
-      for (const p of positioned) {
-        const { at } = p;
-        const last = known.get(at.stream);
-        if (last !== undefined && at.revision <= last) {
-          duplicates++;
-          continue;
-        }
-        const expected = last === undefined ? 0n : last + 1n;
-        if (at.revision !== expected && !records)
-          gaps.push({ streamName: at.stream, expected, got: at.revision });
-        known.set(at.stream, at.revision);
-        if (!records || records(p.envelope, at)) touched.set(at.stream, at);
-        toApply.push(p);
-      }
+      // deduped by the projection's own rows across chunks, and by the dedupe within this one.
+      const dedupe = new StreamDedupe(
+        format,
+        (head!.streams ?? []).map(([stream, revision]) => [stream, BigInt(revision)] as const),
+      );
+      const { toApply, duplicates, gaps } = dedupe.filter(positioned);
       const applied = toApply.length;
       if (projection.applyBatch && (options.batch ?? true) && toApply.length > 1) {
         try {
@@ -249,27 +231,74 @@ export class ProjectionStore {
           }
         }
       }
-      // One round trip: the stream positions and the partition checkpoint.
-      const moved = [...touched.values()];
-      await tx.query(
-        `WITH s AS (
-           INSERT INTO ${this.streams} (projection, stream_name, revision, global_position)
-           SELECT $1, s, r, g FROM unnest($2::text[], $3::bigint[], $4::bigint[]) AS t(s, r, g)
-           ON CONFLICT (projection, stream_name) DO UPDATE SET revision = EXCLUDED.revision, global_position = EXCLUDED.global_position)
-         UPDATE ${this.checkpoints} SET position = $7, updated_at = now()
-         WHERE projection = $1 AND source = $5 AND partition = $6`,
-        [
-          name,
-          moved.map((p) => p.stream),
-          moved.map((p) => p.revision.toString()),
-          moved.map((p) => p.globalPosition.toString()),
-          ref.source,
-          ref.partition,
-          fresh[fresh.length - 1]!.position.toString(),
-        ],
+      await this.record(
+        tx,
+        name,
+        ref,
+        [...dedupe.touched.values()],
+        fresh[fresh.length - 1]!.position,
       );
       return { applied, duplicates, redelivered, gaps };
     });
+  }
+
+  /**
+   * Writes what a rebuild's fold holds (replay.ts, Projection.foldForRebuild) in one transaction
+   * with the stream positions it applied and the checkpoint at `position`: as `apply` does for a
+   * chunk, the rows and the progress they reflect are committed together or not at all. Runs
+   * under the rebuild's exclusive lock (none taken here).
+   */
+  async writeFold<E>(
+    projection: Projection<E>,
+    ref: SourceRef,
+    fold: RebuildFold<E>,
+    positions: readonly StreamPosition[],
+    position: bigint,
+  ): Promise<void> {
+    const name = assertProjectionName(projection.name);
+    await this.dataSource.transaction(async (tx) => {
+      await tx.query(`SELECT set_config('random_page_cost', '${LOOKUP_PAGE_COST}', true)`);
+      try {
+        await fold.write(tx);
+      } catch (cause) {
+        if (isTransientDbError(cause)) throw cause;
+        throw new ProjectionError(
+          'PROJECTION.APPLY_FAILED',
+          `${name} failed writing its rebuild's rows (up to position ${position}): ${(cause as Error).message}`,
+          { projection: name, globalPosition: position.toString() },
+          { cause },
+        );
+      }
+      await this.record(tx, name, ref, positions, position);
+    });
+  }
+
+  /** One round trip: the stream positions applied and the partition's checkpoint (created if new). */
+  private async record(
+    tx: EntityManager,
+    name: string,
+    ref: SourceRef,
+    moved: readonly StreamPosition[],
+    position: bigint,
+  ): Promise<void> {
+    await tx.query(
+      `WITH s AS (
+         INSERT INTO ${this.streams} (projection, stream_name, revision, global_position)
+         SELECT $1, s, r, g FROM unnest($2::text[], $3::bigint[], $4::bigint[]) AS t(s, r, g)
+         ON CONFLICT (projection, stream_name) DO UPDATE SET revision = EXCLUDED.revision, global_position = EXCLUDED.global_position)
+       INSERT INTO ${this.checkpoints} AS c (projection, source, partition, position)
+       VALUES ($1, $5, $6, $7)
+       ON CONFLICT (projection, source, partition) DO UPDATE SET position = EXCLUDED.position, updated_at = now()`,
+      [
+        name,
+        moved.map((p) => p.stream),
+        moved.map((p) => p.revision.toString()),
+        moved.map((p) => p.globalPosition.toString()),
+        ref.source,
+        ref.partition,
+        position.toString(),
+      ],
+    );
   }
 
   /** Moves the checkpoint past a dead-lettered message without applying it. */

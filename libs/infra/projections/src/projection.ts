@@ -57,6 +57,15 @@ export interface Projection<E> {
    */
   prepare?(envelopes: readonly E[]): void;
   /**
+   * Optional: a fold of a rebuild (rebuildProjection), which starts from empty tables. The replay
+   * adds each batch of the log to it (no database), and has it write what it holds once, with the
+   * checkpoint, when the log ends or when it holds more than the replay's row limit; a row changed
+   * by many events is then written once, by a load into empty tables, instead of being inserted
+   * by one batch and updated by later ones. After a write at the limit the replay goes on batch by
+   * batch (applyBatch), which finds the rows it needs stored. Same rows as apply on each envelope.
+   */
+  foldForRebuild?(): RebuildFold<E>;
+  /**
    * Optional: the indexes of its tables that only readers use (no statement of apply or
    * applyBatch needs them to find a row). A rebuild into empty tables drops them while it loads
    * and builds each once at the end (ProjectionStore.dropReadIndexes, then ensureSchema), instead
@@ -74,6 +83,24 @@ export interface Projection<E> {
    * collection and by the marketplace): its chunks would wait on each other's row locks.
    */
   readonly partitionsIndependent?: boolean;
+}
+
+/** The rows a rebuild folds in memory (Projection.foldForRebuild). */
+export interface RebuildFold<E> {
+  /**
+   * Folds envelopes (in log order, already deduped by the runner) into the rows it holds, as
+   * apply would change them. No database; must not throw on an envelope apply would take (a bad
+   * one may throw: the rebuild then fails, naming it).
+   */
+  add(envelopes: readonly E[]): void;
+  /** The rows it holds, all tables together (the replay writes them out past its limit). */
+  readonly rows: number;
+  /**
+   * Writes the rows it holds into the projection's tables, which hold none of them (they were
+   * empty when the fold began), and forgets them. Runs in the transaction that moves the
+   * checkpoint; writes only through `tx`.
+   */
+  write(tx: EntityManager): Promise<void>;
 }
 
 /** Any projection, whatever it reads (catalogs, data sources). */

@@ -4,7 +4,9 @@
 // row; some events delivered again), applyMarketEvents over random chunks gives the rows of
 // applyMarketEvent one event at a time, called directly and through the runner (batch on and
 // off); a chunk that crashes midway (an error, or its connection killed) writes nothing, and
-// its redelivery gives the same rows.
+// its redelivery gives the same rows. A rebuild's fold (the log folded in memory, written once)
+// gives those rows too, whole or written at its row limit with the rest applied batch by batch, and
+// a fold whose write is killed leaves nothing behind.
 import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import {
@@ -14,10 +16,18 @@ import {
   type MarketEvent,
 } from '@atelier/market-domain';
 import type { EventEnvelope } from '@atelier/market-messages';
-import { createProjectionDataSource, ProjectionStore, type Projection } from '@atelier/projections';
+import type { RecordedEvent } from '@atelier/eventsourcing';
+import type { GlobalLogReader } from '@atelier/outbox';
+import {
+  createProjectionDataSource,
+  ProjectionStore,
+  rebuildProjection,
+  STORE_SOURCE,
+  type Projection,
+} from '@atelier/projections';
 import { rng } from '../testing/chain-history';
 import { MarketOrderEntity, MarketStreamEntity, MarketTradeEntity } from './orders.entities';
-import { ordersProjection, tableOf } from './orders.projection';
+import { ordersProjection, ordersRebuildFold, tableOf } from './orders.projection';
 
 const run = randomUUID().slice(0, 8);
 const url = process.env['GATEWAY_DATABASE_URL']!;
@@ -193,6 +203,31 @@ async function rows(ds: DataSource) {
   };
 }
 
+/** The history as an event store's global log holds it: each event once, at its position. */
+function logOf(events: readonly EventEnvelope[]): GlobalLogReader {
+  const seen = new Set<string>();
+  const logged: RecordedEvent[] = [];
+  for (const e of events) {
+    if (seen.has(e.eventId)) continue;
+    seen.add(e.eventId);
+    logged.push({
+      position: e.globalPosition,
+      streamName: e.streamName,
+      revision: e.streamRevision,
+      id: e.eventId,
+      type: e.type,
+      schemaVersion: e.version,
+      data: e.data as RecordedEvent['data'],
+      metadata: e.metadata as RecordedEvent['metadata'],
+      recordedAt: e.occurredAt,
+    });
+  }
+  return {
+    readAll: async ({ after = 0n, maxCount = 1000 } = {}) =>
+      logged.filter((e) => e.position > after).slice(0, maxCount),
+  };
+}
+
 function chunks<T>(list: readonly T[], seed: number): T[][] {
   const random = rng(seed);
   const out: T[][] = [];
@@ -303,5 +338,91 @@ describe('orders read model: applyBatch', () => {
     expect(await m.store.position(projection.name, ref)).toBe(99n);
     await m.store.apply(projection, ref, items);
     expect(await rows(m.ds)).toEqual(await rows(reference.ds));
+  });
+});
+
+describe('orders read model: a rebuild folded in memory', () => {
+  const reference = async (seed: number, events: readonly EventEnvelope[]) => {
+    const one = await model(`fold_one_${seed}`);
+    for (const e of events) await one.ds.transaction((tx) => projection.apply(e, tx));
+    return rows(one.ds);
+  };
+
+  it.each([1, 2, 3])(
+    'gives the rows of apply one event at a time, with its checkpoint (history %i)',
+    async (seed) => {
+      const events = history(seed, 300);
+      const m = await model(`fold_${seed}`);
+      const result = await rebuildProjection(m.store, projection, logOf(events));
+      const unique = new Set(events.map((e) => e.eventId)).size;
+      expect(result).toMatchObject({ events: unique, applied: unique, duplicates: 0 });
+      expect(await rows(m.ds)).toEqual(await reference(seed, events));
+      expect(await m.store.position(projection.name, { source: STORE_SOURCE, partition: 0 })).toBe(
+        BigInt(Math.max(...events.map((e) => Number(e.globalPosition)))),
+      );
+    },
+  );
+
+  it('past its row limit it writes what it holds and the rest goes batch by batch: same rows', async () => {
+    const events = history(4, 300);
+    const m = await model('fold_limit');
+    let writes = 0;
+    let batches = 0;
+    const counted: Projection<EventEnvelope> = {
+      ...projection,
+      applyBatch: (list, tx) => {
+        batches++;
+        return projection.applyBatch!(list, tx);
+      },
+      foldForRebuild: () => {
+        const fold = ordersRebuildFold();
+        return {
+          add: (list) => fold.add(list),
+          get rows() {
+            return fold.rows;
+          },
+          write: async (tx) => {
+            writes++;
+            await fold.write(tx);
+          },
+        };
+      },
+    };
+    const result = await rebuildProjection(m.store, counted, logOf(events), {
+      foldRows: 30,
+      batchSize: 25,
+    });
+    expect(writes).toBe(1);
+    expect(batches).toBeGreaterThan(3);
+    expect(result.events).toBe(new Set(events.map((e) => e.eventId)).size);
+    expect(await rows(m.ds)).toEqual(await reference(4, events));
+  });
+
+  it('a fold whose write is killed leaves no row and no checkpoint; rebuilt again, the same rows', async () => {
+    const events = history(5, 300);
+    const m = await model('fold_killed');
+    const killed: Projection<EventEnvelope> = {
+      ...projection,
+      foldForRebuild: () => {
+        const fold = ordersRebuildFold();
+        return {
+          add: (list) => fold.add(list),
+          get rows() {
+            return fold.rows;
+          },
+          write: async (tx) => {
+            await fold.write(tx);
+            await tx.query('SELECT pg_terminate_backend(pg_backend_pid())');
+          },
+        };
+      },
+    };
+    await expect(rebuildProjection(m.store, killed, logOf(events))).rejects.toThrow();
+    expect(await rows(m.ds)).toEqual({ orders: [], trades: [], streams: [] });
+    expect(
+      await m.store.position(projection.name, { source: STORE_SOURCE, partition: 0 }),
+    ).toBeUndefined();
+    await rebuildProjection(m.store, projection, logOf(events));
+    expect(await rows(m.ds)).toEqual(await reference(5, events));
   });
 });

@@ -18,6 +18,7 @@ import {
   unnestSelect,
   writeTogether,
   type Projection,
+  type RebuildFold,
   type SqlColumnType,
   type SqlStatement,
 } from '@atelier/projections';
@@ -88,6 +89,7 @@ export function ordersProjection(name: string = ORDERS_PROJECTION): Projection<E
     apply: (envelope, tx) => applyMarketEvent(envelope, tx),
     applyBatch: (envelopes, tx) => applyMarketEvents(envelopes, tx),
     prepare: prepareMarketEvents,
+    foldForRebuild: ordersRebuildFold,
     // It finds orders and trades by primary key only: every other index is the readers'.
     readIndexes: ORDERS_READ_INDEXES,
     // An order, its trades and its market's stream row are all of one market stream, the key of
@@ -361,18 +363,8 @@ export async function applyMarketEvents(
   envelopes: readonly EventEnvelope[],
   tx: EntityManager,
 ): Promise<void> {
-  const t = {
-    orders: tableOf(tx, MarketOrderEntity),
-    trades: tableOf(tx, MarketTradeEntity),
-    streams: tableOf(tx, MarketStreamEntity),
-  };
-  const decoded = envelopes.map((envelope) => ({
-    envelope,
-    event: eventOf(envelope),
-    pos: envelope.globalPosition,
-    at: envelope.occurredAt.toISOString(),
-    collection: collectionOfStream(envelope.streamName),
-  }));
+  const t = tablesOf(tx);
+  const decoded = decodeAll(envelopes);
   await tx.query('SAVEPOINT market_orders_batch');
   if (await foldAndWrite(decoded, tx, t, { lookUpBegun: false })) return;
   await tx.query('ROLLBACK TO SAVEPOINT market_orders_batch');
@@ -385,6 +377,48 @@ interface DecodedEvent {
   readonly pos: bigint;
   readonly at: string;
   readonly collection: string;
+}
+
+const decodeAll = (envelopes: readonly EventEnvelope[]): DecodedEvent[] =>
+  envelopes.map((envelope) => ({
+    envelope,
+    event: eventOf(envelope),
+    pos: envelope.globalPosition,
+    at: envelope.occurredAt.toISOString(),
+    collection: collectionOfStream(envelope.streamName),
+  }));
+
+const tablesOf = (tx: EntityManager) => ({
+  orders: tableOf(tx, MarketOrderEntity),
+  trades: tableOf(tx, MarketTradeEntity),
+  streams: tableOf(tx, MarketStreamEntity),
+});
+
+/**
+ * The fold of a rebuild (Projection.foldForRebuild): the log folded over rows held in memory from
+ * empty tables, so that no row is looked up or updated: each order and trade is loaded once, in its
+ * final state, by COPY (bench:projections: 40,000 orders and 12,009 trades, where the rebuild
+ * batch by batch inserted them and updated 12,900 stored orders).
+ */
+export function ordersRebuildFold(): RebuildFold<EventEnvelope> {
+  const state: FoldState = { orders: new Map(), trades: new Map(), streams: new Map() };
+  return {
+    add: (envelopes) => foldEvents(decodeAll(envelopes), state),
+    get rows() {
+      return state.orders.size + state.trades.size + state.streams.size;
+    },
+    write: async (tx) => {
+      const t = tablesOf(tx);
+      // Every row held began in the fold (none was read), so each is new: COPY, no update.
+      await copyRows(tx, t.orders, ORDER_COLUMNS, orderWrites(t.orders, state.orders).rows);
+      await copyRows(tx, t.trades, TRADE_COLUMNS, tradeWrites(t.trades, state.trades).rows);
+      const streams = streamsUpsert(t.streams, state.streams);
+      if (streams) await tx.query(streams.sql, [...streams.params]);
+      state.orders.clear();
+      state.trades.clear();
+      state.streams.clear();
+    },
+  };
 }
 
 /** false when a row taken to be new was stored already (nothing then counts: roll back). */
@@ -476,32 +510,86 @@ async function foldAndWrite(
       });
   }
 
-  const streams = new Map<string, { collection: string; position: bigint }>();
-  for (const { envelope, event, pos, at, collection } of decoded) {
-    /** As updateOrders: the orders whose last change is older than this event. */
-    const updateOrders = (
-      list: readonly string[],
-      set: { status?: string; reason?: string | null; tradeId?: string | null },
-    ) => {
-      for (const hash of list) {
-        const o = orders.get(hash);
-        if (!o || o.lastPosition >= pos) continue;
-        if (set.status !== undefined) o.status = set.status;
-        if (set.reason !== undefined) o.reason = set.reason;
-        if (set.tradeId !== undefined) o.tradeId = set.tradeId;
-        o.updatedAt = at;
-        o.lastPosition = pos;
-        o.dirty = true;
-      }
-    };
-    const tradeBefore = (tradeId: string) => {
-      const trade = trades.get(tradeId);
-      return trade && trade.lastPosition < pos ? trade : undefined;
-    };
-    const changeTrade = (trade: TradeState, set: Partial<TradeState>) => {
-      Object.assign(trade, set, { updatedAt: at, lastPosition: pos, dirty: true });
-    };
+  const streams: StreamsState = new Map();
+  foldEvents(decoded, { orders, trades, streams });
+  // Every write of the chunk in one round trip: new rows and changed stored rows are
+  // different rows, the streams another table.
+  const orderRows = orderWrites(t.orders, orders);
+  const tradeRows = tradeWrites(t.trades, trades);
+  const streamsWrite = streamsUpsert(t.streams, streams);
+  if (options.lookUpBegun) {
+    // New rows by INSERT ... ON CONFLICT DO NOTHING: a row stored after all is kept (as the
+    // one-by-one apply keeps it); everything in one round trip.
+    await writeTogether(tx, [
+      orderRows.insert(),
+      orderRows.update,
+      tradeRows.insert(),
+      tradeRows.update,
+      streamsWrite,
+    ]);
+    return true;
+  }
+  // New rows by COPY; one that is stored after all fails it (unique_violation): the caller rolls
+  // back to its savepoint and writes the batch again, looking every row up.
+  try {
+    await copyRows(tx, t.orders, ORDER_COLUMNS, orderRows.rows);
+    await copyRows(tx, t.trades, TRADE_COLUMNS, tradeRows.rows);
+  } catch (e) {
+    if ((e as { code?: string }).code === '23505') return false;
+    throw e;
+  }
+  await writeTogether(tx, [orderRows.update, tradeRows.update, streamsWrite]);
+  return true;
+}
 
+/** The rows a batch (or a rebuild's fold) holds: orders and trades by key, streams by name. */
+type StreamsState = Map<string, { collection: string; position: bigint }>;
+interface FoldState {
+  readonly orders: Map<string, OrderState>;
+  readonly trades: Map<string, TradeState>;
+  readonly streams: StreamsState;
+}
+
+/** As applyMarketEvent's updateOrders: the orders held whose last change is older than `pos`. */
+function updateHeld(
+  orders: Map<string, OrderState>,
+  pos: bigint,
+  at: string,
+  list: readonly string[],
+  set: { status?: string; reason?: string | null; tradeId?: string | null },
+): void {
+  for (const hash of list) {
+    const o = orders.get(hash);
+    if (!o || o.lastPosition >= pos) continue;
+    if (set.status !== undefined) o.status = set.status;
+    if (set.reason !== undefined) o.reason = set.reason;
+    if (set.tradeId !== undefined) o.tradeId = set.tradeId;
+    o.updatedAt = at;
+    o.lastPosition = pos;
+    o.dirty = true;
+  }
+}
+
+/** The trade held, when its last change is older than `pos`. */
+function tradeHeldBefore(trades: Map<string, TradeState>, tradeId: string, pos: bigint) {
+  const trade = trades.get(tradeId);
+  return trade && trade.lastPosition < pos ? trade : undefined;
+}
+
+function changeHeldTrade(trade: TradeState, pos: bigint, at: string, set: Partial<TradeState>) {
+  Object.assign(trade, set, { updatedAt: at, lastPosition: pos, dirty: true });
+}
+
+/**
+ * Folds events over the rows held, with applyMarketEvent's rules: every change guarded by the
+ * row's last_position, a trade's transitions by its status, a row not held left alone (as an
+ * UPDATE that finds no row).
+ */
+function foldEvents(
+  decoded: readonly DecodedEvent[],
+  { orders, trades, streams }: FoldState,
+): void {
+  for (const { envelope, event, pos, at, collection } of decoded) {
     switch (event.type) {
       case 'OrderAccepted': {
         const d = event.data;
@@ -535,7 +623,10 @@ async function foldAndWrite(
         break;
       }
       case 'OrderStatusChanged':
-        updateOrders([event.data.hash], { status: event.data.status, reason: event.data.reason });
+        updateHeld(orders, pos, at, [event.data.hash], {
+          status: event.data.status,
+          reason: event.data.reason,
+        });
         break;
       case 'TradeMatched': {
         const d = event.data;
@@ -564,7 +655,7 @@ async function foldAndWrite(
               d.matchedAt,
             ],
           });
-        updateOrders([d.ask.hash, d.bid.hash], {
+        updateHeld(orders, pos, at, [d.ask.hash, d.bid.hash], {
           status: 'reserved',
           reason: `trade ${d.tradeId}`,
           tradeId: d.tradeId,
@@ -573,15 +664,15 @@ async function foldAndWrite(
       }
       case 'TradeSettled': {
         const d = event.data;
-        const trade = tradeBefore(d.tradeId);
+        const trade = tradeHeldBefore(trades, d.tradeId, pos);
         if (!trade || trade.status !== 'matched') break;
-        changeTrade(trade, {
+        changeHeldTrade(trade, pos, at, {
           status: 'settled',
           txHash: d.transactionHash,
           block: d.block.toString(),
           reason: null,
         });
-        updateOrders([trade.askHash, trade.bidHash], {
+        updateHeld(orders, pos, at, [trade.askHash, trade.bidHash], {
           status: 'filled',
           reason: null,
           tradeId: d.tradeId,
@@ -590,10 +681,15 @@ async function foldAndWrite(
       }
       case 'TradeUnsettled': {
         const d = event.data;
-        const trade = tradeBefore(d.tradeId);
+        const trade = tradeHeldBefore(trades, d.tradeId, pos);
         if (!trade || trade.status !== 'settled') break;
-        changeTrade(trade, { status: 'matched', txHash: null, block: null, reason: d.reason });
-        updateOrders([trade.askHash, trade.bidHash], {
+        changeHeldTrade(trade, pos, at, {
+          status: 'matched',
+          txHash: null,
+          block: null,
+          reason: d.reason,
+        });
+        updateHeld(orders, pos, at, [trade.askHash, trade.bidHash], {
           status: 'reserved',
           reason: `trade ${d.tradeId}`,
           tradeId: d.tradeId,
@@ -602,10 +698,10 @@ async function foldAndWrite(
       }
       case 'TradeReleased': {
         const d = event.data;
-        const trade = tradeBefore(d.tradeId);
+        const trade = tradeHeldBefore(trades, d.tradeId, pos);
         if (!trade || trade.status !== 'matched') break;
-        changeTrade(trade, { status: 'released', reason: d.reason });
-        updateOrders([trade.askHash, trade.bidHash], { tradeId: null });
+        changeHeldTrade(trade, pos, at, { status: 'released', reason: d.reason });
+        updateHeld(orders, pos, at, [trade.askHash, trade.bidHash], { tradeId: null });
         break;
       }
       case 'CancelRecorded':
@@ -624,47 +720,22 @@ async function foldAndWrite(
     if (!stream || stream.position < pos)
       streams.set(envelope.streamName, { collection, position: pos });
   }
-  // Every write of the chunk in one round trip: new rows and changed stored rows are
-  // different rows, the streams another table.
+}
+
+/** The streams' positions, raised (never lowered) in one upsert. */
+function streamsUpsert(table: string, streams: StreamsState): SqlStatement | undefined {
+  if (streams.size === 0) return undefined;
   const list = [...streams];
-  const orderRows = orderWrites(t.orders, orders);
-  const tradeRows = tradeWrites(t.trades, trades);
-  const streamsUpsert: SqlStatement | undefined =
-    list.length > 0
-      ? {
-          sql: `INSERT INTO ${t.streams} AS s (stream_name, collection, position)
+  return {
+    sql: `INSERT INTO ${table} AS s (stream_name, collection, position)
        SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[])
        ON CONFLICT (stream_name) DO UPDATE SET position = GREATEST(s.position, EXCLUDED.position)`,
-          params: [
-            list.map(([name]) => name),
-            list.map(([, v]) => v.collection),
-            list.map(([, v]) => v.position),
-          ],
-        }
-      : undefined;
-  if (options.lookUpBegun) {
-    // New rows by INSERT ... ON CONFLICT DO NOTHING: a row stored after all is kept (as the
-    // one-by-one apply keeps it); everything in one round trip.
-    await writeTogether(tx, [
-      orderRows.insert(),
-      orderRows.update,
-      tradeRows.insert(),
-      tradeRows.update,
-      streamsUpsert,
-    ]);
-    return true;
-  }
-  // New rows by COPY; one that is stored after all fails it (unique_violation): the caller rolls
-  // back to its savepoint and writes the batch again, looking every row up.
-  try {
-    await copyRows(tx, t.orders, ORDER_COLUMNS, orderRows.rows);
-    await copyRows(tx, t.trades, TRADE_COLUMNS, tradeRows.rows);
-  } catch (e) {
-    if ((e as { code?: string }).code === '23505') return false;
-    throw e;
-  }
-  await writeTogether(tx, [orderRows.update, tradeRows.update, streamsUpsert]);
-  return true;
+    params: [
+      list.map(([name]) => name),
+      list.map(([, v]) => v.collection),
+      list.map(([, v]) => v.position),
+    ],
+  };
 }
 
 /** A table's writes of a batch: its new rows (to COPY, or as an INSERT), and changed stored ones. */
