@@ -818,7 +818,12 @@ async function main(): Promise<void> {
     type Name = keyof typeof projections;
     const names = (Object.keys(projections) as Name[]).filter((n) => !ONLY || ONLY.includes(n));
     if (names.length === 0) throw new Error(`BENCH_ONLY=${ONLY?.join(',')} names no projection`);
-    const oneByOne = <E>(p: Projection<E>): Projection<E> => ({ ...p, applyBatch: undefined });
+    // "Before": one event at a time, no batch and no rebuild fold.
+    const oneByOne = <E>(p: Projection<E>): Projection<E> => ({
+      ...p,
+      applyBatch: undefined,
+      foldForRebuild: undefined,
+    });
 
     // Each measurement runs BENCH_ROUNDS times, the rounds one after another (rebuilds, bare
     // copies, live projectors, then again), and each figure keeps its best round, ours and the
