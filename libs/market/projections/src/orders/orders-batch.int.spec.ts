@@ -8,7 +8,7 @@
 // gives those rows too, whole or written at its row limit with the rest applied batch by batch, and
 // a fold whose write is killed leaves nothing behind.
 import { randomUUID } from 'node:crypto';
-import type { DataSource } from 'typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
 import {
   MARKET_CATEGORY,
   marketEventCodec,
@@ -24,6 +24,7 @@ import {
   rebuildProjection,
   STORE_SOURCE,
   type Projection,
+  type RebuildFold,
 } from '@atelier/projections';
 import { rng } from '../testing/chain-history';
 import { MarketOrderEntity, MarketStreamEntity, MarketTradeEntity } from './orders.entities';
@@ -342,6 +343,20 @@ describe('orders read model: applyBatch', () => {
 });
 
 describe('orders read model: a rebuild folded in memory', () => {
+  /** The orders' rebuild fold, its write done by `write` (which may call the fold's own). */
+  const foldWritten =
+    (write: (fold: RebuildFold<EventEnvelope>, tx: EntityManager) => Promise<void>) =>
+    (): RebuildFold<EventEnvelope> => {
+      const fold = ordersRebuildFold();
+      return {
+        add: (list) => fold.add(list),
+        get rows() {
+          return fold.rows;
+        },
+        write: (tx) => write(fold, tx),
+      };
+    };
+
   const reference = async (seed: number, events: readonly EventEnvelope[]) => {
     const one = await model(`fold_one_${seed}`);
     for (const e of events) await one.ds.transaction((tx) => projection.apply(e, tx));
@@ -374,19 +389,10 @@ describe('orders read model: a rebuild folded in memory', () => {
         batches++;
         return projection.applyBatch!(list, tx);
       },
-      foldForRebuild: () => {
-        const fold = ordersRebuildFold();
-        return {
-          add: (list) => fold.add(list),
-          get rows() {
-            return fold.rows;
-          },
-          write: async (tx) => {
-            writes++;
-            await fold.write(tx);
-          },
-        };
-      },
+      foldForRebuild: foldWritten(async (fold, tx) => {
+        writes++;
+        await fold.write(tx);
+      }),
     };
     const result = await rebuildProjection(m.store, counted, logOf(events), {
       foldRows: 30,
@@ -403,19 +409,10 @@ describe('orders read model: a rebuild folded in memory', () => {
     const m = await model('fold_killed');
     const killed: Projection<EventEnvelope> = {
       ...projection,
-      foldForRebuild: () => {
-        const fold = ordersRebuildFold();
-        return {
-          add: (list) => fold.add(list),
-          get rows() {
-            return fold.rows;
-          },
-          write: async (tx) => {
-            await fold.write(tx);
-            await tx.query('SELECT pg_terminate_backend(pg_backend_pid())');
-          },
-        };
-      },
+      foldForRebuild: foldWritten(async (fold, tx) => {
+        await fold.write(tx);
+        await tx.query('SELECT pg_terminate_backend(pg_backend_pid())');
+      }),
     };
     await expect(rebuildProjection(m.store, killed, logOf(events))).rejects.toThrow();
     expect(await rows(m.ds)).toEqual({ orders: [], trades: [], streams: [] });
