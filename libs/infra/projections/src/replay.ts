@@ -59,19 +59,21 @@ const STORE_REF: SourceRef = { source: STORE_SOURCE, partition: 0 };
 export const REPLAY_BATCH_SIZE = 20_000;
 
 /**
- * Default row limit of a rebuild's fold (Projection.foldForRebuild, ReplayOptions.foldRows): about
- * 250 MB of heap for market-orders' rows (~1 kB an order held with its insert). bench:projections'
- * history (52,029 rows) is folded and written once.
+ * Default row limit of a rebuild's fold (Projection.foldForRebuild, ReplayOptions.foldRows): the
+ * fold's memory is bounded by the rows it holds, not by the length of the log. bench:projections'
+ * history (52,029 rows) is folded and written once; a process running three such rebuilds in turn
+ * peaked at ~270 MB of heap, garbage included.
  */
 export const REBUILD_FOLD_ROWS = 250_000;
 
 /**
- * The log read by a rebuild's fold, in batches of this size (or the replay's batchSize, if smaller): nothing waits on a database write
- * between them, and a small batch is folded and dropped before V8 promotes it to its old
- * generation. At 20,000 (a batch read ahead while the one before is folded) the events survived
- * their scavenges, and the old generation grew to ~500 MB of garbage, page by page (a fault costs
- * ~12 µs here): market-orders' rebuild spent 1.42 s in scavenges over two runs in one process,
- * against 0.73 s at 1,000 and 0.85 s at 2,000 (heap at most 195-200 MB).
+ * The log read by a rebuild's fold, in batches of this size (or of the replay's batchSize, if
+ * smaller): nothing waits on a database write between them, and a small batch is folded and
+ * dropped before V8 promotes it to its old generation. At 20,000 (a batch read ahead while the one
+ * before is folded) the events survived their scavenges, and the old generation grew to ~500 MB of
+ * garbage, page by page (a fault costs ~12 µs here): market-orders' rebuild spent 1.42 s in
+ * scavenges over two runs in one process, against 0.73 s at 1,000 and 0.85 s at 2,000 (heap at
+ * most 195-200 MB).
  */
 export const FOLD_READ_BATCH = 2_000;
 
