@@ -257,7 +257,6 @@ export class ProjectionStore {
   ): Promise<void> {
     const name = assertProjectionName(projection.name);
     await this.dataSource.transaction(async (tx) => {
-      await tx.query(`SELECT set_config('random_page_cost', '${LOOKUP_PAGE_COST}', true)`);
       try {
         await fold.write(tx);
       } catch (cause) {
