@@ -17,7 +17,6 @@ import {
 } from '@atelier/market-domain';
 import type { EventEnvelope } from '@atelier/market-messages';
 import type { RecordedEvent } from '@atelier/eventsourcing';
-import type { GlobalLogReader } from '@atelier/outbox';
 import {
   createProjectionDataSource,
   ProjectionStore,
@@ -205,7 +204,7 @@ async function rows(ds: DataSource) {
 }
 
 /** The history as an event store's global log holds it: each event once, at its position. */
-function logOf(events: readonly EventEnvelope[]): GlobalLogReader {
+function logOf(events: readonly EventEnvelope[]): Parameters<typeof rebuildProjection>[2] {
   const seen = new Set<string>();
   const logged: RecordedEvent[] = [];
   for (const e of events) {
