@@ -90,7 +90,7 @@ export interface RebuildFold<E> {
   /**
    * Folds envelopes (in log order, already deduped by the runner) into the rows it holds, as
    * apply would change them. No database; must not throw on an envelope apply would take (a bad
-   * one may throw: the rebuild then fails, naming it).
+   * one may throw: the rebuild then fails, PROJECTION.APPLY_FAILED naming the batch's position).
    */
   add(envelopes: readonly E[]): void;
   /** The rows it holds, all tables together (the replay writes them out past its limit). */
