@@ -285,7 +285,7 @@ export class ProjectionStore {
          INSERT INTO ${this.streams} (projection, stream_name, revision, global_position)
          SELECT $1, s, r, g FROM unnest($2::text[], $3::bigint[], $4::bigint[]) AS t(s, r, g)
          ON CONFLICT (projection, stream_name) DO UPDATE SET revision = EXCLUDED.revision, global_position = EXCLUDED.global_position)
-       INSERT INTO ${this.checkpoints} AS c (projection, source, partition, position)
+       INSERT INTO ${this.checkpoints} (projection, source, partition, position)
        VALUES ($1, $5, $6, $7)
        ON CONFLICT (projection, source, partition) DO UPDATE SET position = EXCLUDED.position, updated_at = now()`,
       [

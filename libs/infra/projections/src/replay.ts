@@ -245,15 +245,14 @@ export async function rebuildProjection(
       const folded = projection.foldForRebuild
         ? await foldFromStore(store, projection, log, options)
         : undefined;
-      const rest = options.signal?.aborted
-        ? undefined
-        : await replayFromStore(store, projection, log, { ...options, sharedLock: false });
+      // (It starts from the checkpoint the fold wrote, so its position is the rebuild's.)
+      const rest = await replayFromStore(store, projection, log, { ...options, sharedLock: false });
       const replayed = {
-        events: (folded?.events ?? 0) + (rest?.events ?? 0),
-        applied: (folded?.applied ?? 0) + (rest?.applied ?? 0),
-        duplicates: (folded?.duplicates ?? 0) + (rest?.duplicates ?? 0),
-        gaps: (folded?.gaps ?? 0) + (rest?.gaps ?? 0),
-        position: rest?.position ?? folded?.position,
+        events: (folded?.events ?? 0) + rest.events,
+        applied: (folded?.applied ?? 0) + rest.applied,
+        duplicates: (folded?.duplicates ?? 0) + rest.duplicates,
+        gaps: (folded?.gaps ?? 0) + rest.gaps,
+        position: rest.position,
       };
       await store.createReadIndexes(projection);
       indexed = true;

@@ -104,9 +104,7 @@ export const ORDERS_READ_INDEXES = [MarketOrderEntity, MarketTradeEntity].flatMa
 );
 
 export async function applyMarketEvent(envelope: EventEnvelope, tx: EntityManager): Promise<void> {
-  const orders = tableOf(tx, MarketOrderEntity);
-  const trades = tableOf(tx, MarketTradeEntity);
-  const streams = tableOf(tx, MarketStreamEntity);
+  const { orders, trades, streams } = tablesOf(tx);
   const event = eventOf(envelope);
   const pos = envelope.globalPosition.toString();
   const at = envelope.occurredAt.toISOString();
