@@ -86,6 +86,8 @@ const ROUNDS = num('BENCH_ROUNDS', 3);
 /** BENCH_KEEP=1: leave the run's schemas and topics in place (to look into them afterwards). */
 const KEEP_SCHEMAS = process.env['BENCH_KEEP'] === '1';
 const BARE_ROWS = 1_000;
+/** The transactions of the "before" rebuild, one event at a time: the live chunk it had then. */
+const ONE_BY_ONE_BATCH = 5_000;
 const GOAL = 0.7;
 const log = (msg: string): void => console.log(`[bench:projections] ${msg}`);
 const logger = pino({ name: 'bench-projections', level: process.env['BENCH_LOG_LEVEL'] ?? 'warn' });
@@ -962,7 +964,7 @@ async function main(): Promise<void> {
           new ProjectionStore(ds, schemas.rebuildOne),
           projection,
           store,
-          { batchSize: BATCH_CHUNK_SIZE },
+          { batchSize: ONE_BY_ONE_BATCH },
         );
         rebuildOneSeconds = r.seconds;
         log(`rebuild market-orders one event at a time: ${round(r.seconds)} s`);

@@ -101,9 +101,10 @@ export interface EnvelopeConsumerOptions {
    * Chunk mode only: fetch while chunks are handled (default false). kafkajs fetches the next
    * batch only once every batch of the last fetch is handled, so a partition's chunks and its
    * fetches took turns. Pipelined, a fetched batch joins its partition's queue and kafkajs fetches
-   * the next at once, while the partition's chunks (up to chunkSize, over as many batches as
-   * arrived) are handled one after another from the queue; a queue holding 2 x chunkSize
-   * messages holds kafkajs back. Offsets are committed after each chunk is handled (the
+   * the next at once, while the partition's chunks are handled one after another from the queue:
+   * chunkSize messages, over as many batches as that takes, while the partition is behind (more
+   * to fetch), else what is queued (see EnvelopeConsumer.fill); a queue holding chunkSize
+   * messages (the next chunk, while one is handled) holds kafkajs back. Offsets are committed after each chunk is handled (the
    * committed offset still trails the handled ones). A chunk whose handler throws is fetched
    * again from its first offset (seek), after retryBackoffMs, doubling while it keeps failing (up
    * to 5 s). On a rebalance the queues are
@@ -112,10 +113,15 @@ export interface EnvelopeConsumerOptions {
    * under a lock shared with whoever takes the partition over.
    */
   readonly pipelined?: boolean;
+  /**
+   * Pipelined only: how long a partial chunk of a partition that is behind waits for more before
+   * it is handled as it is (default FILL_WAIT_MS; see EnvelopeConsumer.fill).
+   */
+  readonly fillWaitMs?: number;
 }
 
 /** A partition's fetched messages waiting to be handled (pipelined chunk mode). */
-interface Lane {
+interface Lane<E> {
   readonly topic: string;
   readonly partition: number;
   queue: KafkaMessage[];
@@ -132,6 +138,15 @@ interface Lane {
   marks: Array<{ readonly after: bigint; readonly next: bigint }>;
   /** Chunks that failed in a row: the retry backs off as retryBackoffMs says. */
   failures: number;
+  /**
+   * Whether the partition had more to fetch past the latest batch (its offset lag, from the
+   * high watermark the broker gave with it): a chunk then waits to be full (see fill).
+   */
+  behind: boolean;
+  /** The timer that drains a partial chunk waiting for more, should more not come (FILL_WAIT_MS). */
+  fillTimer: NodeJS.Timeout | undefined;
+  /** The handler the lane's chunks go to. */
+  handler: { readonly eachChunk: ChunkHandler<E> };
 }
 
 /** A partition's progress: every message before `next` is handled (pipelined chunk mode). */
@@ -140,6 +155,12 @@ export interface ConsumerProgress {
   readonly partition: number;
   readonly next: bigint;
 }
+
+/**
+ * Pipelined chunk mode: how long a partial chunk of a partition that is behind waits for the next
+ * fetch before it is handled as it is (see EnvelopeConsumer.fill).
+ */
+export const FILL_WAIT_MS = 100;
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 const truncate = (s: string, n = 1000) => (s.length > n ? `${s.slice(0, n)}…` : s);
@@ -184,7 +205,7 @@ export class EnvelopeConsumer<E> {
   private readonly opts: Required<
     Omit<EnvelopeConsumerOptions, 'ensureTopics' | 'deadLetterTopic' | 'rejoinTimeoutMs'>
   >;
-  private readonly lanes = new Map<string, Lane>();
+  private readonly lanes = new Map<string, Lane<E>>();
   /** The runner's heartbeat, taken from the latest batch (pipelined chunks heartbeat with it). */
   private beat: (() => Promise<void>) | undefined;
   private readonly progressListeners: ((progress: ConsumerProgress) => void)[] = [];
@@ -216,6 +237,7 @@ export class EnvelopeConsumer<E> {
       partitionsConsumedConcurrently: options.partitionsConsumedConcurrently ?? 1,
       maxWaitTimeMs: options.maxWaitTimeMs ?? 1000,
       pipelined: options.pipelined ?? false,
+      fillWaitMs: options.fillWaitMs ?? FILL_WAIT_MS,
     };
     this.dlqTopic = options.deadLetterTopic ?? deadLetterTopic(options.groupId);
     this.consumer = kafka.consumer({
@@ -238,6 +260,10 @@ export class EnvelopeConsumer<E> {
       this.consumer.on(this.consumer.events.END_BATCH_PROCESS, ({ payload }) => {
         if (payload.batchSize !== 0) return;
         const lane = this.lanes.get(`${payload.topic}|${payload.partition}`);
+        if (lane) {
+          lane.behind = payload.offsetLag !== '0';
+          this.fill(lane);
+        }
         const next = BigInt(payload.lastOffset) + 1n;
         const last = lane?.queue[lane.queue.length - 1];
         if (lane && (last || lane.draining))
@@ -488,9 +514,14 @@ export class EnvelopeConsumer<E> {
         committing: Promise.resolve(),
         marks: [],
         failures: 0,
+        behind: false,
+        fillTimer: undefined,
+        handler,
       };
       this.lanes.set(key, lane);
     }
+    lane.handler = handler;
+    lane.behind = batch.offsetLag() !== '0';
     const lastMessage = batch.messages[batch.messages.length - 1]!;
     lane.queue = lane.queue.concat(batch.messages); // (spreading a large batch overflows the stack)
     lane.marks.push({
@@ -498,10 +529,8 @@ export class EnvelopeConsumer<E> {
       next: BigInt(batch.lastOffset()) + 1n,
     });
     resolveOffset(lastMessage.offset);
-    lane.draining ??= this.drain(lane, handler).finally(() => {
-      lane.draining = undefined;
-    });
-    const full = () => this.running && lane.queue.length >= 2 * this.opts.chunkSize;
+    this.fill(lane);
+    const full = () => this.running && lane.queue.length >= this.opts.chunkSize;
     if (!full()) return;
     const keeper = this.keeper(heartbeat);
     keeper.start();
@@ -512,8 +541,41 @@ export class EnvelopeConsumer<E> {
     }
   }
 
-  /** Handles a lane's queue, a chunk at a time, until it is empty (or the consumer stops). */
-  private async drain(lane: Lane, handler: { readonly eachChunk: ChunkHandler<E> }) {
+  /**
+   * Starts handling a lane's queue when a chunk is ready: a full one (chunkSize messages), or
+   * whatever is queued once the partition has nothing more to fetch (at its head a chunk is what
+   * arrived). A partition behind gets its chunks full, where the fetches that fill them took turns
+   * with small chunks before (the first chunk of a lane was the first fetch's ~2,000 messages):
+   * fewer transactions, and fewer rows written twice. Should nothing more arrive for
+   * FILL_WAIT_MS (a fetch held back, or a transaction still open past what was fetched), the
+   * partial chunk is handled anyway.
+   */
+  private fill(lane: Lane<E>): void {
+    if (lane.fillTimer) clearTimeout(lane.fillTimer);
+    lane.fillTimer = undefined;
+    if (!this.running || lane.draining || lane.queue.length === 0) return;
+    if (lane.queue.length >= this.opts.chunkSize || !lane.behind) this.startDrain(lane, false);
+    else lane.fillTimer = setTimeout(() => this.startDrain(lane, true), this.opts.fillWaitMs);
+  }
+
+  private startDrain(lane: Lane<E>, partial: boolean): void {
+    if (lane.fillTimer) clearTimeout(lane.fillTimer);
+    lane.fillTimer = undefined;
+    lane.draining ??= this.drain(lane, lane.handler, partial).finally(() => {
+      lane.draining = undefined;
+      this.fill(lane);
+    });
+  }
+
+  /**
+   * Handles a lane's queue, a chunk at a time, while a chunk is ready (fill); the first one
+   * whatever is queued when `partial`.
+   */
+  private async drain(
+    lane: Lane<E>,
+    handler: { readonly eachChunk: ChunkHandler<E> },
+    partial: boolean,
+  ) {
     const keeper = this.keeper(() => this.beat?.() ?? Promise.resolve());
     const ctx: ConsumerContext = {
       heartbeat: () => keeper.now(),
@@ -522,7 +584,8 @@ export class EnvelopeConsumer<E> {
     };
     keeper.start();
     try {
-      while (this.running && lane.queue.length > 0) {
+      for (let first = true; this.running && lane.queue.length > 0; first = false) {
+        if (lane.behind && lane.queue.length < this.opts.chunkSize && !(first && partial)) break;
         const chunk = lane.queue.splice(0, this.opts.chunkSize);
         this.wake(lane);
         try {
@@ -564,7 +627,7 @@ export class EnvelopeConsumer<E> {
   }
 
   /** Commits a partition's offset; a failure (a rebalance under way) only delays the hint. */
-  private async commit(lane: Lane, next: bigint): Promise<void> {
+  private async commit(lane: Lane<E>, next: bigint): Promise<void> {
     const offset = next.toString();
     try {
       await this.consumer.commitOffsets([{ topic: lane.topic, partition: lane.partition, offset }]);
@@ -578,7 +641,7 @@ export class EnvelopeConsumer<E> {
 
   /** Commits a partition's offset (when `commit`) and tells the progress listeners. */
   private progress(
-    lane: Lane | undefined,
+    lane: Lane<E> | undefined,
     topic: string,
     partition: number,
     next: bigint,
@@ -588,13 +651,15 @@ export class EnvelopeConsumer<E> {
     for (const listener of this.progressListeners) listener({ topic, partition, next });
   }
 
-  private dropQueue(lane: Lane): void {
+  private dropQueue(lane: Lane<E>): void {
+    if (lane.fillTimer) clearTimeout(lane.fillTimer);
+    lane.fillTimer = undefined;
     lane.queue = [];
     lane.marks = [];
     this.wake(lane);
   }
 
-  private wake(lane: Lane): void {
+  private wake(lane: Lane<E>): void {
     const waiters = lane.waiters.splice(0);
     for (const w of waiters) w();
   }

@@ -397,6 +397,69 @@ describe('EnvelopeConsumer, pipelined chunks (real broker)', () => {
     expect([...progress].sort((a, b) => (a < b ? -1 : 1))).toEqual(progress);
   });
 
+  it('a partition behind gets full chunks, filled over fetches; at its end, what is left', async () => {
+    const topic = await newTopic('pipelined-fill', 1);
+    const sent = Array.from({ length: 55 }, (_, i) =>
+      envelope('pipe-fill', i, { pad: 'x'.repeat(300) }),
+    );
+    await producer.publish(sent.map((e) => ({ topic, envelope: e })));
+
+    const chunks: bigint[][] = [];
+    const c = consumer('pipelined-fill', topic, {
+      pipelined: true,
+      chunkSize: 10,
+      maxBytesPerPartition: 2048, // a few messages a fetch
+      fillWaitMs: 10_000, // (a slow fetch must not look like the end here)
+    });
+    await c.start({
+      eachChunk: async (deliveries) =>
+        void chunks.push(deliveries.map((d) => d.envelope.streamRevision)),
+    });
+    await waitFor('every message', async () => (chunks.flat().length >= 55 ? true : undefined), {
+      timeoutMs: 30_000,
+    });
+    expect(chunks.map((k) => k.length)).toEqual([10, 10, 10, 10, 10, 5]);
+    expect(chunks.flat()).toEqual(sent.map((e) => e.streamRevision));
+  });
+
+  it('a partial chunk behind an open transaction is handled after fillWaitMs, not held until it ends', async () => {
+    const topic = await newTopic('pipelined-open-tx', 1);
+    const sent = Array.from({ length: 3 }, (_, i) => envelope('pipe-open', i));
+    await producer.publish(sent.map((e) => ({ topic, envelope: e })));
+    // A transaction left open past them: the partition's high watermark is beyond what a
+    // read-committed fetch gives, so the consumer sees it behind, with nothing more to come.
+    const txProducer = kafka.producer({
+      idempotent: true,
+      maxInFlightRequests: 1,
+      transactionalId: `int-${run}-open-tx`,
+    });
+    await txProducer.connect();
+    const open = await txProducer.transaction();
+    try {
+      await open.send({
+        topic,
+        messages: [marketEnvelopeCodec.encode(envelope('pipe-open', 3))],
+      });
+      const chunks: bigint[][] = [];
+      const c = consumer('pipelined-open-tx', topic, {
+        pipelined: true,
+        chunkSize: 10,
+        fillWaitMs: 300,
+      });
+      await c.start({
+        eachChunk: async (deliveries) =>
+          void chunks.push(deliveries.map((d) => d.envelope.streamRevision)),
+      });
+      await waitFor('the committed messages', async () => (chunks.length > 0 ? true : undefined), {
+        timeoutMs: 20_000,
+      });
+      expect(chunks).toEqual([[0n, 1n, 2n]]);
+    } finally {
+      await open.abort();
+      await txProducer.disconnect();
+    }
+  });
+
   it('stop() finishes the chunk under way and commits it: the next member starts after it', async () => {
     const topic = await newTopic('pipelined-stop', 1);
     const sent = Array.from({ length: 12 }, (_, i) => envelope('pipe-stop', i));

@@ -49,8 +49,8 @@ export interface ReplayResult {
 const STORE_REF: SourceRef = { source: STORE_SOURCE, partition: 0 };
 
 /**
- * Default batch (and transaction) of a replay: larger than a live chunk (BATCH_CHUNK_SIZE), as
- * nothing waits on a replay's latency. Each batch costs a commit (a WAL flush) and a round trip
+ * Default batch (and transaction) of a replay: the size of a live projector's chunk while it
+ * catches up (BATCH_CHUNK_SIZE). Each batch costs a commit (a WAL flush) and a round trip
  * or two of reads; and a row changed by several events of one batch is written once, so a
  * larger batch also writes fewer row versions: market-orders in bench:projections updates 12,900
  * stored orders at 20,000 (4 batches; 40,000 inserted) where it updated ~35,000 at 5,000, and
