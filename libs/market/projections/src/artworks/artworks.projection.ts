@@ -13,6 +13,7 @@ import type { ChainFactEnvelope } from '@atelier/chain-messages';
 import {
   chainFactsDedupedByRows,
   columnsOf,
+  copyRows,
   unnestSelect,
   writeTogether,
   type Projection,
@@ -33,7 +34,13 @@ import {
   zBytes32,
   zUint,
 } from '../chain-facts/chain-facts';
-import { FactRows, writeFactRows, type FactTable } from '../chain-facts/fact-rows';
+import {
+  COPY_MIN_ROWS,
+  FactRows,
+  writeFactRows,
+  type FactRow,
+  type FactTable,
+} from '../chain-facts/fact-rows';
 import {
   ArtworkContributorEntity,
   ArtworkEntity,
@@ -141,6 +148,9 @@ export async function applyArtworkFact(fact: ChainFactEnvelope, tx: EntityManage
  *    its parents and contributors inserted; the links of works deleted in 1 deleted; the owner of
  *    every other work touched recomputed where it changes (a function of the believed transfers
  *    and the mint, so computing it once at the end gives what computing it after each fact gives).
+ *    With enough rows (COPY_MIN_ROWS), the works are first taken to be new and loaded by COPY with
+ *    their links (copyNewWorks), their owners then recomputed with the others; one stored work
+ *    sends them back to the upsert.
  * A retraction of a fact of the same chunk drops what the fact buffered, and deletes a stored copy
  * of it too, so inserts and deletes name different rows. A fact that comes back after its
  * retraction in one chunk (never through the runner, which skips it; possible when called
@@ -168,6 +178,8 @@ export async function applyArtworkFacts(
     const deleted = [...deletions.values()].flatMap((d) =>
       [...d.facts].map((fact) => [d.key[0], d.key[1], fact] as const),
     );
+    // (Before writeFactRows empties the buffer: the chunk's believed transfers.)
+    const latest = list.length > 0 ? latestTransfers(transfers.rows()) : new Map();
     await writeFactRows(
       tx,
       [transfers],
@@ -188,28 +200,26 @@ export async function applyArtworkFacts(
         ...(list.length > 0 ? deleteLinks(t, list.map(keyOfMint)) : []),
       ],
     );
-    // The owner is written only where it changes (a mint's own Transfer names the owner the mint
-    // did): an UPDATE that changes nothing still writes a row version and an entry in every index
-    // of the work. The `= ANY` beside each join on the keys hands the planner the keys as an index
-    // condition (it had hashed a scan of the table).
-    await writeTogether(tx, [
-      ...(list.length > 0 ? [upsertMints(t, list), ...insertLinks(t, list)] : []),
-      ...(gone.length > 0 ? deleteLinks(t, gone, true) : []),
-      others.length > 0
-        ? {
-            sql: `UPDATE ${t.artworks} a SET owner = COALESCE(l.to_address, a.minted_to)
-         FROM unnest($1::text[], $2::numeric[]) AS k(collection, token_id)
-           LEFT JOIN LATERAL (SELECT to_address FROM ${t.transfers} x
-             WHERE x.collection = k.collection AND x.token_id = k.token_id
-             ORDER BY x.block DESC, x.log_index DESC LIMIT 1) l ON true
-         WHERE a.collection = k.collection AND a.token_id = k.token_id
-           AND a.collection = ANY($1::text[]) AND a.token_id = ANY($2::numeric[])
-           AND a.owner IS DISTINCT FROM COALESCE(l.to_address, a.minted_to)`,
-            params: [others.map((k) => k[0]), others.map((k) => k[1])],
-          }
-        : undefined,
-      head,
-    ]);
+    const links = linkRows(list);
+    if (
+      list.length + links.parents.length + links.contributors.length >= COPY_MIN_ROWS &&
+      (await copyNewWorks(tx, t, list, links, latest))
+    ) {
+      // The works were new: loaded by COPY with the owner the chunk's transfers give; the owner
+      // query below then corrects the few whose latest transfer was stored before the chunk.
+      await writeTogether(tx, [
+        ...(gone.length > 0 ? deleteLinks(t, gone, true) : []),
+        recomputeOwners(t, [...others, ...list.map(keyOfMint)]),
+        head,
+      ]);
+    } else {
+      await writeTogether(tx, [
+        ...(list.length > 0 ? [upsertMints(t, list), ...insertLinks(t, links)] : []),
+        ...(gone.length > 0 ? deleteLinks(t, gone, true) : []),
+        others.length > 0 ? recomputeOwners(t, others) : undefined,
+        head,
+      ]);
+    }
     mints = new Map();
     deletions = new Map();
     retractedMints = new Set();
@@ -331,36 +341,137 @@ type WorkKey = readonly [string, string];
 const keyOfMint = (m: Mint): WorkKey => [m.fact.address, m.a.tokenId];
 
 /**
+ * The owner of `works` recomputed from the believed transfers (the latest by block and log index),
+ * else whom the mint named, written only where it changes (a mint's own Transfer names the owner
+ * the mint did): an UPDATE that changes nothing still writes a row version and an entry in every
+ * index of the work. The `= ANY` beside each join on the keys hands the planner the keys as an
+ * index condition (it had hashed a scan of the table).
+ */
+function recomputeOwners(t: Tables, works: readonly WorkKey[]): SqlStatement {
+  return {
+    sql: `UPDATE ${t.artworks} a SET owner = COALESCE(l.to_address, a.minted_to)
+         FROM unnest($1::text[], $2::numeric[]) AS k(collection, token_id)
+           LEFT JOIN LATERAL (SELECT to_address FROM ${t.transfers} x
+             WHERE x.collection = k.collection AND x.token_id = k.token_id
+             ORDER BY x.block DESC, x.log_index DESC LIMIT 1) l ON true
+         WHERE a.collection = k.collection AND a.token_id = k.token_id
+           AND a.collection = ANY($1::text[]) AND a.token_id = ANY($2::numeric[])
+           AND a.owner IS DISTINCT FROM COALESCE(l.to_address, a.minted_to)`,
+    params: [works.map((k) => k[0]), works.map((k) => k[1])],
+  };
+}
+
+/** Each work's latest transfer among `rows` (artwork_transfers rows), by block and log index. */
+function latestTransfers(rows: readonly FactRow[]): Map<string, TransferRowPart> {
+  const latest = new Map<string, TransferRowPart>();
+  for (const row of rows) {
+    const [, collection, tokenId, , to, block, logIndex] = row as TransferRowTuple;
+    const key = `${collection}/${tokenId}`;
+    const seen = latest.get(key);
+    if (!seen || block > seen.block || (block === seen.block && logIndex > seen.logIndex))
+      latest.set(key, { block, logIndex, to });
+  }
+  return latest;
+}
+type TransferRowTuple = [string, string, string, string, string, number, number];
+type TransferRowPart = { block: number; logIndex: number; to: string };
+
+/**
+ * Loads works taken to be new by COPY (with their parents and contributors), behind a savepoint:
+ * false, and nothing of it written, when one of them was stored (unique_violation), and the
+ * caller upserts them instead. A rebuild or a projector catching up mints thousands of new works a
+ * chunk, which the upsert sent as twenty column arrays (the array literals were ~25 % of
+ * chain-artworks' node CPU) and PostgreSQL unnested, looked up and inserted one by one. Each
+ * work's owner is its latest transfer in the chunk, else whom the mint named: the caller's owner
+ * query then corrects it from the transfers stored before the chunk.
+ */
+async function copyNewWorks(
+  tx: EntityManager,
+  t: Tables,
+  mints: readonly Mint[],
+  links: Links,
+  latest: ReadonlyMap<string, TransferRowPart>,
+): Promise<boolean> {
+  await tx.query('SAVEPOINT artworks_new');
+  try {
+    const works = mints.map((m) => {
+      const row = mintRow(m);
+      row[3] = latest.get(`${m.fact.address}/${m.a.tokenId}`)?.to ?? m.a.owner;
+      row.push(m.a.owner);
+      return row;
+    });
+    await copyRows(tx, t.artworks, WORK_COLUMNS, works);
+    await copyRows(tx, t.parents, PARENT_COLUMNS, links.parents);
+    await copyRows(tx, t.contributors, CONTRIBUTOR_COLUMNS, links.contributors);
+    return true;
+  } catch (e) {
+    if ((e as { code?: string }).code !== '23505') throw e;
+    await tx.query('ROLLBACK TO SAVEPOINT artworks_new');
+    return false;
+  }
+}
+
+/** artworks' columns in the order of mintRow, then minted_to. */
+const WORK_COLUMNS = [
+  'collection',
+  'token_id',
+  'creator',
+  'owner',
+  'provenance_hash',
+  'model_id',
+  'model_hash',
+  'prompt_hash',
+  'seed',
+  'manifest_hash',
+  'manifest_uri',
+  'royalty_receiver',
+  'royalty_bps',
+  'parent_count',
+  'contributor_count',
+  'minted_block',
+  'minted_log_index',
+  'minted_tx',
+  'minted_at',
+  'mint_fact_id',
+  'minted_to',
+];
+const PARENT_COLUMNS = ['collection', 'token_id', 'parent_token_id', 'position'];
+const CONTRIBUTOR_COLUMNS = ['collection', 'token_id', 'position', 'account', 'bps'];
+
+/** A mint's artworks row in MINT_TYPES' order (the owner is whom the mint named). */
+function mintRow({ fact, a }: Mint): unknown[] {
+  const at = positionOf(fact);
+  const p = a.provenance;
+  return [
+    fact.address,
+    a.tokenId,
+    a.creator,
+    a.owner,
+    a.provenanceHash,
+    p.modelId,
+    p.modelHash,
+    p.promptHash,
+    p.seed,
+    p.manifestHash,
+    p.manifestURI,
+    a.royaltyReceiver,
+    a.royaltyBps,
+    p.parents.length,
+    p.contributors.length,
+    at.block,
+    at.logIndex,
+    fact.transactionHash,
+    at.at,
+    fact.factId,
+  ];
+}
+
+/**
  * The upsert of works (at most one mint per work), each with its owner: the latest believed
  * transfer's recipient (the transfers written before this statement), else whom the mint named.
  */
 function upsertMints(t: Tables, mints: readonly Mint[]): SqlStatement {
-  const rows = mints.map(({ fact, a }) => {
-    const at = positionOf(fact);
-    const p = a.provenance;
-    return [
-      fact.address,
-      a.tokenId,
-      a.creator,
-      a.owner,
-      a.provenanceHash,
-      p.modelId,
-      p.modelHash,
-      p.promptHash,
-      p.seed,
-      p.manifestHash,
-      p.manifestURI,
-      a.royaltyReceiver,
-      a.royaltyBps,
-      p.parents.length,
-      p.contributors.length,
-      at.block,
-      at.logIndex,
-      fact.transactionHash,
-      at.at,
-      fact.factId,
-    ];
-  });
+  const rows = mints.map(mintRow);
   return {
     sql: `INSERT INTO ${t.artworks} (collection, token_id, creator, owner, provenance_hash, model_id,
        model_hash, prompt_hash, seed, manifest_hash, manifest_uri, royalty_receiver, royalty_bps,
@@ -408,14 +519,25 @@ function deleteLinks(t: Tables, works: readonly WorkKey[], goneOnly = false): Sq
   }));
 }
 
+/** The parents and contributors rows of the last mint of each work (PARENT_COLUMNS, CONTRIBUTOR_COLUMNS). */
+interface Links {
+  readonly parents: unknown[][];
+  readonly contributors: unknown[][];
+}
+
+function linkRows(mints: readonly Mint[]): Links {
+  return {
+    parents: mints.flatMap(({ fact, a }) =>
+      a.provenance.parents.map((parent, i) => [fact.address, a.tokenId, parent, i]),
+    ),
+    contributors: mints.flatMap(({ fact, a }) =>
+      a.provenance.contributors.map((c, i) => [fact.address, a.tokenId, i, c.account, c.bps]),
+    ),
+  };
+}
+
 /** Inserts the parents and contributors of the last mint of each work. */
-function insertLinks(t: Tables, mints: readonly Mint[]): (SqlStatement | undefined)[] {
-  const parents = mints.flatMap(({ fact, a }) =>
-    a.provenance.parents.map((parent, i) => [fact.address, a.tokenId, parent, i]),
-  );
-  const contributors = mints.flatMap(({ fact, a }) =>
-    a.provenance.contributors.map((c, i) => [fact.address, a.tokenId, i, c.account, c.bps]),
-  );
+function insertLinks(t: Tables, { parents, contributors }: Links): (SqlStatement | undefined)[] {
   return [
     parents.length > 0
       ? {
