@@ -302,6 +302,21 @@ it('chain-artworks: a mint and its retraction in one chunk, over a stored work o
   expect(await rows(batch.ds, projection)).toEqual(expected);
 });
 
+/**
+ * `tx` with the SQL of each query it sends pushed to `sent` (a COPY goes by the transaction's own
+ * connection, not query: only its savepoints show).
+ */
+const spied = (tx: EntityManager, sent: string[]): EntityManager =>
+  new Proxy(tx, {
+    get: (target, key, receiver) =>
+      key === 'query'
+        ? (sql: string, params?: unknown[]) => {
+            sent.push(sql);
+            return target.query(sql, params);
+          }
+        : Reflect.get(target, key, receiver),
+  });
+
 it('chain-artworks: works loaded by COPY take their owner from the transfers stored before their chunk', async () => {
   const projection = artworksProjection();
   const alice = addr(0xa01);
@@ -334,20 +349,7 @@ it('chain-artworks: works loaded by COPY take their owner from the transfers sto
   const batch = await model('aw_copy_bat', projection);
   const sent: string[] = [];
   await batch.ds.transaction((tx) => projection.applyBatch!(stored, tx));
-  await batch.ds.transaction((tx) =>
-    projection.applyBatch!(
-      chunk,
-      new Proxy(tx, {
-        get: (target, key, receiver) =>
-          key === 'query'
-            ? (sql: string, params?: unknown[]) => {
-                sent.push(sql);
-                return target.query(sql, params);
-              }
-            : Reflect.get(target, key, receiver),
-      }),
-    ),
-  );
+  await batch.ds.transaction((tx) => projection.applyBatch!(chunk, spied(tx, sent)));
   expect(sent).toContain('SAVEPOINT artworks_new');
   expect(sent).not.toContain('ROLLBACK TO SAVEPOINT artworks_new');
   const expected = await rows(one.ds, projection);
@@ -385,25 +387,14 @@ describe.each(projections)('%s: applyBatch', (name, make) => {
 
   it('in chunks large enough to load by COPY, then delivered again whole (its rows stored: COPY fails and the chunk goes again from its savepoint), gives the rows of small chunks', async () => {
     const facts = history(21, 500);
-    // The statements a chunk sends (COPY goes by the transaction's own connection, not query).
     let sent: string[] = [];
-    const spied = (tx: EntityManager) =>
-      new Proxy(tx, {
-        get: (target, key, receiver) =>
-          key === 'query'
-            ? (sql: string, params?: unknown[]) => {
-                sent.push(sql);
-                return target.query(sql, params);
-              }
-            : Reflect.get(target, key, receiver),
-      });
     // The reference: chunks of 1 to 8 facts, each written as one statement (as the tests above
     // prove chunks equal to one fact at a time).
     const small = await model(`${tag}_small`, projection);
     const twice = [...facts, ...facts];
     for (let i = 0, n = 1; i < twice.length; i += n, n = 1 + (n % 8)) {
       const chunk = twice.slice(i, i + n);
-      await small.ds.transaction((tx) => projection.applyBatch!(chunk, spied(tx)));
+      await small.ds.transaction((tx) => projection.applyBatch!(chunk, spied(tx, sent)));
     }
     expect(sent).not.toContain('SAVEPOINT fact_rows');
     const expected = await rows(small.ds, projection);
@@ -412,13 +403,13 @@ describe.each(projections)('%s: applyBatch', (name, make) => {
     sent = [];
     for (let i = 0; i < facts.length; i += 1500) {
       const chunk = facts.slice(i, i + 1500);
-      await big.ds.transaction((tx) => projection.applyBatch!(chunk, spied(tx)));
+      await big.ds.transaction((tx) => projection.applyBatch!(chunk, spied(tx, sent)));
     }
     expect(sent).toContain('SAVEPOINT fact_rows');
     // (chain-artworks loads its new works by COPY too, behind a savepoint of its own.)
     if (name === 'chain-artworks') expect(sent).toContain('SAVEPOINT artworks_new');
     sent = [];
-    await big.ds.transaction((tx) => projection.applyBatch!(facts, spied(tx)));
+    await big.ds.transaction((tx) => projection.applyBatch!(facts, spied(tx, sent)));
     expect(sent).toContain('ROLLBACK TO SAVEPOINT fact_rows');
     if (name === 'chain-artworks') expect(sent).toContain('ROLLBACK TO SAVEPOINT artworks_new');
     expect(await rows(big.ds, projection)).toEqual(expected);
