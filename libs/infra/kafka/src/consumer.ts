@@ -104,13 +104,13 @@ export interface EnvelopeConsumerOptions {
    * the next at once, while the partition's chunks are handled one after another from the queue:
    * chunkSize messages, over as many batches as that takes, while the partition is behind (more
    * to fetch), else what is queued (see EnvelopeConsumer.fill); a queue holding chunkSize
-   * messages (the next chunk, while one is handled) holds kafkajs back. Offsets are committed after each chunk is handled (the
-   * committed offset still trails the handled ones). A chunk whose handler throws is fetched
-   * again from its first offset (seek), after retryBackoffMs, doubling while it keeps failing (up
-   * to 5 s). On a rebalance the queues are
-   * dropped (the partitions are fetched again from their committed offsets) and a chunk under
-   * way is finished: for a handler that, like a projection, skips what it has already handled,
-   * under a lock shared with whoever takes the partition over.
+   * messages (the next chunk, while one is handled) holds kafkajs back. Offsets are committed
+   * after each chunk is handled (the committed offset still trails the handled ones). A chunk
+   * whose handler throws is fetched again from its first offset (seek), after retryBackoffMs,
+   * doubling while it keeps failing (up to 5 s). On a rebalance the queues are dropped (the
+   * partitions are fetched again from their committed offsets) and a chunk under way is
+   * finished: for a handler that, like a projection, skips what it has already handled, under a
+   * lock shared with whoever takes the partition over.
    */
   readonly pipelined?: boolean;
   /**
@@ -143,7 +143,7 @@ interface Lane<E> {
    * high watermark the broker gave with it): a chunk then waits to be full (see fill).
    */
   behind: boolean;
-  /** The timer that drains a partial chunk waiting for more, should more not come (FILL_WAIT_MS). */
+  /** The timer that drains a partial chunk waiting for more, should more not come (fillWaitMs). */
   fillTimer: NodeJS.Timeout | undefined;
   /** The handler the lane's chunks go to. */
   handler: { readonly eachChunk: ChunkHandler<E> };
@@ -255,20 +255,20 @@ export class EnvelopeConsumer<E> {
     this.watchCrashes(options.rejoinTimeoutMs ?? 90_000);
     // A batch of control records only (a transaction's commit marker) never reaches eachBatch:
     // kafkajs resolves it itself. Pipelined, the partition is done through it once the messages
-    // queued before it are.
+    // queued before it are; and when it ends the partition, what is queued is a chunk (fill).
     if (this.opts.pipelined)
       this.consumer.on(this.consumer.events.END_BATCH_PROCESS, ({ payload }) => {
         if (payload.batchSize !== 0) return;
         const lane = this.lanes.get(`${payload.topic}|${payload.partition}`);
-        if (lane) {
-          lane.behind = payload.offsetLag !== '0';
-          this.fill(lane);
-        }
         const next = BigInt(payload.lastOffset) + 1n;
         const last = lane?.queue[lane.queue.length - 1];
         if (lane && (last || lane.draining))
           lane.marks.push({ after: last ? BigInt(last.offset) : -1n, next });
         else this.progress(lane, payload.topic, payload.partition, next, false);
+        if (lane) {
+          lane.behind = payload.offsetLag !== '0';
+          this.fill(lane);
+        }
       });
   }
 

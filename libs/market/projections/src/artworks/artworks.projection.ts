@@ -380,7 +380,7 @@ type TransferRowPart = { block: number; logIndex: number; to: string };
  * Loads works taken to be new by COPY (with their parents and contributors), behind a savepoint:
  * false, and nothing of it written, when one of them was stored (unique_violation), and the
  * caller upserts them instead. A rebuild or a projector catching up mints thousands of new works a
- * chunk, which the upsert sent as twenty column arrays (the array literals were ~25 % of
+ * chunk, which the upsert sent as twenty column arrays (the array literals were ~20 % of
  * chain-artworks' node CPU) and PostgreSQL unnested, looked up and inserted one by one. Each
  * work's owner is its latest transfer in the chunk, else whom the mint named: the caller's owner
  * query then corrects it from the transfers stored before the chunk.
@@ -519,7 +519,10 @@ function deleteLinks(t: Tables, works: readonly WorkKey[], goneOnly = false): Sq
   }));
 }
 
-/** The parents and contributors rows of the last mint of each work (PARENT_COLUMNS, CONTRIBUTOR_COLUMNS). */
+/**
+ * The parents and contributors of the last mint of each work, as rows of PARENT_COLUMNS and
+ * CONTRIBUTOR_COLUMNS.
+ */
 interface Links {
   readonly parents: unknown[][];
   readonly contributors: unknown[][];
