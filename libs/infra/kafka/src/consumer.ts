@@ -121,7 +121,7 @@ export interface EnvelopeConsumerOptions {
 }
 
 /** A partition's fetched messages waiting to be handled (pipelined chunk mode). */
-interface Lane<E> {
+interface Lane {
   readonly topic: string;
   readonly partition: number;
   queue: KafkaMessage[];
@@ -145,8 +145,6 @@ interface Lane<E> {
   behind: boolean;
   /** The timer that drains a partial chunk waiting for more, should more not come (fillWaitMs). */
   fillTimer: NodeJS.Timeout | undefined;
-  /** The handler the lane's chunks go to. */
-  handler: { readonly eachChunk: ChunkHandler<E> };
 }
 
 /** A partition's progress: every message before `next` is handled (pipelined chunk mode). */
@@ -205,7 +203,9 @@ export class EnvelopeConsumer<E> {
   private readonly opts: Required<
     Omit<EnvelopeConsumerOptions, 'ensureTopics' | 'deadLetterTopic' | 'rejoinTimeoutMs'>
   >;
-  private readonly lanes = new Map<string, Lane<E>>();
+  private readonly lanes = new Map<string, Lane>();
+  /** Pipelined chunk mode: the handler of start(), which every lane's chunks go to. */
+  private chunkHandler: { readonly eachChunk: ChunkHandler<E> } | undefined;
   /** The runner's heartbeat, taken from the latest batch (pipelined chunks heartbeat with it). */
   private beat: (() => Promise<void>) | undefined;
   private readonly progressListeners: ((progress: ConsumerProgress) => void)[] = [];
@@ -381,14 +381,14 @@ export class EnvelopeConsumer<E> {
     if (await this.stoppedWhileStarting()) return;
     this.running = true;
     const pipelined = this.opts.pipelined && 'eachChunk' in handler ? handler : undefined;
+    this.chunkHandler = pipelined;
     await this.consumer.run({
       // Pipelined, an offset is resolved when its batch is queued (so that kafkajs fetches on),
       // and committed by the lane once handled: kafkajs must not commit what it resolved.
       autoCommit: !pipelined,
       partitionsConsumedConcurrently: this.opts.partitionsConsumedConcurrently,
       eachBatchAutoResolve: false,
-      eachBatch: (payload) =>
-        pipelined ? this.enqueue(payload, pipelined) : this.onBatch(payload, handler),
+      eachBatch: (payload) => (pipelined ? this.enqueue(payload) : this.onBatch(payload, handler)),
     });
     // (Again: a stop() during run's own start may have disconnected before the runner was there.)
     if (await this.stoppedWhileStarting()) return;
@@ -494,10 +494,7 @@ export class EnvelopeConsumer<E> {
    * Pipelined chunk mode: queues the batch on its partition's lane and resolves its offsets, so
    * that kafkajs fetches on; returns once the lane has room (heartbeating meanwhile).
    */
-  private async enqueue(
-    payload: EachBatchPayload,
-    handler: { readonly eachChunk: ChunkHandler<E> },
-  ): Promise<void> {
+  private async enqueue(payload: EachBatchPayload): Promise<void> {
     const { batch, resolveOffset, heartbeat, isStale } = payload;
     this.beat = heartbeat;
     // A batch fetched before a seek (a failed chunk is fetched again) is dropped.
@@ -516,11 +513,9 @@ export class EnvelopeConsumer<E> {
         failures: 0,
         behind: false,
         fillTimer: undefined,
-        handler,
       };
       this.lanes.set(key, lane);
     }
-    lane.handler = handler;
     lane.behind = batch.offsetLag() !== '0';
     const lastMessage = batch.messages[batch.messages.length - 1]!;
     lane.queue = lane.queue.concat(batch.messages); // (spreading a large batch overflows the stack)
@@ -550,7 +545,7 @@ export class EnvelopeConsumer<E> {
    * FILL_WAIT_MS (a fetch held back, or a transaction still open past what was fetched), the
    * partial chunk is handled anyway.
    */
-  private fill(lane: Lane<E>): void {
+  private fill(lane: Lane): void {
     if (lane.fillTimer) clearTimeout(lane.fillTimer);
     lane.fillTimer = undefined;
     if (!this.running || lane.draining || lane.queue.length === 0) return;
@@ -558,10 +553,12 @@ export class EnvelopeConsumer<E> {
     else lane.fillTimer = setTimeout(() => this.startDrain(lane, true), this.opts.fillWaitMs);
   }
 
-  private startDrain(lane: Lane<E>, partial: boolean): void {
+  private startDrain(lane: Lane, partial: boolean): void {
     if (lane.fillTimer) clearTimeout(lane.fillTimer);
     lane.fillTimer = undefined;
-    lane.draining ??= this.drain(lane, lane.handler, partial).finally(() => {
+    const handler = this.chunkHandler;
+    if (!handler) return;
+    lane.draining ??= this.drain(lane, handler, partial).finally(() => {
       lane.draining = undefined;
       this.fill(lane);
     });
@@ -572,7 +569,7 @@ export class EnvelopeConsumer<E> {
    * whatever is queued when `partial`.
    */
   private async drain(
-    lane: Lane<E>,
+    lane: Lane,
     handler: { readonly eachChunk: ChunkHandler<E> },
     partial: boolean,
   ) {
@@ -627,7 +624,7 @@ export class EnvelopeConsumer<E> {
   }
 
   /** Commits a partition's offset; a failure (a rebalance under way) only delays the hint. */
-  private async commit(lane: Lane<E>, next: bigint): Promise<void> {
+  private async commit(lane: Lane, next: bigint): Promise<void> {
     const offset = next.toString();
     try {
       await this.consumer.commitOffsets([{ topic: lane.topic, partition: lane.partition, offset }]);
@@ -641,7 +638,7 @@ export class EnvelopeConsumer<E> {
 
   /** Commits a partition's offset (when `commit`) and tells the progress listeners. */
   private progress(
-    lane: Lane<E> | undefined,
+    lane: Lane | undefined,
     topic: string,
     partition: number,
     next: bigint,
@@ -651,7 +648,7 @@ export class EnvelopeConsumer<E> {
     for (const listener of this.progressListeners) listener({ topic, partition, next });
   }
 
-  private dropQueue(lane: Lane<E>): void {
+  private dropQueue(lane: Lane): void {
     if (lane.fillTimer) clearTimeout(lane.fillTimer);
     lane.fillTimer = undefined;
     lane.queue = [];
@@ -659,7 +656,7 @@ export class EnvelopeConsumer<E> {
     this.wake(lane);
   }
 
-  private wake(lane: Lane<E>): void {
+  private wake(lane: Lane): void {
     const waiters = lane.waiters.splice(0);
     for (const w of waiters) w();
   }
