@@ -1,6 +1,6 @@
 // The multi-row helpers of applyBatch: column arrays for unnest, and statements joined as CTEs
 // with their parameters renumbered (the int specs of the market projections run them for real).
-import { columnsOf, copyText, unnestSelect, writeTogether } from './batch-sql';
+import { columnsOf, copyPieces, copyText, unnestSelect, writeTogether } from './batch-sql';
 
 describe('batch SQL helpers', () => {
   it('unnestSelect casts one array parameter per column, from the given number', () => {
@@ -50,5 +50,27 @@ describe('batch SQL helpers', () => {
     expect(copyText(3)).toBe('3');
     expect(copyText(new Date('2026-12-01T10:00:00.000Z'))).toBe('2026-12-01T10:00:00.000Z');
     expect(copyText({ a: 'x\ty', b: [1] })).toBe('{"a":"x\\\\ty","b":[1]}');
+  });
+
+  it('copyPieces writes the rows as COPY text lines into pieces of at most the given size', () => {
+    const rows = [
+      ['0xabc', 1, null],
+      ['crème brûlée ✓', 12n, 'tab\there'],
+      ['🎨 art', { k: 'v' }, 'line\nbreak'],
+      ['x'.repeat(40), 'y', 'z'], // over a third of a 64-byte piece: a piece of its own
+      ['last', 0, ''],
+    ];
+    const expected = rows.map((r) => r.map(copyText).join('\t') + '\n').join('');
+    const pieces = [...copyPieces(rows, 64)];
+    expect(Buffer.concat(pieces).toString('utf8')).toBe(expected);
+    expect(pieces.length).toBeGreaterThan(2);
+    for (const piece of pieces.filter((p) => !p.toString().startsWith('x'.repeat(40))))
+      expect(piece.length).toBeLessThanOrEqual(64);
+    expect(pieces.map((p) => p.toString())).toContain(`${'x'.repeat(40)}\ty\tz\n`);
+    // Multi-byte text: a line fits where its UTF-8 length does (3 bytes a unit at most).
+    expect([...copyPieces([['é'.repeat(20)]], 64)].map((p) => p.toString())).toEqual([
+      `${'é'.repeat(20)}\n`,
+    ]);
+    expect([...copyPieces([], 64)]).toEqual([]);
   });
 });

@@ -64,4 +64,19 @@ describe('parseJsonDocument with a fast form', () => {
     });
     expect(seen).toHaveLength(0);
   });
+
+  it('reads bytes as UTF-8, all-ASCII ones and others alike', () => {
+    const text = z.object({ schema: z.literal('doc/v1'), t: z.string() });
+    const f = { ...format().f, schema: text } as unknown as JsonDocumentFormat<typeof text, 'DOC'>;
+    for (const t of ['plain 0xabc', 'crème brûlée ✓ 🎨', '\u00e9 escaped', ''])
+      expect(
+        parseJsonDocument(Buffer.from(JSON.stringify({ schema: 'doc/v1', t }), 'utf8'), f),
+      ).toEqual({
+        schema: 'doc/v1',
+        t,
+      });
+    // Latin-1 bytes are not UTF-8: 0xe9 alone is invalid UTF-8 (U+FFFD), never 'é'.
+    const latin1 = Buffer.from('{"schema":"doc/v1","t":"\xe9"}', 'latin1');
+    expect(parseJsonDocument(latin1, f)).toEqual({ schema: 'doc/v1', t: '\ufffd' });
+  });
 });
