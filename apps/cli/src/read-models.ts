@@ -36,15 +36,3 @@ export async function openReadModels(
     throw e;
   }
 }
-
-/** An entity's table as a quoted, schema-qualified SQL name. */
-export function quotedTable(
-  ds: DataSource,
-  entity: Parameters<DataSource['getMetadata']>[0],
-): string {
-  return ds
-    .getMetadata(entity)
-    .tablePath.split('.')
-    .map((p) => `"${p.replace(/"/g, '""')}"`)
-    .join('.');
-}

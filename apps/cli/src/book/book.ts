@@ -20,7 +20,7 @@ import {
 } from '@atelier/market-domain';
 import { MarketOrderEntity } from '@atelier/market-projections';
 import { quoteIdent } from '@atelier/persistence';
-import { quotedTable } from '../read-models';
+import { tablePath } from '@atelier/projections';
 
 export interface LiveOrder {
   readonly hash: string;
@@ -114,7 +114,7 @@ export async function liveOrdersFromModel(
   collection: string,
   now: bigint,
 ): Promise<LiveOrder[]> {
-  const table = quotedTable(ds, MarketOrderEntity);
+  const table = tablePath(ds, MarketOrderEntity);
   const rows: {
     hash: string;
     maker: string;

@@ -7,9 +7,10 @@ import type { Address } from 'viem';
 import { connectDeployment } from '@atelier/chain-actions';
 import { marketplaceAbi } from '@atelier/contracts-abi';
 import { LedgerEntryEntity, ledgersProjection, LedgersReader } from '@atelier/market-projections';
+import { tablePath } from '@atelier/projections';
 import { CliError, EXIT_FAILED, json, parse, usageError, wholeNumber, type Command } from '../cli';
 import { loadCliConfig } from '../config';
-import { openReadModels, quotedTable } from '../read-models';
+import { openReadModels } from '../read-models';
 
 const CONCURRENCY = 16;
 
@@ -74,7 +75,7 @@ export const verifyCommand: Command = {
           `--as-of-block ${asOf} is beyond the model's position (block ${position}): it may lack facts of later blocks`,
         );
       const block = asOf ?? BigInt(position);
-      const entries = quotedTable(ds, LedgerEntryEntity);
+      const entries = tablePath(ds, LedgerEntryEntity);
       const foreign: { marketplace: string }[] = await ds.query(
         `SELECT DISTINCT marketplace FROM ${entries} WHERE marketplace <> $1`,
         [marketplace],

@@ -26,15 +26,7 @@ import {
   type ChainTradeSqlRow,
   type ChainTradeView,
 } from '@atelier/market-projections';
-
-/** `"schema"."table"` of an entity of `dataSource`. */
-function tableOf(dataSource: DataSource, entity: Parameters<DataSource['getMetadata']>[0]) {
-  return dataSource
-    .getMetadata(entity)
-    .tablePath.split('.')
-    .map((p) => `"${p.replace(/"/g, '""')}"`)
-    .join('.');
-}
+import { tablePath } from '@atelier/projections';
 
 /** A work's key in the loaders: `<collection>:<tokenId>` (lower-case address, decimal id). */
 export const workKey = (collection: string, tokenId: string) => `${collection}:${tokenId}`;
@@ -74,10 +66,10 @@ export class BatchReads {
   private readonly trades: string;
 
   constructor(private readonly dataSource: DataSource) {
-    this.artworks = tableOf(dataSource, ArtworkEntity);
-    this.parents = tableOf(dataSource, ArtworkParentEntity);
-    this.contributors = tableOf(dataSource, ArtworkContributorEntity);
-    this.trades = tableOf(dataSource, ChainTradeEntity);
+    this.artworks = tablePath(dataSource, ArtworkEntity);
+    this.parents = tablePath(dataSource, ArtworkParentEntity);
+    this.contributors = tablePath(dataSource, ArtworkContributorEntity);
+    this.trades = tablePath(dataSource, ChainTradeEntity);
   }
 
   async artworksByKey(keys: readonly string[]): Promise<Map<string, ArtworkView>> {

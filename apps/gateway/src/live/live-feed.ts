@@ -36,6 +36,7 @@ import {
   type OrdersReader,
 } from '@atelier/market-projections';
 import type { Logger } from '@atelier/observability';
+import { quotedName, tablePath } from '@atelier/projections';
 import { ORDERS_READ_MODEL, ORDERS_READER } from '../market/market.tokens';
 import { CHAIN_READ_MODEL, LEDGERS_READER } from '../read/read.tokens';
 import type { LiveOptions } from './live.config';
@@ -314,11 +315,7 @@ export class LiveFeed implements OnApplicationBootstrap, BeforeApplicationShutdo
     // The read model's position was delivered through the store's safe bound: no event at or
     // below it can still commit, so the tail misses nothing by starting after it. An empty (or
     // rebuilding) model starts the tail at 0: slower to reach the head, never wrong.
-    const table = this.ordersReadModel
-      .getMetadata(MarketStreamEntity)
-      .tablePath.split('.')
-      .map((p) => `"${p.replace(/"/g, '""')}"`)
-      .join('.');
+    const table = tablePath(this.ordersReadModel, MarketStreamEntity);
     const rows: { p: string | null }[] = await this.ordersReadModel.query(
       `SELECT MAX(position)::text AS p FROM ${table}`,
     );
@@ -403,7 +400,7 @@ export class LiveFeed implements OnApplicationBootstrap, BeforeApplicationShutdo
   }
 
   private async ledgersVersion(): Promise<bigint> {
-    const schema = `"${this.options.readModelSchema.replace(/"/g, '""')}"`;
+    const schema = quotedName(this.options.readModelSchema);
     const rows: { v: string }[] = await this.chainReadModel.query(
       `SELECT COALESCE(SUM(position + 1), 0)::text AS v FROM ${schema}.projection_checkpoints
         WHERE projection = $1`,

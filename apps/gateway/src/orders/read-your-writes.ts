@@ -15,6 +15,7 @@ import {
   MarketStreamEntity,
   type OrdersReader,
 } from '@atelier/market-projections';
+import { tablePath } from '@atelier/projections';
 import { ORDERS_READ_MODEL, ORDERS_READER } from '../market/market.tokens';
 import { OrdersApiError } from './orders.errors';
 
@@ -33,11 +34,7 @@ export class ReadYourWrites {
     @Inject(EVENT_STORE) private readonly store: EventStore,
     @Inject(READ_YOUR_WRITES_WAIT_MS) private readonly waitMs: number,
   ) {
-    this.streams = dataSource
-      .getMetadata(MarketStreamEntity)
-      .tablePath.split('.')
-      .map((p) => `"${p.replace(/"/g, '""')}"`)
-      .join('.');
+    this.streams = tablePath(dataSource, MarketStreamEntity);
   }
 
   /** Returns once the read model reached `minPosition` (no-op without one), else throws 409. */

@@ -29,7 +29,7 @@ import {
   type StreamPosition,
 } from './projection';
 import { StreamDedupe } from './stream-dedupe';
-import { isTransientDbError } from './sql';
+import { isTransientDbError, quotedName, quotedPath } from './sql';
 
 export interface SourceRef {
   /** The Kafka topic, or STORE_SOURCE for the event store's global log. */
@@ -469,15 +469,10 @@ async function buildIndex(
     return;
   }
   const path = quotedPath(table.tablePath.split('.'));
-  const columns = definition.columnNames.map(quoted).join(', ');
+  const columns = definition.columnNames.map(quotedName).join(', ');
   // A partial index's predicate is the entity's own SQL, as TypeORM writes it.
   const where = definition.where ? ` WHERE ${definition.where}` : '';
-  await runner.query(`CREATE INDEX ${quoted(definition.name!)} ON ${path} (${columns})${where}`);
+  await runner.query(
+    `CREATE INDEX ${quotedName(definition.name!)} ON ${path} (${columns})${where}`,
+  );
 }
-
-/**
- * A name TypeORM gave (table, index, column), quoted as it is, any case: quoteIdent refuses what
- * is not a plain lowercase identifier, and entity names need not be.
- */
-const quoted = (name: string): string => `"${name.replace(/"/g, '""')}"`;
-const quotedPath = (parts: readonly string[]): string => parts.map(quoted).join('.');

@@ -1,4 +1,25 @@
-// How the runner tells a database outage (wait for it) from a bad event (dead-letter it).
+// How the runner tells a database outage (wait for it) from a bad event (dead-letter it), and
+// how a read model's tables are named in SQL.
+import type { DataSource, EntityManager } from 'typeorm';
+
+/**
+ * A name TypeORM gives (schema, table, index, column) quoted as it is, any case: quoteIdent
+ * (@atelier/persistence) refuses what is not a plain lowercase identifier, and entity names need
+ * not be.
+ */
+export const quotedName = (name: string): string => `"${name.replace(/"/g, '""')}"`;
+
+/** Dotted parts (`schema`, `table`) as one quoted SQL name: `"schema"."table"`. */
+export const quotedPath = (parts: readonly string[]): string => parts.map(quotedName).join('.');
+
+/** `"schema"."table"` of an entity in the data source of `source` (a DataSource or a transaction's manager). */
+export function tablePath(
+  source: DataSource | EntityManager,
+  entity: Parameters<DataSource['getMetadata']>[0],
+): string {
+  const ds = 'getMetadata' in source ? source : source.connection;
+  return quotedPath(ds.getMetadata(entity).tablePath.split('.'));
+}
 
 /**
  * Errors worth retrying as they are, as opposed to a handler bug: the database went away,

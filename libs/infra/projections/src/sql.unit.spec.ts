@@ -1,4 +1,5 @@
-import { isTransientDbError } from './sql';
+import type { DataSource, EntityManager } from 'typeorm';
+import { isTransientDbError, quotedName, quotedPath, tablePath } from './sql';
 
 describe('isTransientDbError: wait for the database, never dead-letter because of it', () => {
   it.each([
@@ -20,4 +21,22 @@ describe('isTransientDbError: wait for the database, never dead-letter because o
     ['a handler bug', new TypeError('cannot read properties of undefined')],
     ['nothing', undefined],
   ])('%s is not', (_what, e) => expect(isTransientDbError(e)).toBe(false));
+});
+
+describe("quoted names of a read model's tables", () => {
+  it('quotes a name as it is, any case, its double quotes doubled', () => {
+    expect(quotedName('market_orders')).toBe('"market_orders"');
+    expect(quotedName('Read Model')).toBe('"Read Model"');
+    expect(quotedName('a"; DROP TABLE x; --')).toBe('"a""; DROP TABLE x; --"');
+    expect(quotedPath(['gw_read', 'chain"trades'])).toBe('"gw_read"."chain""trades"');
+  });
+
+  it("names an entity's table with its schema, from a DataSource or a transaction's manager", () => {
+    const ds = {
+      getMetadata: () => ({ tablePath: 'Gw"Read.market_orders' }),
+    } as unknown as DataSource;
+    const manager = { connection: ds } as unknown as EntityManager;
+    expect(tablePath(ds, 'MarketOrder')).toBe('"Gw""Read"."market_orders"');
+    expect(tablePath(manager, 'MarketOrder')).toBe('"Gw""Read"."market_orders"');
+  });
 });

@@ -14,18 +14,13 @@
 // a page costs `limit` rows per branch whatever the history.
 import type { DataSource, EntityManager } from 'typeorm';
 import { OrderKind } from '@atelier/market-domain';
+import { tablePath } from '@atelier/projections';
 import {
   ArtworkEntity,
   ArtworksHeadEntity,
   ArtworkTransferEntity,
 } from '../artworks/artworks.entities';
-import {
-  DIGITS,
-  decodeCursor,
-  encodeCursor,
-  headBlock,
-  tablePath,
-} from '../chain-facts/chain-facts';
+import { DIGITS, decodeCursor, encodeCursor, headBlock } from '../chain-facts/chain-facts';
 import { ChainTradeEntity, ChainTradesHeadEntity } from '../chain-trades/chain-trades.entities';
 import {
   MarketOrderEntity,

@@ -3,6 +3,7 @@
 // field and the current owner; lineage walks ancestors and descendants; a reorg that retracts
 // a sale gives the work back to its seller; any interleaving, each fact twice, and a rebuild
 // from offset 0 all give the same rows.
+import { tablePath } from '@atelier/projections';
 import {
   ALICE,
   BOB,
@@ -17,7 +18,7 @@ import {
 } from '../testing/chain-history';
 import { retractionOf } from '@atelier/chain-messages';
 import { closeChainModels, dump, openChainModel, type ChainModel } from '../testing/chain-model';
-import { ChainReadError, tablePath } from '../chain-facts/chain-facts';
+import { ChainReadError } from '../chain-facts/chain-facts';
 import {
   ArtworkContributorEntity,
   ArtworkEntity,

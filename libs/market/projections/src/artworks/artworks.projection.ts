@@ -19,6 +19,7 @@ import {
   type Projection,
   type SqlColumnType,
   type SqlStatement,
+  tablePath,
 } from '@atelier/projections';
 import {
   advanceHead,
@@ -28,7 +29,6 @@ import {
   fastFields,
   fastUint,
   isArgsObject,
-  tablePath,
   withFastPath,
   zAddress,
   zBytes32,

@@ -3,13 +3,8 @@
 // its lineage (every ancestor and every descendant, by recursive queries over
 // artwork_parents). Every answer carries the block the model reflects (`head`).
 import type { DataSource, EntityManager } from 'typeorm';
-import {
-  DIGITS,
-  decodeCursor,
-  encodeCursor,
-  headBlock,
-  tablePath,
-} from '../chain-facts/chain-facts';
+import { tablePath } from '@atelier/projections';
+import { DIGITS, decodeCursor, encodeCursor, headBlock } from '../chain-facts/chain-facts';
 import {
   ArtworkContributorEntity,
   ArtworkEntity,

@@ -1,6 +1,6 @@
 // What the chain-fact read models (artworks/, chain-trades/, ledgers/) share: zod parsers for
 // the args of chain.* facts (the anti-corruption layer: integers as decimal strings, addresses
-// lowercased, validated before any row is written), table paths, the keyset cursor format of
+// lowercased, validated before any row is written), the keyset cursor format of
 // their listings, and a per-projection "head" row that says which block a read reflects.
 //
 // Why the head is a row of its own: facts of one projection sit on several partitions that
@@ -10,18 +10,6 @@ import { EntitySchema, type EntityManager } from 'typeorm';
 import { z } from 'zod';
 import { CodedError } from '@atelier/kernel';
 import type { ChainFactEnvelope } from '@atelier/chain-messages';
-
-/** `"schema"."table"` of an entity in the data source `manager` belongs to. */
-export function tablePath(
-  manager: EntityManager,
-  entity: Parameters<EntityManager['connection']['getMetadata']>[0],
-): string {
-  return manager.connection
-    .getMetadata(entity)
-    .tablePath.split('.')
-    .map((p) => `"${p.replace(/"/g, '""')}"`)
-    .join('.');
-}
 
 export const uint256 = { type: 'numeric', precision: 78, scale: 0 } as const;
 

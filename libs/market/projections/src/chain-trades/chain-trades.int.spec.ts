@@ -2,6 +2,7 @@
 // TradeSettled with its full split; a retracted one is gone; listing by collection, account
 // and block range with a keyset cursor; collection stats; any interleaving, each fact twice,
 // and a rebuild from offset 0 give the same rows.
+import { tablePath } from '@atelier/projections';
 import {
   ALICE,
   BOB,
@@ -15,7 +16,7 @@ import {
   USD,
 } from '../testing/chain-history';
 import { closeChainModels, dump, openChainModel, type ChainModel } from '../testing/chain-model';
-import { tablePath } from '../chain-facts/chain-facts';
+
 import { ChainTradeEntity } from './chain-trades.entities';
 import { chainTradesProjection } from './chain-trades.projection';
 import { ChainTradesReader } from './chain-trades.reader';

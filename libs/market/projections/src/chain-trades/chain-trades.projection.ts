@@ -9,13 +9,13 @@ import {
   writeTogether,
   type Projection,
   type SqlColumnType,
+  tablePath,
 } from '@atelier/projections';
 import {
   advanceHead,
   advanceHeads,
   parseArgs,
   positionOf,
-  tablePath,
   withFastPath,
   zAddress,
   zBytes32,

@@ -3,13 +3,8 @@
 // unique buyers, last sale; the floor from the orders read model's fillable asks when that
 // model lives in the same database). Every answer carries the block the model reflects.
 import type { DataSource, EntityManager } from 'typeorm';
-import {
-  DIGITS,
-  decodeCursor,
-  encodeCursor,
-  headBlock,
-  tablePath,
-} from '../chain-facts/chain-facts';
+import { tablePath } from '@atelier/projections';
+import { DIGITS, decodeCursor, encodeCursor, headBlock } from '../chain-facts/chain-facts';
 import { MarketOrderEntity } from '../orders/orders.entities';
 import { ChainTradeEntity, ChainTradesHeadEntity } from './chain-trades.entities';
 

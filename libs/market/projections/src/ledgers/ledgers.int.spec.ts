@@ -5,6 +5,7 @@
 // block exactly; any interleaving, and the whole history backwards, gives the same rows; each
 // fact applied twice changes nothing; a rebuild from offset 0 equals the live rows.
 // (apps/gateway/test/read-ledgers.int.spec.ts checks the same against balanceOf on anvil.)
+import { tablePath } from '@atelier/projections';
 import {
   ALICE,
   BOB,
@@ -19,7 +20,7 @@ import {
   USD,
 } from '../testing/chain-history';
 import { closeChainModels, dump, openChainModel, type ChainModel } from '../testing/chain-model';
-import { tablePath } from '../chain-facts/chain-facts';
+
 import { LedgerEntryEntity, LedgerFeeSettingEntity, LedgersHeadEntity } from './ledgers.entities';
 import { ledgersProjection } from './ledgers.projection';
 import { LedgersReader } from './ledgers.reader';

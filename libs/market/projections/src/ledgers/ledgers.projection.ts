@@ -15,12 +15,16 @@
 import type { EntityManager } from 'typeorm';
 import { z } from 'zod';
 import type { ChainFactEnvelope } from '@atelier/chain-messages';
-import { chainFactsDedupedByRows, type Projection, type SqlColumnType } from '@atelier/projections';
+import {
+  chainFactsDedupedByRows,
+  type Projection,
+  type SqlColumnType,
+  tablePath,
+} from '@atelier/projections';
 import {
   advanceHead,
   advanceHeads,
   parseArgs,
-  tablePath,
   withFastPath,
   zAddress,
   zUint,

@@ -5,7 +5,8 @@
 // to a block. Fee entries are resolved to the recipient of the latest ProtocolFeeSet before
 // each trade, here, so the projection never had to wait for one fact to apply another.
 import type { DataSource, EntityManager } from 'typeorm';
-import { headBlock, tablePath } from '../chain-facts/chain-facts';
+import { tablePath } from '@atelier/projections';
+import { headBlock } from '../chain-facts/chain-facts';
 import {
   LedgerEntryEntity,
   LedgerFeeSettingEntity,

@@ -10,7 +10,8 @@
 // chain settled but the market has not heard of yet must count once (as settled), not twice.
 // Both models live in one database (the gateway's READ_MODEL_SCHEMA); this reader joins them.
 import type { DataSource, EntityManager } from 'typeorm';
-import { DIGITS, decodeCursor, encodeCursor, tablePath } from '../chain-facts/chain-facts';
+import { tablePath } from '@atelier/projections';
+import { DIGITS, decodeCursor, encodeCursor } from '../chain-facts/chain-facts';
 import { ChainTradeEntity } from '../chain-trades/chain-trades.entities';
 import type { ChainTradeView } from '../chain-trades/chain-trades.reader';
 import { MarketStreamEntity, MarketTradeEntity } from '../orders/orders.entities';

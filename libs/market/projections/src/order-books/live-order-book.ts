@@ -15,12 +15,13 @@
 // `now` of each read (orders keep their bounds; nothing is dropped when time passes).
 import type { DataSource } from 'typeorm';
 import { LIVE_STATUSES, OrderKind, type MarketEvent } from '@atelier/market-domain';
+import { tablePath } from '@atelier/projections';
 import {
   MarketOrderEntity,
   MarketStreamEntity,
   MarketTradeEntity,
 } from '../orders/orders.entities';
-import { tableOf } from '../orders/orders.projection';
+
 import {
   DEFAULT_BOOK_LEVELS,
   MAX_BOOK_LEVELS,
@@ -172,14 +173,14 @@ export class LiveOrderBook {
     return dataSource.transaction('REPEATABLE READ', async (tx) => {
       // One client: the three reads run one after the other, in the one snapshot.
       const streams = (await tx.query(
-        `SELECT position::text AS p FROM ${tableOf(tx, MarketStreamEntity)} WHERE collection = $1`,
+        `SELECT position::text AS p FROM ${tablePath(tx, MarketStreamEntity)} WHERE collection = $1`,
         [collection],
       )) as { p: string }[];
       const orders = (await tx.query(
         `SELECT hash, maker, kind, token_id::text AS token_id, currency, price::text AS price,
              start::text AS start, expiry::text AS expiry,
              accepted_position::text AS accepted_position, status
-           FROM ${tableOf(tx, MarketOrderEntity)}
+           FROM ${tablePath(tx, MarketOrderEntity)}
            WHERE collection = $1 AND status = ANY($2::text[])`,
         [collection, OPEN_STATUSES],
       )) as {
@@ -195,7 +196,7 @@ export class LiveOrderBook {
         status: string;
       }[];
       const trades = (await tx.query(
-        `SELECT trade_id, ask_hash, bid_hash FROM ${tableOf(tx, MarketTradeEntity)}
+        `SELECT trade_id, ask_hash, bid_hash FROM ${tablePath(tx, MarketTradeEntity)}
            WHERE collection = $1 AND status = 'matched'`,
         [collection],
       )) as { trade_id: string; ask_hash: string; bid_hash: string }[];

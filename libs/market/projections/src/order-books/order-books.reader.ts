@@ -14,8 +14,8 @@
 // the book, though only one can fill.
 import type { DataSource, EntityManager } from 'typeorm';
 import { OrderKind } from '@atelier/market-domain';
+import { tablePath } from '@atelier/projections';
 import { MarketOrderEntity, MarketStreamEntity } from '../orders/orders.entities';
-import { tableOf } from '../orders/orders.projection';
 
 export const BOOK_SIDES = ['asks', 'bids', 'tokenBids'] as const;
 export type BookSideName = (typeof BOOK_SIDES)[number];
@@ -110,8 +110,8 @@ export class OrderBooksReader {
     private readonly clock: () => bigint = () => BigInt(Math.floor(Date.now() / 1000)),
   ) {
     this.manager = dataSource.manager;
-    this.orders = tableOf(this.manager, MarketOrderEntity);
-    this.streams = tableOf(this.manager, MarketStreamEntity);
+    this.orders = tablePath(this.manager, MarketOrderEntity);
+    this.streams = tablePath(this.manager, MarketStreamEntity);
   }
 
   /** The global position of the last event of this collection's market applied (null: none). */

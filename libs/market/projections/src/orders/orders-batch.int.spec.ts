@@ -24,10 +24,11 @@ import {
   STORE_SOURCE,
   type Projection,
   type RebuildFold,
+  tablePath,
 } from '@atelier/projections';
 import { rng } from '../testing/chain-history';
 import { MarketOrderEntity, MarketStreamEntity, MarketTradeEntity } from './orders.entities';
-import { ordersProjection, ordersRebuildFold, tableOf } from './orders.projection';
+import { ordersProjection, ordersRebuildFold } from './orders.projection';
 
 const run = randomUUID().slice(0, 8);
 const url = process.env['GATEWAY_DATABASE_URL']!;
@@ -197,9 +198,9 @@ async function rows(ds: DataSource) {
   const q = (sql: string) => ds.query(sql).then((r: unknown[]) => JSON.parse(JSON.stringify(r)));
   const m = ds.manager;
   return {
-    orders: await q(`SELECT * FROM ${tableOf(m, MarketOrderEntity)} ORDER BY hash`),
-    trades: await q(`SELECT * FROM ${tableOf(m, MarketTradeEntity)} ORDER BY trade_id`),
-    streams: await q(`SELECT * FROM ${tableOf(m, MarketStreamEntity)} ORDER BY stream_name`),
+    orders: await q(`SELECT * FROM ${tablePath(m, MarketOrderEntity)} ORDER BY hash`),
+    trades: await q(`SELECT * FROM ${tablePath(m, MarketTradeEntity)} ORDER BY trade_id`),
+    streams: await q(`SELECT * FROM ${tablePath(m, MarketStreamEntity)} ORDER BY stream_name`),
   };
 }
 

@@ -11,6 +11,7 @@ import {
   ProjectionStore,
   rebuildProjection,
   type Projection,
+  tablePath,
 } from '@atelier/projections';
 import type { EventEnvelope } from '@atelier/market-messages';
 import {
@@ -25,7 +26,7 @@ import {
   playMarketHistory,
 } from '../testing/market-history';
 import { MarketOrderEntity, MarketStreamEntity, MarketTradeEntity } from './orders.entities';
-import { ordersProjection, tableOf } from './orders.projection';
+import { ordersProjection } from './orders.projection';
 import { OrdersReader, OrdersReadError } from './orders.reader';
 
 const run = randomUUID().slice(0, 8);
@@ -49,9 +50,9 @@ async function rows(ds: DataSource) {
   const q = (sql: string) => ds.query(sql).then((r: unknown[]) => JSON.parse(JSON.stringify(r)));
   const m = ds.manager;
   return {
-    orders: await q(`SELECT * FROM ${tableOf(m, MarketOrderEntity)} ORDER BY hash`),
-    trades: await q(`SELECT * FROM ${tableOf(m, MarketTradeEntity)} ORDER BY trade_id`),
-    streams: await q(`SELECT * FROM ${tableOf(m, MarketStreamEntity)} ORDER BY stream_name`),
+    orders: await q(`SELECT * FROM ${tablePath(m, MarketOrderEntity)} ORDER BY hash`),
+    trades: await q(`SELECT * FROM ${tablePath(m, MarketTradeEntity)} ORDER BY trade_id`),
+    streams: await q(`SELECT * FROM ${tablePath(m, MarketStreamEntity)} ORDER BY stream_name`),
   };
 }
 

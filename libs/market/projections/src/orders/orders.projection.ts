@@ -21,6 +21,7 @@ import {
   type RebuildFold,
   type SqlColumnType,
   type SqlStatement,
+  tablePath,
 } from '@atelier/projections';
 import {
   MarketOrderEntity,
@@ -30,15 +31,6 @@ import {
 } from './orders.entities';
 
 export const ORDERS_PROJECTION = 'market-orders';
-
-/** `"schema"."table"` of an entity in the data source `tx` belongs to. */
-export function tableOf(tx: EntityManager, entity: (typeof ORDERS_READ_MODEL_ENTITIES)[number]) {
-  return tx.connection
-    .getMetadata(entity)
-    .tablePath.split('.')
-    .map((p) => `"${p.replace(/"/g, '""')}"`)
-    .join('.');
-}
 
 /** The collection of a market stream (`market-<collection>`). */
 export function collectionOfStream(streamName: string): string {
@@ -387,9 +379,9 @@ const decodeAll = (envelopes: readonly EventEnvelope[]): DecodedEvent[] =>
   }));
 
 const tablesOf = (tx: EntityManager) => ({
-  orders: tableOf(tx, MarketOrderEntity),
-  trades: tableOf(tx, MarketTradeEntity),
-  streams: tableOf(tx, MarketStreamEntity),
+  orders: tablePath(tx, MarketOrderEntity),
+  trades: tablePath(tx, MarketTradeEntity),
+  streams: tablePath(tx, MarketStreamEntity),
 });
 
 /**

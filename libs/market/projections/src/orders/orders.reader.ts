@@ -6,13 +6,13 @@
 import type { DataSource, EntityManager } from 'typeorm';
 import { asAddress, asOrderHash, CodedError, type Address, type OrderHash } from '@atelier/kernel';
 import { MARKET_CATEGORY, type OrderKind, type OrderStatus } from '@atelier/market-domain';
+import { tablePath } from '@atelier/projections';
 import {
   MarketOrderEntity,
   MarketStreamEntity,
   MarketTradeEntity,
   type TradeStatus,
 } from './orders.entities';
-import { tableOf } from './orders.projection';
 
 export interface OrderView {
   readonly hash: OrderHash;
@@ -139,9 +139,9 @@ export class OrdersReader {
 
   constructor(dataSource: DataSource) {
     this.manager = dataSource.manager;
-    this.orders = tableOf(this.manager, MarketOrderEntity);
-    this.trades = tableOf(this.manager, MarketTradeEntity);
-    this.streams = tableOf(this.manager, MarketStreamEntity);
+    this.orders = tablePath(this.manager, MarketOrderEntity);
+    this.trades = tablePath(this.manager, MarketTradeEntity);
+    this.streams = tablePath(this.manager, MarketStreamEntity);
   }
 
   async get(hash: OrderHash): Promise<OrderView | null> {
