@@ -12,7 +12,10 @@ export const quotedName = (name: string): string => `"${name.replace(/"/g, '""')
 /** Dotted parts (`schema`, `table`) as one quoted SQL name: `"schema"."table"`. */
 export const quotedPath = (parts: readonly string[]): string => parts.map(quotedName).join('.');
 
-/** `"schema"."table"` of an entity in the data source of `source` (a DataSource or a transaction's manager). */
+/**
+ * `"schema"."table"` of an entity in the data source of `source`: a DataSource, or the manager
+ * of one of its transactions.
+ */
 export function tablePath(
   source: DataSource | EntityManager,
   entity: Parameters<DataSource['getMetadata']>[0],
