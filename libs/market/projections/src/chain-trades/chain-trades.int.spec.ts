@@ -16,7 +16,6 @@ import {
   USD,
 } from '../testing/chain-history';
 import { closeChainModels, dump, openChainModel, type ChainModel } from '../testing/chain-model';
-
 import { ChainTradeEntity } from './chain-trades.entities';
 import { chainTradesProjection } from './chain-trades.projection';
 import { ChainTradesReader } from './chain-trades.reader';

@@ -20,7 +20,6 @@ import {
   USD,
 } from '../testing/chain-history';
 import { closeChainModels, dump, openChainModel, type ChainModel } from '../testing/chain-model';
-
 import { LedgerEntryEntity, LedgerFeeSettingEntity, LedgersHeadEntity } from './ledgers.entities';
 import { ledgersProjection } from './ledgers.projection';
 import { LedgersReader } from './ledgers.reader';

@@ -21,7 +21,6 @@ import {
   MarketStreamEntity,
   MarketTradeEntity,
 } from '../orders/orders.entities';
-
 import {
   DEFAULT_BOOK_LEVELS,
   MAX_BOOK_LEVELS,
