@@ -46,7 +46,7 @@ export {
 } from './formats';
 export type { ProjectionCatalog, OpenedLog } from './catalog';
 export { createProjectionDataSource, type ProjectionDataSourceOptions } from './data-source';
-export { isTransientDbError, quotedName, quotedPath, tablePath } from './sql';
+export { isTransientDbError, quotedName, tablePath } from './sql';
 export {
   columnsOf,
   unnestSelect,
