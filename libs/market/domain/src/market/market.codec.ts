@@ -45,7 +45,7 @@ const branded = <T>(
 
 const zAddress = branded<Address>(parseAddress as never);
 const zOrderHash = branded<OrderHash>(parseOrderHash as never);
-const HEX = /^0x([0-9a-f]{2})*$/i;
+const HEX = /^0x(?:[0-9a-f]{2})*$/i;
 const zHex = z.string().regex(HEX) as unknown as z.ZodType<Hex>;
 const zBlock = zUnsignedBigint;
 const zStatus = z.enum(ORDER_STATUSES);
