@@ -65,6 +65,7 @@ import {
   createProjectionDataSource,
   KafkaProjector,
   ProjectionStore,
+  quotedName as q,
   rebuildProjection,
   REPLAY_BATCH_SIZE,
   type AnyProjection,
@@ -567,8 +568,6 @@ async function seed(
 }
 
 // ---- measuring -----------------------------------------------------------------------------
-
-const q = (s: string) => `"${s.replace(/"/g, '""')}"`;
 
 /** The read-model tables of a projection (unqualified names, as created by its entities). */
 async function tablesOf(url: string, schema: string, projection: AnyProjection): Promise<string[]> {
