@@ -36,7 +36,7 @@ import {
   type OrdersReader,
 } from '@atelier/market-projections';
 import type { Logger } from '@atelier/observability';
-import { quotedName, tablePath } from '@atelier/projections';
+import { ProjectionStore, tablePath } from '@atelier/projections';
 import { ORDERS_READ_MODEL, ORDERS_READER } from '../market/market.tokens';
 import { CHAIN_READ_MODEL, LEDGERS_READER } from '../read/read.tokens';
 import type { LiveOptions } from './live.config';
@@ -185,19 +185,22 @@ export class LiveFeed implements OnApplicationBootstrap, BeforeApplicationShutdo
   private sinceYield = 0;
   private delivered = 0;
   private count = 0;
+  /** The chain read model's checkpoints: the ledgers' progress says when to look for changes. */
+  private readonly chainProgress: ProjectionStore;
 
   constructor(
     @Inject(EVENT_STORE) private readonly store: EventStore,
     @Inject(ORDERS_READER) orders: OrdersReader,
     @Inject(ORDERS_READ_MODEL) private readonly ordersReadModel: DataSource,
     @Inject(LEDGERS_READER) private readonly ledgerReader: LedgersReader,
-    @Inject(CHAIN_READ_MODEL) private readonly chainReadModel: DataSource,
+    @Inject(CHAIN_READ_MODEL) chainReadModel: DataSource,
     @Inject(LIVE_OPTIONS) private readonly options: LiveOptions,
     @Inject(LIVE_LOGGER) private readonly logger: Logger,
     // The same tail, offered to the order-book cache (read/), so it opens none of its own.
     @Inject(MarketTail) private readonly marketTail: MarketTail,
   ) {
     this.decoder = new MarketChangeDecoder(new ReadModelLookup(orders), options.cacheSize);
+    this.chainProgress = new ProjectionStore(chainReadModel, options.readModelSchema);
   }
 
   onApplicationBootstrap(): void {
@@ -399,16 +402,6 @@ export class LiveFeed implements OnApplicationBootstrap, BeforeApplicationShutdo
     this.ledgers.set(filter.account, subs);
   }
 
-  private async ledgersVersion(): Promise<bigint> {
-    const schema = quotedName(this.options.readModelSchema);
-    const rows: { v: string }[] = await this.chainReadModel.query(
-      `SELECT COALESCE(SUM(position + 1), 0)::text AS v FROM ${schema}.projection_checkpoints
-        WHERE projection = $1`,
-      [LEDGERS_PROJECTION],
-    );
-    return BigInt(rows[0]?.v ?? '0');
-  }
-
   private async runLedgers(): Promise<void> {
     const signal = this.abort.signal;
     let failing = false;
@@ -436,7 +429,7 @@ export class LiveFeed implements OnApplicationBootstrap, BeforeApplicationShutdo
   }
 
   private async ledgerTick(): Promise<void> {
-    const version = await this.ledgersVersion();
+    const version = await this.chainProgress.progress(LEDGERS_PROJECTION);
     const moved = version !== this.ledgerVersion;
     this.ledgerVersion = version;
     const block = await this.ledgerReader.position();

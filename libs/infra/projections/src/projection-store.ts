@@ -318,6 +318,19 @@ export class ProjectionStore {
   }
 
   /**
+   * How far a projection has come over all its source partitions: the sum of each checkpoint's
+   * position + 1 (0 with none). It grows whenever any partition's checkpoint moves, so a reader
+   * that keeps the last value knows whether the model changed since (the live ledger feed).
+   */
+  async progress(projectionName: string): Promise<bigint> {
+    const rows: Array<{ v: string }> = await this.dataSource.query(
+      `SELECT COALESCE(SUM(position + 1), 0)::text AS v FROM ${this.checkpoints} WHERE projection = $1`,
+      [projectionName],
+    );
+    return BigInt(rows[0]?.v ?? '0');
+  }
+
+  /**
    * Drops the projection's tables and checkpoints and creates the tables again, empty.
    * Runs under `lock` (see rebuild), so no live projector writes meanwhile.
    */

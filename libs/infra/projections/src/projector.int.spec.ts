@@ -153,7 +153,7 @@ it('discards redeliveries: a republished event and a whole partition read again 
   await producer.publish(events.slice(-15).map((envelope) => ({ topic, envelope })));
 
   const projection = streamCounterProjection('counter-redelivery');
-  const { p: first } = await projector(projection, topic, `int-${run}-redelivery-a`);
+  const { p: first, ds } = await projector(projection, topic, `int-${run}-redelivery-a`);
   await waitFor('all 75 messages handled', async () =>
     first.stats.applied + first.stats.duplicates >= 75 ? true : undefined,
   );
@@ -164,6 +164,10 @@ it('discards redeliveries: a republished event and a whole partition read again 
     'artwork-r3': { events: 20, last: 19, outOfOrder: 0 },
   };
   expect(await counters()).toEqual(expected);
+  // Its progress: every partition's checkpoint + 1, summed: the topic's 75 offsets.
+  const store = new ProjectionStore(ds, schema);
+  expect(await store.progress('counter-redelivery')).toBe(75n);
+  expect(await store.progress('no-such-projection')).toBe(0n);
   await first.stop();
 
   // A fresh consumer group starts the topic from offset 0: every offset is at or below the checkpoint.
@@ -173,6 +177,7 @@ it('discards redeliveries: a republished event and a whole partition read again 
   );
   expect(second.stats).toMatchObject({ applied: 0, redelivered: 75 });
   expect(await counters()).toEqual(expected);
+  expect(await store.progress('counter-redelivery')).toBe(75n);
   await second.stop();
 });
 
