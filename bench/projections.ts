@@ -33,6 +33,10 @@
 // (a), (b) and the baseline are each taken BENCH_ROUNDS times (default 3), round after round, and
 // each figure keeps its best round (ours and the baseline's alike); every table of the run is
 // vacuumed and analyzed before each timed phase, so that autovacuum does not work during it.
+// Each live run and bare copy also records the core-seconds it cost this process, PostgreSQL and
+// Kafka (lib/core-seconds.ts): on a machine with few cores, their sum over the cores is the least
+// wall time that work can take, whatever the overlap (context.liveRatioAtMost); and the live runs'
+// page faults, with what one costs on this machine (context.pageFaults).
 // BENCH_CPU_PROFILE=<dir> writes a CPU profile of each timed phase (lib/cpu-profile.ts).
 import { seededRandom } from '@atelier/kernel';
 import { randomUUID } from 'node:crypto';
@@ -72,6 +76,16 @@ import {
   type Projection,
 } from '@atelier/projections';
 import { replayChainProjection } from '../apps/cli/src/replay/chain-replay';
+import {
+  CORES,
+  coreSnapshot,
+  minorFaultsNow,
+  pageFaultMicros,
+  coreSecondsSince,
+  totalCoreSeconds,
+  type CoreSeconds,
+  type CoreSnapshot,
+} from './lib/core-seconds';
 import { profiled } from './lib/cpu-profile';
 import { benchEnv, report, round, timed, type BenchRow } from './lib/harness';
 
@@ -603,6 +617,7 @@ async function bareInserts(pool: Pool, from: string, to: string, tables: readonl
   const client = await pool.connect();
   try {
     await client.query(WARM_BACKEND);
+    const before = coreSnapshot();
     const { seconds } = await timed(async () => {
       for (const { table, rows, columns } of data) {
         for (let i = 0; i < rows.length; i += BARE_ROWS) {
@@ -622,7 +637,8 @@ async function bareInserts(pool: Pool, from: string, to: string, tables: readonl
         }
       }
     });
-    return { seconds, rows: data.reduce((s, d) => s + d.rows.length, 0) };
+    const cores = coreSecondsSince(before);
+    return { seconds, cores, rows: data.reduce((s, d) => s + d.rows.length, 0) };
   } finally {
     client.release();
   }
@@ -690,12 +706,21 @@ type LiveRun = Timing & {
   readonly cpuSeconds: number;
   /** From the group joined to the first chunk applied: the pipeline filling (nothing written yet). */
   readonly firstChunkSeconds: number;
+  /** Core-seconds over the timed part: this process, PostgreSQL, Kafka (lib/core-seconds.ts). */
+  readonly cores: CoreSeconds;
+  /** This process's minor page faults over the timed part (each costs context.pageFaults.microsEach). */
+  readonly faults: number;
 };
 /** CPU seconds (user + system) this process used since `since` (process.cpuUsage()). */
 const cpuSince = (since: NodeJS.CpuUsage): number => {
   const d = process.cpuUsage(since);
   return (d.user + d.system) / 1e6;
 };
+
+/** Core-seconds of a phase, and the least wall time they allow on this machine's cores. */
+const describeCores = (c: CoreSeconds): string =>
+  `core-seconds: node ${round(c.node)}, postgres ${round(c.postgres)}, kafka ${round(c.kafka)}; ` +
+  `at least ${round(totalCoreSeconds(c) / CORES)} s on ${CORES} cores`;
 
 /** A KafkaProjector over `topics` from offset 0 in a fresh group, timed to its last message. */
 async function live<E>(
@@ -727,9 +752,13 @@ async function live<E>(
   // whatever the size (the broker's initial rebalance delay) and is not throughput.
   let joined: bigint | undefined;
   let cpu: NodeJS.CpuUsage | undefined;
+  let cores: CoreSnapshot | undefined;
+  let faults = NaN;
   projector.on('consumer.group_join', () => {
     joined ??= process.hrtime.bigint();
     cpu ??= process.cpuUsage();
+    cores ??= coreSnapshot();
+    if (Number.isNaN(faults)) faults = minorFaultsNow();
   });
   try {
     const started = process.hrtime.bigint();
@@ -744,6 +773,8 @@ async function live<E>(
     }
     const end = process.hrtime.bigint();
     const cpuSeconds = cpu ? cpuSince(cpu) : NaN;
+    const used = cores ? coreSecondsSince(cores) : { node: NaN, postgres: NaN, kafka: NaN };
+    faults = minorFaultsNow() - faults;
     if (projector.stats.deadLettered > 0) throw new Error(`${projection.name}: dead letters`);
     if (joined === undefined) throw new Error(`${projection.name}: no group join seen`);
     return {
@@ -752,12 +783,20 @@ async function live<E>(
       fromStartSeconds: Number(end - started) / 1e9,
       cpuSeconds,
       firstChunkSeconds: Number((first ?? end) - joined) / 1e9,
+      cores: used,
+      faults,
     };
   } finally {
     await projector.stop();
     await ds.destroy();
   }
 }
+
+const roundCores = (c: CoreSeconds) => ({
+  node: round(c.node),
+  postgres: round(c.postgres),
+  kafka: round(c.kafka),
+});
 
 // ---- the run -------------------------------------------------------------------------------
 
@@ -832,7 +871,7 @@ async function main(): Promise<void> {
     // the bare INSERTs took anywhere from 0.6 to 1.3 s for the same rows.
     // A chain model's best round also keeps its wall time (joining the group included).
     const rebuild: Record<string, Timing & { wallSeconds?: number }> = {};
-    const bare = {} as Record<Name, Timing & { rows: number }>;
+    const bare = {} as Record<Name, Timing & { rows: number; cores: CoreSeconds }>;
     const tables: Record<string, string[]> = {};
     const liveRuns: Record<string, LiveRun> = {};
 
@@ -909,7 +948,9 @@ async function main(): Promise<void> {
         );
         const r = await bareInserts(pool, schemas.rebuild, schemas.bare, tables[name]!);
         bare[name] = faster(bare[name], { events: counts[name], ...r });
-        log(`bare INSERTs of ${name}'s ${r.rows} rows: ${round(r.seconds)} s`);
+        log(
+          `bare INSERTs of ${name}'s ${r.rows} rows: ${round(r.seconds)} s (${describeCores(r.cores)})`,
+        );
       }
     };
 
@@ -933,7 +974,7 @@ async function main(): Promise<void> {
         created.add(`${topicPrefix}.live-r${pass}.${name}.dlq`);
         liveRuns[name] = faster(liveRuns[name], r);
         log(
-          `live ${name}: ${r.events} events in ${round(r.seconds)} s (node CPU ${round(r.cpuSeconds)} s, first chunk applied after ${round(r.firstChunkSeconds)} s)`,
+          `live ${name}: ${r.events} events in ${round(r.seconds)} s (node CPU ${round(r.cpuSeconds)} s, first chunk applied after ${round(r.firstChunkSeconds)} s; ${r.faults} page faults; ${describeCores(r.cores)})`,
         );
       }
     };
@@ -1111,6 +1152,33 @@ async function main(): Promise<void> {
         names.map((n) => [n, round(liveRuns[n]!.fromStartSeconds)]),
       ),
       identicalRows: identical,
+      // Machine-wide CPU of the rounds kept (lib/core-seconds.ts): what the live projector and
+      // the bare INSERTs each cost this process, PostgreSQL and Kafka, and the bound it sets.
+      // liveRatioAtMost: the bare INSERTs' time over the least time the live round's measured
+      // work could take on this machine's cores (its core-seconds / cores): the ratio the live
+      // projector would reach with that work spread perfectly over every core.
+      coreSeconds: {
+        cores: CORES,
+        bare: Object.fromEntries(names.map((n) => [n, roundCores(bare[n].cores)])),
+        live: Object.fromEntries(names.map((n) => [n, roundCores(liveRuns[n]!.cores)])),
+      },
+      // What a fresh page costs here, and how many the live rounds kept took (the node process).
+      pageFaults: {
+        microsEach: round(pageFaultMicros(), 1),
+        live: Object.fromEntries(names.map((n) => [n, liveRuns[n]!.faults])),
+      },
+      liveRatioAtMost: {
+        ...Object.fromEntries(
+          names.map((n) => [
+            n,
+            round(bare[n].seconds / (totalCoreSeconds(liveRuns[n]!.cores) / CORES), 3),
+          ]),
+        ),
+        [`all ${names.length === 4 ? 'four' : names.length}`]: round(
+          sum((n) => bare[n].seconds) / (sum((n) => totalCoreSeconds(liveRuns[n]!.cores)) / CORES),
+          3,
+        ),
+      },
       loadAverage: { before: round(loadBefore), after: round(loadavg()[0]!) },
     });
   } finally {

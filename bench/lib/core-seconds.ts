@@ -1,0 +1,127 @@
+// Where a timed phase's CPU went, machine-wide: core-seconds (user + system) of this process, of
+// PostgreSQL's processes (every backend and background process of the machine's server) and of
+// the Kafka broker, read from /proc before and after. A phase that keeps N cores busy for T
+// seconds used N x T core-seconds; whatever the overlap, it cannot take less than
+// total / cores seconds. Linux only (elsewhere every figure is NaN).
+import { execFileSync } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+
+export interface CoreSeconds {
+  /** This process (the projector, or whatever the phase runs in the bench process). */
+  readonly node: number;
+  readonly postgres: number;
+  readonly kafka: number;
+}
+
+const ticks = (() => {
+  try {
+    return Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+  } catch {
+    return 100;
+  }
+})();
+
+type Kind = keyof CoreSeconds | 'other';
+const kinds = new Map<number, Kind>();
+
+function kindOf(pid: number, comm: string): Kind {
+  let kind = kinds.get(pid);
+  if (kind) return kind;
+  if (pid === process.pid) kind = 'node';
+  else if (comm === 'postgres') kind = 'postgres';
+  else if (comm === 'java') {
+    let cmdline = '';
+    try {
+      cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+    } catch {
+      // gone meanwhile
+    }
+    kind = cmdline.includes('kafka.Kafka') ? 'kafka' : 'other';
+  } else kind = 'other';
+  kinds.set(pid, kind);
+  return kind;
+}
+
+/** Each live process's kind and core-seconds used so far, by pid: take one before a phase. */
+export type CoreSnapshot = ReadonlyMap<number, { readonly kind: Kind; readonly seconds: number }>;
+
+export function coreSnapshot(): CoreSnapshot {
+  const out = new Map<number, { kind: Kind; seconds: number }>();
+  let entries: string[];
+  try {
+    entries = readdirSync('/proc');
+  } catch {
+    return out;
+  }
+  for (const entry of entries) {
+    const pid = Number(entry);
+    if (!Number.isInteger(pid)) continue;
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    } catch {
+      continue; // exited meanwhile
+    }
+    // "pid (comm) state ppid ...": comm may hold spaces and parentheses; utime and stime are
+    // the 14th and 15th fields, the 12th and 13th after the closing parenthesis.
+    const close = stat.lastIndexOf(')');
+    const fields = stat.slice(close + 2).split(' ');
+    out.set(pid, {
+      kind: kindOf(pid, stat.slice(stat.indexOf('(') + 1, close)),
+      seconds: (Number(fields[11]) + Number(fields[12])) / ticks,
+    });
+  }
+  return out;
+}
+
+/**
+ * What each kind used since `before`, process by process: a process started meanwhile counts
+ * whole; one that exited meanwhile is not seen at the end and its share is lost (an
+ * undercount: the bench's projectors and its INSERTs' connection outlive their phase).
+ */
+export function coreSecondsSince(before: CoreSnapshot, after = coreSnapshot()): CoreSeconds {
+  if (after.size === 0) return { node: NaN, postgres: NaN, kafka: NaN };
+  const sum = { node: 0, postgres: 0, kafka: 0, other: 0 };
+  for (const [pid, { kind, seconds }] of after) {
+    const earlier = before.get(pid);
+    // A pid reused by another process meanwhile shows less than before: it counts whole.
+    sum[kind] += earlier && earlier.seconds <= seconds ? seconds - earlier.seconds : seconds;
+  }
+  return { node: sum.node, postgres: sum.postgres, kafka: sum.kafka };
+}
+
+export const totalCoreSeconds = (c: CoreSeconds): number => c.node + c.postgres + c.kafka;
+
+/** The machine's cores, which bound how fast a phase's core-seconds can be spent. */
+export const CORES = cpus().length;
+
+/** Minor page faults of this process so far (each first touch of memory the kernel had not mapped). */
+export function minorFaultsNow(): number {
+  try {
+    const stat = readFileSync('/proc/self/stat', 'utf8');
+    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[7]);
+  } catch {
+    return NaN;
+  }
+}
+
+/**
+ * What one page fault costs on this machine, in microseconds: 64 MiB of memory never touched,
+ * one byte written per 4 KiB page, best of three (a virtual machine can make this tens of times
+ * a bare host's ~0.1-0.3 us; every fresh page the heap or a buffer takes pays it).
+ */
+export function pageFaultMicros(): number {
+  const bytes = 64 * 1_048_576;
+  let best = Infinity;
+  for (let i = 0; i < 3; i++) {
+    const before = minorFaultsNow();
+    const start = process.hrtime.bigint();
+    const buffer = Buffer.allocUnsafeSlow(bytes);
+    for (let at = 0; at < bytes; at += 4096) buffer[at] = 1;
+    const micros = Number(process.hrtime.bigint() - start) / 1e3;
+    const faults = minorFaultsNow() - before;
+    if (faults > 0) best = Math.min(best, micros / faults);
+  }
+  return best === Infinity ? NaN : best;
+}
