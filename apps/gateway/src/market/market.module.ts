@@ -33,7 +33,11 @@ import { marketAggregate } from '@atelier/market-domain';
 import { ordersProjection, OrdersReader } from '@atelier/market-projections';
 import { PG_POOL } from '@atelier/persistence';
 import type { HttpAppContext } from '@atelier/platform';
-import { createProjectionDataSource, ProjectionStore } from '@atelier/projections';
+import {
+  createProjectionDataSource,
+  KEEP_PROJECTOR_CONNECTIONS,
+  ProjectionStore,
+} from '@atelier/projections';
 import { marketplaceDomain } from '@atelier/contracts-abi';
 import type { GatewayConfig } from '../config';
 import { ViemMarketChainReader } from './viem-market-chain-reader';
@@ -108,6 +112,8 @@ export class MarketModule {
             schema: config.READ_MODEL_SCHEMA,
             projections: [projection],
             applicationName: 'atelier-gateway-reads',
+            // The orders projector writes through it: its backends stay (KEEP_PROJECTOR_CONNECTIONS).
+            idleTimeoutMs: KEEP_PROJECTOR_CONNECTIONS,
           });
           // The projector creates the tables too; whoever starts first does (serialised).
           await new ProjectionStore(dataSource, config.READ_MODEL_SCHEMA).ensureSchema();

@@ -28,7 +28,11 @@ import {
   OrderBooksReader,
 } from '@atelier/market-projections';
 import type { HttpAppContext } from '@atelier/platform';
-import { createProjectionDataSource, ProjectionStore } from '@atelier/projections';
+import {
+  createProjectionDataSource,
+  KEEP_PROJECTOR_CONNECTIONS,
+  ProjectionStore,
+} from '@atelier/projections';
 import type { GatewayConfig } from '../config';
 import { ORDERS_READ_MODEL } from '../market/market.tokens';
 import { READ_YOUR_WRITES_WAIT_MS, ReadYourWrites } from '../orders/read-your-writes';
@@ -137,6 +141,8 @@ export class ReadModule {
                 schema: config.READ_MODEL_SCHEMA,
                 projections: chainReadProjections(),
                 applicationName: 'atelier-gateway-chain-reads',
+                // The chain projectors write through it: its backends stay (KEEP_PROJECTOR_CONNECTIONS).
+                idleTimeoutMs: KEEP_PROJECTOR_CONNECTIONS,
               });
               // The projectors create the tables too; whoever starts first does (serialised).
               await new ProjectionStore(dataSource, config.READ_MODEL_SCHEMA).ensureSchema();

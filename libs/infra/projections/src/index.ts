@@ -45,7 +45,11 @@ export {
   type RecordedPositions,
 } from './formats';
 export type { ProjectionCatalog, OpenedLog } from './catalog';
-export { createProjectionDataSource, type ProjectionDataSourceOptions } from './data-source';
+export {
+  createProjectionDataSource,
+  KEEP_PROJECTOR_CONNECTIONS,
+  type ProjectionDataSourceOptions,
+} from './data-source';
 export { isTransientDbError, quotedName, tablePath } from './sql';
 export {
   columnsOf,
