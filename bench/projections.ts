@@ -23,8 +23,9 @@
 //     time, as before), for the before/after.
 // (b) the live projector: one KafkaProjector per projection (a fresh consumer group, chunk
 //     BATCH_CHUNK_SIZE), timed from the group joined to its last event applied (the join takes
-//     seconds whatever the size: not throughput); then again with the batch path off and the
-//     consumer's default chunk (200).
+//     seconds whatever the size: not throughput), into tables emptied before each round, on
+//     connections kept from round to round as a running gateway keeps them (livePools); then
+//     again with the batch path off and the consumer's default chunk (200), on fresh ones.
 // Baseline: each projection's final rows (read from the rebuilt tables) inserted into empty copies
 // of its tables with multi-row INSERT ... VALUES, 1,000 rows per statement and transaction, over
 // one connection (pg, no ORM), its backend warmed first (WARM_BACKEND); events/s = the
@@ -35,8 +36,8 @@
 // vacuumed and analyzed before each timed phase, so that autovacuum does not work during it.
 // Each live run and bare copy also records the core-seconds it cost this process, PostgreSQL and
 // Kafka (lib/core-seconds.ts): on a machine with few cores, their sum over the cores is the least
-// wall time that work can take, whatever the overlap (context.liveRatioAtMost); and the live runs'
-// page faults, with what one costs on this machine (context.pageFaults).
+// wall time that work can take, whatever the overlap (context.liveRatioAtMost); and the page
+// faults of the same processes, with what one costs on this machine (context.pageFaults).
 // BENCH_CPU_PROFILE=<dir> writes a CPU profile of each timed phase (lib/cpu-profile.ts).
 import { seededRandom } from '@atelier/kernel';
 import { randomUUID } from 'node:crypto';
@@ -68,6 +69,7 @@ import {
   BATCH_CHUNK_SIZE,
   createProjectionDataSource,
   KafkaProjector,
+  KEEP_PROJECTOR_CONNECTIONS,
   ProjectionStore,
   quotedName as q,
   rebuildProjection,
@@ -79,10 +81,10 @@ import { replayChainProjection } from '../apps/cli/src/replay/chain-replay';
 import {
   CORES,
   coreSnapshot,
-  minorFaultsNow,
   pageFaultMicros,
   coreSecondsSince,
   totalCoreSeconds,
+  UNKNOWN,
   type CoreSeconds,
   type CoreSnapshot,
 } from './lib/core-seconds';
@@ -708,8 +710,6 @@ type LiveRun = Timing & {
   readonly firstChunkSeconds: number;
   /** Core-seconds over the timed part: this process, PostgreSQL, Kafka (lib/core-seconds.ts). */
   readonly cores: CoreSeconds;
-  /** This process's minor page faults over the timed part (each costs context.pageFaults.microsEach). */
-  readonly faults: number;
 };
 /** CPU seconds (user + system) this process used since `since` (process.cpuUsage()). */
 const cpuSince = (since: NodeJS.CpuUsage): number => {
@@ -720,28 +720,25 @@ const cpuSince = (since: NodeJS.CpuUsage): number => {
 /** Core-seconds of a phase, and the least wall time they allow on this machine's cores. */
 const describeCores = (c: CoreSeconds): string =>
   `core-seconds: node ${round(c.node)}, postgres ${round(c.postgres)}, kafka ${round(c.kafka)}; ` +
-  `at least ${round(totalCoreSeconds(c) / CORES)} s on ${CORES} cores`;
+  `at least ${round(totalCoreSeconds(c) / CORES)} s on ${CORES} cores; ` +
+  `page faults: node ${c.faults.node}, postgres ${c.faults.postgres}`;
 
-/** A KafkaProjector over `topics` from offset 0 in a fresh group, timed to its last message. */
+/**
+ * A KafkaProjector over `topics` from offset 0 in a fresh group, timed to its last message, writing
+ * through `store` (whose connections the caller opens, and keeps or closes).
+ */
 async function live<E>(
   kafka: Kafka,
-  url: string,
-  schema: string,
+  store: ProjectionStore,
   projection: Projection<E>,
   topics: string[],
   total: number,
   group: string,
   chunkSize?: number,
 ): Promise<LiveRun> {
-  const ds = await createProjectionDataSource({
-    url,
-    schema,
-    projections: [projection],
-    poolSize: 3,
-  });
   const projector = new KafkaProjector(
     kafka,
-    new ProjectionStore(ds, schema),
+    store,
     projection,
     { topics, groupId: group, heartbeatIntervalMs: 1000, ...(chunkSize ? { chunkSize } : {}) },
     logger,
@@ -753,12 +750,10 @@ async function live<E>(
   let joined: bigint | undefined;
   let cpu: NodeJS.CpuUsage | undefined;
   let cores: CoreSnapshot | undefined;
-  let faults = NaN;
   projector.on('consumer.group_join', () => {
     joined ??= process.hrtime.bigint();
     cpu ??= process.cpuUsage();
     cores ??= coreSnapshot();
-    if (Number.isNaN(faults)) faults = minorFaultsNow();
   });
   try {
     const started = process.hrtime.bigint();
@@ -773,8 +768,7 @@ async function live<E>(
     }
     const end = process.hrtime.bigint();
     const cpuSeconds = cpu ? cpuSince(cpu) : NaN;
-    const used = cores ? coreSecondsSince(cores) : { node: NaN, postgres: NaN, kafka: NaN };
-    faults = minorFaultsNow() - faults;
+    const used = cores ? coreSecondsSince(cores) : UNKNOWN;
     if (projector.stats.deadLettered > 0) throw new Error(`${projection.name}: dead letters`);
     if (joined === undefined) throw new Error(`${projection.name}: no group join seen`);
     return {
@@ -784,13 +778,27 @@ async function live<E>(
       cpuSeconds,
       firstChunkSeconds: Number((first ?? end) - joined) / 1e9,
       cores: used,
-      faults,
     };
   } finally {
     await projector.stop();
-    await ds.destroy();
   }
 }
+
+/**
+ * A store over `schema` on its own pool of connections (the live projectors' pool size), which
+ * stay open however long they idle, as the gateway's do (apps/gateway: read.module.ts).
+ */
+async function liveStore<E>(url: string, schema: string, projection: Projection<E>) {
+  const ds = await createProjectionDataSource({
+    url,
+    schema,
+    projections: [projection],
+    poolSize: LIVE_POOL_SIZE,
+    idleTimeoutMs: KEEP_PROJECTOR_CONNECTIONS,
+  });
+  return { ds, store: new ProjectionStore(ds, schema) };
+}
+const LIVE_POOL_SIZE = 3;
 
 const roundCores = (c: CoreSeconds) => ({
   node: round(c.node),
@@ -809,6 +817,7 @@ async function main(): Promise<void> {
     store: `${base}_es`,
     rebuild: `${base}_rebuild`,
     rebuildOne: `${base}_rebuild1`,
+    live: `${base}_live`,
     liveOne: `${base}_live1`,
     bare: `${base}_bare`,
   };
@@ -831,8 +840,20 @@ async function main(): Promise<void> {
     notify: false,
   });
   const created = new Set<string>(Object.values(topics));
-  /** The live projectors' schemas, one a round. */
-  const liveSchemas: string[] = [];
+  /**
+   * Each model's live store, on connections opened in the first round and kept for the others,
+   * as a running gateway keeps its projectors' pool. A fresh PostgreSQL backend pays a page fault
+   * (~12 us on this VM, context.pageFaults) for each page of shared buffers and memory it touches
+   * first: 7,000-26,000 of them in a live run of a model on fresh connections (they were opened
+   * for each run, and pg closes a connection idle for 10 s), against 0-4,000 for the bare
+   * INSERTs' long-lived backend. Kept (12-02, session 15): chain-ledgers' PostgreSQL faults
+   * 13,009 in the first round, 2,761 and 777 in the next two, its CPU 0.82 against 0.47 and 0.49
+   * core-seconds; chain-trades' 7,192 against 724 and 139 (0.25 against 0.19 and 0.18). The first
+   * round still pays.
+   */
+  const livePools = new Map<string, Awaited<ReturnType<typeof liveStore>>>();
+  /** The live tables' rows after each round (the tables are emptied before the next). */
+  const liveDigests: { name: string; pass: number; digest: string }[] = [];
   const loadBefore = loadavg()[0]!;
   try {
     // -- seed, in a function of its own: the history is garbage once published, so no timed phase
@@ -954,32 +975,47 @@ async function main(): Promise<void> {
       }
     };
 
-    // -- (b) the live projector from Kafka, into a fresh schema each round
+    // -- (b) the live projector from Kafka, each model on connections of its own, opened in the
+    // first round and kept, as a running gateway keeps its projectors' (see livePools); its
+    // tables dropped and created again, empty, before each round, and their rows checked after.
     const liveAll = async (pass: number) => {
-      const schema = `${base}_live_r${pass}`;
-      liveSchemas.push(schema);
       for (const name of names) {
         const p = projections[name];
+        const projection = p.make() as Projection<unknown>;
+        let lp = livePools.get(name);
+        if (!lp) {
+          lp = await liveStore(url, schemas.live, projection);
+          livePools.set(name, lp);
+        } else {
+          const kept = lp.store;
+          await lp.ds.transaction((tx) => kept.reset(projection, tx));
+          await kept.ensureSchema();
+        }
+        const { store: into } = lp;
         const r = await profiled(`live-${name}-${pass}`, () =>
           live(
             kafka,
-            url,
-            schema,
-            p.make() as Projection<unknown>,
+            into,
+            projection,
             [p.topic],
             counts[name],
             `${topicPrefix}.live-r${pass}.${name}`,
           ),
         );
         created.add(`${topicPrefix}.live-r${pass}.${name}.dlq`);
+        liveDigests.push({
+          name,
+          pass,
+          digest: JSON.stringify(await digests(pool, schemas.live, tables[name]!)),
+        });
         liveRuns[name] = faster(liveRuns[name], r);
         log(
-          `live ${name}: ${r.events} events in ${round(r.seconds)} s (node CPU ${round(r.cpuSeconds)} s, first chunk applied after ${round(r.firstChunkSeconds)} s; ${r.faults} page faults; ${describeCores(r.cores)})`,
+          `live ${name}: ${r.events} events in ${round(r.seconds)} s (node CPU ${round(r.cpuSeconds)} s, first chunk applied after ${round(r.firstChunkSeconds)} s; ${describeCores(r.cores)})`,
         );
       }
     };
 
-    const quiet = () => settle(pool, [...Object.values(schemas), ...liveSchemas]);
+    const quiet = () => settle(pool, Object.values(schemas));
     for (let r = 1; r <= ROUNDS; r++) {
       if (ROUNDS > 1) log(`round ${r} of ${ROUNDS}`);
       await quiet();
@@ -1016,16 +1052,21 @@ async function main(): Promise<void> {
     if (ONE_BY_ONE)
       for (const name of names) {
         const p = projections[name];
-        liveOneRuns[name] = await live(
-          kafka,
-          url,
-          schemas.liveOne,
-          oneByOne(p.make() as Projection<unknown>),
-          [p.topic],
-          counts[name],
-          `${topicPrefix}.one-by-one.${name}`,
-          200,
-        );
+        const projection = oneByOne(p.make() as Projection<unknown>);
+        const { ds, store: into } = await liveStore(url, schemas.liveOne, projection);
+        try {
+          liveOneRuns[name] = await live(
+            kafka,
+            into,
+            projection,
+            [p.topic],
+            counts[name],
+            `${topicPrefix}.one-by-one.${name}`,
+            200,
+          );
+        } finally {
+          await ds.destroy();
+        }
         created.add(`${topicPrefix}.one-by-one.${name}.dlq`);
         log(`live ${name} one event at a time: ${round(liveOneRuns[name].seconds)} s`);
       }
@@ -1033,7 +1074,7 @@ async function main(): Promise<void> {
     const identical: Record<string, boolean> = {};
     for (const name of names) {
       const reference = await digests(pool, schemas.rebuild, tables[name]!);
-      const copies = [schemas.bare, ...liveSchemas, ...(ONE_BY_ONE ? [schemas.liveOne] : [])];
+      const copies = [schemas.bare, schemas.live, ...(ONE_BY_ONE ? [schemas.liveOne] : [])];
       if (ONE_BY_ONE && name === 'market-orders') copies.push(schemas.rebuildOne);
       identical[name] = true;
       for (const s of copies) {
@@ -1043,6 +1084,13 @@ async function main(): Promise<void> {
           log(`ROWS DIFFER: ${name} in ${s}: ${JSON.stringify(d)} vs ${JSON.stringify(reference)}`);
         }
       }
+      for (const { pass, digest } of liveDigests.filter((l) => l.name === name))
+        if (digest !== JSON.stringify(reference)) {
+          identical[name] = false;
+          log(
+            `ROWS DIFFER: ${name} live, round ${pass}: ${digest} vs ${JSON.stringify(reference)}`,
+          );
+        }
     }
     // A rebuild loads without the readers' indexes and builds them at the end: the rebuilt and
     // live tables must have exactly the indexes of the bare copy (created from the entities).
@@ -1054,7 +1102,7 @@ async function main(): Promise<void> {
       return rows.map((r) => r.d.replace(schema, 'S')).join('\n');
     };
     const bareIndexes = await indexes(schemas.bare);
-    for (const s of [schemas.rebuild, ...liveSchemas])
+    for (const s of [schemas.rebuild, schemas.live])
       if ((await indexes(s)) !== bareIndexes) {
         for (const name of names) identical[name] = false;
         log(`INDEXES DIFFER: ${s}:\n${await indexes(s)}\nvs bare:\n${bareIndexes}`);
@@ -1162,10 +1210,11 @@ async function main(): Promise<void> {
         bare: Object.fromEntries(names.map((n) => [n, roundCores(bare[n].cores)])),
         live: Object.fromEntries(names.map((n) => [n, roundCores(liveRuns[n]!.cores)])),
       },
-      // What a fresh page costs here, and how many the live rounds kept took (the node process).
+      // What a fresh page costs here, and how many the rounds kept took, by kind of process.
       pageFaults: {
         microsEach: round(pageFaultMicros(), 1),
-        live: Object.fromEntries(names.map((n) => [n, liveRuns[n]!.faults])),
+        bare: Object.fromEntries(names.map((n) => [n, bare[n].cores.faults])),
+        live: Object.fromEntries(names.map((n) => [n, liveRuns[n]!.cores.faults])),
       },
       liveRatioAtMost: {
         ...Object.fromEntries(
@@ -1182,10 +1231,11 @@ async function main(): Promise<void> {
       loadAverage: { before: round(loadBefore), after: round(loadavg()[0]!) },
     });
   } finally {
+    for (const { ds } of livePools.values()) await ds.destroy().catch(() => undefined);
     await store.close().catch(() => undefined);
     if (KEEP_SCHEMAS) log(`kept the run's schemas (${base}_*) and topics (${topicPrefix}.*)`);
     else
-      for (const s of [...Object.values(schemas), ...liveSchemas])
+      for (const s of Object.values(schemas))
         await pool.query(`DROP SCHEMA IF EXISTS ${q(s)} CASCADE`).catch(() => undefined);
     await pool.end();
     if (!KEEP_SCHEMAS) {

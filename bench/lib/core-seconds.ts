@@ -12,6 +12,8 @@ export interface CoreSeconds {
   readonly node: number;
   readonly postgres: number;
   readonly kafka: number;
+  /** Minor page faults of the same processes (what a fault costs here: pageFaultMicros). */
+  readonly faults: { readonly node: number; readonly postgres: number; readonly kafka: number };
 }
 
 const ticks = (() => {
@@ -22,7 +24,7 @@ const ticks = (() => {
   }
 })();
 
-type Kind = keyof CoreSeconds | 'other';
+type Kind = 'node' | 'postgres' | 'kafka' | 'other';
 const kinds = new Map<number, Kind>();
 
 function kindOf(pid: number, comm: string): Kind {
@@ -44,10 +46,13 @@ function kindOf(pid: number, comm: string): Kind {
 }
 
 /** Each live process's kind and core-seconds used so far, by pid: take one before a phase. */
-export type CoreSnapshot = ReadonlyMap<number, { readonly kind: Kind; readonly seconds: number }>;
+export type CoreSnapshot = ReadonlyMap<
+  number,
+  { readonly kind: Kind; readonly seconds: number; readonly faults: number }
+>;
 
 export function coreSnapshot(): CoreSnapshot {
-  const out = new Map<number, { kind: Kind; seconds: number }>();
+  const out = new Map<number, { kind: Kind; seconds: number; faults: number }>();
   let entries: string[];
   try {
     entries = readdirSync('/proc');
@@ -63,13 +68,14 @@ export function coreSnapshot(): CoreSnapshot {
     } catch {
       continue; // exited meanwhile
     }
-    // "pid (comm) state ppid ...": comm may hold spaces and parentheses; utime and stime are
-    // the 14th and 15th fields, the 12th and 13th after the closing parenthesis.
+    // "pid (comm) state ppid ...": comm may hold spaces and parentheses; minflt, utime and
+    // stime are the 10th, 14th and 15th fields, the 8th, 12th and 13th after the closing one.
     const close = stat.lastIndexOf(')');
     const fields = stat.slice(close + 2).split(' ');
     out.set(pid, {
       kind: kindOf(pid, stat.slice(stat.indexOf('(') + 1, close)),
       seconds: (Number(fields[11]) + Number(fields[12])) / ticks,
+      faults: Number(fields[7]),
     });
   }
   return out;
@@ -81,15 +87,31 @@ export function coreSnapshot(): CoreSnapshot {
  * undercount: the bench's projectors and its INSERTs' connection outlive their phase).
  */
 export function coreSecondsSince(before: CoreSnapshot, after = coreSnapshot()): CoreSeconds {
-  if (after.size === 0) return { node: NaN, postgres: NaN, kafka: NaN };
+  if (after.size === 0) return UNKNOWN;
   const sum = { node: 0, postgres: 0, kafka: 0, other: 0 };
-  for (const [pid, { kind, seconds }] of after) {
+  const faults = { node: 0, postgres: 0, kafka: 0, other: 0 };
+  for (const [pid, now] of after) {
     const earlier = before.get(pid);
     // A pid reused by another process meanwhile shows less than before: it counts whole.
-    sum[kind] += earlier && earlier.seconds <= seconds ? seconds - earlier.seconds : seconds;
+    const same = earlier && earlier.seconds <= now.seconds && earlier.faults <= now.faults;
+    sum[now.kind] += same ? now.seconds - earlier.seconds : now.seconds;
+    faults[now.kind] += same ? now.faults - earlier.faults : now.faults;
   }
-  return { node: sum.node, postgres: sum.postgres, kafka: sum.kafka };
+  return {
+    node: sum.node,
+    postgres: sum.postgres,
+    kafka: sum.kafka,
+    faults: { node: faults.node, postgres: faults.postgres, kafka: faults.kafka },
+  };
 }
+
+/** What a phase gets where /proc cannot be read. */
+export const UNKNOWN: CoreSeconds = {
+  node: NaN,
+  postgres: NaN,
+  kafka: NaN,
+  faults: { node: NaN, postgres: NaN, kafka: NaN },
+};
 
 export const totalCoreSeconds = (c: CoreSeconds): number => c.node + c.postgres + c.kafka;
 
