@@ -704,11 +704,12 @@ const faster = <T extends Timing>(a: T | undefined, b: T): T =>
   a === undefined || b.events / b.seconds > a.events / a.seconds ? b : a;
 type LiveRun = Timing & {
   readonly fromStartSeconds: number;
-  /** This process's CPU time (user + system) over the timed part: the projector's own work. */
-  readonly cpuSeconds: number;
   /** From the group joined to the first chunk applied: the pipeline filling (nothing written yet). */
   readonly firstChunkSeconds: number;
-  /** Core-seconds over the timed part: this process, PostgreSQL, Kafka (lib/core-seconds.ts). */
+  /**
+   * Core-seconds over the timed part: this process (the projector's own work), PostgreSQL, Kafka
+   * (lib/core-seconds.ts).
+   */
   readonly cores: CoreSeconds;
 };
 /** CPU seconds (user + system) this process used since `since` (process.cpuUsage()). */
@@ -748,11 +749,9 @@ async function live<E>(
   // Timed from the group joined (its first fetch follows): the join itself takes seconds
   // whatever the size (the broker's initial rebalance delay) and is not throughput.
   let joined: bigint | undefined;
-  let cpu: NodeJS.CpuUsage | undefined;
   let cores: CoreSnapshot | undefined;
   projector.on('consumer.group_join', () => {
     joined ??= process.hrtime.bigint();
-    cpu ??= process.cpuUsage();
     cores ??= coreSnapshot();
   });
   try {
@@ -767,7 +766,6 @@ async function live<E>(
       await sleep(5);
     }
     const end = process.hrtime.bigint();
-    const cpuSeconds = cpu ? cpuSince(cpu) : NaN;
     const used = cores ? coreSecondsSince(cores) : UNKNOWN;
     if (projector.stats.deadLettered > 0) throw new Error(`${projection.name}: dead letters`);
     if (joined === undefined) throw new Error(`${projection.name}: no group join seen`);
@@ -775,7 +773,6 @@ async function live<E>(
       seconds: Number(end - joined) / 1e9,
       events: total,
       fromStartSeconds: Number(end - started) / 1e9,
-      cpuSeconds,
       firstChunkSeconds: Number((first ?? end) - joined) / 1e9,
       cores: used,
     };
@@ -1010,7 +1007,7 @@ async function main(): Promise<void> {
         });
         liveRuns[name] = faster(liveRuns[name], r);
         log(
-          `live ${name}: ${r.events} events in ${round(r.seconds)} s (node CPU ${round(r.cpuSeconds)} s, first chunk applied after ${round(r.firstChunkSeconds)} s; ${describeCores(r.cores)})`,
+          `live ${name}: ${r.events} events in ${round(r.seconds)} s (first chunk applied after ${round(r.firstChunkSeconds)} s; ${describeCores(r.cores)})`,
         );
       }
     };

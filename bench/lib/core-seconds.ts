@@ -25,24 +25,44 @@ const ticks = (() => {
 })();
 
 type Kind = 'node' | 'postgres' | 'kafka' | 'other';
-const kinds = new Map<number, Kind>();
+/** Which java pids run the Kafka broker (their command line read once). */
+const brokers = new Map<number, boolean>();
 
 function kindOf(pid: number, comm: string): Kind {
-  let kind = kinds.get(pid);
-  if (kind) return kind;
-  if (pid === process.pid) kind = 'node';
-  else if (comm === 'postgres') kind = 'postgres';
-  else if (comm === 'java') {
+  if (pid === process.pid) return 'node';
+  if (comm === 'postgres') return 'postgres';
+  if (comm !== 'java') return 'other';
+  let broker = brokers.get(pid);
+  if (broker === undefined) {
     let cmdline = '';
     try {
       cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
     } catch {
       // gone meanwhile
     }
-    kind = cmdline.includes('kafka.Kafka') ? 'kafka' : 'other';
-  } else kind = 'other';
-  kinds.set(pid, kind);
-  return kind;
+    broker = cmdline.includes('kafka.Kafka');
+    brokers.set(pid, broker);
+  }
+  return broker ? 'kafka' : 'other';
+}
+
+/**
+ * A process's comm and the fields of /proc/<pid>/stat after it ("pid (comm) state ppid ...": comm
+ * may hold spaces and parentheses). minflt, utime and stime are the 10th, 14th and 15th fields of
+ * the line: [7], [11] and [12] here. Undefined for a process gone meanwhile.
+ */
+function procStat(pid: number | 'self'): { comm: string; fields: string[] } | undefined {
+  let stat: string;
+  try {
+    stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch {
+    return undefined;
+  }
+  const close = stat.lastIndexOf(')');
+  return {
+    comm: stat.slice(stat.indexOf('(') + 1, close),
+    fields: stat.slice(close + 2).split(' '),
+  };
 }
 
 /** Each live process's kind and core-seconds used so far, by pid: take one before a phase. */
@@ -62,18 +82,11 @@ export function coreSnapshot(): CoreSnapshot {
   for (const entry of entries) {
     const pid = Number(entry);
     if (!Number.isInteger(pid)) continue;
-    let stat: string;
-    try {
-      stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    } catch {
-      continue; // exited meanwhile
-    }
-    // "pid (comm) state ppid ...": comm may hold spaces and parentheses; minflt, utime and
-    // stime are the 10th, 14th and 15th fields, the 8th, 12th and 13th after the closing one.
-    const close = stat.lastIndexOf(')');
-    const fields = stat.slice(close + 2).split(' ');
+    const stat = procStat(pid);
+    if (!stat) continue; // exited meanwhile
+    const { fields } = stat;
     out.set(pid, {
-      kind: kindOf(pid, stat.slice(stat.indexOf('(') + 1, close)),
+      kind: kindOf(pid, stat.comm),
       seconds: (Number(fields[11]) + Number(fields[12])) / ticks,
       faults: Number(fields[7]),
     });
@@ -119,14 +132,7 @@ export const totalCoreSeconds = (c: CoreSeconds): number => c.node + c.postgres 
 export const CORES = cpus().length;
 
 /** Minor page faults of this process so far (each first touch of memory the kernel had not mapped). */
-export function minorFaultsNow(): number {
-  try {
-    const stat = readFileSync('/proc/self/stat', 'utf8');
-    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[7]);
-  } catch {
-    return NaN;
-  }
-}
+const minorFaultsNow = (): number => Number(procStat('self')?.fields[7] ?? NaN);
 
 /**
  * What one page fault costs on this machine, in microseconds: 64 MiB of memory never touched,
