@@ -51,7 +51,7 @@ function kindOf(pid: number, comm: string): Kind {
  * may hold spaces and parentheses). minflt, utime and stime are the 10th, 14th and 15th fields of
  * the line: [7], [11] and [12] here. Undefined for a process gone meanwhile.
  */
-function procStat(pid: number | 'self'): { comm: string; fields: string[] } | undefined {
+function procStat(pid: number): { comm: string; fields: string[] } | undefined {
   let stat: string;
   try {
     stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
@@ -131,9 +131,6 @@ export const totalCoreSeconds = (c: CoreSeconds): number => c.node + c.postgres 
 /** The machine's cores, which bound how fast a phase's core-seconds can be spent. */
 export const CORES = cpus().length;
 
-/** Minor page faults of this process so far (each first touch of memory the kernel had not mapped). */
-const minorFaultsNow = (): number => Number(procStat('self')?.fields[7] ?? NaN);
-
 /**
  * What one page fault costs on this machine, in microseconds: 64 MiB of memory never touched,
  * one byte written per 4 KiB page, best of three (a virtual machine can make this tens of times
@@ -143,12 +140,12 @@ export function pageFaultMicros(): number {
   const bytes = 64 * 1_048_576;
   let best = Infinity;
   for (let i = 0; i < 3; i++) {
-    const before = minorFaultsNow();
+    const before = process.resourceUsage().minorPageFault;
     const start = process.hrtime.bigint();
     const buffer = Buffer.allocUnsafeSlow(bytes);
     for (let at = 0; at < bytes; at += 4096) buffer[at] = 1;
     const micros = Number(process.hrtime.bigint() - start) / 1e3;
-    const faults = minorFaultsNow() - before;
+    const faults = process.resourceUsage().minorPageFault - before;
     if (faults > 0) best = Math.min(best, micros / faults);
   }
   return best === Infinity ? NaN : best;
