@@ -2,7 +2,7 @@
 // the test stack) answers every failure as application/problem+json carrying a code, never
 // a bare Nest error body. A test-only controller beside the real routes raises the failures
 // the gateway's routes will raise once orders land (event-store conflicts, validation).
-import type { AddressInfo } from 'node:net';
+import { connect, type AddressInfo } from 'node:net';
 import { Body, Controller, Get, Post, type DynamicModule } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { EventStoreUnavailableError, WrongExpectedVersionError } from '@atelier/eventsourcing';
@@ -98,6 +98,75 @@ describe('gateway errors as problem+json (real app on the test stack)', () => {
     await problem(await post('{"a": 1}'), 404, 'HTTP.NOT_FOUND');
     // Fastify parses the body before its not-found handler runs, so bad JSON is named first.
     await problem(await post('{"not": json'), 400, 'REQUEST.MALFORMED_JSON');
+  });
+
+  it('answers what Fastify refuses before routing (an undecodable URL, an over-long path parameter) as problems', async () => {
+    // A lone surrogate, percent-encoded: not a URL component Fastify can decode.
+    const bad = await problem(
+      await fetch(`${base}/v1/orders/%ED%A0%80?minPosition=1`),
+      400,
+      'HTTP.BAD_REQUEST',
+    );
+    expect(bad['instance']).toBe('/v1/orders/%ED%A0%80');
+    // A path parameter over Fastify's maxParamLength (100 characters).
+    const long = await problem(
+      await fetch(`${base}/v1/orders/0x${'ab'.repeat(200)}`),
+      414,
+      'REQUEST.URI_TOO_LONG',
+    );
+    expect(long['detail']).toContain('max param length');
+  });
+
+  it('answers bytes that are not HTTP, and headers past the limit, as problems and closes', async () => {
+    const { port } = app.getHttpServer().address() as AddressInfo;
+    const raw = (bytes: string) =>
+      new Promise<string>((resolve, reject) => {
+        const socket = connect(port, '127.0.0.1', () => socket.write(bytes));
+        let answer = '';
+        socket.on('data', (d: Buffer) => (answer += d.toString('utf8')));
+        socket.on('close', () => resolve(answer));
+        socket.on('error', reject);
+      });
+    const parse = (answer: string) => {
+      const [head = '', body = ''] = answer.split('\r\n\r\n');
+      return { statusLine: head.split('\r\n')[0], head, body: JSON.parse(body) as unknown };
+    };
+    const garbage = parse(await raw('GARBAGE\r\n\r\n'));
+    expect(garbage.statusLine).toBe('HTTP/1.1 400 Bad Request');
+    expect(garbage.head).toContain('Content-Type: application/problem+json; charset=utf-8');
+    expect(garbage.body).toMatchObject({ status: 400, code: 'HTTP.BAD_REQUEST' });
+    const header = parse(
+      await raw('GET /v1/deployments HTTP/1.1\r\nHost: x\r\nBad Header\r\n\r\n'),
+    );
+    expect(header.body).toMatchObject({ status: 400, code: 'HTTP.BAD_REQUEST' });
+    const huge = parse(
+      await raw(`GET /v1/deployments HTTP/1.1\r\nHost: x\r\nX-Pad: ${'a'.repeat(20_000)}\r\n\r\n`),
+    );
+    expect(huge.statusLine).toBe('HTTP/1.1 431 Request Header Fields Too Large');
+    expect(huge.body).toMatchObject({ status: 431, code: 'REQUEST.HEADERS_TOO_LARGE' });
+  });
+
+  it('answers a GraphQL request without a query 400 REQUEST.INVALID, not 500', async () => {
+    for (const body of ['{"query": ""}', '{"query": null}', '{}']) {
+      const res = await fetch(`${base}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body,
+      });
+      expect({ body, status: res.status, json: await res.json() }).toEqual({
+        body,
+        status: 400,
+        json: {
+          data: null,
+          errors: [
+            {
+              message: 'the request has no query',
+              extensions: { code: 'REQUEST.INVALID', status: 400 },
+            },
+          ],
+        },
+      });
+    }
   });
 
   it('answers malformed JSON 400 REQUEST.MALFORMED_JSON and an invalid body 400 REQUEST.INVALID', async () => {

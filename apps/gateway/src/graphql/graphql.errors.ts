@@ -52,6 +52,20 @@ function flatten(errors: readonly GraphQLError[]): GraphQLError[] {
   });
 }
 
+/** A mercurius MER_ERR_* error with a 4xx status: our code and message for it. */
+function mercuriusRefusal(original: unknown): { code: string; message: string } | undefined {
+  if (!isObject(original)) return undefined;
+  const code = original['code'];
+  const status = original['statusCode'];
+  if (typeof code !== 'string' || !code.startsWith('MER_ERR_')) return undefined;
+  if (typeof status !== 'number' || status < 400 || status >= 500) return undefined;
+  if (code === 'MER_ERR_GQL_PERSISTED_QUERY_NOT_FOUND')
+    return { code: 'REQUEST.INVALID', message: 'the request has no query' };
+  if (status === 405)
+    return { code: 'HTTP.METHOD_NOT_ALLOWED', message: String(original['message']) };
+  return { code: 'REQUEST.INVALID', message: String(original['message']) };
+}
+
 interface Shaped {
   readonly status: number;
   readonly error: GraphQLFormattedError;
@@ -75,6 +89,17 @@ function shape(e: GraphQLError, table: ErrorStatusTable, logger: Logger): Shaped
     return {
       status: 400,
       error: { ...base, extensions: { code: 'REQUEST.INVALID', status: 400 } },
+    };
+  }
+  // Mercurius refusing the request itself (no path: nothing ran), with the 4xx it chose: a body
+  // without a query (it then looks for a persisted query, and says "Unknown query"), a method
+  // it does not serve.
+  const refusal = mercuriusRefusal(original);
+  if (refusal && !e.path) {
+    const status = (Object.hasOwn(table, refusal.code) ? table[refusal.code] : undefined) ?? 400;
+    return {
+      status,
+      error: { ...base, message: refusal.message, extensions: { code: refusal.code, status } },
     };
   }
   // A thrown value, or graphql-js failing during execution without one (our bug).

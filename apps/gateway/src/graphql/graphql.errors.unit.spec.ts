@@ -128,6 +128,42 @@ describe('graphqlErrorFormatter', () => {
     });
   });
 
+  it('answers mercurius refusing the request itself (no query, a method) with its 4xx, not 500', () => {
+    const { logger, lines } = capture();
+    const format = graphqlErrorFormatter(GATEWAY_ERROR_STATUS, logger);
+    const refused = (code: string, message: string, statusCode: number) =>
+      format({
+        errors: [
+          new GraphQLError(message, {
+            originalError: Object.assign(new Error(message), { code, statusCode }),
+          }),
+        ],
+      });
+    // {"query": ""} or {"query": null}: mercurius looks for a persisted query and finds none.
+    const empty = refused('MER_ERR_GQL_PERSISTED_QUERY_NOT_FOUND', 'Unknown query', 400);
+    expect(empty.statusCode).toBe(400);
+    expect(empty.response.errors).toEqual([
+      {
+        message: 'the request has no query',
+        extensions: { code: 'REQUEST.INVALID', status: 400 },
+      },
+    ]);
+    const method = refused('MER_ERR_METHOD_NOT_ALLOWED', 'Method not allowed', 405);
+    expect(method.statusCode).toBe(405);
+    expect(method.response.errors[0]!.extensions).toEqual({
+      code: 'HTTP.METHOD_NOT_ALLOWED',
+      status: 405,
+    });
+    // A mercurius error with a 5xx (or none) is still ours to hide and log.
+    const broken = refused('MER_ERR_GQL_INVALID_SCHEMA', 'Invalid schema', 500);
+    expect(broken.statusCode).toBe(500);
+    expect(broken.response.errors[0]!.extensions).toEqual({
+      code: 'INTERNAL.UNEXPECTED',
+      status: 500,
+    });
+    expect(lines.map((l) => l['code'])).toEqual(['INTERNAL.UNEXPECTED']);
+  });
+
   it('answers 200 beside partial data, whatever the errors', () => {
     const format = graphqlErrorFormatter(GATEWAY_ERROR_STATUS, capture().logger);
     const out = format({

@@ -18,6 +18,12 @@ export {
 } from './problem-details';
 export { ProblemDetailsFilter } from './problem-details.filter';
 export {
+  ClientRequestError,
+  clientErrorHandler,
+  clientRequestError,
+  frameworkErrorHandler,
+} from './framework-errors';
+export {
   RequestValidationError,
   fieldErrors,
   parseRequest,

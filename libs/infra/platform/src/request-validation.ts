@@ -18,7 +18,11 @@ export class RequestValidationError extends CodedError<'REQUEST.INVALID'> {
     readonly errors: readonly RequestFieldError[],
     part = 'request',
   ) {
-    super('REQUEST.INVALID', `the ${part} is invalid (${errors.length} problem(s))`, { errors });
+    // "the body is invalid", "the arguments are invalid" (a GraphQL field's).
+    const verb = part.endsWith('s') ? 'are' : 'is';
+    super('REQUEST.INVALID', `the ${part} ${verb} invalid (${errors.length} problem(s))`, {
+      errors,
+    });
   }
 }
 

@@ -15,6 +15,7 @@ import {
   type AppMetrics,
   type Logger,
 } from '@atelier/observability';
+import { clientErrorHandler, frameworkErrorHandler } from './framework-errors';
 import type { ErrorStatusTable } from './problem-details';
 import { ProblemDetailsFilter } from './problem-details.filter';
 
@@ -49,14 +50,18 @@ export async function createHttpApp<C extends { HOST: string; LOG_LEVEL: string 
   logger: Logger = createLogger(spec.name, config.LOG_LEVEL),
 ): Promise<{ app: NestFastifyApplication; logger: Logger; metrics: AppMetrics }> {
   const metrics = createMetrics(spec.name);
+  const http = logger.child({ component: 'http' });
   const app = await NestFactory.create<NestFastifyApplication>(
     await spec.module({ config, logger, metrics }),
-    new FastifyAdapter({ logger: false }),
+    new FastifyAdapter({
+      logger: false,
+      // What Fastify and node answer before Nest routes a request, as problem+json too.
+      frameworkErrors: frameworkErrorHandler(spec.errorStatus, http),
+      clientErrorHandler: clientErrorHandler(spec.errorStatus, http),
+    }),
     { logger: new PinoNestLogger(logger.child({ component: 'nest' })), abortOnError: false },
   );
-  app.useGlobalFilters(
-    new ProblemDetailsFilter(spec.errorStatus, logger.child({ component: 'http' })),
-  );
+  app.useGlobalFilters(new ProblemDetailsFilter(spec.errorStatus, http));
   instrumentFastify(app.getHttpAdapter().getInstance(), metrics);
   spec.configure?.(app, logger);
   return { app, logger, metrics };
