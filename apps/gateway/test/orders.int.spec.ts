@@ -265,6 +265,15 @@ describe('orders API (real gateway, PostgreSQL, anvil)', () => {
       await fieldCode(await at('1e6'), '/order/price', 'BIGINT.NOT_DECIMAL');
       await fieldCode(await at('007'), '/order/price', 'BIGINT.NOT_DECIMAL');
       await fieldCode(await at(1000000), '/order/price', 'BIGINT.NOT_DECIMAL');
+      // Absent (JSON has no undefined: the field is left out) is named as required.
+      const missing = await problem(await at(undefined), 400, 'REQUEST.INVALID');
+      expect(missing['errors']).toEqual([
+        {
+          path: '/order/price',
+          message: 'required: a uint256 as a decimal string ("123")',
+          code: 'BIGINT.NOT_DECIMAL',
+        },
+      ]);
       await fieldCode(
         await post(gateway.base, '/v1/orders', withOrder({ expiry: (1n << 64n).toString() })),
         '/order/expiry',

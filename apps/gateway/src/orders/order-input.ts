@@ -47,7 +47,9 @@ export const zUint = (bits: 8 | 64 | 256) => {
       issue(
         ctx,
         FIELD_CODES.notDecimal,
-        `a uint${bits} as a decimal string ("123"), not a JSON ${v === null ? 'null' : typeof v}`,
+        v === undefined
+          ? `required: a uint${bits} as a decimal string ("123")`
+          : `a uint${bits} as a decimal string ("123"), not a JSON ${v === null ? 'null' : typeof v}`,
       );
       return z.NEVER;
     }
